@@ -1,0 +1,261 @@
+//! User intents ([`Action`]) and the key bindings that produce them. The help popup and
+//! the README's keymap table are both generated from [`KEYMAP`].
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// What the user wants; the keymap maps keys to these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    ToggleHelp,
+    FocusNext,
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    Expand,
+    Collapse,
+    StartFilter,
+    ClearFilter,
+    Refresh,
+}
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyContext {
+    Global,
+    Explorer,
+    Details,
+}
+
+impl KeyContext {
+    pub fn title(self) -> &'static str {
+        match self {
+            KeyContext::Global => "Global",
+            KeyContext::Explorer => "Explorer",
+            KeyContext::Details => "Details",
+        }
+    }
+}
+
+pub struct Binding {
+    pub context: KeyContext,
+    pub keys: &'static [&'static str],
+    pub action: Action,
+    pub help: &'static str,
+}
+
+/// The default keymap. Keys are written as [`key_name`] prints them.
+pub const KEYMAP: &[Binding] = &[
+    Binding {
+        context: KeyContext::Global,
+        keys: &["q", "<C-c>"],
+        action: Action::Quit,
+        help: "quit",
+    },
+    Binding {
+        context: KeyContext::Global,
+        keys: &["?"],
+        action: Action::ToggleHelp,
+        help: "show / hide this help",
+    },
+    Binding {
+        context: KeyContext::Global,
+        keys: &["<Tab>"],
+        action: Action::FocusNext,
+        help: "next pane",
+    },
+    Binding {
+        context: KeyContext::Global,
+        keys: &["j", "<Down>"],
+        action: Action::Down,
+        help: "move down",
+    },
+    Binding {
+        context: KeyContext::Global,
+        keys: &["k", "<Up>"],
+        action: Action::Up,
+        help: "move up",
+    },
+    Binding {
+        context: KeyContext::Global,
+        keys: &["g", "<Home>"],
+        action: Action::Top,
+        help: "first row",
+    },
+    Binding {
+        context: KeyContext::Global,
+        keys: &["G", "<End>"],
+        action: Action::Bottom,
+        help: "last row",
+    },
+    Binding {
+        context: KeyContext::Global,
+        keys: &["<PgUp>", "<C-b>"],
+        action: Action::PageUp,
+        help: "page up",
+    },
+    Binding {
+        context: KeyContext::Global,
+        keys: &["<PgDn>", "<C-f>"],
+        action: Action::PageDown,
+        help: "page down",
+    },
+    Binding {
+        context: KeyContext::Global,
+        keys: &["r"],
+        action: Action::Refresh,
+        help: "reload the selected node and its stats",
+    },
+    Binding {
+        context: KeyContext::Explorer,
+        keys: &["<Enter>", "l", "<Right>"],
+        action: Action::Expand,
+        help: "expand (load children)",
+    },
+    Binding {
+        context: KeyContext::Explorer,
+        keys: &["h", "<Left>"],
+        action: Action::Collapse,
+        help: "collapse / go to parent",
+    },
+    Binding {
+        context: KeyContext::Explorer,
+        keys: &["/"],
+        action: Action::StartFilter,
+        help: "filter the tree; Enter on a full topic name jumps to it",
+    },
+    Binding {
+        context: KeyContext::Explorer,
+        keys: &["<Esc>"],
+        action: Action::ClearFilter,
+        help: "clear the filter",
+    },
+];
+
+/// The canonical name of a key press: `j`, `G`, `<Enter>`, `<C-c>`, `<PgDn>`.
+pub fn key_name(k: &KeyEvent) -> String {
+    let base = match k.code {
+        KeyCode::Char(c) => {
+            if k.modifiers.contains(KeyModifiers::CONTROL) {
+                return format!("<C-{}>", c.to_ascii_lowercase());
+            }
+            return c.to_string();
+        }
+        KeyCode::Enter => "Enter",
+        KeyCode::Esc => "Esc",
+        KeyCode::Tab => "Tab",
+        KeyCode::BackTab => "S-Tab",
+        KeyCode::Backspace => "BS",
+        KeyCode::Up => "Up",
+        KeyCode::Down => "Down",
+        KeyCode::Left => "Left",
+        KeyCode::Right => "Right",
+        KeyCode::Home => "Home",
+        KeyCode::End => "End",
+        KeyCode::PageUp => "PgUp",
+        KeyCode::PageDown => "PgDn",
+        KeyCode::Delete => "Del",
+        KeyCode::F(n) => return format!("<F{n}>"),
+        _ => return String::new(),
+    };
+    format!("<{base}>")
+}
+
+/// Resolves a key in a pane context: the pane's own bindings first, then global ones.
+pub fn resolve(context: KeyContext, key: &KeyEvent) -> Option<Action> {
+    let name = key_name(key);
+    if name.is_empty() {
+        return None;
+    }
+    let lookup = |ctx: KeyContext| {
+        KEYMAP
+            .iter()
+            .find(|b| b.context == ctx && b.keys.contains(&name.as_str()))
+            .map(|b| b.action)
+    };
+    lookup(context).or_else(|| lookup(KeyContext::Global))
+}
+
+/// The keymap as a Markdown table (the README's keymap section is checked against it).
+pub fn markdown_table() -> String {
+    let mut out = String::from("| Context | Keys | Action |\n|---|---|---|\n");
+    for b in KEYMAP {
+        let keys: Vec<String> = b.keys.iter().map(|k| format!("`{k}`")).collect();
+        out.push_str(&format!(
+            "| {} | {} | {} |\n",
+            b.context.title(),
+            keys.join(" "),
+            b.help
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode, m: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, m)
+    }
+
+    #[test]
+    fn names_keys_canonically() {
+        assert_eq!(key_name(&key(KeyCode::Char('j'), KeyModifiers::NONE)), "j");
+        assert_eq!(key_name(&key(KeyCode::Char('G'), KeyModifiers::SHIFT)), "G");
+        assert_eq!(
+            key_name(&key(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            "<C-c>"
+        );
+        assert_eq!(
+            key_name(&key(KeyCode::PageDown, KeyModifiers::NONE)),
+            "<PgDn>"
+        );
+    }
+
+    #[test]
+    fn pane_bindings_win_over_global_ones() {
+        let enter = key(KeyCode::Enter, KeyModifiers::NONE);
+        assert_eq!(resolve(KeyContext::Explorer, &enter), Some(Action::Expand));
+        assert_eq!(resolve(KeyContext::Details, &enter), None);
+        let q = key(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert_eq!(resolve(KeyContext::Details, &q), Some(Action::Quit));
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_context() {
+        for (i, a) in KEYMAP.iter().enumerate() {
+            for b in &KEYMAP[i + 1..] {
+                let same_scope = a.context == b.context;
+                for k in a.keys {
+                    assert!(
+                        !(same_scope && b.keys.contains(k)),
+                        "{k} bound twice in {:?}",
+                        a.context
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn readme_keymap_matches_the_keymap() {
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        assert!(
+            readme.contains(&markdown_table()),
+            "README keymap table is out of date; paste:\n{}",
+            markdown_table()
+        );
+    }
+}
+
+/// A key as shown in the status-bar hints: `<Enter>` → `Enter`.
+pub fn key_name_hint(k: &str) -> &str {
+    k.strip_prefix('<')
+        .and_then(|k| k.strip_suffix('>'))
+        .unwrap_or(k)
+}

@@ -1,0 +1,597 @@
+//! The one owner of UI state. [`App::handle`] is synchronous and never awaits: it turns
+//! an [`Event`] into state changes plus the [`Request`]s the worker should run.
+
+pub mod keys;
+pub mod tree;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use crate::pulsar::request::{Request, RequestId, RequestKind, Response, ResponseKind};
+use crate::pulsar::stats::{TenantInfo, TopicStats};
+use crate::pulsar::{ClientError, TopicName};
+use keys::{Action, KeyContext};
+use tree::{NodeKey, NodeKind, Tree};
+
+/// Everything the app reacts to.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Key(KeyEvent),
+    /// New terminal size (columns, rows).
+    Resize(u16, u16),
+    /// Time passes: ages, refreshes, reconnect probes.
+    Tick(Instant),
+    Response(Response),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Explorer,
+    Details,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    /// Typing a filter; the tree follows every keystroke.
+    Filter {
+        input: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Connection {
+    Connecting,
+    Connected,
+    Down { reason: String, since: Instant },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusMessage {
+    pub text: String,
+    pub level: Level,
+    pub at: Instant,
+}
+
+/// What the right-hand pane shows for the selected node.
+#[derive(Debug, Clone, Default)]
+pub struct Details {
+    pub key: Option<NodeKey>,
+    pub request: Option<RequestId>,
+    pub stats: Option<TopicStats>,
+    pub tenant: Option<TenantInfo>,
+    pub error: Option<String>,
+    pub fetched_at: Option<Instant>,
+    pub scroll: u16,
+}
+
+/// Knobs of the app that do not come from the terminal.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How often the details pane re-reads the stats it shows.
+    pub refresh_interval: Duration,
+    /// How often to probe the broker while it is unreachable.
+    pub reconnect_interval: Duration,
+    /// The cluster as the user named it (shown until the broker answers).
+    pub service_url: String,
+    pub admin_url: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            refresh_interval: Duration::from_secs(5),
+            reconnect_interval: Duration::from_secs(2),
+            service_url: "pulsar://127.0.0.1:6650".into(),
+            admin_url: "http://127.0.0.1:8080".into(),
+        }
+    }
+}
+
+pub struct App {
+    pub settings: Settings,
+    pub tree: Tree,
+    pub details: Details,
+    pub focus: Focus,
+    pub mode: Mode,
+    pub show_help: bool,
+    pub connection: Connection,
+    pub cluster: Option<String>,
+    pub broker_version: Option<String>,
+    pub status: Option<StatusMessage>,
+    /// The time of the last tick; render uses it for ages, so snapshots are deterministic.
+    pub now: Instant,
+    pub last_refresh: Option<Instant>,
+    /// Rows of the tree viewport (for PgUp/PgDn).
+    pub page_rows: usize,
+    pending: HashMap<RequestId, RequestKind>,
+    next_id: u64,
+    probe: Option<(RequestId, Instant)>,
+    jump: Option<TopicName>,
+    quit: bool,
+    dirty: bool,
+}
+
+impl App {
+    pub fn new(settings: Settings, now: Instant) -> App {
+        App {
+            settings,
+            tree: Tree::default(),
+            details: Details::default(),
+            focus: Focus::Explorer,
+            mode: Mode::Normal,
+            show_help: false,
+            connection: Connection::Connecting,
+            cluster: None,
+            broker_version: None,
+            status: None,
+            now,
+            last_refresh: None,
+            page_rows: 20,
+            pending: HashMap::new(),
+            next_id: 0,
+            probe: None,
+            jump: None,
+            quit: false,
+            dirty: true,
+        }
+    }
+
+    /// The first requests: who is the cluster, and its tenants.
+    pub fn start(&mut self) -> Vec<Request> {
+        let probe = self.request(RequestKind::FetchClusterInfo);
+        self.probe = Some((probe.id, self.now));
+        vec![probe, self.request(RequestKind::ListTenants)]
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    /// True once after anything visible changed.
+    pub fn take_dirty(&mut self) -> bool {
+        std::mem::take(&mut self.dirty)
+    }
+
+    pub fn key_context(&self) -> KeyContext {
+        match self.focus {
+            Focus::Explorer => KeyContext::Explorer,
+            Focus::Details => KeyContext::Details,
+        }
+    }
+
+    pub fn pending_requests(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Starts following a topic: loads its tenant and namespace, then selects it.
+    pub fn jump_to(&mut self, topic: TopicName) -> Vec<Request> {
+        self.jump = Some(topic);
+        self.advance_jump()
+    }
+
+    fn request(&mut self, kind: RequestKind) -> Request {
+        self.next_id += 1;
+        let id = RequestId(self.next_id);
+        self.pending.insert(id, kind.clone());
+        Request { id, kind }
+    }
+
+    fn set_status(&mut self, level: Level, text: String) {
+        self.status = Some(StatusMessage {
+            text,
+            level,
+            at: self.now,
+        });
+    }
+
+    pub fn handle(&mut self, event: Event) -> Vec<Request> {
+        match event {
+            Event::Key(k) if k.kind != KeyEventKind::Release => {
+                self.dirty = true;
+                self.on_key(k)
+            }
+            Event::Key(_) => Vec::new(),
+            Event::Resize(_, rows) => {
+                self.page_rows = (rows as usize).saturating_sub(6).max(1);
+                self.dirty = true;
+                Vec::new()
+            }
+            Event::Tick(now) => self.on_tick(now),
+            Event::Response(r) => self.on_response(r),
+        }
+    }
+
+    fn on_key(&mut self, k: KeyEvent) -> Vec<Request> {
+        if let Mode::Filter { input } = &mut self.mode {
+            match k.code {
+                KeyCode::Esc => {
+                    self.mode = Mode::Normal;
+                    self.tree.set_filter("");
+                }
+                KeyCode::Enter => {
+                    let text = input.trim().to_string();
+                    self.mode = Mode::Normal;
+                    if text.contains("://") {
+                        self.tree.set_filter("");
+                        return match TopicName::parse(&text) {
+                            Ok(t) => {
+                                let reqs = self.jump_to(t);
+                                reqs.into_iter().chain(self.sync_details()).collect()
+                            }
+                            Err(e) => {
+                                self.set_status(Level::Error, e.to_string());
+                                Vec::new()
+                            }
+                        };
+                    }
+                }
+                KeyCode::Backspace => {
+                    input.pop();
+                    let f = input.clone();
+                    self.tree.set_filter(&f);
+                }
+                KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => {
+                    self.quit = true
+                }
+                KeyCode::Char(c) => {
+                    input.push(c);
+                    let f = input.clone();
+                    self.tree.set_filter(&f);
+                }
+                KeyCode::Down => self.tree.move_by(1),
+                KeyCode::Up => self.tree.move_by(-1),
+                _ => {}
+            }
+            return self.sync_details();
+        }
+        if self.show_help {
+            // any of these closes the popup; other keys are ignored while it is open
+            if matches!(
+                k.code,
+                KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter
+            ) {
+                self.show_help = false;
+            }
+            return Vec::new();
+        }
+        match keys::resolve(self.key_context(), &k) {
+            Some(a) => self.update(a),
+            None => Vec::new(),
+        }
+    }
+
+    /// Applies one user intent.
+    pub fn update(&mut self, action: Action) -> Vec<Request> {
+        self.dirty = true;
+        let mut out = Vec::new();
+        let page = self.page_rows.max(1) as isize;
+        match (action, self.focus) {
+            (Action::Quit, _) => self.quit = true,
+            (Action::ToggleHelp, _) => self.show_help = !self.show_help,
+            (Action::FocusNext, _) => {
+                self.focus = match self.focus {
+                    Focus::Explorer => Focus::Details,
+                    Focus::Details => Focus::Explorer,
+                }
+            }
+            (Action::Down, Focus::Explorer) => self.tree.move_by(1),
+            (Action::Up, Focus::Explorer) => self.tree.move_by(-1),
+            (Action::Top, Focus::Explorer) => self.tree.select_first(),
+            (Action::Bottom, Focus::Explorer) => self.tree.select_last(),
+            (Action::PageDown, Focus::Explorer) => self.tree.move_by(page),
+            (Action::PageUp, Focus::Explorer) => self.tree.move_by(-page),
+            (Action::Down, Focus::Details) => {
+                self.details.scroll = self.details.scroll.saturating_add(1)
+            }
+            (Action::Up, Focus::Details) => {
+                self.details.scroll = self.details.scroll.saturating_sub(1)
+            }
+            (Action::Top, Focus::Details) => self.details.scroll = 0,
+            (Action::PageDown, Focus::Details) => {
+                self.details.scroll = self.details.scroll.saturating_add(page as u16)
+            }
+            (Action::PageUp, Focus::Details) => {
+                self.details.scroll = self.details.scroll.saturating_sub(page as u16)
+            }
+            (Action::Bottom, Focus::Details) => {}
+            (Action::Expand, _) => {
+                if let Some(kind) = self.tree.expand_selected() {
+                    out.push(self.request(kind));
+                }
+            }
+            (Action::Collapse, _) => self.tree.collapse_selected(),
+            (Action::StartFilter, _) => {
+                self.mode = Mode::Filter {
+                    input: self.tree.filter.clone(),
+                };
+            }
+            (Action::ClearFilter, _) => self.tree.set_filter(""),
+            (Action::Refresh, _) => {
+                let kind = match self.tree.selected() {
+                    Some(n) if !n.is_leaf() && n.load != tree::Load::Loading => {
+                        let key = n.key.clone();
+                        let kind = n.load_request();
+                        if kind.is_some() {
+                            self.tree.mark_loading(&key);
+                        }
+                        kind
+                    }
+                    None => Some(RequestKind::ListTenants),
+                    _ => None,
+                };
+                if let Some(kind) = kind {
+                    out.push(self.request(kind));
+                }
+                self.details.key = None; // forces a refetch below
+            }
+        }
+        out.extend(self.sync_details());
+        out
+    }
+
+    /// The stats request for the selected node, when it differs from what is shown.
+    fn sync_details(&mut self) -> Vec<Request> {
+        let key = self.tree.selected_key();
+        if key == self.details.key {
+            return Vec::new();
+        }
+        self.details = Details {
+            key: key.clone(),
+            ..Details::default()
+        };
+        self.details_request().into_iter().collect()
+    }
+
+    fn details_request(&mut self) -> Option<Request> {
+        let key = self.details.key.clone()?;
+        let kind = match &key {
+            NodeKey::Tenant(t) => RequestKind::FetchTenantInfo { tenant: t.clone() },
+            NodeKey::Namespace(_) => return None,
+            NodeKey::Topic(t) => RequestKind::FetchTopicStats {
+                topic: t.clone(),
+                partitions: self.partitions_of(t),
+            },
+            NodeKey::Partition(p) => RequestKind::FetchTopicStats {
+                topic: p.clone(),
+                partitions: 0,
+            },
+            NodeKey::Subscription(t, _) => RequestKind::FetchTopicStats {
+                topic: t.clone(),
+                partitions: self.partitions_of(t),
+            },
+        };
+        let req = self.request(kind);
+        self.details.request = Some(req.id);
+        Some(req)
+    }
+
+    fn partitions_of(&self, topic: &TopicName) -> u32 {
+        let key = NodeKey::Topic(topic.clone());
+        match self
+            .tree
+            .find(&key)
+            .and_then(|p| self.tree.node(&p))
+            .map(|n| &n.kind)
+        {
+            Some(NodeKind::Topic { partitions }) => *partitions,
+            _ => 0,
+        }
+    }
+
+    fn on_tick(&mut self, now: Instant) -> Vec<Request> {
+        let mut out = Vec::new();
+        let second_changed = now.duration_since(self.now) >= Duration::from_secs(1);
+        self.now = now;
+        if second_changed {
+            self.dirty = true; // ages in the status bar move
+        }
+        match &self.connection {
+            Connection::Down { .. } => {
+                let due = self
+                    .probe
+                    .map(|(_, at)| now.duration_since(at) >= self.settings.reconnect_interval)
+                    .unwrap_or(true);
+                if due {
+                    let r = self.request(RequestKind::FetchClusterInfo);
+                    self.probe = Some((r.id, now));
+                    out.push(r);
+                }
+            }
+            _ => {
+                let in_flight = self
+                    .details
+                    .request
+                    .is_some_and(|id| self.pending.contains_key(&id));
+                let stale = self
+                    .details
+                    .fetched_at
+                    .map(|t| now.duration_since(t) >= self.settings.refresh_interval)
+                    .unwrap_or(false);
+                if stale && !in_flight {
+                    out.extend(self.details_request());
+                }
+            }
+        }
+        out
+    }
+
+    fn on_response(&mut self, r: Response) -> Vec<Request> {
+        let Some(_kind) = self.pending.remove(&r.id) else {
+            return Vec::new(); // unknown or already answered
+        };
+        self.dirty = true;
+        let mut out = Vec::new();
+        match r.kind {
+            ResponseKind::Failed { request, error } => {
+                out.extend(self.on_failure(r.id, request, error));
+            }
+            ok => {
+                if !matches!(self.connection, Connection::Connected) {
+                    let was_down = matches!(self.connection, Connection::Down { .. });
+                    self.connection = Connection::Connected;
+                    if was_down {
+                        self.set_status(Level::Info, "reconnected to the broker".into());
+                        let kinds = self.tree.reload_requests();
+                        out.extend(kinds.into_iter().map(|k| self.request(k)));
+                        self.details.fetched_at = None;
+                        self.details.key = None;
+                        out.extend(self.sync_details());
+                    }
+                }
+                self.last_refresh = Some(self.now);
+                out.extend(self.apply(r.id, ok));
+            }
+        }
+        out
+    }
+
+    fn apply(&mut self, id: RequestId, kind: ResponseKind) -> Vec<Request> {
+        match kind {
+            ResponseKind::ClusterInfoFetched { clusters, version } => {
+                self.cluster = clusters.into_iter().next();
+                self.broker_version = Some(version);
+            }
+            ResponseKind::TenantsListed { tenants } => self.tree.set_tenants(&tenants),
+            ResponseKind::NamespacesListed { tenant, namespaces } => {
+                self.tree.set_namespaces(&tenant, &namespaces)
+            }
+            ResponseKind::TopicsListed { namespace, topics } => {
+                self.tree.set_topics(&namespace, &topics)
+            }
+            ResponseKind::SubscriptionsListed {
+                topic,
+                subscriptions,
+            } => self.tree.set_subscriptions(&topic, &subscriptions),
+            ResponseKind::TopicStatsFetched { stats, .. } => {
+                if self.details.request == Some(id) {
+                    self.details.stats = Some(*stats);
+                    self.details.error = None;
+                    self.details.fetched_at = Some(self.now);
+                }
+            }
+            ResponseKind::TenantInfoFetched { info, .. } => {
+                if self.details.request == Some(id) {
+                    self.details.tenant = Some(info);
+                    self.details.error = None;
+                    self.details.fetched_at = Some(self.now);
+                }
+            }
+            ResponseKind::Failed { .. } => {}
+        }
+        let mut out = self.advance_jump();
+        out.extend(self.sync_details());
+        out
+    }
+
+    fn on_failure(
+        &mut self,
+        id: RequestId,
+        request: RequestKind,
+        error: ClientError,
+    ) -> Vec<Request> {
+        if error.is_connectivity() {
+            if !matches!(self.connection, Connection::Down { .. }) {
+                self.connection = Connection::Down {
+                    reason: error.to_string(),
+                    since: self.now,
+                };
+            } else if let Connection::Down { reason, .. } = &mut self.connection {
+                *reason = error.to_string();
+            }
+            if self.probe.is_none_or(|(pid, _)| pid != id) {
+                self.probe = Some((RequestId(0), self.now));
+            }
+        }
+        let text = format!("{}: {error}", request.describe());
+        match &request {
+            RequestKind::ListTenants => self.tree.set_tenants_failed(error.to_string()),
+            RequestKind::ListNamespaces { tenant } => self
+                .tree
+                .set_failed(&NodeKey::Tenant(tenant.clone()), error.to_string()),
+            RequestKind::ListTopics { namespace } => self
+                .tree
+                .set_failed(&NodeKey::Namespace(namespace.clone()), error.to_string()),
+            RequestKind::ListSubscriptions { topic } => self
+                .tree
+                .set_failed(&NodeKey::Topic(topic.clone()), error.to_string()),
+            RequestKind::FetchTopicStats { .. } | RequestKind::FetchTenantInfo { .. } => {
+                if self.details.request == Some(id) {
+                    self.details.error = Some(error.to_string());
+                    self.details.fetched_at = Some(self.now);
+                }
+            }
+            RequestKind::FetchClusterInfo => {}
+        }
+        if self.jump.is_some() && !error.is_connectivity() {
+            self.jump = None;
+        }
+        self.set_status(Level::Error, text);
+        self.sync_details()
+    }
+
+    /// One step of a pending jump: load what is missing on the way, select when there.
+    fn advance_jump(&mut self) -> Vec<Request> {
+        let Some(topic) = self.jump.clone() else {
+            return Vec::new();
+        };
+        let steps = [
+            NodeKey::Tenant(topic.tenant.clone()),
+            NodeKey::Namespace(topic.namespace_path()),
+            NodeKey::Topic(topic.parent()),
+        ];
+        if self.tree.roots_load != tree::Load::Loaded {
+            return Vec::new(); // tenants are on their way
+        }
+        for (i, key) in steps.iter().enumerate() {
+            let Some(path) = self.tree.find(key) else {
+                self.jump = None;
+                self.set_status(
+                    Level::Error,
+                    format!("cannot jump: {} not found", describe_key(key)),
+                );
+                return Vec::new();
+            };
+            if i == steps.len() - 1 {
+                self.tree.reveal(key);
+                self.tree.set_filter("");
+                self.tree.select_key(key);
+                self.jump = None;
+                return Vec::new();
+            }
+            let Some(node) = self.tree.node(&path) else {
+                return Vec::new();
+            };
+            match node.load {
+                tree::Load::Loaded => continue,
+                tree::Load::Loading => return Vec::new(),
+                _ => {
+                    self.tree.reveal(key);
+                    self.tree.select_key(key);
+                    return match self.tree.expand_selected() {
+                        Some(kind) => vec![self.request(kind)],
+                        None => Vec::new(),
+                    };
+                }
+            }
+        }
+        Vec::new()
+    }
+}
+
+fn describe_key(key: &NodeKey) -> String {
+    match key {
+        NodeKey::Tenant(t) => format!("tenant {t}"),
+        NodeKey::Namespace(n) => format!("namespace {n}"),
+        NodeKey::Topic(t) | NodeKey::Partition(t) => format!("topic {t}"),
+        NodeKey::Subscription(t, s) => format!("subscription {s} of {t}"),
+    }
+}

@@ -1,0 +1,92 @@
+//! Command-line interface (clap). `pulsar-tui --help` documents everything.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pulsar-tui",
+    version,
+    about = "A fast, keyboard-first terminal UI for Apache Pulsar clusters",
+    long_about = "A fast, keyboard-first terminal UI for Apache Pulsar clusters.\n\n\
+        Without a subcommand it opens the interactive UI. The subcommands are headless twins \
+        of what the UI shows: they print JSON lines for scripts and runbooks."
+)]
+pub struct Cli {
+    /// The broker's binary protocol URL [default: pulsar://127.0.0.1:6650]
+    #[arg(long, env = "PULSAR_SERVICE_URL", global = true)]
+    pub service_url: Option<String>,
+
+    /// The admin REST API URL [default: derived from --service-url, pulsar://h:6650 → http://h:8080]
+    #[arg(long, env = "PULSAR_ADMIN_URL", global = true)]
+    pub admin_url: Option<String>,
+
+    /// A JWT for token authentication (binary protocol and admin API)
+    #[arg(long, env = "PULSAR_TOKEN", global = true, hide_env_values = true)]
+    pub token: Option<String>,
+
+    /// The config file [default: $PULSAR_TUI_CONFIG, $XDG_CONFIG_HOME/pulsar-tui/config.toml, ~/.config/pulsar-tui/config.toml]
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+
+    /// Print the problems of the config file and exit (non-zero when there are any)
+    #[arg(long)]
+    pub check_config: bool,
+
+    /// The log file [default: <data dir>/pulsar-tui.log]
+    #[arg(long, env = "PULSAR_TUI_LOG_FILE", global = true)]
+    pub log_file: Option<PathBuf>,
+
+    /// Start with this topic selected in the explorer (persistent://tenant/ns/topic)
+    #[arg(long)]
+    pub topic: Option<String>,
+
+    /// Seconds before one operation (admin call, lookup, connect) gives up [default: 10]
+    #[arg(long, global = true)]
+    pub timeout: Option<u64>,
+
+    /// Quit after drawing the first frame (for start-up benchmarks)
+    #[arg(long, hide = true)]
+    pub exit_after_first_frame: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Json,
+    Table,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List what the explorer shows: tenants, or the namespaces of a tenant, the topics of
+    /// a namespace, the subscriptions of a topic. One JSON object per line.
+    Ls {
+        /// Nothing (tenants), `tenant`, `tenant/namespace`, or a topic name
+        path: Option<String>,
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+    },
+    /// Print a topic's stats as the details pane shows them (JSON).
+    Stats {
+        /// persistent://tenant/namespace/topic
+        topic: String,
+    },
+    /// Publish each line of standard input as one message (UTF-8 payload) and print one
+    /// JSON line per message with its id.
+    Produce {
+        /// persistent://tenant/namespace/topic
+        topic: String,
+        /// Message key; `{n}` is replaced by the line number (from 0)
+        #[arg(long)]
+        key: Option<String>,
+        /// A property `KEY=VALUE` (repeatable)
+        #[arg(long = "property", value_name = "KEY=VALUE")]
+        properties: Vec<String>,
+    },
+    /// Print every path pulsar-tui uses (config, data, log) and the effective settings.
+    Info,
+}

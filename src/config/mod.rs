@@ -1,0 +1,200 @@
+//! The config file: found, parsed, and every problem reported with its file and line.
+//! A bad config never stops the app: problems become [`ConfigWarning`]s.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The documented default config (also written by `pulsar-tui info --default-config`).
+pub const DEFAULT_CONFIG: &str = include_str!("../../assets/default-config.toml");
+
+/// Settings a config file may hold. Every field is optional; command-line flags and
+/// environment variables win over it.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct FileConfig {
+    pub service_url: Option<String>,
+    pub admin_url: Option<String>,
+    pub token: Option<String>,
+    pub refresh_interval_secs: Option<u64>,
+    pub op_timeout_secs: Option<u64>,
+    pub theme: Option<String>,
+}
+
+const KNOWN_KEYS: &[&str] = &[
+    "service_url",
+    "admin_url",
+    "token",
+    "refresh_interval_secs",
+    "op_timeout_secs",
+    "theme",
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigWarning {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{}: {}", self.file.display(), l, self.message),
+            None => write!(f, "{}: {}", self.file.display(), self.message),
+        }
+    }
+}
+
+/// Where pulsar-tui keeps its files.
+pub fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "pulsar-tui")
+}
+
+/// The config file to read, in order: `--config`, `$PULSAR_TUI_CONFIG`,
+/// `$XDG_CONFIG_HOME/pulsar-tui/config.toml`, `~/.config/pulsar-tui/config.toml`, then the
+/// platform's config dir. An explicit path is returned even when missing (so that the
+/// user hears about it); discovered ones only when they exist.
+pub fn discover(explicit: Option<&Path>) -> Option<PathBuf> {
+    if let Some(p) = explicit {
+        return Some(p.to_path_buf());
+    }
+    if let Some(p) = std::env::var_os("PULSAR_TUI_CONFIG").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    let mut candidates = Vec::new();
+    if let Some(x) = std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
+        candidates.push(PathBuf::from(x).join("pulsar-tui/config.toml"));
+    }
+    if let Some(home) = std::env::var_os("HOME").filter(|v| !v.is_empty()) {
+        candidates.push(PathBuf::from(home).join(".config/pulsar-tui/config.toml"));
+    }
+    if let Some(d) = project_dirs() {
+        candidates.push(d.config_dir().join("config.toml"));
+    }
+    candidates.into_iter().find(|p| p.is_file())
+}
+
+/// Reads and checks a config file. Never fails: what cannot be used is a warning.
+pub fn load(path: &Path) -> (FileConfig, Vec<ConfigWarning>) {
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse(path, &text),
+        Err(e) => (
+            FileConfig::default(),
+            vec![ConfigWarning {
+                file: path.to_path_buf(),
+                line: None,
+                message: format!("cannot read: {e}"),
+            }],
+        ),
+    }
+}
+
+/// Parses config text; unknown keys and bad values are reported with their line and skipped.
+pub fn parse(path: &Path, text: &str) -> (FileConfig, Vec<ConfigWarning>) {
+    let warn = |line: Option<usize>, message: String| ConfigWarning {
+        file: path.to_path_buf(),
+        line,
+        message,
+    };
+    let mut table: toml::Table = match toml::from_str(text) {
+        Ok(t) => t,
+        Err(e) => {
+            let line = e.span().map(|s| line_of(text, s.start));
+            let msg = format!("not valid TOML, file ignored: {}", e.message());
+            return (FileConfig::default(), vec![warn(line, msg)]);
+        }
+    };
+    let mut warnings = Vec::new();
+    let keys: Vec<String> = table.keys().cloned().collect();
+    for key in keys {
+        let line = key_line(text, &key);
+        if !KNOWN_KEYS.contains(&key.as_str()) {
+            warnings.push(warn(line, format!("unknown key {key:?} (ignored)")));
+            table.remove(&key);
+            continue;
+        }
+        // check each value alone, so that one bad value does not discard the others
+        let mut single = toml::Table::new();
+        single.insert(key.clone(), table[&key].clone());
+        if let Err(e) = single.try_into::<FileConfig>() {
+            warnings.push(warn(
+                line,
+                format!("bad value for {key:?}: {} (ignored)", e.message()),
+            ));
+            table.remove(&key);
+        }
+    }
+    for key in ["refresh_interval_secs", "op_timeout_secs"] {
+        if table.get(key).and_then(|v| v.as_integer()) == Some(0) {
+            warnings.push(warn(
+                key_line(text, key),
+                format!("{key} must be at least 1 (ignored)"),
+            ));
+            table.remove(key);
+        }
+    }
+    let cfg = table.try_into::<FileConfig>().unwrap_or_default();
+    warnings.sort_by_key(|w| w.line);
+    (cfg, warnings)
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    text.as_bytes()[..offset]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+fn key_line(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p() -> PathBuf {
+        PathBuf::from("/x/config.toml")
+    }
+
+    #[test]
+    fn the_documented_default_config_parses_cleanly() {
+        let (cfg, w) = parse(&p(), DEFAULT_CONFIG);
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(cfg.refresh_interval_secs, Some(5));
+    }
+
+    #[test]
+    fn a_syntax_error_names_the_line_and_keeps_defaults() {
+        let (cfg, w) = parse(&p(), "service_url = \"pulsar://a:6650\"\n\nadmin_url = \n");
+        assert_eq!(cfg, FileConfig::default());
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].line, Some(3), "{w:?}");
+        assert!(
+            w[0].to_string()
+                .starts_with("/x/config.toml:3: not valid TOML"),
+            "{}",
+            w[0]
+        );
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_skipped_with_their_line() {
+        let text = "service_url = \"pulsar://a:6650\"\nrefresh = 3\nop_timeout_secs = \"ten\"\nrefresh_interval_secs = 0\n";
+        let (cfg, w) = parse(&p(), text);
+        assert_eq!(cfg.service_url.as_deref(), Some("pulsar://a:6650"));
+        assert_eq!(cfg.op_timeout_secs, None);
+        assert_eq!(cfg.refresh_interval_secs, None);
+        let lines: Vec<_> = w.iter().map(|w| w.line).collect();
+        assert_eq!(lines, vec![Some(2), Some(3), Some(4)], "{w:?}");
+    }
+}

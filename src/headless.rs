@@ -1,0 +1,194 @@
+//! The headless subcommands: the same requests the UI runs, printed as JSON lines.
+
+use std::collections::HashMap;
+use std::io::{BufRead, Write};
+
+use anyhow::{bail, Context, Result};
+use serde_json::json;
+
+use crate::pulsar::request::{RequestKind, ResponseKind};
+use crate::pulsar::worker::execute;
+use crate::pulsar::{Client, TopicName};
+
+fn run(
+    client: &Client,
+    kind: RequestKind,
+) -> impl std::future::Future<Output = Result<ResponseKind>> + '_ {
+    async move {
+        match execute(client, kind).await {
+            ResponseKind::Failed { request, error } => bail!("{}: {error}", request.describe()),
+            ok => Ok(ok),
+        }
+    }
+}
+
+/// `pulsar-tui ls [PATH]`: one JSON object per child of PATH, or a table.
+pub async fn ls(
+    client: &Client,
+    path: Option<&str>,
+    table: bool,
+    out: &mut impl Write,
+) -> Result<()> {
+    let path = path.unwrap_or("").trim_matches('/');
+    let rows: Vec<serde_json::Value> = if path.is_empty() {
+        match run(client, RequestKind::ListTenants).await? {
+            ResponseKind::TenantsListed { tenants } => tenants
+                .into_iter()
+                .map(|t| json!({"type": "tenant", "name": t}))
+                .collect(),
+            _ => unreachable!("ListTenants answers TenantsListed"),
+        }
+    } else if !path.contains('/') {
+        match run(
+            client,
+            RequestKind::ListNamespaces {
+                tenant: path.to_string(),
+            },
+        )
+        .await?
+        {
+            ResponseKind::NamespacesListed { namespaces, .. } => namespaces
+                .into_iter()
+                .map(|n| json!({"type": "namespace", "name": n}))
+                .collect(),
+            _ => unreachable!("ListNamespaces answers NamespacesListed"),
+        }
+    } else if !path.contains("://") && path.matches('/').count() == 1 {
+        match run(client, RequestKind::ListTopics { namespace: path.to_string() }).await? {
+            ResponseKind::TopicsListed { topics, .. } => topics
+                .into_iter()
+                .map(|t| json!({"type": "topic", "name": t.name.to_string(), "partitions": t.partitions, "persistent": t.name.persistent}))
+                .collect(),
+            _ => unreachable!("ListTopics answers TopicsListed"),
+        }
+    } else {
+        let topic = TopicName::parse(path)?;
+        match run(
+            client,
+            RequestKind::ListSubscriptions {
+                topic: topic.clone(),
+            },
+        )
+        .await?
+        {
+            ResponseKind::SubscriptionsListed { subscriptions, .. } => subscriptions
+                .into_iter()
+                .map(|s| json!({"type": "subscription", "topic": topic.to_string(), "name": s}))
+                .collect(),
+            _ => unreachable!("ListSubscriptions answers SubscriptionsListed"),
+        }
+    };
+    for r in rows {
+        if table {
+            let extra = r
+                .get("partitions")
+                .and_then(|p| p.as_u64())
+                .filter(|p| *p > 0)
+                .map(|p| format!("  [{p} partitions]"));
+            writeln!(
+                out,
+                "{:<13} {}{}",
+                r["type"].as_str().unwrap_or(""),
+                r["name"].as_str().unwrap_or(""),
+                extra.unwrap_or_default()
+            )?;
+        } else {
+            writeln!(out, "{r}")?;
+        }
+    }
+    Ok(())
+}
+
+/// `pulsar-tui stats TOPIC`.
+pub async fn stats(client: &Client, topic: &str, out: &mut impl Write) -> Result<()> {
+    let topic = TopicName::parse(topic)?;
+    let partitions = client
+        .admin
+        .partition_count(&topic.parent())
+        .await
+        .unwrap_or(0);
+    let partitions = if topic.partition_index().is_some() {
+        0
+    } else {
+        partitions
+    };
+    match run(client, RequestKind::FetchTopicStats { topic, partitions }).await? {
+        ResponseKind::TopicStatsFetched { stats, .. } => {
+            writeln!(out, "{}", serde_json::to_string(&stats)?)?
+        }
+        _ => unreachable!("FetchTopicStats answers TopicStatsFetched"),
+    }
+    Ok(())
+}
+
+/// `"ledger:entry:partition:batch"`, the message id format of every JSON output.
+pub fn format_message_id(id: &pulsar::proto::MessageIdData) -> String {
+    format!(
+        "{}:{}:{}:{}",
+        id.ledger_id as i64,
+        id.entry_id as i64,
+        id.partition.unwrap_or(-1),
+        id.batch_index.unwrap_or(-1)
+    )
+}
+
+/// `pulsar-tui produce TOPIC`: one message per line of `input`, each acknowledged by
+/// the broker before its JSON line is printed.
+pub async fn produce(
+    client: &Client,
+    topic: &str,
+    key: Option<&str>,
+    properties: &[String],
+    input: impl BufRead,
+    out: &mut impl Write,
+) -> Result<u64> {
+    let topic = TopicName::parse(topic)?;
+    let mut props = HashMap::new();
+    for p in properties {
+        let (k, v) = p
+            .split_once('=')
+            .with_context(|| format!("--property {p:?}: expected KEY=VALUE"))?;
+        props.insert(k.to_string(), v.to_string());
+    }
+    let pulsar = client.pulsar().await?;
+    let mut producer = pulsar
+        .producer()
+        .with_topic(topic.to_string())
+        .with_options(pulsar::producer::ProducerOptions {
+            routing_policy: Some(pulsar::routing_policy::RoutingPolicy::RoundRobin),
+            ..Default::default()
+        })
+        .build()
+        .await
+        .map_err(|e| crate::pulsar::binary_error(&client.target.service_url, e))
+        .with_context(|| format!("cannot create a producer on {topic}"))?;
+    let mut n = 0u64;
+    for line in input.lines() {
+        let line = line.context("reading standard input")?;
+        let msg = pulsar::producer::Message {
+            payload: line.into_bytes(),
+            properties: props.clone(),
+            partition_key: key.map(|k| k.replace("{n}", &n.to_string())),
+            ..Default::default()
+        };
+        let receipt = producer
+            .send_non_blocking(msg)
+            .await
+            .context("send")?
+            .await
+            .with_context(|| format!("message {n} was not confirmed by the broker"))?;
+        let id = receipt
+            .message_id
+            .as_ref()
+            .map(format_message_id)
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{}",
+            json!({"topic": topic.to_string(), "message_id": id, "n": n})
+        )?;
+        n += 1;
+    }
+    producer.close().await.ok();
+    Ok(n)
+}

@@ -1,0 +1,17 @@
+//! pulsar-tui: a keyboard-first terminal UI for Apache Pulsar.
+//!
+//! - [`pulsar`]: I/O with the cluster (admin REST + binary protocol), no ratatui.
+//! - [`app`]: the state machine; [`app::App::handle`] never awaits.
+//! - [`panes`], [`ui`]: drawing.
+//! - [`runtime`]: the event loop tying them together.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod headless;
+pub mod logging;
+pub mod panes;
+pub mod pulsar;
+pub mod runtime;
+pub mod settings;
+pub mod ui;

@@ -1,0 +1,133 @@
+use std::io::{self, Write};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Parser;
+
+use pulsar_tui::app::{App, Level};
+use pulsar_tui::cli::{Cli, Command, Format};
+use pulsar_tui::pulsar::{Client, TopicName};
+use pulsar_tui::runtime::{self, RunOptions};
+use pulsar_tui::ui::theme::Theme;
+use pulsar_tui::{headless, logging, settings};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let resolved = settings::resolve(&cli);
+    if cli.check_config {
+        for w in &resolved.warnings {
+            eprintln!("{w}");
+        }
+        return match (&resolved.config_path, resolved.warnings.is_empty()) {
+            (None, _) => {
+                eprintln!("no config file found (using defaults)");
+                ExitCode::SUCCESS
+            }
+            (Some(p), true) => {
+                eprintln!("{}: ok", p.display());
+                ExitCode::SUCCESS
+            }
+            (Some(_), false) => ExitCode::from(2),
+        };
+    }
+    let _log_guard = logging::init(&resolved.log_path).ok();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("pulsar-tui: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli, resolved)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("pulsar-tui: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode> {
+    let client = Client::new(resolved.target.clone())?;
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    match cli.command {
+        Some(Command::Ls { path, format }) => {
+            headless::ls(&client, path.as_deref(), format == Format::Table, &mut out).await?
+        }
+        Some(Command::Stats { topic }) => headless::stats(&client, &topic, &mut out).await?,
+        Some(Command::Produce {
+            topic,
+            key,
+            properties,
+        }) => {
+            let n = headless::produce(
+                &client,
+                &topic,
+                key.as_deref(),
+                &properties,
+                io::stdin().lock(),
+                &mut out,
+            )
+            .await?;
+            out.flush()?;
+            eprintln!("produced {n} messages to {topic}");
+        }
+        Some(Command::Info) => {
+            let path = |p: Option<&std::path::Path>| {
+                p.map(|p| p.display().to_string())
+                    .unwrap_or_else(|| "(none)".into())
+            };
+            writeln!(
+                out,
+                "config file:  {}",
+                path(resolved.config_path.as_deref())
+            )?;
+            writeln!(out, "data dir:     {}", resolved.data_dir.display())?;
+            writeln!(out, "log file:     {}", resolved.log_path.display())?;
+            writeln!(out, "service url:  {}", resolved.target.service_url)?;
+            writeln!(out, "admin url:    {}", resolved.target.admin_url)?;
+            writeln!(
+                out,
+                "token:        {}",
+                if resolved.target.token.is_some() {
+                    "set (hidden)"
+                } else {
+                    "none"
+                }
+            )?;
+            for w in &resolved.warnings {
+                writeln!(out, "warning:      {w}")?;
+            }
+        }
+        None => {
+            drop(out);
+            let mut app = App::new(resolved.app.clone(), Instant::now());
+            if let Some(w) = resolved.warnings.first() {
+                let more = resolved.warnings.len() - 1;
+                let text = if more > 0 {
+                    format!("config: {w} (+{more} more: pulsar-tui --check-config)")
+                } else {
+                    format!("config: {w}")
+                };
+                app.status = Some(pulsar_tui::app::StatusMessage {
+                    text,
+                    level: Level::Error,
+                    at: app.now,
+                });
+            }
+            let mut initial = Vec::new();
+            if let Some(t) = &cli.topic {
+                initial = app.jump_to(TopicName::parse(t)?);
+            }
+            let opts = RunOptions {
+                exit_after_first_frame: cli.exit_after_first_frame,
+            };
+            runtime::run_tui(app, client, Theme::default(), initial, opts).await?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

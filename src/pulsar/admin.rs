@@ -1,0 +1,420 @@
+//! The admin REST API (`/admin/v2/...`) over one shared `reqwest::Client`.
+
+use std::time::Duration;
+
+use reqwest::{header, Method, StatusCode};
+use serde::de::DeserializeOwned;
+
+use super::error::{ClientError, Result};
+use super::stats::{TenantInfo, TopicStats};
+use super::topic::TopicName;
+
+/// How many cross-broker redirects one call may follow.
+const MAX_REDIRECTS: usize = 5;
+
+/// Client of one cluster's admin API. Cheap to clone: it shares the connection pool.
+#[derive(Clone)]
+pub struct AdminClient {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+    timeout: Duration,
+}
+
+/// One topic as listed in a namespace, with partitions grouped under their parent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicEntry {
+    pub name: TopicName,
+    /// 0 for a non-partitioned topic.
+    pub partitions: u32,
+}
+
+impl AdminClient {
+    pub fn new(base_url: &str, token: Option<String>, timeout: Duration) -> Result<AdminClient> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(timeout.min(Duration::from_secs(5)))
+            .timeout(timeout)
+            // Redirects are followed by hand (see `send`): reqwest drops the
+            // Authorization header when a 307 sends us to another broker.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("pulsar-tui/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Invalid(format!("cannot build the HTTP client: {e}")))?;
+        Ok(AdminClient {
+            http,
+            base: base_url.trim_end_matches('/').to_string(),
+            token,
+            timeout,
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// The shared HTTP client (also used to scrape `/metrics`).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// Sends one request, following same-scheme redirects with the auth header kept.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<reqwest::Response> {
+        let what = format!("{method} {path}");
+        let mut url = format!("{}{}", self.base, path);
+        for _ in 0..=MAX_REDIRECTS {
+            let mut req = self.http.request(method.clone(), &url);
+            if let Some(t) = &self.token {
+                req = req.bearer_auth(t);
+            }
+            if let Some(b) = &body {
+                req = req.json(b);
+            }
+            let resp = req
+                .send()
+                .await
+                .map_err(|e| self.map_transport(&url, &what, e))?;
+            let status = resp.status();
+            if status.is_redirection() {
+                let next = resp
+                    .headers()
+                    .get(header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .ok_or_else(|| ClientError::Protocol {
+                        what: what.clone(),
+                        reason: format!("{status} without Location"),
+                    })?;
+                let next = resolve_location(&url, next);
+                if url.starts_with("https://") && next.starts_with("http://") {
+                    return Err(ClientError::Protocol {
+                        what,
+                        reason: "refusing a redirect from https to http".into(),
+                    });
+                }
+                url = next;
+                continue;
+            }
+            return check_status(resp, &what).await;
+        }
+        Err(ClientError::Protocol {
+            what,
+            reason: "too many redirects".into(),
+        })
+    }
+
+    fn map_transport(&self, url: &str, what: &str, e: reqwest::Error) -> ClientError {
+        if e.is_timeout() {
+            ClientError::Timeout {
+                what: what.to_string(),
+                after: self.timeout,
+            }
+        } else if e.is_connect() {
+            ClientError::Unreachable {
+                url: url.to_string(),
+                reason: root_cause(&e),
+            }
+        } else {
+            ClientError::Protocol {
+                what: what.to_string(),
+                reason: root_cause(&e),
+            }
+        }
+    }
+
+    pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        let resp = self.send(Method::GET, path, None).await?;
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| self.map_transport(path, path, e))?;
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol {
+            what: format!("GET {path}"),
+            reason: e.to_string(),
+        })
+    }
+
+    pub async fn get_text(&self, path: &str) -> Result<String> {
+        let resp = self.send(Method::GET, path, None).await?;
+        resp.text()
+            .await
+            .map_err(|e| self.map_transport(path, path, e))
+    }
+
+    /// A write call (PUT/POST/DELETE) whose answer body is not needed.
+    pub async fn write(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<()> {
+        self.send(method, path, body).await.map(|_| ())
+    }
+
+    // ---- cluster -------------------------------------------------------------------
+
+    pub async fn clusters(&self) -> Result<Vec<String>> {
+        self.get_json("/admin/v2/clusters").await
+    }
+
+    pub async fn broker_version(&self) -> Result<String> {
+        Ok(self
+            .get_text("/admin/v2/brokers/version")
+            .await?
+            .trim()
+            .to_string())
+    }
+
+    /// Web service addresses (`host:port`) of the active brokers of a cluster.
+    pub async fn brokers(&self, cluster: &str) -> Result<Vec<String>> {
+        self.get_json(&format!(
+            "/admin/v2/brokers/{}",
+            urlencoding::encode(cluster)
+        ))
+        .await
+    }
+
+    // ---- tenants and namespaces ----------------------------------------------------------
+
+    pub async fn tenants(&self) -> Result<Vec<String>> {
+        self.get_json("/admin/v2/tenants").await
+    }
+
+    pub async fn tenant_info(&self, tenant: &str) -> Result<TenantInfo> {
+        self.get_json(&format!(
+            "/admin/v2/tenants/{}",
+            urlencoding::encode(tenant)
+        ))
+        .await
+    }
+
+    /// Full namespace names (`tenant/ns`).
+    pub async fn namespaces(&self, tenant: &str) -> Result<Vec<String>> {
+        self.get_json(&format!(
+            "/admin/v2/namespaces/{}",
+            urlencoding::encode(tenant)
+        ))
+        .await
+    }
+
+    pub async fn create_tenant(&self, tenant: &str, clusters: &[String]) -> Result<()> {
+        let body = serde_json::json!({"adminRoles": [], "allowedClusters": clusters});
+        self.write(
+            Method::PUT,
+            &format!("/admin/v2/tenants/{}", urlencoding::encode(tenant)),
+            Some(body),
+        )
+        .await
+    }
+
+    pub async fn create_namespace(&self, namespace: &str) -> Result<()> {
+        self.write(
+            Method::PUT,
+            &format!("/admin/v2/namespaces/{namespace}"),
+            None,
+        )
+        .await
+    }
+
+    // ---- topics ----------------------------------------------------------------------------
+
+    /// Every topic of a namespace, persistent and non-persistent, with partitions grouped
+    /// under their partitioned parent. System topics (`__change_events`...) are left out.
+    pub async fn topics(&self, namespace: &str) -> Result<Vec<TopicEntry>> {
+        let paths = [
+            format!("/admin/v2/persistent/{namespace}"),
+            format!("/admin/v2/persistent/{namespace}/partitioned"),
+            format!("/admin/v2/non-persistent/{namespace}"),
+            format!("/admin/v2/non-persistent/{namespace}/partitioned"),
+        ];
+        let (p_all, p_parted, np_all, np_parted) = futures::join!(
+            self.get_json::<Vec<String>>(&paths[0]),
+            self.get_json::<Vec<String>>(&paths[1]),
+            self.get_json::<Vec<String>>(&paths[2]),
+            self.get_json::<Vec<String>>(&paths[3]),
+        );
+        let mut names = p_all?;
+        let mut parted = p_parted?;
+        // Non-persistent listings are best effort: older brokers answer 404/405 here.
+        names.extend(np_all.unwrap_or_default());
+        parted.extend(np_parted.unwrap_or_default());
+        let parents: Vec<TopicName> = parted
+            .iter()
+            .filter_map(|s| TopicName::parse(s).ok())
+            .collect();
+        let counts =
+            futures::future::join_all(parents.iter().map(|p| self.partition_count(p))).await;
+        let mut out: Vec<TopicEntry> = Vec::new();
+        for (parent, count) in parents.into_iter().zip(counts) {
+            out.push(TopicEntry {
+                name: parent,
+                partitions: count?.max(1),
+            });
+        }
+        for n in names {
+            let Ok(t) = TopicName::parse(&n) else {
+                continue;
+            };
+            if t.local.starts_with("__") {
+                continue;
+            }
+            let parent = t.parent();
+            if t.partition_index().is_some() && out.iter().any(|e| e.name == parent) {
+                continue;
+            }
+            if !out.iter().any(|e| e.name == t) {
+                out.push(TopicEntry {
+                    name: t,
+                    partitions: 0,
+                });
+            }
+        }
+        out.retain(|e| !e.name.local.starts_with("__"));
+        out.sort_by(|a, b| {
+            a.name
+                .local
+                .cmp(&b.name.local)
+                .then(a.name.persistent.cmp(&b.name.persistent).reverse())
+        });
+        Ok(out)
+    }
+
+    pub async fn partition_count(&self, topic: &TopicName) -> Result<u32> {
+        #[derive(serde::Deserialize)]
+        struct Meta {
+            partitions: u32,
+        }
+        let m: Meta = self
+            .get_json(&format!("/admin/v2/{}/partitions", topic.rest_path()))
+            .await?;
+        Ok(m.partitions)
+    }
+
+    /// Stats of a topic; for a partitioned parent the aggregate over its partitions.
+    pub async fn topic_stats(&self, topic: &TopicName, partitions: u32) -> Result<TopicStats> {
+        if partitions > 0 {
+            self.get_json(&format!(
+                "/admin/v2/{}/partitioned-stats?perPartition=false",
+                topic.rest_path()
+            ))
+            .await
+        } else {
+            self.get_json(&format!("/admin/v2/{}/stats", topic.rest_path()))
+                .await
+        }
+    }
+
+    pub async fn subscriptions(&self, topic: &TopicName) -> Result<Vec<String>> {
+        let mut subs: Vec<String> = self
+            .get_json(&format!("/admin/v2/{}/subscriptions", topic.rest_path()))
+            .await?;
+        subs.sort();
+        Ok(subs)
+    }
+
+    pub async fn create_topic(&self, topic: &TopicName, partitions: u32) -> Result<()> {
+        if partitions > 0 {
+            let path = format!("/admin/v2/{}/partitions", topic.rest_path());
+            self.write(Method::PUT, &path, Some(serde_json::json!(partitions)))
+                .await
+        } else {
+            self.write(
+                Method::PUT,
+                &format!("/admin/v2/{}", topic.rest_path()),
+                None,
+            )
+            .await
+        }
+    }
+
+    /// Creates a durable subscription whose cursor starts at the earliest message.
+    pub async fn create_subscription(&self, topic: &TopicName, sub: &str) -> Result<()> {
+        let path = format!(
+            "/admin/v2/{}/subscription/{}",
+            topic.rest_path(),
+            urlencoding::encode(sub)
+        );
+        self.write(Method::PUT, &path, Some(serde_json::json!("earliest")))
+            .await
+    }
+}
+
+/// Maps a non-success status to an error kind, keeping the broker's reason.
+async fn check_status(resp: reqwest::Response, what: &str) -> Result<reqwest::Response> {
+    let status = resp.status();
+    if status.is_success() {
+        return Ok(resp);
+    }
+    let what = what.to_string();
+    let body = resp.text().await.unwrap_or_default();
+    Err(match status {
+        StatusCode::UNAUTHORIZED => ClientError::Unauthorized { what },
+        StatusCode::FORBIDDEN => ClientError::Forbidden { what },
+        StatusCode::NOT_FOUND => ClientError::NotFound { what },
+        _ => ClientError::Http {
+            status: status.as_u16(),
+            what,
+            reason: broker_reason(&body),
+        },
+    })
+}
+
+/// The broker's errors come as `{"reason": "..."}`; fall back to the raw (short) body.
+fn broker_reason(body: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("reason").and_then(|r| r.as_str()).map(str::to_string))
+        .unwrap_or_else(|| body.chars().take(200).collect())
+}
+
+fn resolve_location(current: &str, location: &str) -> String {
+    if location.contains("://") {
+        return location.to_string();
+    }
+    // a path-only Location: keep scheme, host and port of the current URL
+    let origin_end = current
+        .find("://")
+        .map(|i| i + 3)
+        .and_then(|s| current[s..].find('/').map(|p| s + p));
+    match origin_end {
+        Some(end) => format!("{}{}", &current[..end], location),
+        None => format!("{current}{location}"),
+    }
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur: &dyn std::error::Error = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_relative_and_absolute_locations() {
+        assert_eq!(
+            resolve_location("http://a:8080/admin/v2/x", "/admin/v2/y"),
+            "http://a:8080/admin/v2/y"
+        );
+        assert_eq!(
+            resolve_location("http://a:8080/admin/v2/x", "http://b:8081/z"),
+            "http://b:8081/z"
+        );
+    }
+
+    #[test]
+    fn broker_reason_prefers_the_json_reason() {
+        assert_eq!(
+            broker_reason(r#"{"reason":"Topic not found"}"#),
+            "Topic not found"
+        );
+        assert_eq!(broker_reason("plain"), "plain");
+    }
+}

@@ -1,0 +1,161 @@
+//! Everything that talks to the cluster. No ratatui here.
+//!
+//! [`Client`] is the one shared client: the admin REST API through one `reqwest::Client`
+//! and the binary protocol through one `pulsar::Pulsar` (connected lazily, retried on
+//! the next use when the broker was down), both cloned cheaply into every task.
+
+pub mod admin;
+pub mod error;
+pub mod request;
+pub mod stats;
+pub mod topic;
+pub mod worker;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use pulsar::{ConnectionRetryOptions, OperationRetryOptions, Pulsar, TokioExecutor};
+use tokio::sync::Mutex;
+
+pub use admin::{AdminClient, TopicEntry};
+pub use error::{ClientError, Result};
+pub use topic::TopicName;
+
+/// Where the cluster is and how to talk to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterTarget {
+    /// `pulsar://host:6650` or `pulsar+ssl://host:6651`.
+    pub service_url: String,
+    /// `http://host:8080` or `https://host:8443`.
+    pub admin_url: String,
+    /// A JWT, sent as `Authorization: Bearer` and as the binary protocol's token.
+    pub token: Option<String>,
+    /// Timeout of one operation (admin call, lookup, connect).
+    pub op_timeout: Duration,
+}
+
+impl ClusterTarget {
+    pub fn new(service_url: &str, admin_url: &str) -> ClusterTarget {
+        ClusterTarget {
+            service_url: service_url.to_string(),
+            admin_url: admin_url.to_string(),
+            token: None,
+            op_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// `pulsar://host:6650` ↔ `http://host:8080`, `pulsar+ssl://host:6651` ↔ `https://host:8443`.
+pub fn derive_admin_url(service_url: &str) -> String {
+    let (tls, rest) = match service_url.split_once("://") {
+        Some(("pulsar+ssl", r)) => (true, r),
+        Some((_, r)) => (false, r),
+        None => (false, service_url),
+    };
+    let host = rest.split(['/', ',']).next().unwrap_or("localhost");
+    let host = host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host);
+    if tls {
+        format!("https://{host}:8443")
+    } else {
+        format!("http://{host}:8080")
+    }
+}
+
+/// The one client shared by every pane and request. Clone it freely.
+#[derive(Clone)]
+pub struct Client {
+    pub target: Arc<ClusterTarget>,
+    pub admin: AdminClient,
+    binary: Arc<Mutex<Option<Pulsar<TokioExecutor>>>>,
+}
+
+impl Client {
+    pub fn new(target: ClusterTarget) -> Result<Client> {
+        let admin = AdminClient::new(&target.admin_url, target.token.clone(), target.op_timeout)?;
+        Ok(Client {
+            target: Arc::new(target),
+            admin,
+            binary: Arc::new(Mutex::new(None)),
+        })
+    }
+
+    /// The binary-protocol client, connecting on first use. A failed connect is not
+    /// cached: the next call tries again, so the app recovers when the broker returns.
+    pub async fn pulsar(&self) -> Result<Pulsar<TokioExecutor>> {
+        let mut slot = self.binary.lock().await;
+        if let Some(p) = slot.as_ref() {
+            return Ok(p.clone());
+        }
+        let t = &self.target;
+        let mut builder = Pulsar::builder(t.service_url.clone(), TokioExecutor)
+            .with_connection_retry_options(ConnectionRetryOptions {
+                max_retries: 2,
+                connection_timeout: t.op_timeout.min(Duration::from_secs(5)),
+                ..Default::default()
+            })
+            .with_operation_retry_options(OperationRetryOptions {
+                operation_timeout: t.op_timeout,
+                max_retries: Some(3),
+                retry_delay: Duration::from_millis(500),
+                ..Default::default()
+            });
+        if let Some(token) = &t.token {
+            builder = builder.with_auth(pulsar::Authentication {
+                name: "token".into(),
+                data: token.clone().into_bytes(),
+            });
+        }
+        let connect = tokio::time::timeout(t.op_timeout * 2, builder.build());
+        let p = match connect.await {
+            Ok(Ok(p)) => p,
+            Ok(Err(e)) => return Err(binary_error(&t.service_url, e)),
+            Err(_) => {
+                return Err(ClientError::Timeout {
+                    what: format!("connect to {}", t.service_url),
+                    after: t.op_timeout * 2,
+                })
+            }
+        };
+        *slot = Some(p.clone());
+        Ok(p)
+    }
+}
+
+/// Maps a pulsar-rs error to our kinds (connection failures become `Unreachable`).
+pub fn binary_error(url: &str, e: pulsar::Error) -> ClientError {
+    let text = e.to_string();
+    match e {
+        pulsar::Error::Connection(_) if !text.contains("uthentic") => ClientError::Unreachable {
+            url: url.to_string(),
+            reason: text,
+        },
+        _ if text.contains("uthentic") || text.contains("Unauthorized") => {
+            ClientError::Unauthorized {
+                what: format!("binary protocol at {url}: {text}"),
+            }
+        }
+        _ => ClientError::Binary(text),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admin_url_is_derived_from_the_service_url() {
+        assert_eq!(
+            derive_admin_url("pulsar://127.0.0.1:6650"),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            derive_admin_url("pulsar+ssl://broker.example:6651"),
+            "https://broker.example:8443"
+        );
+        assert_eq!(
+            derive_admin_url("pulsar://h1:6650,h2:6650"),
+            "http://h1:8080"
+        );
+        assert_eq!(derive_admin_url("pulsar://host"), "http://host:8080");
+    }
+}

@@ -1,0 +1,95 @@
+//! The event loop: terminal events, ticks and worker responses in one `select!`.
+//! Draws only when something changed, after draining every pending event.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use crossterm::event::{Event as TermEvent, EventStream};
+use futures::StreamExt;
+use ratatui::backend::Backend;
+use ratatui::Terminal;
+use tokio::sync::mpsc;
+
+use crate::app::{App, Event};
+use crate::pulsar::request::Request;
+use crate::pulsar::worker::Worker;
+use crate::pulsar::Client;
+use crate::ui::{self, theme::Theme};
+
+const TICK: Duration = Duration::from_millis(250);
+
+/// Options of one run of the interactive UI.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Quit right after the first frame is drawn (benchmarks: start-up to first frame).
+    pub exit_after_first_frame: bool,
+}
+
+/// Runs the TUI on the real terminal and restores it on every way out, panics included
+/// (`ratatui::init` installs a panic hook that restores the terminal first).
+pub async fn run_tui(
+    app: App,
+    client: Client,
+    theme: Theme,
+    initial: Vec<Request>,
+    opts: RunOptions,
+) -> Result<()> {
+    let mut terminal = ratatui::init();
+    let result = event_loop(&mut terminal, app, client, theme, initial, opts).await;
+    ratatui::restore();
+    result
+}
+
+async fn event_loop<B: Backend>(
+    terminal: &mut Terminal<B>,
+    mut app: App,
+    client: Client,
+    theme: Theme,
+    initial: Vec<Request>,
+    opts: RunOptions,
+) -> Result<()>
+where
+    B::Error: Send + Sync + 'static,
+{
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut worker = Worker::new(client, tx);
+    let mut input = EventStream::new();
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    if let Ok(size) = terminal.size() {
+        app.handle(Event::Resize(size.width, size.height));
+    }
+    for r in initial.into_iter().chain(app.start()) {
+        worker.submit(r);
+    }
+    loop {
+        if app.take_dirty() {
+            terminal.draw(|f| ui::render(f, &app, &theme))?;
+            if opts.exit_after_first_frame {
+                return Ok(());
+            }
+        }
+        let event = tokio::select! {
+            maybe = input.next() => match maybe {
+                Some(Ok(TermEvent::Key(k))) => Event::Key(k),
+                Some(Ok(TermEvent::Resize(w, h))) => Event::Resize(w, h),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(e.into()),
+                None => return Ok(()),
+            },
+            Some(r) = rx.recv() => Event::Response(r),
+            _ = tick.tick() => Event::Tick(Instant::now()),
+        };
+        let mut requests = app.handle(event);
+        // batch everything already waiting before drawing again
+        while let Ok(r) = rx.try_recv() {
+            requests.extend(app.handle(Event::Response(r)));
+        }
+        for r in requests {
+            worker.submit(r);
+        }
+        if app.should_quit() {
+            return Ok(());
+        }
+    }
+}

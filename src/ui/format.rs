@@ -1,0 +1,90 @@
+//! Number and time formatting shared by the panes.
+
+use std::time::Duration;
+
+/// `1.2 KB`, `3.4 MB`... (powers of 1024).
+pub fn bytes(n: f64) -> String {
+    const UNITS: [&str; 6] = ["B", "KB", "MB", "GB", "TB", "PB"];
+    let mut v = n.max(0.0);
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{v:.0} {}", UNITS[u])
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+/// A rate with up to one decimal: `0`, `12.5`, `1.2k`.
+pub fn rate(r: f64) -> String {
+    if r == 0.0 {
+        "0".into()
+    } else if r.abs() >= 10_000.0 {
+        format!("{:.1}k", r / 1000.0)
+    } else {
+        format!("{r:.1}")
+    }
+}
+
+/// A count with thousands separators: `1,234,567`.
+pub fn count(n: i64) -> String {
+    let s = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// `now`, `12s`, `3m`, `2h`, `4d`.
+pub fn age(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0 => "now".into(),
+        1..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m", s / 60),
+        3600..=86399 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86400),
+    }
+}
+
+/// Cuts a string to at most `max` characters, ending in `…` when cut.
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_numbers() {
+        assert_eq!(bytes(0.0), "0 B");
+        assert_eq!(bytes(1536.0), "1.5 KB");
+        assert_eq!(bytes(5.0 * 1024.0 * 1024.0), "5.0 MB");
+        assert_eq!(count(1234567), "1,234,567");
+        assert_eq!(count(-1000), "-1,000");
+        assert_eq!(count(12), "12");
+        assert_eq!(rate(0.0), "0");
+        assert_eq!(rate(12.34), "12.3");
+        assert_eq!(rate(25_000.0), "25.0k");
+        assert_eq!(age(Duration::from_secs(75)), "1m");
+        assert_eq!(truncate("abcdef", 4), "abc…");
+        assert_eq!(truncate("ab", 4), "ab");
+    }
+}
