@@ -10,10 +10,7 @@ use crate::pulsar::request::{RequestKind, ResponseKind};
 use crate::pulsar::worker::execute;
 use crate::pulsar::{Client, TopicName};
 
-fn run(
-    client: &Client,
-    kind: RequestKind,
-) -> impl std::future::Future<Output = Result<ResponseKind>> + '_ {
+fn run(client: &Client, kind: RequestKind) -> impl std::future::Future<Output = Result<ResponseKind>> + '_ {
     async move {
         match execute(client, kind).await {
             ResponseKind::Failed { request, error } => bail!("{}: {error}", request.describe()),
@@ -23,34 +20,20 @@ fn run(
 }
 
 /// `pulsar-tui ls [PATH]`: one JSON object per child of PATH, or a table.
-pub async fn ls(
-    client: &Client,
-    path: Option<&str>,
-    table: bool,
-    out: &mut impl Write,
-) -> Result<()> {
+pub async fn ls(client: &Client, path: Option<&str>, table: bool, out: &mut impl Write) -> Result<()> {
     let path = path.unwrap_or("").trim_matches('/');
     let rows: Vec<serde_json::Value> = if path.is_empty() {
         match run(client, RequestKind::ListTenants).await? {
-            ResponseKind::TenantsListed { tenants } => tenants
-                .into_iter()
-                .map(|t| json!({"type": "tenant", "name": t}))
-                .collect(),
+            ResponseKind::TenantsListed { tenants } => {
+                tenants.into_iter().map(|t| json!({"type": "tenant", "name": t})).collect()
+            }
             _ => unreachable!("ListTenants answers TenantsListed"),
         }
     } else if !path.contains('/') {
-        match run(
-            client,
-            RequestKind::ListNamespaces {
-                tenant: path.to_string(),
-            },
-        )
-        .await?
-        {
-            ResponseKind::NamespacesListed { namespaces, .. } => namespaces
-                .into_iter()
-                .map(|n| json!({"type": "namespace", "name": n}))
-                .collect(),
+        match run(client, RequestKind::ListNamespaces { tenant: path.to_string() }).await? {
+            ResponseKind::NamespacesListed { namespaces, .. } => {
+                namespaces.into_iter().map(|n| json!({"type": "namespace", "name": n})).collect()
+            }
             _ => unreachable!("ListNamespaces answers NamespacesListed"),
         }
     } else if !path.contains("://") && path.matches('/').count() == 1 {
@@ -63,14 +46,7 @@ pub async fn ls(
         }
     } else {
         let topic = TopicName::parse(path)?;
-        match run(
-            client,
-            RequestKind::ListSubscriptions {
-                topic: topic.clone(),
-            },
-        )
-        .await?
-        {
+        match run(client, RequestKind::ListSubscriptions { topic: topic.clone() }).await? {
             ResponseKind::SubscriptionsListed { subscriptions, .. } => subscriptions
                 .into_iter()
                 .map(|s| json!({"type": "subscription", "topic": topic.to_string(), "name": s}))
@@ -80,11 +56,8 @@ pub async fn ls(
     };
     for r in rows {
         if table {
-            let extra = r
-                .get("partitions")
-                .and_then(|p| p.as_u64())
-                .filter(|p| *p > 0)
-                .map(|p| format!("  [{p} partitions]"));
+            let extra =
+                r.get("partitions").and_then(|p| p.as_u64()).filter(|p| *p > 0).map(|p| format!("  [{p} partitions]"));
             writeln!(
                 out,
                 "{:<13} {}{}",
@@ -102,20 +75,10 @@ pub async fn ls(
 /// `pulsar-tui stats TOPIC`.
 pub async fn stats(client: &Client, topic: &str, out: &mut impl Write) -> Result<()> {
     let topic = TopicName::parse(topic)?;
-    let partitions = client
-        .admin
-        .partition_count(&topic.parent())
-        .await
-        .unwrap_or(0);
-    let partitions = if topic.partition_index().is_some() {
-        0
-    } else {
-        partitions
-    };
+    let partitions = client.admin.partition_count(&topic.parent()).await.unwrap_or(0);
+    let partitions = if topic.partition_index().is_some() { 0 } else { partitions };
     match run(client, RequestKind::FetchTopicStats { topic, partitions }).await? {
-        ResponseKind::TopicStatsFetched { stats, .. } => {
-            writeln!(out, "{}", serde_json::to_string(&stats)?)?
-        }
+        ResponseKind::TopicStatsFetched { stats, .. } => writeln!(out, "{}", serde_json::to_string(&stats)?)?,
         _ => unreachable!("FetchTopicStats answers TopicStatsFetched"),
     }
     Ok(())
@@ -145,9 +108,7 @@ pub async fn produce(
     let topic = TopicName::parse(topic)?;
     let mut props = HashMap::new();
     for p in properties {
-        let (k, v) = p
-            .split_once('=')
-            .with_context(|| format!("--property {p:?}: expected KEY=VALUE"))?;
+        let (k, v) = p.split_once('=').with_context(|| format!("--property {p:?}: expected KEY=VALUE"))?;
         props.insert(k.to_string(), v.to_string());
     }
     let pulsar = client.pulsar().await?;
@@ -177,16 +138,8 @@ pub async fn produce(
             .context("send")?
             .await
             .with_context(|| format!("message {n} was not confirmed by the broker"))?;
-        let id = receipt
-            .message_id
-            .as_ref()
-            .map(format_message_id)
-            .unwrap_or_default();
-        writeln!(
-            out,
-            "{}",
-            json!({"topic": topic.to_string(), "message_id": id, "n": n})
-        )?;
+        let id = receipt.message_id.as_ref().map(format_message_id).unwrap_or_default();
+        writeln!(out, "{}", json!({"topic": topic.to_string(), "message_id": id, "n": n}))?;
         n += 1;
     }
     producer.close().await.ok();

@@ -10,18 +10,9 @@ pub fn init(path: &Path) -> anyhow::Result<tracing_appender::non_blocking::Worke
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)?;
+    let file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
     let (writer, guard) = tracing_appender::non_blocking(file);
-    let filter =
-        EnvFilter::try_from_env("PULSAR_TUI_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(writer)
-        .with_ansi(false)
-        .try_init()
-        .ok();
+    let filter = EnvFilter::try_from_env("PULSAR_TUI_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer).with_ansi(false).try_init().ok();
     Ok(guard)
 }

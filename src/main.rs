@@ -31,10 +31,7 @@ fn main() -> ExitCode {
         };
     }
     let _log_guard = logging::init(&resolved.log_path).ok();
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("pulsar-tui: cannot start the async runtime: {e}");
@@ -59,46 +56,21 @@ async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode>
             headless::ls(&client, path.as_deref(), format == Format::Table, &mut out).await?
         }
         Some(Command::Stats { topic }) => headless::stats(&client, &topic, &mut out).await?,
-        Some(Command::Produce {
-            topic,
-            key,
-            properties,
-        }) => {
-            let n = headless::produce(
-                &client,
-                &topic,
-                key.as_deref(),
-                &properties,
-                io::stdin().lock(),
-                &mut out,
-            )
-            .await?;
+        Some(Command::Produce { topic, key, properties }) => {
+            let n =
+                headless::produce(&client, &topic, key.as_deref(), &properties, io::stdin().lock(), &mut out).await?;
             out.flush()?;
             eprintln!("produced {n} messages to {topic}");
         }
         Some(Command::Info) => {
-            let path = |p: Option<&std::path::Path>| {
-                p.map(|p| p.display().to_string())
-                    .unwrap_or_else(|| "(none)".into())
-            };
-            writeln!(
-                out,
-                "config file:  {}",
-                path(resolved.config_path.as_deref())
-            )?;
+            let path =
+                |p: Option<&std::path::Path>| p.map(|p| p.display().to_string()).unwrap_or_else(|| "(none)".into());
+            writeln!(out, "config file:  {}", path(resolved.config_path.as_deref()))?;
             writeln!(out, "data dir:     {}", resolved.data_dir.display())?;
             writeln!(out, "log file:     {}", resolved.log_path.display())?;
             writeln!(out, "service url:  {}", resolved.target.service_url)?;
             writeln!(out, "admin url:    {}", resolved.target.admin_url)?;
-            writeln!(
-                out,
-                "token:        {}",
-                if resolved.target.token.is_some() {
-                    "set (hidden)"
-                } else {
-                    "none"
-                }
-            )?;
+            writeln!(out, "token:        {}", if resolved.target.token.is_some() { "set (hidden)" } else { "none" })?;
             for w in &resolved.warnings {
                 writeln!(out, "warning:      {w}")?;
             }
@@ -113,19 +85,13 @@ async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode>
                 } else {
                     format!("config: {w}")
                 };
-                app.status = Some(pulsar_tui::app::StatusMessage {
-                    text,
-                    level: Level::Error,
-                    at: app.now,
-                });
+                app.status = Some(pulsar_tui::app::StatusMessage { text, level: Level::Error, at: app.now });
             }
             let mut initial = Vec::new();
             if let Some(t) = &cli.topic {
                 initial = app.jump_to(TopicName::parse(t)?);
             }
-            let opts = RunOptions {
-                exit_after_first_frame: cli.exit_after_first_frame,
-            };
+            let opts = RunOptions { exit_after_first_frame: cli.exit_after_first_frame };
             runtime::run_tui(app, client, Theme::default(), initial, opts).await?;
         }
     }

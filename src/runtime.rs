@@ -27,13 +27,7 @@ pub struct RunOptions {
 
 /// Runs the TUI on the real terminal and restores it on every way out, panics included
 /// (`ratatui::init` installs a panic hook that restores the terminal first).
-pub async fn run_tui(
-    app: App,
-    client: Client,
-    theme: Theme,
-    initial: Vec<Request>,
-    opts: RunOptions,
-) -> Result<()> {
+pub async fn run_tui(app: App, client: Client, theme: Theme, initial: Vec<Request>, opts: RunOptions) -> Result<()> {
     let mut terminal = ratatui::init();
     let result = event_loop(&mut terminal, app, client, theme, initial, opts).await;
     ratatui::restore();

@@ -26,16 +26,8 @@ pub fn resolve(cli: &Cli) -> Resolved {
         Some(p) => config::load(p),
         None => (FileConfig::default(), Vec::new()),
     };
-    let service_url = cli
-        .service_url
-        .clone()
-        .or(file.service_url)
-        .unwrap_or_else(|| DEFAULT_SERVICE_URL.to_string());
-    let admin_url = cli
-        .admin_url
-        .clone()
-        .or(file.admin_url)
-        .unwrap_or_else(|| derive_admin_url(&service_url));
+    let service_url = cli.service_url.clone().or(file.service_url).unwrap_or_else(|| DEFAULT_SERVICE_URL.to_string());
+    let admin_url = cli.admin_url.clone().or(file.admin_url).unwrap_or_else(|| derive_admin_url(&service_url));
     let op_timeout = Duration::from_secs(cli.timeout.or(file.op_timeout_secs).unwrap_or(10).max(1));
     let target = ClusterTarget {
         service_url: service_url.clone(),
@@ -52,16 +44,6 @@ pub fn resolve(cli: &Cli) -> Resolved {
     let data_dir = config::project_dirs()
         .map(|d| d.data_dir().to_path_buf())
         .unwrap_or_else(|| std::env::temp_dir().join("pulsar-tui"));
-    let log_path = cli
-        .log_file
-        .clone()
-        .unwrap_or_else(|| data_dir.join("pulsar-tui.log"));
-    Resolved {
-        target,
-        app,
-        config_path,
-        warnings,
-        log_path,
-        data_dir,
-    }
+    let log_path = cli.log_file.clone().unwrap_or_else(|| data_dir.join("pulsar-tui.log"));
+    Resolved { target, app, config_path, warnings, log_path, data_dir }
 }

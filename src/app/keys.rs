@@ -49,60 +49,15 @@ pub struct Binding {
 
 /// The default keymap. Keys are written as [`key_name`] prints them.
 pub const KEYMAP: &[Binding] = &[
-    Binding {
-        context: KeyContext::Global,
-        keys: &["q", "<C-c>"],
-        action: Action::Quit,
-        help: "quit",
-    },
-    Binding {
-        context: KeyContext::Global,
-        keys: &["?"],
-        action: Action::ToggleHelp,
-        help: "show / hide this help",
-    },
-    Binding {
-        context: KeyContext::Global,
-        keys: &["<Tab>"],
-        action: Action::FocusNext,
-        help: "next pane",
-    },
-    Binding {
-        context: KeyContext::Global,
-        keys: &["j", "<Down>"],
-        action: Action::Down,
-        help: "move down",
-    },
-    Binding {
-        context: KeyContext::Global,
-        keys: &["k", "<Up>"],
-        action: Action::Up,
-        help: "move up",
-    },
-    Binding {
-        context: KeyContext::Global,
-        keys: &["g", "<Home>"],
-        action: Action::Top,
-        help: "first row",
-    },
-    Binding {
-        context: KeyContext::Global,
-        keys: &["G", "<End>"],
-        action: Action::Bottom,
-        help: "last row",
-    },
-    Binding {
-        context: KeyContext::Global,
-        keys: &["<PgUp>", "<C-b>"],
-        action: Action::PageUp,
-        help: "page up",
-    },
-    Binding {
-        context: KeyContext::Global,
-        keys: &["<PgDn>", "<C-f>"],
-        action: Action::PageDown,
-        help: "page down",
-    },
+    Binding { context: KeyContext::Global, keys: &["q", "<C-c>"], action: Action::Quit, help: "quit" },
+    Binding { context: KeyContext::Global, keys: &["?"], action: Action::ToggleHelp, help: "show / hide this help" },
+    Binding { context: KeyContext::Global, keys: &["<Tab>"], action: Action::FocusNext, help: "next pane" },
+    Binding { context: KeyContext::Global, keys: &["j", "<Down>"], action: Action::Down, help: "move down" },
+    Binding { context: KeyContext::Global, keys: &["k", "<Up>"], action: Action::Up, help: "move up" },
+    Binding { context: KeyContext::Global, keys: &["g", "<Home>"], action: Action::Top, help: "first row" },
+    Binding { context: KeyContext::Global, keys: &["G", "<End>"], action: Action::Bottom, help: "last row" },
+    Binding { context: KeyContext::Global, keys: &["<PgUp>", "<C-b>"], action: Action::PageUp, help: "page up" },
+    Binding { context: KeyContext::Global, keys: &["<PgDn>", "<C-f>"], action: Action::PageDown, help: "page down" },
     Binding {
         context: KeyContext::Global,
         keys: &["r"],
@@ -127,12 +82,7 @@ pub const KEYMAP: &[Binding] = &[
         action: Action::StartFilter,
         help: "filter the tree; Enter on a full topic name jumps to it",
     },
-    Binding {
-        context: KeyContext::Explorer,
-        keys: &["<Esc>"],
-        action: Action::ClearFilter,
-        help: "clear the filter",
-    },
+    Binding { context: KeyContext::Explorer, keys: &["<Esc>"], action: Action::ClearFilter, help: "clear the filter" },
 ];
 
 /// The canonical name of a key press: `j`, `G`, `<Enter>`, `<C-c>`, `<PgDn>`.
@@ -170,12 +120,8 @@ pub fn resolve(context: KeyContext, key: &KeyEvent) -> Option<Action> {
     if name.is_empty() {
         return None;
     }
-    let lookup = |ctx: KeyContext| {
-        KEYMAP
-            .iter()
-            .find(|b| b.context == ctx && b.keys.contains(&name.as_str()))
-            .map(|b| b.action)
-    };
+    let lookup =
+        |ctx: KeyContext| KEYMAP.iter().find(|b| b.context == ctx && b.keys.contains(&name.as_str())).map(|b| b.action);
     lookup(context).or_else(|| lookup(KeyContext::Global))
 }
 
@@ -184,12 +130,7 @@ pub fn markdown_table() -> String {
     let mut out = String::from("| Context | Keys | Action |\n|---|---|---|\n");
     for b in KEYMAP {
         let keys: Vec<String> = b.keys.iter().map(|k| format!("`{k}`")).collect();
-        out.push_str(&format!(
-            "| {} | {} | {} |\n",
-            b.context.title(),
-            keys.join(" "),
-            b.help
-        ));
+        out.push_str(&format!("| {} | {} | {} |\n", b.context.title(), keys.join(" "), b.help));
     }
     out
 }
@@ -206,14 +147,8 @@ mod tests {
     fn names_keys_canonically() {
         assert_eq!(key_name(&key(KeyCode::Char('j'), KeyModifiers::NONE)), "j");
         assert_eq!(key_name(&key(KeyCode::Char('G'), KeyModifiers::SHIFT)), "G");
-        assert_eq!(
-            key_name(&key(KeyCode::Char('c'), KeyModifiers::CONTROL)),
-            "<C-c>"
-        );
-        assert_eq!(
-            key_name(&key(KeyCode::PageDown, KeyModifiers::NONE)),
-            "<PgDn>"
-        );
+        assert_eq!(key_name(&key(KeyCode::Char('c'), KeyModifiers::CONTROL)), "<C-c>");
+        assert_eq!(key_name(&key(KeyCode::PageDown, KeyModifiers::NONE)), "<PgDn>");
     }
 
     #[test]
@@ -231,11 +166,7 @@ mod tests {
             for b in &KEYMAP[i + 1..] {
                 let same_scope = a.context == b.context;
                 for k in a.keys {
-                    assert!(
-                        !(same_scope && b.keys.contains(k)),
-                        "{k} bound twice in {:?}",
-                        a.context
-                    );
+                    assert!(!(same_scope && b.keys.contains(k)), "{k} bound twice in {:?}", a.context);
                 }
             }
         }
@@ -243,19 +174,12 @@ mod tests {
 
     #[test]
     fn readme_keymap_matches_the_keymap() {
-        let readme =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-        assert!(
-            readme.contains(&markdown_table()),
-            "README keymap table is out of date; paste:\n{}",
-            markdown_table()
-        );
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        assert!(readme.contains(&markdown_table()), "README keymap table is out of date; paste:\n{}", markdown_table());
     }
 }
 
 /// A key as shown in the status-bar hints: `<Enter>` → `Enter`.
 pub fn key_name_hint(k: &str) -> &str {
-    k.strip_prefix('<')
-        .and_then(|k| k.strip_suffix('>'))
-        .unwrap_or(k)
+    k.strip_prefix('<').and_then(|k| k.strip_suffix('>')).unwrap_or(k)
 }

@@ -186,11 +186,7 @@ impl App {
     }
 
     fn set_status(&mut self, level: Level, text: String) {
-        self.status = Some(StatusMessage {
-            text,
-            level,
-            at: self.now,
-        });
+        self.status = Some(StatusMessage { text, level, at: self.now });
     }
 
     pub fn handle(&mut self, event: Event) -> Vec<Request> {
@@ -239,9 +235,7 @@ impl App {
                     let f = input.clone();
                     self.tree.set_filter(&f);
                 }
-                KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => {
-                    self.quit = true
-                }
+                KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => self.quit = true,
                 KeyCode::Char(c) => {
                     input.push(c);
                     let f = input.clone();
@@ -255,10 +249,7 @@ impl App {
         }
         if self.show_help {
             // any of these closes the popup; other keys are ignored while it is open
-            if matches!(
-                k.code,
-                KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter
-            ) {
+            if matches!(k.code, KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter) {
                 self.show_help = false;
             }
             return Vec::new();
@@ -289,19 +280,11 @@ impl App {
             (Action::Bottom, Focus::Explorer) => self.tree.select_last(),
             (Action::PageDown, Focus::Explorer) => self.tree.move_by(page),
             (Action::PageUp, Focus::Explorer) => self.tree.move_by(-page),
-            (Action::Down, Focus::Details) => {
-                self.details.scroll = self.details.scroll.saturating_add(1)
-            }
-            (Action::Up, Focus::Details) => {
-                self.details.scroll = self.details.scroll.saturating_sub(1)
-            }
+            (Action::Down, Focus::Details) => self.details.scroll = self.details.scroll.saturating_add(1),
+            (Action::Up, Focus::Details) => self.details.scroll = self.details.scroll.saturating_sub(1),
             (Action::Top, Focus::Details) => self.details.scroll = 0,
-            (Action::PageDown, Focus::Details) => {
-                self.details.scroll = self.details.scroll.saturating_add(page as u16)
-            }
-            (Action::PageUp, Focus::Details) => {
-                self.details.scroll = self.details.scroll.saturating_sub(page as u16)
-            }
+            (Action::PageDown, Focus::Details) => self.details.scroll = self.details.scroll.saturating_add(page as u16),
+            (Action::PageUp, Focus::Details) => self.details.scroll = self.details.scroll.saturating_sub(page as u16),
             (Action::Bottom, Focus::Details) => {}
             (Action::Expand, _) => {
                 if let Some(kind) = self.tree.expand_selected() {
@@ -310,9 +293,7 @@ impl App {
             }
             (Action::Collapse, _) => self.tree.collapse_selected(),
             (Action::StartFilter, _) => {
-                self.mode = Mode::Filter {
-                    input: self.tree.filter.clone(),
-                };
+                self.mode = Mode::Filter { input: self.tree.filter.clone() };
             }
             (Action::ClearFilter, _) => self.tree.set_filter(""),
             (Action::Refresh, _) => {
@@ -344,10 +325,15 @@ impl App {
         if key == self.details.key {
             return Vec::new();
         }
-        self.details = Details {
-            key: key.clone(),
-            ..Details::default()
-        };
+        // moving between a topic and its subscriptions keeps the stats on screen meanwhile
+        let same_topic =
+            stats_topic(key.as_ref()).is_some() && stats_topic(key.as_ref()) == stats_topic(self.details.key.as_ref());
+        let old = std::mem::take(&mut self.details);
+        self.details = Details { key: key.clone(), ..Details::default() };
+        if same_topic {
+            self.details.stats = old.stats;
+            self.details.fetched_at = old.fetched_at;
+        }
         self.details_request().into_iter().collect()
     }
 
@@ -356,18 +342,11 @@ impl App {
         let kind = match &key {
             NodeKey::Tenant(t) => RequestKind::FetchTenantInfo { tenant: t.clone() },
             NodeKey::Namespace(_) => return None,
-            NodeKey::Topic(t) => RequestKind::FetchTopicStats {
-                topic: t.clone(),
-                partitions: self.partitions_of(t),
-            },
-            NodeKey::Partition(p) => RequestKind::FetchTopicStats {
-                topic: p.clone(),
-                partitions: 0,
-            },
-            NodeKey::Subscription(t, _) => RequestKind::FetchTopicStats {
-                topic: t.clone(),
-                partitions: self.partitions_of(t),
-            },
+            NodeKey::Topic(t) => RequestKind::FetchTopicStats { topic: t.clone(), partitions: self.partitions_of(t) },
+            NodeKey::Partition(p) => RequestKind::FetchTopicStats { topic: p.clone(), partitions: 0 },
+            NodeKey::Subscription(t, _) => {
+                RequestKind::FetchTopicStats { topic: t.clone(), partitions: self.partitions_of(t) }
+            }
         };
         let req = self.request(kind);
         self.details.request = Some(req.id);
@@ -376,12 +355,7 @@ impl App {
 
     fn partitions_of(&self, topic: &TopicName) -> u32 {
         let key = NodeKey::Topic(topic.clone());
-        match self
-            .tree
-            .find(&key)
-            .and_then(|p| self.tree.node(&p))
-            .map(|n| &n.kind)
-        {
+        match self.tree.find(&key).and_then(|p| self.tree.node(&p)).map(|n| &n.kind) {
             Some(NodeKind::Topic { partitions }) => *partitions,
             _ => 0,
         }
@@ -407,10 +381,7 @@ impl App {
                 }
             }
             _ => {
-                let in_flight = self
-                    .details
-                    .request
-                    .is_some_and(|id| self.pending.contains_key(&id));
+                let in_flight = self.details.request.is_some_and(|id| self.pending.contains_key(&id));
                 let stale = self
                     .details
                     .fetched_at
@@ -461,16 +432,11 @@ impl App {
                 self.broker_version = Some(version);
             }
             ResponseKind::TenantsListed { tenants } => self.tree.set_tenants(&tenants),
-            ResponseKind::NamespacesListed { tenant, namespaces } => {
-                self.tree.set_namespaces(&tenant, &namespaces)
+            ResponseKind::NamespacesListed { tenant, namespaces } => self.tree.set_namespaces(&tenant, &namespaces),
+            ResponseKind::TopicsListed { namespace, topics } => self.tree.set_topics(&namespace, &topics),
+            ResponseKind::SubscriptionsListed { topic, subscriptions } => {
+                self.tree.set_subscriptions(&topic, &subscriptions)
             }
-            ResponseKind::TopicsListed { namespace, topics } => {
-                self.tree.set_topics(&namespace, &topics)
-            }
-            ResponseKind::SubscriptionsListed {
-                topic,
-                subscriptions,
-            } => self.tree.set_subscriptions(&topic, &subscriptions),
             ResponseKind::TopicStatsFetched { stats, .. } => {
                 if self.details.request == Some(id) {
                     self.details.stats = Some(*stats);
@@ -492,18 +458,10 @@ impl App {
         out
     }
 
-    fn on_failure(
-        &mut self,
-        id: RequestId,
-        request: RequestKind,
-        error: ClientError,
-    ) -> Vec<Request> {
+    fn on_failure(&mut self, id: RequestId, request: RequestKind, error: ClientError) -> Vec<Request> {
         if error.is_connectivity() {
             if !matches!(self.connection, Connection::Down { .. }) {
-                self.connection = Connection::Down {
-                    reason: error.to_string(),
-                    since: self.now,
-                };
+                self.connection = Connection::Down { reason: error.to_string(), since: self.now };
             } else if let Connection::Down { reason, .. } = &mut self.connection {
                 *reason = error.to_string();
             }
@@ -514,15 +472,15 @@ impl App {
         let text = format!("{}: {error}", request.describe());
         match &request {
             RequestKind::ListTenants => self.tree.set_tenants_failed(error.to_string()),
-            RequestKind::ListNamespaces { tenant } => self
-                .tree
-                .set_failed(&NodeKey::Tenant(tenant.clone()), error.to_string()),
-            RequestKind::ListTopics { namespace } => self
-                .tree
-                .set_failed(&NodeKey::Namespace(namespace.clone()), error.to_string()),
-            RequestKind::ListSubscriptions { topic } => self
-                .tree
-                .set_failed(&NodeKey::Topic(topic.clone()), error.to_string()),
+            RequestKind::ListNamespaces { tenant } => {
+                self.tree.set_failed(&NodeKey::Tenant(tenant.clone()), error.to_string())
+            }
+            RequestKind::ListTopics { namespace } => {
+                self.tree.set_failed(&NodeKey::Namespace(namespace.clone()), error.to_string())
+            }
+            RequestKind::ListSubscriptions { topic } => {
+                self.tree.set_failed(&NodeKey::Topic(topic.clone()), error.to_string())
+            }
             RequestKind::FetchTopicStats { .. } | RequestKind::FetchTenantInfo { .. } => {
                 if self.details.request == Some(id) {
                     self.details.error = Some(error.to_string());
@@ -554,10 +512,7 @@ impl App {
         for (i, key) in steps.iter().enumerate() {
             let Some(path) = self.tree.find(key) else {
                 self.jump = None;
-                self.set_status(
-                    Level::Error,
-                    format!("cannot jump: {} not found", describe_key(key)),
-                );
+                self.set_status(Level::Error, format!("cannot jump: {} not found", describe_key(key)));
                 return Vec::new();
             };
             if i == steps.len() - 1 {
@@ -584,6 +539,14 @@ impl App {
             }
         }
         Vec::new()
+    }
+}
+
+/// The topic whose stats a node shows.
+fn stats_topic(key: Option<&NodeKey>) -> Option<&TopicName> {
+    match key? {
+        NodeKey::Topic(t) | NodeKey::Partition(t) | NodeKey::Subscription(t, _) => Some(t),
+        _ => None,
     }
 }
 

@@ -51,31 +51,18 @@ impl Node {
                 (NodeKind::Namespace, label, Load::NotLoaded)
             }
             NodeKey::Topic(t) => {
-                let label = if t.persistent {
-                    t.local.clone()
-                } else {
-                    format!("{} (non-persistent)", t.local)
-                };
+                let label = if t.persistent { t.local.clone() } else { format!("{} (non-persistent)", t.local) };
                 (NodeKind::Topic { partitions: 0 }, label, Load::NotLoaded)
             }
             NodeKey::Partition(t) => (NodeKind::Partition, t.local.clone(), Load::Loaded),
             NodeKey::Subscription(_, s) => (NodeKind::Subscription, s.clone(), Load::Loaded),
         };
-        Node {
-            key,
-            kind,
-            label,
-            expanded: false,
-            load,
-            children: Vec::new(),
-        }
+        Node { key, kind, label, expanded: false, load, children: Vec::new() }
     }
 
     fn topic(entry: &TopicEntry) -> Node {
         let mut n = Node::new(NodeKey::Topic(entry.name.clone()));
-        n.kind = NodeKind::Topic {
-            partitions: entry.partitions,
-        };
+        n.kind = NodeKind::Topic { partitions: entry.partitions };
         n
     }
 
@@ -87,9 +74,7 @@ impl Node {
     pub fn load_request(&self) -> Option<RequestKind> {
         match &self.key {
             NodeKey::Tenant(t) => Some(RequestKind::ListNamespaces { tenant: t.clone() }),
-            NodeKey::Namespace(ns) => Some(RequestKind::ListTopics {
-                namespace: ns.clone(),
-            }),
+            NodeKey::Namespace(ns) => Some(RequestKind::ListTopics { namespace: ns.clone() }),
             NodeKey::Topic(t) => Some(RequestKind::ListSubscriptions { topic: t.clone() }),
             NodeKey::Partition(_) | NodeKey::Subscription(..) => None,
         }
@@ -118,13 +103,7 @@ pub struct Tree {
 
 impl Default for Tree {
     fn default() -> Self {
-        Tree {
-            roots: Vec::new(),
-            roots_load: Load::NotLoaded,
-            filter: String::new(),
-            rows: Vec::new(),
-            selected: 0,
-        }
+        Tree { roots: Vec::new(), roots_load: Load::NotLoaded, filter: String::new(), rows: Vec::new(), selected: 0 }
     }
 }
 
@@ -173,9 +152,7 @@ impl Tree {
     }
 
     pub fn selected(&self) -> Option<&Node> {
-        self.rows
-            .get(self.selected)
-            .and_then(|r| self.node(&r.path))
+        self.rows.get(self.selected).and_then(|r| self.node(&r.path))
     }
 
     pub fn selected_key(&self) -> Option<NodeKey> {
@@ -203,18 +180,13 @@ impl Tree {
         let Some(path) = self.find(key) else {
             return Vec::new();
         };
-        (1..=path.len())
-            .filter_map(|l| self.node(&path[..l]))
-            .collect()
+        (1..=path.len()).filter_map(|l| self.node(&path[..l])).collect()
     }
 
     // ---- loading ----------------------------------------------------------------
 
     pub fn set_tenants(&mut self, tenants: &[String]) {
-        let fresh = tenants
-            .iter()
-            .map(|t| Node::new(NodeKey::Tenant(t.clone())))
-            .collect();
+        let fresh = tenants.iter().map(|t| Node::new(NodeKey::Tenant(t.clone()))).collect();
         self.roots_load = Load::Loaded;
         self.with_selection_kept(|t| merge(&mut t.roots, fresh));
     }
@@ -224,10 +196,7 @@ impl Tree {
     }
 
     pub fn set_namespaces(&mut self, tenant: &str, namespaces: &[String]) {
-        let fresh = namespaces
-            .iter()
-            .map(|ns| Node::new(NodeKey::Namespace(ns.clone())))
-            .collect();
+        let fresh = namespaces.iter().map(|ns| Node::new(NodeKey::Namespace(ns.clone()))).collect();
         self.set_children(&NodeKey::Tenant(tenant.to_string()), fresh);
     }
 
@@ -239,17 +208,12 @@ impl Tree {
     /// Subscriptions of a topic, followed by its partitions when it is partitioned.
     pub fn set_subscriptions(&mut self, topic: &TopicName, subscriptions: &[String]) {
         let key = NodeKey::Topic(topic.clone());
-        let partitions = match self
-            .find(&key)
-            .and_then(|p| self.node(&p).map(|n| n.kind.clone()))
-        {
+        let partitions = match self.find(&key).and_then(|p| self.node(&p).map(|n| n.kind.clone())) {
             Some(NodeKind::Topic { partitions }) => partitions,
             _ => 0,
         };
-        let mut fresh: Vec<Node> = subscriptions
-            .iter()
-            .map(|s| Node::new(NodeKey::Subscription(topic.clone(), s.clone())))
-            .collect();
+        let mut fresh: Vec<Node> =
+            subscriptions.iter().map(|s| Node::new(NodeKey::Subscription(topic.clone(), s.clone()))).collect();
         fresh.extend((0..partitions).map(|i| Node::new(NodeKey::Partition(topic.partition(i)))));
         self.set_children(&key, fresh);
     }
@@ -287,9 +251,7 @@ impl Tree {
     pub fn reload_requests(&self) -> Vec<RequestKind> {
         fn walk(nodes: &[Node], out: &mut Vec<RequestKind>) {
             for n in nodes {
-                if matches!(n.load, Load::Loaded | Load::Failed(_))
-                    && (n.expanded || n.load == Load::Loaded)
-                {
+                if matches!(n.load, Load::Loaded | Load::Failed(_)) && (n.expanded || n.load == Load::Loaded) {
                     if let Some(r) = n.load_request() {
                         if !n.is_leaf() && (n.expanded || !n.children.is_empty()) {
                             out.push(r);
@@ -336,10 +298,7 @@ impl Tree {
         let Some(path) = self.rows.get(self.selected).map(|r| r.path.clone()) else {
             return;
         };
-        let open = self
-            .node(&path)
-            .map(|n| n.expanded && !n.is_leaf())
-            .unwrap_or(false);
+        let open = self.node(&path).map(|n| n.expanded && !n.is_leaf()).unwrap_or(false);
         if open {
             if let Some(n) = self.node_mut(&path) {
                 n.expanded = false;
@@ -371,11 +330,7 @@ impl Tree {
     }
 
     pub fn select_key(&mut self, key: &NodeKey) -> bool {
-        match self
-            .rows
-            .iter()
-            .position(|r| self.node(&r.path).map(|n| &n.key) == Some(key))
-        {
+        match self.rows.iter().position(|r| self.node(&r.path).map(|n| &n.key) == Some(key)) {
             Some(i) => {
                 self.selected = i;
                 true
@@ -406,11 +361,7 @@ impl Tree {
             let f = self.filter.to_lowercase();
             let on_match = self.selected().map(|n| n.matches(&f)).unwrap_or(false);
             if !on_match {
-                if let Some(i) = self
-                    .rows
-                    .iter()
-                    .position(|r| self.node(&r.path).is_some_and(|n| n.matches(&f)))
-                {
+                if let Some(i) = self.rows.iter().position(|r| self.node(&r.path).is_some_and(|n| n.matches(&f))) {
                     self.selected = i;
                 }
             }
@@ -441,15 +392,8 @@ impl Tree {
                     continue;
                 }
                 path.push(i);
-                rows.push(Row {
-                    path: path.clone(),
-                    depth: path.len() - 1,
-                });
-                let descend = if f.is_empty() {
-                    n.expanded
-                } else {
-                    n.expanded || !n.matches(f)
-                };
+                rows.push(Row { path: path.clone(), depth: path.len() - 1 });
+                let descend = if f.is_empty() { n.expanded } else { n.expanded || !n.matches(f) };
                 if descend {
                     walk(&n.children, f, path, rows);
                 }

@@ -21,14 +21,7 @@ pub struct FileConfig {
     pub theme: Option<String>,
 }
 
-const KNOWN_KEYS: &[&str] = &[
-    "service_url",
-    "admin_url",
-    "token",
-    "refresh_interval_secs",
-    "op_timeout_secs",
-    "theme",
-];
+const KNOWN_KEYS: &[&str] = &["service_url", "admin_url", "token", "refresh_interval_secs", "op_timeout_secs", "theme"];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfigWarning {
@@ -81,22 +74,14 @@ pub fn load(path: &Path) -> (FileConfig, Vec<ConfigWarning>) {
         Ok(text) => parse(path, &text),
         Err(e) => (
             FileConfig::default(),
-            vec![ConfigWarning {
-                file: path.to_path_buf(),
-                line: None,
-                message: format!("cannot read: {e}"),
-            }],
+            vec![ConfigWarning { file: path.to_path_buf(), line: None, message: format!("cannot read: {e}") }],
         ),
     }
 }
 
 /// Parses config text; unknown keys and bad values are reported with their line and skipped.
 pub fn parse(path: &Path, text: &str) -> (FileConfig, Vec<ConfigWarning>) {
-    let warn = |line: Option<usize>, message: String| ConfigWarning {
-        file: path.to_path_buf(),
-        line,
-        message,
-    };
+    let warn = |line: Option<usize>, message: String| ConfigWarning { file: path.to_path_buf(), line, message };
     let mut table: toml::Table = match toml::from_str(text) {
         Ok(t) => t,
         Err(e) => {
@@ -118,19 +103,13 @@ pub fn parse(path: &Path, text: &str) -> (FileConfig, Vec<ConfigWarning>) {
         let mut single = toml::Table::new();
         single.insert(key.clone(), table[&key].clone());
         if let Err(e) = single.try_into::<FileConfig>() {
-            warnings.push(warn(
-                line,
-                format!("bad value for {key:?}: {} (ignored)", e.message()),
-            ));
+            warnings.push(warn(line, format!("bad value for {key:?}: {} (ignored)", e.message())));
             table.remove(&key);
         }
     }
     for key in ["refresh_interval_secs", "op_timeout_secs"] {
         if table.get(key).and_then(|v| v.as_integer()) == Some(0) {
-            warnings.push(warn(
-                key_line(text, key),
-                format!("{key} must be at least 1 (ignored)"),
-            ));
+            warnings.push(warn(key_line(text, key), format!("{key} must be at least 1 (ignored)")));
             table.remove(key);
         }
     }
@@ -141,19 +120,14 @@ pub fn parse(path: &Path, text: &str) -> (FileConfig, Vec<ConfigWarning>) {
 
 fn line_of(text: &str, offset: usize) -> usize {
     let offset = offset.min(text.len());
-    text.as_bytes()[..offset]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
+    text.as_bytes()[..offset].iter().filter(|b| **b == b'\n').count() + 1
 }
 
 fn key_line(text: &str, key: &str) -> Option<usize> {
     text.lines()
         .position(|l| {
             let l = l.trim_start();
-            l.strip_prefix(key)
-                .is_some_and(|rest| rest.trim_start().starts_with('='))
+            l.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('='))
         })
         .map(|i| i + 1)
 }
@@ -179,17 +153,13 @@ mod tests {
         assert_eq!(cfg, FileConfig::default());
         assert_eq!(w.len(), 1);
         assert_eq!(w[0].line, Some(3), "{w:?}");
-        assert!(
-            w[0].to_string()
-                .starts_with("/x/config.toml:3: not valid TOML"),
-            "{}",
-            w[0]
-        );
+        assert!(w[0].to_string().starts_with("/x/config.toml:3: not valid TOML"), "{}", w[0]);
     }
 
     #[test]
     fn unknown_keys_and_bad_values_are_skipped_with_their_line() {
-        let text = "service_url = \"pulsar://a:6650\"\nrefresh = 3\nop_timeout_secs = \"ten\"\nrefresh_interval_secs = 0\n";
+        let text =
+            "service_url = \"pulsar://a:6650\"\nrefresh = 3\nop_timeout_secs = \"ten\"\nrefresh_interval_secs = 0\n";
         let (cfg, w) = parse(&p(), text);
         assert_eq!(cfg.service_url.as_deref(), Some("pulsar://a:6650"));
         assert_eq!(cfg.op_timeout_secs, None);

@@ -32,14 +32,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut lines: Vec<Line> = Vec::new();
     if rows.is_empty() {
         let msg = match &app.tree.roots_load {
-            Load::Failed(e) => Line::styled(
-                format!("cannot list tenants: {e}"),
-                Style::default().fg(theme.status_error),
-            ),
-            Load::Loaded if !app.tree.filter.is_empty() => Line::styled(
-                "no loaded node matches the filter",
-                Style::default().fg(theme.dim),
-            ),
+            Load::Failed(e) => {
+                Line::styled(format!("cannot list tenants: {e}"), Style::default().fg(theme.status_error))
+            }
+            Load::Loaded if !app.tree.filter.is_empty() => {
+                Line::styled("no loaded node matches the filter", Style::default().fg(theme.dim))
+            }
             Load::Loaded => Line::styled("no tenants", Style::default().fg(theme.dim)),
             _ => Line::styled("loading tenants…", Style::default().fg(theme.dim)),
         };
@@ -47,11 +45,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let selected = app.tree.selected_index();
     // keep the selection in view without state: scroll only as far as needed
-    let offset = if selected >= list_h {
-        selected + 1 - list_h
-    } else {
-        0
-    };
+    let offset = if selected >= list_h { selected + 1 - list_h } else { 0 };
     for (i, row) in rows.iter().enumerate().skip(offset).take(list_h) {
         let Some(node) = app.tree.node(&row.path) else {
             continue;
@@ -59,10 +53,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let mut line = node_line(node, row.depth, theme, inner.width as usize);
         if i == selected {
             let style = if focused {
-                Style::default()
-                    .fg(theme.selection_fg)
-                    .bg(theme.selection_bg)
-                    .add_modifier(Modifier::BOLD)
+                Style::default().fg(theme.selection_fg).bg(theme.selection_bg).add_modifier(Modifier::BOLD)
             } else {
                 Style::default().add_modifier(Modifier::REVERSED)
             };
@@ -70,24 +61,16 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             // paint the whole row, not just the text
             let used: usize = line.spans.iter().map(|s| s.content.chars().count()).sum();
             if used < inner.width as usize {
-                line.spans
-                    .push(Span::styled(" ".repeat(inner.width as usize - used), style));
+                line.spans.push(Span::styled(" ".repeat(inner.width as usize - used), style));
             }
         }
         lines.push(line);
     }
-    let list_area = Rect {
-        height: list_h as u16,
-        ..inner
-    };
+    let list_area = Rect { height: list_h as u16, ..inner };
     f.render_widget(Paragraph::new(lines), list_area);
 
     if let Mode::Filter { input } = &app.mode {
-        let area = Rect {
-            y: inner.y + inner.height - 1,
-            height: 1,
-            ..inner
-        };
+        let area = Rect { y: inner.y + inner.height - 1, height: 1, ..inner };
         let text = Line::from(vec![
             Span::styled("/", Style::default().fg(theme.accent)),
             Span::raw(input.clone()),
@@ -109,9 +92,7 @@ fn node_line<'a>(node: &Node, depth: usize, theme: &Theme, width: usize) -> Line
     let (color, suffix) = match &node.kind {
         NodeKind::Tenant => (theme.tenant, String::new()),
         NodeKind::Namespace => (theme.namespace, String::new()),
-        NodeKind::Topic { partitions } if *partitions > 0 => {
-            (theme.partitioned, format!(" [{partitions} partitions]"))
-        }
+        NodeKind::Topic { partitions } if *partitions > 0 => (theme.partitioned, format!(" [{partitions} partitions]")),
         NodeKind::Topic { .. } => (theme.topic, String::new()),
         NodeKind::Partition => (theme.dim, String::new()),
         NodeKind::Subscription => (theme.subscription, String::new()),
@@ -135,10 +116,7 @@ fn node_line<'a>(node: &Node, depth: usize, theme: &Theme, width: usize) -> Line
         Load::Failed(e) => {
             let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
             let room = width.saturating_sub(used + 3).max(8);
-            spans.push(Span::styled(
-                format!(" ✗ {}", truncate(e, room)),
-                Style::default().fg(theme.status_error),
-            ));
+            spans.push(Span::styled(format!(" ✗ {}", truncate(e, room)), Style::default().fg(theme.status_error)));
         }
         Load::Loaded if node.expanded && node.children.is_empty() && !node.is_leaf() => {
             spans.push(Span::styled(" (empty)", Style::default().fg(theme.dim)))

@@ -10,23 +10,11 @@ use crate::ui::theme::Theme;
 
 /// The frame of a pane, highlighted when focused.
 pub fn pane_block<'a>(title: &'a str, focused: bool, theme: &Theme) -> Block<'a> {
-    let border = if focused {
-        theme.border_focused
-    } else {
-        theme.border
-    };
+    let border = if focused { theme.border_focused } else { theme.border };
     Block::default()
         .borders(Borders::ALL)
-        .border_type(if focused {
-            BorderType::Thick
-        } else {
-            BorderType::Plain
-        })
+        .border_type(if focused { BorderType::Thick } else { BorderType::Plain })
         .border_style(Style::default().fg(border))
         .title(format!(" {title} "))
-        .title_style(Style::default().fg(if focused {
-            theme.border_focused
-        } else {
-            theme.title
-        }))
+        .title_style(Style::default().fg(if focused { theme.border_focused } else { theme.title }))
 }

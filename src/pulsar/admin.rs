@@ -40,12 +40,7 @@ impl AdminClient {
             .user_agent(concat!("pulsar-tui/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ClientError::Invalid(format!("cannot build the HTTP client: {e}")))?;
-        Ok(AdminClient {
-            http,
-            base: base_url.trim_end_matches('/').to_string(),
-            token,
-            timeout,
-        })
+        Ok(AdminClient { http, base: base_url.trim_end_matches('/').to_string(), token, timeout })
     }
 
     pub fn base_url(&self) -> &str {
@@ -58,12 +53,7 @@ impl AdminClient {
     }
 
     /// Sends one request, following same-scheme redirects with the auth header kept.
-    async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<serde_json::Value>,
-    ) -> Result<reqwest::Response> {
+    async fn send(&self, method: Method, path: &str, body: Option<serde_json::Value>) -> Result<reqwest::Response> {
         let what = format!("{method} {path}");
         let mut url = format!("{}{}", self.base, path);
         for _ in 0..=MAX_REDIRECTS {
@@ -74,20 +64,12 @@ impl AdminClient {
             if let Some(b) = &body {
                 req = req.json(b);
             }
-            let resp = req
-                .send()
-                .await
-                .map_err(|e| self.map_transport(&url, &what, e))?;
+            let resp = req.send().await.map_err(|e| self.map_transport(&url, &what, e))?;
             let status = resp.status();
             if status.is_redirection() {
-                let next = resp
-                    .headers()
-                    .get(header::LOCATION)
-                    .and_then(|v| v.to_str().ok())
-                    .ok_or_else(|| ClientError::Protocol {
-                        what: what.clone(),
-                        reason: format!("{status} without Location"),
-                    })?;
+                let next = resp.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).ok_or_else(|| {
+                    ClientError::Protocol { what: what.clone(), reason: format!("{status} without Location") }
+                })?;
                 let next = resolve_location(&url, next);
                 if url.starts_with("https://") && next.starts_with("http://") {
                     return Err(ClientError::Protocol {
@@ -100,57 +82,33 @@ impl AdminClient {
             }
             return check_status(resp, &what).await;
         }
-        Err(ClientError::Protocol {
-            what,
-            reason: "too many redirects".into(),
-        })
+        Err(ClientError::Protocol { what, reason: "too many redirects".into() })
     }
 
     fn map_transport(&self, url: &str, what: &str, e: reqwest::Error) -> ClientError {
         if e.is_timeout() {
-            ClientError::Timeout {
-                what: what.to_string(),
-                after: self.timeout,
-            }
+            ClientError::Timeout { what: what.to_string(), after: self.timeout }
         } else if e.is_connect() {
-            ClientError::Unreachable {
-                url: url.to_string(),
-                reason: root_cause(&e),
-            }
+            ClientError::Unreachable { url: url.to_string(), reason: root_cause(&e) }
         } else {
-            ClientError::Protocol {
-                what: what.to_string(),
-                reason: root_cause(&e),
-            }
+            ClientError::Protocol { what: what.to_string(), reason: root_cause(&e) }
         }
     }
 
     pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
         let resp = self.send(Method::GET, path, None).await?;
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| self.map_transport(path, path, e))?;
-        serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol {
-            what: format!("GET {path}"),
-            reason: e.to_string(),
-        })
+        let bytes = resp.bytes().await.map_err(|e| self.map_transport(path, path, e))?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| ClientError::Protocol { what: format!("GET {path}"), reason: e.to_string() })
     }
 
     pub async fn get_text(&self, path: &str) -> Result<String> {
         let resp = self.send(Method::GET, path, None).await?;
-        resp.text()
-            .await
-            .map_err(|e| self.map_transport(path, path, e))
+        resp.text().await.map_err(|e| self.map_transport(path, path, e))
     }
 
     /// A write call (PUT/POST/DELETE) whose answer body is not needed.
-    pub async fn write(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<serde_json::Value>,
-    ) -> Result<()> {
+    pub async fn write(&self, method: Method, path: &str, body: Option<serde_json::Value>) -> Result<()> {
         self.send(method, path, body).await.map(|_| ())
     }
 
@@ -161,20 +119,12 @@ impl AdminClient {
     }
 
     pub async fn broker_version(&self) -> Result<String> {
-        Ok(self
-            .get_text("/admin/v2/brokers/version")
-            .await?
-            .trim()
-            .to_string())
+        Ok(self.get_text("/admin/v2/brokers/version").await?.trim().to_string())
     }
 
     /// Web service addresses (`host:port`) of the active brokers of a cluster.
     pub async fn brokers(&self, cluster: &str) -> Result<Vec<String>> {
-        self.get_json(&format!(
-            "/admin/v2/brokers/{}",
-            urlencoding::encode(cluster)
-        ))
-        .await
+        self.get_json(&format!("/admin/v2/brokers/{}", urlencoding::encode(cluster))).await
     }
 
     // ---- tenants and namespaces ----------------------------------------------------------
@@ -184,39 +134,21 @@ impl AdminClient {
     }
 
     pub async fn tenant_info(&self, tenant: &str) -> Result<TenantInfo> {
-        self.get_json(&format!(
-            "/admin/v2/tenants/{}",
-            urlencoding::encode(tenant)
-        ))
-        .await
+        self.get_json(&format!("/admin/v2/tenants/{}", urlencoding::encode(tenant))).await
     }
 
     /// Full namespace names (`tenant/ns`).
     pub async fn namespaces(&self, tenant: &str) -> Result<Vec<String>> {
-        self.get_json(&format!(
-            "/admin/v2/namespaces/{}",
-            urlencoding::encode(tenant)
-        ))
-        .await
+        self.get_json(&format!("/admin/v2/namespaces/{}", urlencoding::encode(tenant))).await
     }
 
     pub async fn create_tenant(&self, tenant: &str, clusters: &[String]) -> Result<()> {
         let body = serde_json::json!({"adminRoles": [], "allowedClusters": clusters});
-        self.write(
-            Method::PUT,
-            &format!("/admin/v2/tenants/{}", urlencoding::encode(tenant)),
-            Some(body),
-        )
-        .await
+        self.write(Method::PUT, &format!("/admin/v2/tenants/{}", urlencoding::encode(tenant)), Some(body)).await
     }
 
     pub async fn create_namespace(&self, namespace: &str) -> Result<()> {
-        self.write(
-            Method::PUT,
-            &format!("/admin/v2/namespaces/{namespace}"),
-            None,
-        )
-        .await
+        self.write(Method::PUT, &format!("/admin/v2/namespaces/{namespace}"), None).await
     }
 
     // ---- topics ----------------------------------------------------------------------------
@@ -241,18 +173,11 @@ impl AdminClient {
         // Non-persistent listings are best effort: older brokers answer 404/405 here.
         names.extend(np_all.unwrap_or_default());
         parted.extend(np_parted.unwrap_or_default());
-        let parents: Vec<TopicName> = parted
-            .iter()
-            .filter_map(|s| TopicName::parse(s).ok())
-            .collect();
-        let counts =
-            futures::future::join_all(parents.iter().map(|p| self.partition_count(p))).await;
+        let parents: Vec<TopicName> = parted.iter().filter_map(|s| TopicName::parse(s).ok()).collect();
+        let counts = futures::future::join_all(parents.iter().map(|p| self.partition_count(p))).await;
         let mut out: Vec<TopicEntry> = Vec::new();
         for (parent, count) in parents.into_iter().zip(counts) {
-            out.push(TopicEntry {
-                name: parent,
-                partitions: count?.max(1),
-            });
+            out.push(TopicEntry { name: parent, partitions: count?.max(1) });
         }
         for n in names {
             let Ok(t) = TopicName::parse(&n) else {
@@ -266,19 +191,11 @@ impl AdminClient {
                 continue;
             }
             if !out.iter().any(|e| e.name == t) {
-                out.push(TopicEntry {
-                    name: t,
-                    partitions: 0,
-                });
+                out.push(TopicEntry { name: t, partitions: 0 });
             }
         }
         out.retain(|e| !e.name.local.starts_with("__"));
-        out.sort_by(|a, b| {
-            a.name
-                .local
-                .cmp(&b.name.local)
-                .then(a.name.persistent.cmp(&b.name.persistent).reverse())
-        });
+        out.sort_by(|a, b| a.name.local.cmp(&b.name.local).then(a.name.persistent.cmp(&b.name.persistent).reverse()));
         Ok(out)
     }
 
@@ -287,30 +204,21 @@ impl AdminClient {
         struct Meta {
             partitions: u32,
         }
-        let m: Meta = self
-            .get_json(&format!("/admin/v2/{}/partitions", topic.rest_path()))
-            .await?;
+        let m: Meta = self.get_json(&format!("/admin/v2/{}/partitions", topic.rest_path())).await?;
         Ok(m.partitions)
     }
 
     /// Stats of a topic; for a partitioned parent the aggregate over its partitions.
     pub async fn topic_stats(&self, topic: &TopicName, partitions: u32) -> Result<TopicStats> {
         if partitions > 0 {
-            self.get_json(&format!(
-                "/admin/v2/{}/partitioned-stats?perPartition=false",
-                topic.rest_path()
-            ))
-            .await
+            self.get_json(&format!("/admin/v2/{}/partitioned-stats?perPartition=false", topic.rest_path())).await
         } else {
-            self.get_json(&format!("/admin/v2/{}/stats", topic.rest_path()))
-                .await
+            self.get_json(&format!("/admin/v2/{}/stats", topic.rest_path())).await
         }
     }
 
     pub async fn subscriptions(&self, topic: &TopicName) -> Result<Vec<String>> {
-        let mut subs: Vec<String> = self
-            .get_json(&format!("/admin/v2/{}/subscriptions", topic.rest_path()))
-            .await?;
+        let mut subs: Vec<String> = self.get_json(&format!("/admin/v2/{}/subscriptions", topic.rest_path())).await?;
         subs.sort();
         Ok(subs)
     }
@@ -318,27 +226,16 @@ impl AdminClient {
     pub async fn create_topic(&self, topic: &TopicName, partitions: u32) -> Result<()> {
         if partitions > 0 {
             let path = format!("/admin/v2/{}/partitions", topic.rest_path());
-            self.write(Method::PUT, &path, Some(serde_json::json!(partitions)))
-                .await
+            self.write(Method::PUT, &path, Some(serde_json::json!(partitions))).await
         } else {
-            self.write(
-                Method::PUT,
-                &format!("/admin/v2/{}", topic.rest_path()),
-                None,
-            )
-            .await
+            self.write(Method::PUT, &format!("/admin/v2/{}", topic.rest_path()), None).await
         }
     }
 
     /// Creates a durable subscription whose cursor starts at the earliest message.
     pub async fn create_subscription(&self, topic: &TopicName, sub: &str) -> Result<()> {
-        let path = format!(
-            "/admin/v2/{}/subscription/{}",
-            topic.rest_path(),
-            urlencoding::encode(sub)
-        );
-        self.write(Method::PUT, &path, Some(serde_json::json!("earliest")))
-            .await
+        let path = format!("/admin/v2/{}/subscription/{}", topic.rest_path(), urlencoding::encode(sub));
+        self.write(Method::PUT, &path, Some(serde_json::json!("earliest"))).await
     }
 }
 
@@ -354,11 +251,7 @@ async fn check_status(resp: reqwest::Response, what: &str) -> Result<reqwest::Re
         StatusCode::UNAUTHORIZED => ClientError::Unauthorized { what },
         StatusCode::FORBIDDEN => ClientError::Forbidden { what },
         StatusCode::NOT_FOUND => ClientError::NotFound { what },
-        _ => ClientError::Http {
-            status: status.as_u16(),
-            what,
-            reason: broker_reason(&body),
-        },
+        _ => ClientError::Http { status: status.as_u16(), what, reason: broker_reason(&body) },
     })
 }
 
@@ -375,10 +268,7 @@ fn resolve_location(current: &str, location: &str) -> String {
         return location.to_string();
     }
     // a path-only Location: keep scheme, host and port of the current URL
-    let origin_end = current
-        .find("://")
-        .map(|i| i + 3)
-        .and_then(|s| current[s..].find('/').map(|p| s + p));
+    let origin_end = current.find("://").map(|i| i + 3).and_then(|s| current[s..].find('/').map(|p| s + p));
     match origin_end {
         Some(end) => format!("{}{}", &current[..end], location),
         None => format!("{current}{location}"),
@@ -399,22 +289,13 @@ mod tests {
 
     #[test]
     fn resolves_relative_and_absolute_locations() {
-        assert_eq!(
-            resolve_location("http://a:8080/admin/v2/x", "/admin/v2/y"),
-            "http://a:8080/admin/v2/y"
-        );
-        assert_eq!(
-            resolve_location("http://a:8080/admin/v2/x", "http://b:8081/z"),
-            "http://b:8081/z"
-        );
+        assert_eq!(resolve_location("http://a:8080/admin/v2/x", "/admin/v2/y"), "http://a:8080/admin/v2/y");
+        assert_eq!(resolve_location("http://a:8080/admin/v2/x", "http://b:8081/z"), "http://b:8081/z");
     }
 
     #[test]
     fn broker_reason_prefers_the_json_reason() {
-        assert_eq!(
-            broker_reason(r#"{"reason":"Topic not found"}"#),
-            "Topic not found"
-        );
+        assert_eq!(broker_reason(r#"{"reason":"Topic not found"}"#), "Topic not found");
         assert_eq!(broker_reason("plain"), "plain");
     }
 }

@@ -22,11 +22,7 @@ pub enum ClientError {
     NotFound { what: String },
     /// Any other HTTP error status, with the broker's reason.
     #[error("HTTP {status} for {what}: {reason}")]
-    Http {
-        status: u16,
-        what: String,
-        reason: String,
-    },
+    Http { status: u16, what: String, reason: String },
     /// The broker answered something we could not understand.
     #[error("unexpected answer for {what}: {reason}")]
     Protocol { what: String, reason: String },
@@ -44,10 +40,7 @@ pub enum ClientError {
 impl ClientError {
     /// True when the broker itself is out of reach (as opposed to a refusal).
     pub fn is_connectivity(&self) -> bool {
-        matches!(
-            self,
-            ClientError::Unreachable { .. } | ClientError::Timeout { .. }
-        )
+        matches!(self, ClientError::Unreachable { .. } | ClientError::Timeout { .. })
     }
 }
 

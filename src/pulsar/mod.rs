@@ -72,11 +72,7 @@ pub struct Client {
 impl Client {
     pub fn new(target: ClusterTarget) -> Result<Client> {
         let admin = AdminClient::new(&target.admin_url, target.token.clone(), target.op_timeout)?;
-        Ok(Client {
-            target: Arc::new(target),
-            admin,
-            binary: Arc::new(Mutex::new(None)),
-        })
+        Ok(Client { target: Arc::new(target), admin, binary: Arc::new(Mutex::new(None)) })
     }
 
     /// The binary-protocol client, connecting on first use. A failed connect is not
@@ -100,10 +96,8 @@ impl Client {
                 ..Default::default()
             });
         if let Some(token) = &t.token {
-            builder = builder.with_auth(pulsar::Authentication {
-                name: "token".into(),
-                data: token.clone().into_bytes(),
-            });
+            builder =
+                builder.with_auth(pulsar::Authentication { name: "token".into(), data: token.clone().into_bytes() });
         }
         let connect = tokio::time::timeout(t.op_timeout * 2, builder.build());
         let p = match connect.await {
@@ -125,14 +119,11 @@ impl Client {
 pub fn binary_error(url: &str, e: pulsar::Error) -> ClientError {
     let text = e.to_string();
     match e {
-        pulsar::Error::Connection(_) if !text.contains("uthentic") => ClientError::Unreachable {
-            url: url.to_string(),
-            reason: text,
-        },
+        pulsar::Error::Connection(_) if !text.contains("uthentic") => {
+            ClientError::Unreachable { url: url.to_string(), reason: text }
+        }
         _ if text.contains("uthentic") || text.contains("Unauthorized") => {
-            ClientError::Unauthorized {
-                what: format!("binary protocol at {url}: {text}"),
-            }
+            ClientError::Unauthorized { what: format!("binary protocol at {url}: {text}") }
         }
         _ => ClientError::Binary(text),
     }
@@ -144,18 +135,9 @@ mod tests {
 
     #[test]
     fn admin_url_is_derived_from_the_service_url() {
-        assert_eq!(
-            derive_admin_url("pulsar://127.0.0.1:6650"),
-            "http://127.0.0.1:8080"
-        );
-        assert_eq!(
-            derive_admin_url("pulsar+ssl://broker.example:6651"),
-            "https://broker.example:8443"
-        );
-        assert_eq!(
-            derive_admin_url("pulsar://h1:6650,h2:6650"),
-            "http://h1:8080"
-        );
+        assert_eq!(derive_admin_url("pulsar://127.0.0.1:6650"), "http://127.0.0.1:8080");
+        assert_eq!(derive_admin_url("pulsar+ssl://broker.example:6651"), "https://broker.example:8443");
+        assert_eq!(derive_admin_url("pulsar://h1:6650,h2:6650"), "http://h1:8080");
         assert_eq!(derive_admin_url("pulsar://host"), "http://host:8080");
     }
 }

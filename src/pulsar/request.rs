@@ -61,35 +61,12 @@ pub struct Response {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ResponseKind {
-    ClusterInfoFetched {
-        clusters: Vec<String>,
-        version: String,
-    },
-    TenantsListed {
-        tenants: Vec<String>,
-    },
-    TenantInfoFetched {
-        tenant: String,
-        info: TenantInfo,
-    },
-    NamespacesListed {
-        tenant: String,
-        namespaces: Vec<String>,
-    },
-    TopicsListed {
-        namespace: String,
-        topics: Vec<TopicEntry>,
-    },
-    SubscriptionsListed {
-        topic: TopicName,
-        subscriptions: Vec<String>,
-    },
-    TopicStatsFetched {
-        topic: TopicName,
-        stats: Box<TopicStats>,
-    },
-    Failed {
-        request: RequestKind,
-        error: ClientError,
-    },
+    ClusterInfoFetched { clusters: Vec<String>, version: String },
+    TenantsListed { tenants: Vec<String> },
+    TenantInfoFetched { tenant: String, info: TenantInfo },
+    NamespacesListed { tenant: String, namespaces: Vec<String> },
+    TopicsListed { namespace: String, topics: Vec<TopicEntry> },
+    SubscriptionsListed { topic: TopicName, subscriptions: Vec<String> },
+    TopicStatsFetched { topic: TopicName, stats: Box<TopicStats> },
+    Failed { request: RequestKind, error: ClientError },
 }

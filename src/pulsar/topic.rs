@@ -41,9 +41,7 @@ impl TopicName {
             }
         };
         if tenant.is_empty() || namespace.is_empty() || local.is_empty() {
-            return Err(ClientError::Invalid(format!(
-                "bad topic name {s:?}: empty part"
-            )));
+            return Err(ClientError::Invalid(format!("bad topic name {s:?}: empty part")));
         }
         Ok(TopicName {
             persistent,
@@ -68,13 +66,7 @@ impl TopicName {
 
     /// The path segment the admin REST API uses: `persistent/t/ns/local` (local name escaped).
     pub fn rest_path(&self) -> String {
-        format!(
-            "{}/{}/{}/{}",
-            self.domain(),
-            self.tenant,
-            self.namespace,
-            urlencoding::encode(&self.local)
-        )
+        format!("{}/{}/{}/{}", self.domain(), self.tenant, self.namespace, urlencoding::encode(&self.local))
     }
 
     /// The index when this is the name of one partition (`x-partition-3` → 3).
@@ -86,33 +78,22 @@ impl TopicName {
     /// The partitioned parent of a partition, or the name itself.
     pub fn parent(&self) -> TopicName {
         match self.local.rfind(PARTITION_SUFFIX) {
-            Some(at) if self.partition_index().is_some() => TopicName {
-                local: self.local[..at].to_string(),
-                ..self.clone()
-            },
+            Some(at) if self.partition_index().is_some() => {
+                TopicName { local: self.local[..at].to_string(), ..self.clone() }
+            }
             _ => self.clone(),
         }
     }
 
     /// The name of partition `i` of this (partitioned) topic.
     pub fn partition(&self, i: u32) -> TopicName {
-        TopicName {
-            local: format!("{}{PARTITION_SUFFIX}{i}", self.local),
-            ..self.clone()
-        }
+        TopicName { local: format!("{}{PARTITION_SUFFIX}{i}", self.local), ..self.clone() }
     }
 }
 
 impl fmt::Display for TopicName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}://{}/{}/{}",
-            self.domain(),
-            self.tenant,
-            self.namespace,
-            self.local
-        )
+        write!(f, "{}://{}/{}/{}", self.domain(), self.tenant, self.namespace, self.local)
     }
 }
 
@@ -123,33 +104,18 @@ mod tests {
     #[test]
     fn parses_full_short_and_bare_names() {
         let t = TopicName::parse("persistent://acme/shop/orders").unwrap();
-        assert_eq!(
-            (t.tenant.as_str(), t.namespace.as_str(), t.local.as_str()),
-            ("acme", "shop", "orders")
-        );
+        assert_eq!((t.tenant.as_str(), t.namespace.as_str(), t.local.as_str()), ("acme", "shop", "orders"));
         assert!(t.persistent);
         let t = TopicName::parse("non-persistent://a/b/c").unwrap();
         assert!(!t.persistent);
         assert_eq!(t.to_string(), "non-persistent://a/b/c");
-        assert_eq!(
-            TopicName::parse("a/b/c").unwrap().to_string(),
-            "persistent://a/b/c"
-        );
-        assert_eq!(
-            TopicName::parse("x").unwrap().to_string(),
-            "persistent://public/default/x"
-        );
+        assert_eq!(TopicName::parse("a/b/c").unwrap().to_string(), "persistent://a/b/c");
+        assert_eq!(TopicName::parse("x").unwrap().to_string(), "persistent://public/default/x");
     }
 
     #[test]
     fn rejects_malformed_names() {
-        for bad in [
-            "",
-            "a/b",
-            "kafka://a/b/c",
-            "persistent://a//c",
-            "persistent:///b/c",
-        ] {
+        for bad in ["", "a/b", "kafka://a/b/c", "persistent://a//c", "persistent:///b/c"] {
             assert!(TopicName::parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }

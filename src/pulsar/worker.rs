@@ -15,64 +15,33 @@ pub async fn execute(client: &Client, kind: RequestKind) -> ResponseKind {
     let result = match &kind {
         RequestKind::FetchClusterInfo => {
             let (clusters, version) = futures::join!(admin.clusters(), admin.broker_version());
-            clusters.and_then(|clusters| {
-                Ok(ResponseKind::ClusterInfoFetched {
-                    clusters,
-                    version: version?,
-                })
-            })
+            clusters.and_then(|clusters| Ok(ResponseKind::ClusterInfoFetched { clusters, version: version? }))
         }
         RequestKind::ListTenants => admin.tenants().await.map(|mut tenants| {
             tenants.sort();
             ResponseKind::TenantsListed { tenants }
         }),
         RequestKind::FetchTenantInfo { tenant } => {
-            admin
-                .tenant_info(tenant)
-                .await
-                .map(|info| ResponseKind::TenantInfoFetched {
-                    tenant: tenant.clone(),
-                    info,
-                })
+            admin.tenant_info(tenant).await.map(|info| ResponseKind::TenantInfoFetched { tenant: tenant.clone(), info })
         }
-        RequestKind::ListNamespaces { tenant } => {
-            admin.namespaces(tenant).await.map(|mut namespaces| {
-                namespaces.sort();
-                ResponseKind::NamespacesListed {
-                    tenant: tenant.clone(),
-                    namespaces,
-                }
-            })
-        }
-        RequestKind::ListTopics { namespace } => {
-            admin
-                .topics(namespace)
-                .await
-                .map(|topics| ResponseKind::TopicsListed {
-                    namespace: namespace.clone(),
-                    topics,
-                })
-        }
-        RequestKind::ListSubscriptions { topic } => {
-            admin.subscriptions(topic).await.map(|subscriptions| {
-                ResponseKind::SubscriptionsListed {
-                    topic: topic.clone(),
-                    subscriptions,
-                }
-            })
-        }
+        RequestKind::ListNamespaces { tenant } => admin.namespaces(tenant).await.map(|mut namespaces| {
+            namespaces.sort();
+            ResponseKind::NamespacesListed { tenant: tenant.clone(), namespaces }
+        }),
+        RequestKind::ListTopics { namespace } => admin
+            .topics(namespace)
+            .await
+            .map(|topics| ResponseKind::TopicsListed { namespace: namespace.clone(), topics }),
+        RequestKind::ListSubscriptions { topic } => admin
+            .subscriptions(topic)
+            .await
+            .map(|subscriptions| ResponseKind::SubscriptionsListed { topic: topic.clone(), subscriptions }),
         RequestKind::FetchTopicStats { topic, partitions } => admin
             .topic_stats(topic, *partitions)
             .await
-            .map(|stats| ResponseKind::TopicStatsFetched {
-                topic: topic.clone(),
-                stats: Box::new(stats),
-            }),
+            .map(|stats| ResponseKind::TopicStatsFetched { topic: topic.clone(), stats: Box::new(stats) }),
     };
-    result.unwrap_or_else(|error| ResponseKind::Failed {
-        request: kind,
-        error,
-    })
+    result.unwrap_or_else(|error| ResponseKind::Failed { request: kind, error })
 }
 
 /// The UI's handle on the worker: submit and cancel. Owned by the UI task alone.
@@ -84,11 +53,7 @@ pub struct Worker {
 
 impl Worker {
     pub fn new(client: Client, tx: UnboundedSender<Response>) -> Worker {
-        Worker {
-            client,
-            tx,
-            running: HashMap::new(),
-        }
+        Worker { client, tx, running: HashMap::new() }
     }
 
     pub fn submit(&mut self, req: Request) {

@@ -58,6 +58,15 @@ pub fn age(d: Duration) -> String {
     }
 }
 
+/// `just now`, `12s ago`, `3m ago`.
+pub fn ago(d: Duration) -> String {
+    if d.as_secs() == 0 {
+        "just now".into()
+    } else {
+        format!("{} ago", age(d))
+    }
+}
+
 /// Cuts a string to at most `max` characters, ending in `…` when cut.
 pub fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {

@@ -13,27 +13,18 @@ use crate::app::keys::{key_name_hint, KeyContext, KEYMAP};
 use crate::app::tree::NodeKey;
 use crate::app::{App, Connection, Focus, Level, Mode};
 use crate::panes;
-use format::{age, truncate};
+use format::{age, ago, truncate};
 use theme::Theme;
 
 /// Draws the whole screen.
 pub fn render(f: &mut Frame, app: &App, theme: &Theme) {
     let area = f.area();
-    let [header, body, status] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(0),
-        Constraint::Length(1),
-    ])
-    .areas(area);
+    let [header, body, status] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
     render_header(f, header, app, theme);
-    let (left, right) = if body.width >= 100 {
-        (40, 60)
-    } else {
-        (45, 55)
-    };
+    let (left, right) = if body.width >= 100 { (40, 60) } else { (45, 55) };
     let [explorer, details] =
-        Layout::horizontal([Constraint::Percentage(left), Constraint::Percentage(right)])
-            .areas(body);
+        Layout::horizontal([Constraint::Percentage(left), Constraint::Percentage(right)]).areas(body);
     panes::explorer::render(f, explorer, app, theme);
     panes::details::render(f, details, app, theme);
     render_status(f, status, app, theme);
@@ -45,22 +36,13 @@ pub fn render(f: &mut Frame, app: &App, theme: &Theme) {
 /// `pulsar-tui ▸ cluster ▸ tenant ▸ namespace ▸ topic ▸ subscription`
 fn render_header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let base = Style::default().fg(theme.header_fg).bg(theme.header_bg);
-    let mut spans = vec![Span::styled(
-        " pulsar-tui ",
-        base.add_modifier(Modifier::BOLD),
-    )];
-    let mut crumbs: Vec<String> = vec![app
-        .cluster
-        .clone()
-        .unwrap_or_else(|| app.settings.admin_url.clone())];
+    let mut spans = vec![Span::styled(" pulsar-tui ", base.add_modifier(Modifier::BOLD))];
+    let mut crumbs: Vec<String> = vec![app.cluster.clone().unwrap_or_else(|| app.settings.admin_url.clone())];
     if let Some(key) = app.tree.selected_key() {
         for node in app.tree.lineage(&key) {
             crumbs.push(match &node.key {
                 NodeKey::Tenant(t) => t.clone(),
-                NodeKey::Namespace(n) => n
-                    .split_once('/')
-                    .map(|(_, n)| n.to_string())
-                    .unwrap_or_default(),
+                NodeKey::Namespace(n) => n.split_once('/').map(|(_, n)| n.to_string()).unwrap_or_default(),
                 NodeKey::Topic(t) | NodeKey::Partition(t) => t.local.clone(),
                 NodeKey::Subscription(_, s) => s.clone(),
             });
@@ -73,22 +55,11 @@ fn render_header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 fn render_status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans: Vec<Span> = Vec::new();
     match &app.connection {
-        Connection::Connecting => spans.push(Span::styled(
-            "◌ connecting",
-            Style::default().fg(theme.status_warn),
-        )),
-        Connection::Connected => spans.push(Span::styled(
-            "● connected",
-            Style::default().fg(theme.status_ok),
-        )),
+        Connection::Connecting => spans.push(Span::styled("◌ connecting", Style::default().fg(theme.status_warn))),
+        Connection::Connected => spans.push(Span::styled("● connected", Style::default().fg(theme.status_ok))),
         Connection::Down { since, .. } => spans.push(Span::styled(
-            format!(
-                "✗ broker unreachable ({})",
-                age(app.now.saturating_duration_since(*since))
-            ),
-            Style::default()
-                .fg(theme.status_error)
-                .add_modifier(Modifier::BOLD),
+            format!("✗ broker unreachable ({})", age(app.now.saturating_duration_since(*since))),
+            Style::default().fg(theme.status_error).add_modifier(Modifier::BOLD),
         )),
     }
     let mut info = Vec::new();
@@ -99,16 +70,10 @@ fn render_status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         info.push(format!("Pulsar {v}"));
     }
     if let Some(t) = app.last_refresh {
-        info.push(format!(
-            "refreshed {} ago",
-            age(app.now.saturating_duration_since(t))
-        ));
+        info.push(format!("refreshed {}", ago(app.now.saturating_duration_since(t))));
     }
     if !info.is_empty() {
-        spans.push(Span::styled(
-            format!(" │ {}", info.join(" · ")),
-            Style::default().fg(theme.dim),
-        ));
+        spans.push(Span::styled(format!(" │ {}", info.join(" · ")), Style::default().fg(theme.dim)));
     }
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
     let room = (area.width as usize).saturating_sub(used + 3);
@@ -119,22 +84,12 @@ fn render_status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     };
     match message {
         Some((text, level)) => {
-            let color = if level == Level::Error {
-                theme.status_error
-            } else {
-                theme.status_ok
-            };
-            spans.push(Span::styled(
-                format!(" │ {}", truncate(&text, room)),
-                Style::default().fg(color),
-            ));
+            let color = if level == Level::Error { theme.status_error } else { theme.status_ok };
+            spans.push(Span::styled(format!(" │ {}", truncate(&text, room)), Style::default().fg(color)));
         }
         None => {
             let hints = hints(app);
-            spans.push(Span::styled(
-                format!(" │ {}", truncate(&hints, room)),
-                Style::default().fg(theme.dim),
-            ));
+            spans.push(Span::styled(format!(" │ {}", truncate(&hints, room)), Style::default().fg(theme.dim)));
         }
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -144,27 +99,13 @@ fn hints(app: &App) -> String {
     if matches!(app.mode, Mode::Filter { .. }) {
         return "type to filter · Enter keep · Esc clear · a full topic name + Enter jumps".into();
     }
-    let ctx = if app.focus == Focus::Explorer {
-        KeyContext::Explorer
-    } else {
-        KeyContext::Details
-    };
+    let ctx = if app.focus == Focus::Explorer { KeyContext::Explorer } else { KeyContext::Details };
     let mut parts: Vec<String> = KEYMAP
         .iter()
         .filter(|b| b.context == ctx)
-        .map(|b| {
-            format!(
-                "{} {}",
-                key_name_hint(b.keys[0]),
-                b.help.split(['(', ';']).next().unwrap_or("").trim()
-            )
-        })
+        .map(|b| format!("{} {}", key_name_hint(b.keys[0]), b.help.split(['(', ';']).next().unwrap_or("").trim()))
         .collect();
-    parts.extend([
-        "? help".to_string(),
-        "Tab pane".to_string(),
-        "q quit".to_string(),
-    ]);
+    parts.extend(["? help".to_string(), "Tab pane".to_string(), "q quit".to_string()]);
     parts.join(" · ")
 }
 
@@ -176,31 +117,19 @@ fn render_help(f: &mut Frame, area: Rect, theme: &Theme) {
             if last.is_some() {
                 lines.push(Line::raw(""));
             }
-            lines.push(Line::styled(
-                b.context.title(),
-                Style::default()
-                    .fg(theme.accent)
-                    .add_modifier(Modifier::BOLD),
-            ));
+            lines.push(Line::styled(b.context.title(), Style::default().fg(theme.accent).add_modifier(Modifier::BOLD)));
             last = Some(b.context);
         }
         let keys: Vec<&str> = b.keys.to_vec();
         lines.push(Line::from(vec![
-            Span::styled(
-                format!("  {:<22}", keys.join(" ")),
-                Style::default().fg(theme.title),
-            ),
+            Span::styled(format!("  {:<22}", keys.join(" ")), Style::default().fg(theme.title)),
             Span::raw(b.help),
         ]));
     }
     let h = (lines.len() as u16 + 2).min(area.height);
     let w = 76.min(area.width);
-    let [popup] = Layout::vertical([Constraint::Length(h)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [popup] = Layout::horizontal([Constraint::Length(w)])
-        .flex(Flex::Center)
-        .areas(popup);
+    let [popup] = Layout::vertical([Constraint::Length(h)]).flex(Flex::Center).areas(area);
+    let [popup] = Layout::horizontal([Constraint::Length(w)]).flex(Flex::Center).areas(popup);
     f.render_widget(Clear, popup);
     let block = Block::default()
         .borders(Borders::ALL)

@@ -72,41 +72,24 @@ impl Theme {
         let table: toml::Table = match toml::from_str(text) {
             Ok(t) => t,
             Err(e) => {
-                let line = e
-                    .span()
-                    .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
-                warnings.push(ThemeWarning {
-                    line,
-                    message: e.message().to_string(),
-                });
+                let line = e.span().map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+                warnings.push(ThemeWarning { line, message: e.message().to_string() });
                 return (self, warnings);
             }
         };
         for (slot, value) in table {
-            let line = text
-                .lines()
-                .position(|l| l.trim_start().starts_with(slot.as_str()))
-                .map(|i| i + 1);
+            let line = text.lines().position(|l| l.trim_start().starts_with(slot.as_str())).map(|i| i + 1);
             let Some(s) = value.as_str() else {
-                warnings.push(ThemeWarning {
-                    line,
-                    message: format!("{slot}: a colour must be a string"),
-                });
+                warnings.push(ThemeWarning { line, message: format!("{slot}: a colour must be a string") });
                 continue;
             };
             match parse_color(s) {
                 Some(c) => {
                     if !self.set(&slot, c) {
-                        warnings.push(ThemeWarning {
-                            line,
-                            message: format!("unknown theme slot {slot:?}"),
-                        });
+                        warnings.push(ThemeWarning { line, message: format!("unknown theme slot {slot:?}") });
                     }
                 }
-                None => warnings.push(ThemeWarning {
-                    line,
-                    message: format!("{slot}: {s:?} is not a colour"),
-                }),
+                None => warnings.push(ThemeWarning { line, message: format!("{slot}: {s:?} is not a colour") }),
             }
         }
         warnings.sort_by_key(|w| w.line);
@@ -136,8 +119,7 @@ mod tests {
 
     #[test]
     fn a_partial_override_keeps_other_slots_and_names_bad_lines() {
-        let text =
-            "border_focused = \"#ff8800\"\nnot_a_slot = \"red\"\nbacklog_warn = \"blurple\"\n";
+        let text = "border_focused = \"#ff8800\"\nnot_a_slot = \"red\"\nbacklog_warn = \"blurple\"\n";
         let (t, w) = Theme::default().overlay(text);
         assert_eq!(t.border_focused, Color::Rgb(0xff, 0x88, 0x00));
         assert_eq!(t.backlog_ok, Theme::default().backlog_ok);

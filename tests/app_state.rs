@@ -1,0 +1,360 @@
+//! State-machine tests: the app fed with keys and responses, no terminal, no runtime.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{answer, find};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use pulsar_tui::app::keys::Action;
+use pulsar_tui::app::tree::{Load, NodeKey};
+use pulsar_tui::app::{App, Connection, Event, Mode, Settings};
+use pulsar_tui::pulsar::request::{Request, RequestKind, ResponseKind};
+use pulsar_tui::pulsar::stats::{SubscriptionStats, TopicStats};
+use pulsar_tui::pulsar::{ClientError, TopicEntry, TopicName};
+
+fn key(c: char) -> Event {
+    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn code(c: KeyCode) -> Event {
+    Event::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+
+fn topic(s: &str) -> TopicName {
+    TopicName::parse(s).unwrap()
+}
+
+fn tenants(app: &mut App, reqs: &[Request], names: &[&str]) {
+    let r = find(reqs, |k| matches!(k, RequestKind::ListTenants));
+    answer(app, r, ResponseKind::TenantsListed { tenants: names.iter().map(|s| s.to_string()).collect() });
+}
+
+/// An app that shows tenants acme and ops, with acme expanded to shop and billing.
+fn app_with_acme() -> App {
+    let mut app = App::new(Settings::default(), Instant::now());
+    let reqs = app.start();
+    tenants(&mut app, &reqs, &["acme", "ops"]);
+    let reqs = app.update(Action::Expand);
+    let r = find(&reqs, |k| matches!(k, RequestKind::ListNamespaces { tenant } if tenant == "acme"));
+    answer(
+        &mut app,
+        r,
+        ResponseKind::NamespacesListed {
+            tenant: "acme".into(),
+            namespaces: vec!["acme/billing".into(), "acme/shop".into()],
+        },
+    );
+    app
+}
+
+fn visible_labels(app: &App) -> Vec<String> {
+    app.tree.rows().iter().map(|r| app.tree.node(&r.path).unwrap().label.clone()).collect()
+}
+
+fn selected_label(app: &App) -> String {
+    app.tree.selected().map(|n| n.label.clone()).unwrap_or_default()
+}
+
+#[test]
+fn start_asks_for_cluster_info_and_tenants() {
+    let mut app = App::new(Settings::default(), Instant::now());
+    let reqs = app.start();
+    let kinds: Vec<_> = reqs.iter().map(|r| r.kind.clone()).collect();
+    assert_eq!(kinds, vec![RequestKind::FetchClusterInfo, RequestKind::ListTenants]);
+    assert_eq!(app.connection, Connection::Connecting);
+}
+
+#[test]
+fn expanding_loads_children_once_and_collapsing_hides_them() {
+    let mut app = app_with_acme();
+    assert_eq!(visible_labels(&app), vec!["acme", "billing", "shop", "ops"]);
+    // collapse and expand again: children are already loaded, no new request
+    app.update(Action::Collapse);
+    assert_eq!(visible_labels(&app), vec!["acme", "ops"]);
+    let reqs = app.update(Action::Expand);
+    assert!(!reqs.iter().any(|r| matches!(r.kind, RequestKind::ListNamespaces { .. })), "{reqs:?}");
+    assert_eq!(visible_labels(&app), vec!["acme", "billing", "shop", "ops"]);
+}
+
+#[test]
+fn navigation_moves_within_bounds_and_h_goes_to_the_parent() {
+    let mut app = app_with_acme();
+    app.handle(key('j'));
+    app.handle(key('j'));
+    assert_eq!(selected_label(&app), "shop");
+    app.handle(key('h')); // shop is closed: go to its parent
+    assert_eq!(selected_label(&app), "acme");
+    app.handle(key('G'));
+    assert_eq!(selected_label(&app), "ops");
+    app.handle(key('j')); // past the end stays on the last row
+    assert_eq!(selected_label(&app), "ops");
+    app.handle(key('g'));
+    assert_eq!(selected_label(&app), "acme");
+    app.handle(key('k'));
+    assert_eq!(selected_label(&app), "acme");
+    app.page_rows = 2;
+    app.handle(code(KeyCode::PageDown));
+    assert_eq!(selected_label(&app), "shop");
+}
+
+#[test]
+fn partitioned_topics_are_one_node_with_subscriptions_then_partitions() {
+    let mut app = app_with_acme();
+    app.handle(key('j'));
+    app.handle(key('j'));
+    let reqs = app.handle(code(KeyCode::Enter));
+    let r = find(&reqs, |k| matches!(k, RequestKind::ListTopics { namespace } if namespace == "acme/shop"));
+    let orders = topic("persistent://acme/shop/orders");
+    answer(
+        &mut app,
+        r,
+        ResponseKind::TopicsListed {
+            namespace: "acme/shop".into(),
+            topics: vec![
+                TopicEntry { name: topic("persistent://acme/shop/customers"), partitions: 0 },
+                TopicEntry { name: orders.clone(), partitions: 4 },
+            ],
+        },
+    );
+    assert_eq!(visible_labels(&app), vec!["acme", "billing", "shop", "customers", "orders", "ops"]);
+    app.handle(key('j'));
+    app.handle(key('j'));
+    assert_eq!(selected_label(&app), "orders");
+    let reqs = app.handle(key('l'));
+    let r = find(&reqs, |k| matches!(k, RequestKind::ListSubscriptions { topic } if topic == &orders));
+    answer(
+        &mut app,
+        r,
+        ResponseKind::SubscriptionsListed { topic: orders.clone(), subscriptions: vec!["payments".into()] },
+    );
+    let labels = visible_labels(&app);
+    assert_eq!(
+        labels[5..10],
+        ["payments", "orders-partition-0", "orders-partition-1", "orders-partition-2", "orders-partition-3"]
+    );
+}
+
+#[test]
+fn selecting_a_topic_fetches_its_stats_and_stale_answers_are_dropped() {
+    let mut app = app_with_acme();
+    let shop_reqs = {
+        app.handle(key('j'));
+        app.handle(key('j'));
+        app.handle(code(KeyCode::Enter))
+    };
+    let r = find(&shop_reqs, |k| matches!(k, RequestKind::ListTopics { .. }));
+    let a = topic("persistent://acme/shop/a");
+    let b = topic("persistent://acme/shop/b");
+    answer(
+        &mut app,
+        r,
+        ResponseKind::TopicsListed {
+            namespace: "acme/shop".into(),
+            topics: vec![TopicEntry { name: a.clone(), partitions: 0 }, TopicEntry { name: b.clone(), partitions: 0 }],
+        },
+    );
+    let to_a = app.handle(key('j'));
+    let stats_a = find(&to_a, |k| matches!(k, RequestKind::FetchTopicStats { topic, .. } if topic == &a)).clone();
+    let to_b = app.handle(key('j'));
+    let stats_b = find(&to_b, |k| matches!(k, RequestKind::FetchTopicStats { topic, .. } if topic == &b)).clone();
+    // a's answer arrives after the user moved on to b: it must not show up for b
+    let mut sa = TopicStats::default();
+    sa.storage_size = 111;
+    answer(&mut app, &stats_a, ResponseKind::TopicStatsFetched { topic: a.clone(), stats: Box::new(sa) });
+    assert!(app.details.stats.is_none(), "stale stats of a shown for b");
+    let mut sb = TopicStats::default();
+    sb.storage_size = 222;
+    answer(&mut app, &stats_b, ResponseKind::TopicStatsFetched { topic: b.clone(), stats: Box::new(sb) });
+    assert_eq!(app.details.stats.as_ref().map(|s| s.storage_size), Some(222));
+    assert_eq!(app.details.key, Some(NodeKey::Topic(b)));
+}
+
+#[test]
+fn stats_are_refreshed_on_ticks_while_shown() {
+    let mut app = app_with_acme();
+    let t0 = app.now;
+    // no stats for a tenant? it fetches tenant info; answer it, then tick past the interval
+    let reqs = app.handle(key('j'));
+    assert!(reqs.is_empty(), "namespaces have no stats request: {reqs:?}");
+    let reqs = app.handle(key('k'));
+    let r = find(&reqs, |k| matches!(k, RequestKind::FetchTenantInfo { tenant } if tenant == "acme")).clone();
+    answer(&mut app, &r, ResponseKind::TenantInfoFetched { tenant: "acme".into(), info: Default::default() });
+    assert!(app.handle(Event::Tick(t0 + Duration::from_secs(1))).is_empty());
+    let reqs = app.handle(Event::Tick(t0 + Duration::from_secs(6)));
+    find(&reqs, |k| matches!(k, RequestKind::FetchTenantInfo { .. }));
+    // while that one is in flight, further ticks ask nothing
+    assert!(app.handle(Event::Tick(t0 + Duration::from_secs(12))).is_empty());
+}
+
+#[test]
+fn the_filter_narrows_the_tree_and_esc_restores_it() {
+    let mut app = app_with_acme();
+    app.handle(key('/'));
+    assert!(matches!(app.mode, Mode::Filter { .. }));
+    for c in "sho".chars() {
+        app.handle(key(c));
+    }
+    assert_eq!(visible_labels(&app), vec!["acme", "shop"]);
+    assert_eq!(selected_label(&app), "shop");
+    app.handle(code(KeyCode::Enter)); // keep the filter, back to normal keys
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.tree.filter, "sho");
+    app.handle(code(KeyCode::Esc));
+    assert_eq!(visible_labels(&app), vec!["acme", "billing", "shop", "ops"]);
+    assert_eq!(selected_label(&app), "shop", "selection survives clearing the filter");
+    // a filter that matches nothing shows nothing and breaks nothing
+    app.handle(key('/'));
+    for c in "zzz".chars() {
+        app.handle(key(c));
+    }
+    assert!(visible_labels(&app).is_empty());
+    app.handle(code(KeyCode::Esc));
+    assert_eq!(app.tree.rows().len(), 4);
+}
+
+#[test]
+fn jumping_to_a_topic_loads_its_path_and_selects_it() {
+    let mut app = App::new(Settings::default(), Instant::now());
+    let start = app.start();
+    let t = topic("persistent://ops/alerts/events");
+    let reqs = app.jump_to(t.clone());
+    assert!(reqs.is_empty(), "waits for the tenants first");
+    let mut reqs = {
+        let r = find(&start, |k| matches!(k, RequestKind::ListTenants));
+        answer(&mut app, r, ResponseKind::TenantsListed { tenants: vec!["acme".into(), "ops".into()] })
+    };
+    let r = find(&reqs, |k| matches!(k, RequestKind::ListNamespaces { tenant } if tenant == "ops")).clone();
+    reqs = answer(
+        &mut app,
+        &r,
+        ResponseKind::NamespacesListed { tenant: "ops".into(), namespaces: vec!["ops/alerts".into()] },
+    );
+    let r = find(&reqs, |k| matches!(k, RequestKind::ListTopics { namespace } if namespace == "ops/alerts")).clone();
+    reqs = answer(
+        &mut app,
+        &r,
+        ResponseKind::TopicsListed {
+            namespace: "ops/alerts".into(),
+            topics: vec![
+                TopicEntry { name: topic("persistent://ops/alerts/aaa"), partitions: 0 },
+                TopicEntry { name: t.clone(), partitions: 0 },
+            ],
+        },
+    );
+    assert_eq!(app.tree.selected_key(), Some(NodeKey::Topic(t.clone())));
+    find(&reqs, |k| matches!(k, RequestKind::FetchTopicStats { topic, .. } if topic == &t));
+}
+
+#[test]
+fn jumping_through_the_filter_box_and_to_a_missing_topic() {
+    let mut app = app_with_acme();
+    app.handle(key('/'));
+    for c in "persistent://acme/nope/x".chars() {
+        app.handle(key(c));
+    }
+    app.handle(code(KeyCode::Enter));
+    let status = app.status.as_ref().map(|s| s.text.clone()).unwrap_or_default();
+    assert!(status.contains("namespace acme/nope not found"), "{status}");
+    assert_eq!(app.tree.filter, "");
+}
+
+#[test]
+fn a_failed_load_marks_the_node_and_it_can_be_retried() {
+    let mut app = app_with_acme();
+    app.handle(key('j'));
+    let reqs = app.handle(code(KeyCode::Enter));
+    let r = find(&reqs, |k| matches!(k, RequestKind::ListTopics { .. })).clone();
+    let err = ClientError::Forbidden { what: "GET /admin/v2/persistent/acme/billing".into() };
+    answer(&mut app, &r, ResponseKind::Failed { request: r.kind.clone(), error: err });
+    let node = app.tree.selected().unwrap();
+    assert!(matches!(&node.load, Load::Failed(e) if e.contains("403")), "{:?}", node.load);
+    assert!(app.status.as_ref().unwrap().text.contains("not authorized"));
+    assert_eq!(app.connection, Connection::Connected, "a refusal is not a lost connection");
+    // the user can try again
+    app.handle(key('h'));
+    let reqs = app.handle(code(KeyCode::Enter));
+    find(&reqs, |k| matches!(k, RequestKind::ListTopics { namespace } if namespace == "acme/billing"));
+}
+
+#[test]
+fn losing_the_broker_probes_and_reloads_on_reconnect() {
+    let mut app = app_with_acme();
+    let t0 = app.now;
+    app.handle(key('j'));
+    let reqs = app.handle(code(KeyCode::Enter));
+    let r = find(&reqs, |k| matches!(k, RequestKind::ListTopics { .. })).clone();
+    let err = ClientError::Unreachable { url: "http://127.0.0.1:8080".into(), reason: "Connection refused".into() };
+    answer(&mut app, &r, ResponseKind::Failed { request: r.kind.clone(), error: err });
+    assert!(matches!(app.connection, Connection::Down { .. }));
+    // keys still work while down
+    app.handle(key('k'));
+    assert_eq!(selected_label(&app), "acme");
+    // the probe goes out once the reconnect interval has passed
+    let reqs = app.handle(Event::Tick(t0 + Duration::from_secs(3)));
+    let probe = find(&reqs, |k| matches!(k, RequestKind::FetchClusterInfo)).clone();
+    assert!(app.handle(Event::Tick(t0 + Duration::from_secs(4))).is_empty(), "one probe at a time");
+    let reqs = answer(
+        &mut app,
+        &probe,
+        ResponseKind::ClusterInfoFetched { clusters: vec!["standalone".into()], version: "4.0.8".into() },
+    );
+    assert_eq!(app.connection, Connection::Connected);
+    assert_eq!(app.cluster.as_deref(), Some("standalone"));
+    // everything loaded is loaded again, and the failed namespace too
+    find(&reqs, |k| matches!(k, RequestKind::ListTenants));
+    find(&reqs, |k| matches!(k, RequestKind::ListNamespaces { tenant } if tenant == "acme"));
+    find(&reqs, |k| matches!(k, RequestKind::ListTopics { namespace } if namespace == "acme/billing"));
+}
+
+#[test]
+fn unknown_and_duplicate_responses_are_ignored() {
+    let mut app = app_with_acme();
+    let before = visible_labels(&app);
+    let bogus = Request { id: pulsar_tui::pulsar::request::RequestId(9999), kind: RequestKind::ListTenants };
+    answer(&mut app, &bogus, ResponseKind::TenantsListed { tenants: vec!["evil".into()] });
+    assert_eq!(visible_labels(&app), before);
+}
+
+#[test]
+fn subscription_stats_come_from_the_topic() {
+    let mut app = app_with_acme();
+    app.handle(key('j'));
+    app.handle(key('j'));
+    let reqs = app.handle(code(KeyCode::Enter));
+    let r = find(&reqs, |k| matches!(k, RequestKind::ListTopics { .. })).clone();
+    let t = topic("persistent://acme/shop/orders");
+    answer(
+        &mut app,
+        &r,
+        ResponseKind::TopicsListed {
+            namespace: "acme/shop".into(),
+            topics: vec![TopicEntry { name: t.clone(), partitions: 2 }],
+        },
+    );
+    app.handle(key('j'));
+    let reqs = app.handle(code(KeyCode::Enter));
+    let r = find(&reqs, |k| matches!(k, RequestKind::ListSubscriptions { .. })).clone();
+    answer(&mut app, &r, ResponseKind::SubscriptionsListed { topic: t.clone(), subscriptions: vec!["pay".into()] });
+    let reqs = app.handle(key('j'));
+    // the partitioned parent's aggregate stats, with its partition count
+    let r = find(&reqs, |k| matches!(k, RequestKind::FetchTopicStats { topic, partitions: 2 } if topic == &t)).clone();
+    let mut stats = TopicStats::default();
+    stats.subscriptions.insert("pay".into(), SubscriptionStats { msg_backlog: 42, ..Default::default() });
+    answer(&mut app, &r, ResponseKind::TopicStatsFetched { topic: t.clone(), stats: Box::new(stats) });
+    assert_eq!(app.details.key, Some(NodeKey::Subscription(t, "pay".into())));
+    assert_eq!(app.details.stats.as_ref().unwrap().subscriptions["pay"].msg_backlog, 42);
+}
+
+#[test]
+fn help_popup_swallows_keys_until_closed() {
+    let mut app = app_with_acme();
+    app.handle(key('?'));
+    assert!(app.show_help);
+    app.handle(key('j'));
+    assert_eq!(selected_label(&app), "acme", "keys do not reach the tree behind the popup");
+    app.handle(code(KeyCode::Esc));
+    assert!(!app.show_help);
+    app.handle(key('q'));
+    assert!(app.should_quit());
+}

@@ -1,0 +1,116 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+use pulsar_tui::app::{App, Event, Settings};
+use pulsar_tui::pulsar::request::{Request, RequestKind, Response, ResponseKind};
+use pulsar_tui::pulsar::worker::Worker;
+use pulsar_tui::pulsar::{Client, ClusterTarget};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use tokio::sync::mpsc;
+
+/// The broker of the integration tests (started by scripts/test).
+pub fn target() -> ClusterTarget {
+    let service = std::env::var("PULSAR_TUI_IT_SERVICE_URL").unwrap_or_else(|_| "pulsar://127.0.0.1:6650".into());
+    let admin = std::env::var("PULSAR_TUI_IT_ADMIN_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
+    let mut t = ClusterTarget::new(&service, &admin);
+    t.op_timeout = Duration::from_secs(10);
+    t
+}
+
+/// A name no other test run uses.
+pub fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    format!("{prefix}-{}-{}", std::process::id(), nanos % 1_000_000_000)
+}
+
+/// Answers a request the app made with the given response kind.
+pub fn answer(app: &mut App, req: &Request, kind: ResponseKind) -> Vec<Request> {
+    app.handle(Event::Response(Response { id: req.id, kind }))
+}
+
+/// The first request of a kind matching `pred`.
+pub fn find<'a>(reqs: &'a [Request], pred: impl Fn(&RequestKind) -> bool) -> &'a Request {
+    reqs.iter().find(|r| pred(&r.kind)).unwrap_or_else(|| panic!("no matching request in {reqs:#?}"))
+}
+
+/// Renders the app into a test terminal and returns it.
+pub fn draw(app: &App, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let theme = pulsar_tui::ui::theme::Theme::default();
+    term.draw(|f| pulsar_tui::ui::render(f, app, &theme)).unwrap();
+    term
+}
+
+/// The screen as text, one line per row.
+pub fn screen(term: &Terminal<TestBackend>) -> String {
+    let buf = term.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The app driven by the real worker on the real broker, without a terminal.
+pub struct Driver {
+    pub app: App,
+    pub worker: Worker,
+    rx: mpsc::UnboundedReceiver<Response>,
+}
+
+impl Driver {
+    pub fn new(client: Client, settings: Settings) -> Driver {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut app = App::new(settings, Instant::now());
+        let worker = Worker::new(client, tx);
+        let reqs = app.start();
+        let mut d = Driver { app, worker, rx };
+        d.submit(reqs);
+        d
+    }
+
+    pub fn submit(&mut self, reqs: Vec<Request>) {
+        for r in reqs {
+            self.worker.submit(r);
+        }
+    }
+
+    pub fn handle(&mut self, e: Event) {
+        let reqs = self.app.handle(e);
+        self.submit(reqs);
+    }
+
+    pub fn act(&mut self, a: pulsar_tui::app::keys::Action) {
+        let reqs = self.app.update(a);
+        self.submit(reqs);
+    }
+
+    /// Feeds worker responses (and ticks) to the app until `cond` holds. Waits on events,
+    /// never on fixed sleeps; fails after `limit` with `what`.
+    pub async fn until(&mut self, what: &str, limit: Duration, mut cond: impl FnMut(&App) -> bool) {
+        let deadline = tokio::time::Instant::now() + limit;
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        while !cond(&self.app) {
+            let event = tokio::select! {
+                Some(r) = self.rx.recv() => Event::Response(r),
+                _ = tick.tick() => Event::Tick(Instant::now()),
+                _ = tokio::time::sleep_until(deadline) => {
+                    let term = draw(&self.app, 160, 48);
+                    panic!("timed out waiting for {what}; screen:\n{}", screen(&term));
+                }
+            };
+            self.handle(event);
+        }
+    }
+
+    /// Waits until no request of the app is pending any more.
+    pub async fn settle(&mut self, limit: Duration) {
+        self.until("all requests answered", limit, |app| app.pending_requests() == 0).await;
+    }
+}

@@ -1,0 +1,187 @@
+//! Snapshots of the whole screen (insta), plus colour assertions where colour carries meaning.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{answer, draw, find, screen};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use pulsar_tui::app::keys::Action;
+use pulsar_tui::app::{App, Event, Settings};
+use pulsar_tui::pulsar::request::{RequestKind, ResponseKind};
+use pulsar_tui::pulsar::stats::{ConsumerStats, PublisherStats, SubscriptionStats, TopicStats};
+use pulsar_tui::pulsar::{ClientError, TopicEntry, TopicName};
+use pulsar_tui::ui::theme::Theme;
+use ratatui::style::Color;
+
+fn key(c: char) -> Event {
+    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn topic(s: &str) -> TopicName {
+    TopicName::parse(s).unwrap()
+}
+
+/// A cluster with acme/shop open, the partitioned orders topic expanded and selected,
+/// and its stats loaded.
+fn loaded_app() -> App {
+    let mut app = App::new(Settings::default(), Instant::now());
+    let reqs = app.start();
+    let r = find(&reqs, |k| matches!(k, RequestKind::FetchClusterInfo));
+    answer(
+        &mut app,
+        r,
+        ResponseKind::ClusterInfoFetched { clusters: vec!["standalone".into()], version: "4.0.8".into() },
+    );
+    let r = find(&reqs, |k| matches!(k, RequestKind::ListTenants));
+    answer(&mut app, r, ResponseKind::TenantsListed { tenants: vec!["acme".into(), "ops".into(), "public".into()] });
+    let reqs = app.update(Action::Expand);
+    let r = find(&reqs, |k| matches!(k, RequestKind::ListNamespaces { .. }));
+    answer(
+        &mut app,
+        r,
+        ResponseKind::NamespacesListed {
+            tenant: "acme".into(),
+            namespaces: vec!["acme/billing".into(), "acme/shop".into()],
+        },
+    );
+    app.update(Action::Down);
+    app.update(Action::Down);
+    let reqs = app.update(Action::Expand);
+    let r = find(&reqs, |k| matches!(k, RequestKind::ListTopics { .. }));
+    let orders = topic("persistent://acme/shop/orders");
+    answer(
+        &mut app,
+        r,
+        ResponseKind::TopicsListed {
+            namespace: "acme/shop".into(),
+            topics: vec![
+                TopicEntry { name: topic("persistent://acme/shop/customers"), partitions: 0 },
+                TopicEntry { name: orders.clone(), partitions: 4 },
+                TopicEntry { name: topic("non-persistent://acme/shop/clicks"), partitions: 0 },
+            ],
+        },
+    );
+    app.update(Action::Down);
+    let reqs = app.update(Action::Down);
+    let stats_req = find(&reqs, |k| matches!(k, RequestKind::FetchTopicStats { .. })).clone();
+    let reqs = app.update(Action::Expand);
+    let subs = find(&reqs, |k| matches!(k, RequestKind::ListSubscriptions { .. })).clone();
+    answer(
+        &mut app,
+        &subs,
+        ResponseKind::SubscriptionsListed {
+            topic: orders.clone(),
+            subscriptions: vec!["analytics".into(), "payments".into()],
+        },
+    );
+    let mut stats = TopicStats {
+        msg_rate_in: 12.5,
+        msg_throughput_in: 2048.0,
+        storage_size: 1_572_864,
+        backlog_size: 40_960,
+        msg_in_counter: 1200,
+        msg_out_counter: 1000,
+        ..Default::default()
+    };
+    stats.publishers.push(PublisherStats { producer_name: "p".into(), ..Default::default() });
+    stats.subscriptions.insert(
+        "analytics".into(),
+        SubscriptionStats { sub_type: "Exclusive".into(), msg_backlog: 200, ..Default::default() },
+    );
+    stats.subscriptions.insert(
+        "payments".into(),
+        SubscriptionStats {
+            sub_type: "Shared".into(),
+            msg_backlog: 0,
+            msg_rate_out: 3.0,
+            consumers: vec![ConsumerStats::default(), ConsumerStats::default()],
+            ..Default::default()
+        },
+    );
+    stats.metadata = Some(pulsar_tui::pulsar::stats::PartitionedMetadata { partitions: 4 });
+    answer(&mut app, &stats_req, ResponseKind::TopicStatsFetched { topic: orders, stats: Box::new(stats) });
+    app
+}
+
+#[test]
+fn explorer_80x24() {
+    let app = loaded_app();
+    insta::assert_snapshot!("explorer__orders_selected__80x24", screen(&draw(&app, 80, 24)));
+}
+
+#[test]
+fn explorer_160x48() {
+    let app = loaded_app();
+    insta::assert_snapshot!("explorer__orders_selected__160x48", screen(&draw(&app, 160, 48)));
+}
+
+#[test]
+fn subscription_selected_160x48() {
+    let mut app = loaded_app();
+    app.update(Action::Down);
+    insta::assert_snapshot!("explorer__subscription_selected__160x48", screen(&draw(&app, 160, 48)));
+}
+
+#[test]
+fn help_popup_80x24() {
+    let mut app = loaded_app();
+    app.handle(key('?'));
+    insta::assert_snapshot!("help__popup__80x24", screen(&draw(&app, 80, 24)));
+}
+
+#[test]
+fn broker_down_80x24() {
+    let mut app = loaded_app();
+    let t0 = app.now;
+    let reqs = app.update(Action::Refresh);
+    let r = find(&reqs, |k| matches!(k, RequestKind::ListSubscriptions { .. })).clone();
+    let error = ClientError::Unreachable { url: "http://127.0.0.1:8080".into(), reason: "Connection refused".into() };
+    answer(&mut app, &r, ResponseKind::Failed { request: r.kind.clone(), error });
+    app.handle(Event::Tick(t0 + Duration::from_secs(7)));
+    let term = draw(&app, 80, 24);
+    let text = screen(&term);
+    insta::assert_snapshot!("explorer__broker_down__80x24", text);
+    // the status line carries the failure in the error colour
+    let theme = Theme::default();
+    let buf = term.backend().buffer();
+    let y = 23;
+    let x = text.lines().nth(y as usize).unwrap().chars().position(|c| c == '✗').unwrap() as u16;
+    assert_eq!(buf[(x, y)].fg, theme.status_error);
+}
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    let mut app = loaded_app();
+    for (w, h) in [(1, 1), (20, 5), (10, 3), (0, 0), (200, 2)] {
+        draw(&app, w.max(1), h.max(1));
+    }
+    app.handle(key('?'));
+    draw(&app, 20, 5);
+}
+
+#[test]
+fn focus_and_selection_are_coloured() {
+    let mut app = loaded_app();
+    let theme = Theme::default();
+    let term = draw(&app, 80, 24);
+    let buf = term.backend().buffer();
+    // the focused explorer has the focused border colour, the details pane the plain one
+    assert_eq!(buf[(0, 1)].fg, theme.border_focused);
+    assert_eq!(buf[(79, 1)].fg, theme.border);
+    // the selected row (orders) is painted with the selection colours across the pane
+    let text = screen(&term);
+    let y = text.lines().position(|l| l.contains("orders [4 partitions]")).unwrap() as u16;
+    assert_eq!(buf[(2, y)].bg, theme.selection_bg);
+    assert_eq!(buf[(30, y)].bg, theme.selection_bg);
+    // a subscription with a backlog is drawn in a warning colour, an empty one in the ok colour
+    let y200 = text.lines().position(|l| l.contains("analytics") && l.contains("200")).unwrap() as u16;
+    let x200 = text.lines().nth(y200 as usize).unwrap().chars().collect::<Vec<_>>();
+    let x = x200.iter().enumerate().skip(40).find(|(_, c)| **c == '2').unwrap().0 as u16;
+    assert_eq!(buf[(x, y200)].fg, theme.backlog_warn);
+    // after Tab the details pane has the focus colour
+    app.update(Action::FocusNext);
+    let term = draw(&app, 80, 24);
+    assert_eq!(term.backend().buffer()[(79, 1)].fg, theme.border_focused);
+    assert_ne!(Color::Reset, theme.border_focused);
+}
