@@ -114,3 +114,32 @@ impl Driver {
         self.until("all requests answered", limit, |app| app.pending_requests() == 0).await;
     }
 }
+
+/// Produces `n` messages with the official Python `pulsar-client` (the independent client),
+/// key `k-<i>` and property `i=<i>`, payload `<prefix>-<i>`; waits until all are acknowledged.
+pub fn python_produce(topic: &str, n: usize, prefix: &str) {
+    let service = target().service_url;
+    let script = r#"
+import sys, pulsar
+service, topic, n, prefix = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+client = pulsar.Client(service, operation_timeout_seconds=30)
+producer = client.create_producer(topic, batching_enabled=False)
+for i in range(n):
+    producer.send(f"{prefix}-{i}".encode(), partition_key=f"k-{i}", properties={"i": str(i)})
+producer.close()
+client.close()
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script, &service, topic, &n.to_string(), prefix])
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success(), "python producer failed: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The admin API's JSON at `path`, read with curl (independently of our own client).
+pub fn curl_json(path: &str) -> serde_json::Value {
+    let url = format!("{}{}", target().admin_url, path);
+    let out = std::process::Command::new("curl").args(["-sS", "-f", "-m", "20", &url]).output().expect("curl runs");
+    assert!(out.status.success(), "curl {url}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("curl {url}: not JSON: {e}"))
+}
