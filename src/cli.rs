@@ -60,6 +60,16 @@ pub enum Format {
     Table,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReadFormat {
+    /// One JSON envelope per line (see the README)
+    Jsonl,
+    /// Only the decoded value, one per line
+    Value,
+    /// A human-readable table
+    Table,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List what the explorer shows: tenants, or the namespaces of a tenant, the topics of
@@ -86,6 +96,29 @@ pub enum Command {
         /// A property `KEY=VALUE` (repeatable)
         #[arg(long = "property", value_name = "KEY=VALUE")]
         properties: Vec<String>,
+    },
+    /// Read messages without side effects (non-durable readers: no subscription is created,
+    /// no cursor moves) and print them, one JSON object per line by default.
+    Read {
+        /// persistent://tenant/namespace/topic (a partitioned topic is read whole, merged by publish time)
+        topic: String,
+        /// earliest | latest | -N (last N) | +N (skip N) | ledger:entry[:partition[:batch]] | RFC 3339 time | 15m/2h/1d ago
+        #[arg(long, default_value = "earliest", allow_hyphen_values = true)]
+        from: String,
+        /// Stop after this message id or publish time (inclusive)
+        #[arg(long)]
+        until: Option<String>,
+        /// Stop after N messages
+        #[arg(long)]
+        count: Option<u64>,
+        /// Keep reading new messages as they arrive
+        #[arg(long)]
+        follow: bool,
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: ReadFormat,
+        /// Add the payload as base64 (`raw_base64`) to each JSON line
+        #[arg(long)]
+        raw: bool,
     },
     /// Print every path pulsar-tui uses (config, data, log) and the effective settings.
     Info,

@@ -145,3 +145,58 @@ pub async fn produce(
     producer.close().await.ok();
     Ok(n)
 }
+
+/// Options of `pulsar-tui read`.
+pub struct ReadArgs<'a> {
+    pub topic: &'a str,
+    pub from: &'a str,
+    pub until: Option<&'a str>,
+    pub count: Option<u64>,
+    pub follow: bool,
+    pub format: crate::cli::ReadFormat,
+    pub raw: bool,
+}
+
+/// `pulsar-tui read`: streams messages to `out`; returns how many were printed.
+pub async fn read(client: &Client, args: &ReadArgs<'_>, out: &mut impl Write) -> Result<u64> {
+    use crate::cli::ReadFormat;
+    use crate::envelope::{decode_schemaless, envelope};
+    use crate::pulsar::message::{format_time, StartFrom, Until};
+    use crate::pulsar::reader::TopicReader;
+
+    let topic = TopicName::parse(args.topic)?;
+    let now = chrono::Utc::now().timestamp_millis();
+    let start = StartFrom::parse(args.from, now)?;
+    let until = args.until.map(|u| Until::parse(u, now)).transpose()?;
+    let mut reader = TopicReader::open(client, &topic, &start, args.follow).await?;
+    let mut n = 0u64;
+    if args.count == Some(0) {
+        return Ok(0);
+    }
+    while let Some(m) = reader.next().await? {
+        if until.as_ref().is_some_and(|u| u.passed(&m)) {
+            break;
+        }
+        let decoded = decode_schemaless(&m.payload);
+        match args.format {
+            ReadFormat::Jsonl => writeln!(out, "{}", envelope(&m, &decoded, args.raw))?,
+            ReadFormat::Value => writeln!(out, "{}", decoded.value)?,
+            ReadFormat::Table => writeln!(
+                out,
+                "{}  {:<18} {:<16} {}",
+                format_time(m.publish_time_ms),
+                m.id,
+                m.key.as_deref().unwrap_or("-"),
+                crate::ui::format::truncate(&decoded.value.to_string(), 80)
+            )?,
+        }
+        if args.follow {
+            out.flush()?;
+        }
+        n += 1;
+        if args.count.is_some_and(|c| n >= c) {
+            break;
+        }
+    }
+    Ok(n)
+}

@@ -8,6 +8,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod envelope;
 pub mod headless;
 pub mod logging;
 pub mod panes;

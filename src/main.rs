@@ -62,6 +62,12 @@ async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode>
             out.flush()?;
             eprintln!("produced {n} messages to {topic}");
         }
+        Some(Command::Read { topic, from, until, count, follow, format, raw }) => {
+            let args =
+                headless::ReadArgs { topic: &topic, from: &from, until: until.as_deref(), count, follow, format, raw };
+            headless::read(&client, &args, &mut out).await?;
+            out.flush()?;
+        }
         Some(Command::Info) => {
             let path =
                 |p: Option<&std::path::Path>| p.map(|p| p.display().to_string()).unwrap_or_else(|| "(none)".into());

@@ -6,6 +6,7 @@ use reqwest::{header, Method, StatusCode};
 use serde::de::DeserializeOwned;
 
 use super::error::{ClientError, Result};
+use super::message::MessageId;
 use super::stats::{TenantInfo, TopicStats};
 use super::topic::TopicName;
 
@@ -232,6 +233,45 @@ impl AdminClient {
         }
     }
 
+    /// The id of the `n`-th entry (1-based) counted from the earliest or latest end of one
+    /// partition or non-partitioned topic; `None` when it holds fewer entries.
+    pub async fn examine_message_id(&self, topic: &TopicName, from_latest: bool, n: u64) -> Result<Option<MessageId>> {
+        let pos = if from_latest { "latest" } else { "earliest" };
+        let path = format!(
+            "/admin/v2/{}/examinemessage?initialPosition={pos}&messagePosition={}",
+            topic.rest_path(),
+            n.max(1)
+        );
+        let resp = match self.send(Method::GET, &path, None).await {
+            Ok(r) => r,
+            // the broker answers 500 ("Incorrect parameter") or 404/412 when there is no such entry
+            Err(ClientError::Http { status: 500 | 412, .. }) | Err(ClientError::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let id = resp.headers().get("X-Pulsar-Message-ID").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let partition = topic.partition_index().map(|p| p as i32).unwrap_or(-1);
+        match id {
+            Some(id) => {
+                let mut id: MessageId = id.parse()?;
+                id.partition = partition;
+                Ok(Some(id))
+            }
+            None => Err(ClientError::Protocol {
+                what: format!("GET {path}"),
+                reason: "no X-Pulsar-Message-ID header".into(),
+            }),
+        }
+    }
+
+    /// The first message id at or after `time_ms` of one partition or non-partitioned topic
+    /// (the position after the last message when nothing is that recent).
+    pub async fn message_id_by_time(&self, topic: &TopicName, time_ms: i64) -> Result<MessageId> {
+        let v: serde_json::Value =
+            self.get_json(&format!("/admin/v2/{}/messageid/{}", topic.rest_path(), time_ms.max(0))).await?;
+        json_message_id(&v)
+            .ok_or_else(|| ClientError::Protocol { what: "messageid by time".into(), reason: v.to_string() })
+    }
+
     /// Creates a durable subscription whose cursor starts at the earliest message.
     pub async fn create_subscription(&self, topic: &TopicName, sub: &str) -> Result<()> {
         let path = format!("/admin/v2/{}/subscription/{}", topic.rest_path(), urlencoding::encode(sub));
@@ -261,6 +301,16 @@ fn broker_reason(body: &str) -> String {
         .ok()
         .and_then(|v| v.get("reason").and_then(|r| r.as_str()).map(str::to_string))
         .unwrap_or_else(|| body.chars().take(200).collect())
+}
+
+/// `{"ledgerId": L, "entryId": E, "partitionIndex": P, "batchIndex": B}`.
+fn json_message_id(v: &serde_json::Value) -> Option<MessageId> {
+    Some(MessageId {
+        ledger: v.get("ledgerId")?.as_i64()?,
+        entry: v.get("entryId")?.as_i64()?,
+        partition: v.get("partitionIndex").and_then(|p| p.as_i64()).unwrap_or(-1) as i32,
+        batch: v.get("batchIndex").and_then(|p| p.as_i64()).unwrap_or(-1) as i32,
+    })
 }
 
 fn resolve_location(current: &str, location: &str) -> String {

@@ -6,6 +6,8 @@
 
 pub mod admin;
 pub mod error;
+pub mod message;
+pub mod reader;
 pub mod request;
 pub mod stats;
 pub mod topic;

@@ -1,0 +1,75 @@
+//! The JSON-lines envelope of a message: what `pulsar-tui read --format jsonl` prints,
+//! what `e`/`E` export, and what DLQ requeue and import read back.
+
+use base64::Engine;
+use serde_json::{json, Map, Value};
+
+use crate::pulsar::message::{format_time, Message};
+
+/// A decoded payload: the value to show, or why it could not be decoded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded {
+    pub value: Value,
+    pub error: Option<String>,
+}
+
+/// Decoding without a schema: JSON when the payload is a JSON document, else UTF-8 text,
+/// else `null` with a decode error (the raw bytes are then in `raw_base64` / the hex view).
+pub fn decode_schemaless(payload: &[u8]) -> Decoded {
+    match std::str::from_utf8(payload) {
+        Ok(text) => {
+            let t = text.trim_start();
+            if t.starts_with('{') || t.starts_with('[') {
+                if let Ok(v) = serde_json::from_str::<Value>(text) {
+                    return Decoded { value: v, error: None };
+                }
+            }
+            Decoded { value: Value::String(text.to_string()), error: None }
+        }
+        Err(e) => {
+            Decoded { value: Value::Null, error: Some(format!("payload is not UTF-8 text ({e}); see raw bytes")) }
+        }
+    }
+}
+
+/// The envelope of one message; `raw` adds the payload as base64.
+pub fn envelope(m: &Message, decoded: &Decoded, raw: bool) -> Value {
+    let mut o = Map::new();
+    o.insert("topic".into(), json!(m.topic));
+    o.insert("message_id".into(), json!(m.id.to_string()));
+    o.insert("partition".into(), json!(m.id.partition));
+    o.insert("key".into(), json!(m.key));
+    o.insert(
+        "ordering_key".into(),
+        m.ordering_key.as_ref().map(|k| json!(String::from_utf8_lossy(k))).unwrap_or(Value::Null),
+    );
+    o.insert("properties".into(), json!(m.properties));
+    o.insert("publish_time".into(), json!(format_time(m.publish_time_ms)));
+    o.insert("event_time".into(), m.event_time_ms.map(|t| json!(format_time(t))).unwrap_or(Value::Null));
+    o.insert("producer".into(), json!(m.producer));
+    o.insert("sequence_id".into(), json!(m.sequence_id));
+    o.insert("schema_version".into(), json!(m.schema_version));
+    o.insert("redelivery_count".into(), json!(m.redelivery_count));
+    o.insert("size".into(), json!(m.payload.len()));
+    o.insert("value".into(), decoded.value.clone());
+    o.insert("decode_error".into(), json!(decoded.error));
+    if raw {
+        o.insert("raw_base64".into(), json!(base64::engine::general_purpose::STANDARD.encode(&m.payload)));
+    }
+    Value::Object(o)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schemaless_decoding_prefers_json_then_text() {
+        assert_eq!(decode_schemaless(br#"{"a":1}"#).value, json!({"a": 1}));
+        assert_eq!(decode_schemaless(b"hello").value, json!("hello"));
+        assert_eq!(decode_schemaless(b"{not json").value, json!("{not json"));
+        let bin = decode_schemaless(&[0xff, 0x00, 0x81]);
+        assert_eq!(bin.value, Value::Null);
+        assert!(bin.error.unwrap().contains("not UTF-8"));
+    }
+}

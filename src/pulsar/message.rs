@@ -1,0 +1,291 @@
+//! Messages as the browser and `pulsar-tui read` see them, message ids, and where a read
+//! starts (`--from`) and stops (`--until`).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+
+use super::error::ClientError;
+
+/// `ledger:entry:partition:batch`; partition and batch are -1 when not applicable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MessageId {
+    pub ledger: i64,
+    pub entry: i64,
+    pub partition: i32,
+    pub batch: i32,
+}
+
+impl MessageId {
+    pub fn from_proto(id: &pulsar::proto::MessageIdData) -> MessageId {
+        MessageId {
+            ledger: id.ledger_id as i64,
+            entry: id.entry_id as i64,
+            partition: id.partition.unwrap_or(-1),
+            batch: id.batch_index.unwrap_or(-1),
+        }
+    }
+
+    pub fn to_proto(self) -> pulsar::proto::MessageIdData {
+        pulsar::proto::MessageIdData {
+            ledger_id: self.ledger as u64,
+            entry_id: self.entry as u64,
+            partition: Some(self.partition),
+            batch_index: (self.batch >= 0).then_some(self.batch),
+            ..Default::default()
+        }
+    }
+
+    /// Position order within one partition: ledger, entry, then batch index.
+    pub fn position(&self) -> (i64, i64, i32) {
+        (self.ledger, self.entry, self.batch)
+    }
+
+    /// True when this message is at or after the `last` message id of a partition,
+    /// i.e. nothing more was there when `last` was taken.
+    pub fn reached(&self, last: &MessageId) -> bool {
+        (self.ledger, self.entry) > (last.ledger, last.entry)
+            || ((self.ledger, self.entry) == (last.ledger, last.entry) && (last.batch < 0 || self.batch >= last.batch))
+    }
+}
+
+impl fmt::Display for MessageId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}:{}", self.ledger, self.entry, self.partition, self.batch)
+    }
+}
+
+impl FromStr for MessageId {
+    type Err = ClientError;
+    /// `ledger:entry[:partition[:batch]]`, as printed by pulsar-tui and most admin tools;
+    /// also the C++/Python clients' `(ledger,entry,partition,batch)`.
+    fn from_str(s: &str) -> Result<MessageId, ClientError> {
+        let t = s.trim();
+        let t = t.strip_prefix('(').and_then(|x| x.strip_suffix(')')).unwrap_or(t);
+        let parts: Vec<&str> = t.split([':', ',']).map(str::trim).collect();
+        let bad = || ClientError::Invalid(format!("bad message id {s:?}: expected ledger:entry[:partition[:batch]]"));
+        if !(2..=4).contains(&parts.len()) {
+            return Err(bad());
+        }
+        let n = |i: usize, default: i64| -> Result<i64, ClientError> {
+            match parts.get(i) {
+                Some(p) => p.parse::<i64>().map_err(|_| bad()),
+                None => Ok(default),
+            }
+        };
+        let id = MessageId { ledger: n(0, 0)?, entry: n(1, 0)?, partition: n(2, -1)? as i32, batch: n(3, -1)? as i32 };
+        if id.ledger < 0 || id.entry < 0 || id.partition < -1 || id.batch < -1 {
+            return Err(bad());
+        }
+        Ok(id)
+    }
+}
+
+/// Where a read starts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StartFrom {
+    Earliest,
+    /// Only messages published after the read starts.
+    Latest,
+    /// The last N messages (`-N`).
+    BeforeLatest(u64),
+    /// Skip the first N messages (`+N`).
+    AfterEarliest(u64),
+    /// From this message on (inclusive).
+    Id(MessageId),
+    /// From the first message published at or after this time (ms since the epoch).
+    Time(i64),
+}
+
+/// Where a read stops (inclusive).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Until {
+    Id(MessageId),
+    Time(i64),
+}
+
+/// Parses `15m`, `2h`, `1d`, `30s`, `1w` into milliseconds.
+fn parse_relative(s: &str) -> Option<i64> {
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
+    let n: i64 = num.parse().ok()?;
+    let ms = match unit {
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        "w" => 7 * 86_400_000,
+        _ => return None,
+    };
+    n.checked_mul(ms)
+}
+
+/// A point in time: RFC 3339 (`2026-11-27T10:00:00Z`) or relative to `now_ms` (`15m` ago).
+fn parse_time(s: &str, now_ms: i64) -> Option<i64> {
+    if let Some(ago) = parse_relative(s) {
+        return Some(now_ms - ago);
+    }
+    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc).timestamp_millis())
+}
+
+impl StartFrom {
+    /// `earliest`, `latest`, `-N`, `+N`, a message id, an RFC 3339 time, or `15m`/`2h`/`1d` ago.
+    pub fn parse(s: &str, now_ms: i64) -> Result<StartFrom, ClientError> {
+        let t = s.trim();
+        let bad = || {
+            ClientError::Invalid(format!(
+                "bad start {s:?}: use earliest, latest, -N, +N, ledger:entry[:partition[:batch]], an RFC 3339 time or 15m/2h/1d"
+            ))
+        };
+        match t {
+            "earliest" => return Ok(StartFrom::Earliest),
+            "latest" => return Ok(StartFrom::Latest),
+            _ => {}
+        }
+        if let Some(n) = t.strip_prefix('-') {
+            return n.parse().map(StartFrom::BeforeLatest).map_err(|_| bad());
+        }
+        if let Some(n) = t.strip_prefix('+') {
+            return n.parse().map(StartFrom::AfterEarliest).map_err(|_| bad());
+        }
+        if let Ok(id) = t.parse::<MessageId>() {
+            return Ok(StartFrom::Id(id));
+        }
+        parse_time(t, now_ms).map(StartFrom::Time).ok_or_else(bad)
+    }
+}
+
+impl Until {
+    pub fn parse(s: &str, now_ms: i64) -> Result<Until, ClientError> {
+        let t = s.trim();
+        if let Ok(id) = t.parse::<MessageId>() {
+            return Ok(Until::Id(id));
+        }
+        parse_time(t, now_ms).map(Until::Time).ok_or_else(|| {
+            ClientError::Invalid(format!("bad end {s:?}: use a message id, an RFC 3339 time or 15m/2h/1d ago"))
+        })
+    }
+
+    /// True when `m` is past this end (the end itself is included).
+    pub fn passed(&self, m: &Message) -> bool {
+        match self {
+            Until::Time(t) => m.publish_time_ms > *t,
+            Until::Id(id) => (id.partition < 0 || id.partition == m.id.partition) && m.id.position() > id.position(),
+        }
+    }
+}
+
+/// One message, with everything the broker told about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// The partition's own topic name for a partitioned topic.
+    pub topic: String,
+    pub id: MessageId,
+    pub key: Option<String>,
+    /// The key is the base64 of binary bytes.
+    pub key_is_base64: bool,
+    pub ordering_key: Option<Vec<u8>>,
+    pub properties: BTreeMap<String, String>,
+    pub publish_time_ms: i64,
+    pub event_time_ms: Option<i64>,
+    pub producer: String,
+    pub sequence_id: i64,
+    /// The 8-byte big-endian version the payload was written with.
+    pub schema_version: Option<i64>,
+    /// The pulsar crate does not expose the broker's redelivery count.
+    pub redelivery_count: Option<u32>,
+    pub compression: Option<String>,
+    pub payload: Vec<u8>,
+}
+
+impl Message {
+    pub fn from_pulsar(m: pulsar::consumer::Message<Vec<u8>>) -> Message {
+        let id = MessageId::from_proto(m.message_id());
+        let key = m.key();
+        let md = m.payload.metadata;
+        let schema_version =
+            md.schema_version.as_deref().and_then(|b| <[u8; 8]>::try_from(b).ok()).map(i64::from_be_bytes);
+        let compression = md
+            .compression
+            .and_then(|c| pulsar::proto::CompressionType::try_from(c).ok())
+            .and_then(|c| (c != pulsar::proto::CompressionType::None).then(|| c.as_str_name().to_string()));
+        Message {
+            topic: m.topic,
+            id,
+            key,
+            key_is_base64: md.partition_key_b64_encoded.unwrap_or(false),
+            ordering_key: md.ordering_key,
+            properties: md.properties.into_iter().map(|kv| (kv.key, kv.value)).collect(),
+            publish_time_ms: md.publish_time as i64,
+            event_time_ms: md.event_time.filter(|t| *t > 0).map(|t| t as i64),
+            producer: md.producer_name,
+            sequence_id: md.sequence_id as i64,
+            schema_version,
+            redelivery_count: None,
+            compression,
+            payload: m.payload.data,
+        }
+    }
+}
+
+/// Milliseconds since the epoch as RFC 3339 with milliseconds (`2026-11-27T10:00:00.123Z`).
+pub fn format_time(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+        .unwrap_or_else(|| ms.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_ids_parse_and_print() {
+        let id: MessageId = "12:3:1:-1".parse().unwrap();
+        assert_eq!(id, MessageId { ledger: 12, entry: 3, partition: 1, batch: -1 });
+        assert_eq!(id.to_string(), "12:3:1:-1");
+        assert_eq!("12:3".parse::<MessageId>().unwrap().to_string(), "12:3:-1:-1");
+        assert_eq!("(92,2,3,-1)".parse::<MessageId>().unwrap().to_string(), "92:2:3:-1");
+        for bad in ["", "12", "a:b", "1:2:3:4:5", "-5:1", "1:2:-3", "1:2:x"] {
+            assert!(bad.parse::<MessageId>().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn reached_compares_positions_and_batches() {
+        let last = MessageId { ledger: 5, entry: 9, partition: -1, batch: -1 };
+        assert!(!MessageId { ledger: 5, entry: 8, partition: -1, batch: -1 }.reached(&last));
+        assert!(MessageId { ledger: 5, entry: 9, partition: -1, batch: -1 }.reached(&last));
+        assert!(MessageId { ledger: 6, entry: 0, partition: -1, batch: -1 }.reached(&last));
+        let batched = MessageId { ledger: 5, entry: 9, partition: -1, batch: 3 };
+        assert!(!MessageId { ledger: 5, entry: 9, partition: -1, batch: 2 }.reached(&batched));
+        assert!(MessageId { ledger: 5, entry: 9, partition: -1, batch: 3 }.reached(&batched));
+    }
+
+    #[test]
+    fn start_positions_parse() {
+        let now = 1_800_000_000_000;
+        assert_eq!(StartFrom::parse("earliest", now).unwrap(), StartFrom::Earliest);
+        assert_eq!(StartFrom::parse("latest", now).unwrap(), StartFrom::Latest);
+        assert_eq!(StartFrom::parse("-10", now).unwrap(), StartFrom::BeforeLatest(10));
+        assert_eq!(StartFrom::parse("+3", now).unwrap(), StartFrom::AfterEarliest(3));
+        assert_eq!(StartFrom::parse("7:8:1", now).unwrap(), StartFrom::Id("7:8:1:-1".parse().unwrap()));
+        assert_eq!(StartFrom::parse("15m", now).unwrap(), StartFrom::Time(now - 15 * 60_000));
+        assert_eq!(StartFrom::parse("2h", now).unwrap(), StartFrom::Time(now - 2 * 3_600_000));
+        assert_eq!(StartFrom::parse("1d", now).unwrap(), StartFrom::Time(now - 86_400_000));
+        assert_eq!(
+            StartFrom::parse("2026-11-27T10:00:00.123Z", now).unwrap(),
+            StartFrom::Time(DateTime::parse_from_rfc3339("2026-11-27T10:00:00.123Z").unwrap().timestamp_millis())
+        );
+        for bad in ["", "soon", "-x", "+", "15q", "2026-13-01T00:00:00Z", "99999999999999999999d"] {
+            assert!(StartFrom::parse(bad, now).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn time_formats_with_millis() {
+        assert_eq!(format_time(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(format_time(1_764_237_600_123), "2025-11-27T10:00:00.123Z");
+    }
+}
