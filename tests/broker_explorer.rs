@@ -76,7 +76,8 @@ async fn explorer_shows_what_the_cluster_holds() {
     let fx = fixture().await;
     let mut d = Driver::new(fx.client.clone(), Settings::default());
     let tenant_key = NodeKey::Tenant(fx.tenant.clone());
-    d.until("tenants and cluster info", LIMIT, |app| app.tree.find(&tenant_key).is_some() && app.cluster.is_some()).await;
+    d.until("tenants and cluster info", LIMIT, |app| app.tree.find(&tenant_key).is_some() && app.cluster.is_some())
+        .await;
     assert_eq!(d.app.connection, Connection::Connected);
     assert_eq!(d.app.cluster.as_deref(), Some("standalone"));
     assert!(d.app.broker_version.as_deref().unwrap_or("").starts_with("4."), "{:?}", d.app.broker_version);
