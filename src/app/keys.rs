@@ -20,6 +20,17 @@ pub enum Action {
     StartFilter,
     ClearFilter,
     Refresh,
+    /// Enter: open a topic in the browser, or expand any other node.
+    Open,
+    /// Leave the browser (or close its detail view).
+    Back,
+    ToggleDetail,
+    ToggleFollow,
+    PickStart,
+    ToggleTimes,
+    ToggleRaw,
+    ToggleHex,
+    NextTab,
 }
 
 /// Where a binding applies.
@@ -28,6 +39,7 @@ pub enum KeyContext {
     Global,
     Explorer,
     Details,
+    Browser,
 }
 
 impl KeyContext {
@@ -36,6 +48,7 @@ impl KeyContext {
             KeyContext::Global => "Global",
             KeyContext::Explorer => "Explorer",
             KeyContext::Details => "Details",
+            KeyContext::Browser => "Message browser",
         }
     }
 }
@@ -66,7 +79,13 @@ pub const KEYMAP: &[Binding] = &[
     },
     Binding {
         context: KeyContext::Explorer,
-        keys: &["<Enter>", "l", "<Right>"],
+        keys: &["<Enter>"],
+        action: Action::Open,
+        help: "browse a topic's messages; expand other nodes",
+    },
+    Binding {
+        context: KeyContext::Explorer,
+        keys: &["l", "<Right>"],
         action: Action::Expand,
         help: "expand (load children)",
     },
@@ -83,6 +102,44 @@ pub const KEYMAP: &[Binding] = &[
         help: "filter the tree; Enter on a full topic name jumps to it",
     },
     Binding { context: KeyContext::Explorer, keys: &["<Esc>"], action: Action::ClearFilter, help: "clear the filter" },
+    Binding {
+        context: KeyContext::Browser,
+        keys: &["<Enter>"],
+        action: Action::ToggleDetail,
+        help: "open / close the message detail",
+    },
+    Binding {
+        context: KeyContext::Browser,
+        keys: &["<Esc>"],
+        action: Action::Back,
+        help: "close the detail, or back to the explorer",
+    },
+    Binding {
+        context: KeyContext::Browser,
+        keys: &["f"],
+        action: Action::ToggleFollow,
+        help: "follow new messages (tail)",
+    },
+    Binding {
+        context: KeyContext::Browser,
+        keys: &["s"],
+        action: Action::PickStart,
+        help: "start from: earliest, latest, -N, +N, message id, time, 15m/2h/1d",
+    },
+    Binding {
+        context: KeyContext::Browser,
+        keys: &["t"],
+        action: Action::ToggleTimes,
+        help: "relative / absolute times",
+    },
+    Binding {
+        context: KeyContext::Browser,
+        keys: &["<Tab>"],
+        action: Action::NextTab,
+        help: "next detail tab (Value, Properties, Metadata)",
+    },
+    Binding { context: KeyContext::Browser, keys: &["r"], action: Action::ToggleRaw, help: "value as raw text" },
+    Binding { context: KeyContext::Browser, keys: &["x"], action: Action::ToggleHex, help: "value as a hex dump" },
 ];
 
 /// The canonical name of a key press: `j`, `G`, `<Enter>`, `<C-c>`, `<PgDn>`.

@@ -1,6 +1,7 @@
 //! The one owner of UI state. [`App::handle`] is synchronous and never awaits: it turns
 //! an [`Event`] into state changes plus the [`Request`]s the worker should run.
 
+pub mod browser;
 pub mod keys;
 pub mod tree;
 
@@ -9,9 +10,11 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use crate::pulsar::message::StartFrom;
 use crate::pulsar::request::{Request, RequestId, RequestKind, Response, ResponseKind};
 use crate::pulsar::stats::{TenantInfo, TopicStats};
 use crate::pulsar::{ClientError, TopicName};
+use browser::{Browser, DetailTab, Dir, ValueMode};
 use keys::{Action, KeyContext};
 use tree::{NodeKey, NodeKind, Tree};
 
@@ -39,6 +42,17 @@ pub enum Mode {
     Filter {
         input: String,
     },
+    /// Typing where the browser should start reading.
+    StartPrompt {
+        input: String,
+    },
+}
+
+/// What fills the screen below the header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Explorer,
+    Browser,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -98,6 +112,8 @@ impl Default for Settings {
 
 pub struct App {
     pub settings: Settings,
+    pub view: View,
+    pub browser: Option<Browser>,
     pub tree: Tree,
     pub details: Details,
     pub focus: Focus,
@@ -109,6 +125,8 @@ pub struct App {
     pub status: Option<StatusMessage>,
     /// The time of the last tick; render uses it for ages, so snapshots are deterministic.
     pub now: Instant,
+    /// Wall-clock milliseconds at the last tick (relative message times).
+    pub wall_ms: i64,
     pub last_refresh: Option<Instant>,
     /// Rows of the tree viewport (for PgUp/PgDn).
     pub page_rows: usize,
@@ -124,6 +142,8 @@ impl App {
     pub fn new(settings: Settings, now: Instant) -> App {
         App {
             settings,
+            view: View::Explorer,
+            browser: None,
             tree: Tree::default(),
             details: Details::default(),
             focus: Focus::Explorer,
@@ -134,6 +154,7 @@ impl App {
             broker_version: None,
             status: None,
             now,
+            wall_ms: 0,
             last_refresh: None,
             page_rows: 20,
             pending: HashMap::new(),
@@ -162,10 +183,125 @@ impl App {
     }
 
     pub fn key_context(&self) -> KeyContext {
-        match self.focus {
-            Focus::Explorer => KeyContext::Explorer,
-            Focus::Details => KeyContext::Details,
+        match (self.view, self.focus) {
+            (View::Browser, _) => KeyContext::Browser,
+            (_, Focus::Explorer) => KeyContext::Explorer,
+            (_, Focus::Details) => KeyContext::Details,
         }
+    }
+
+    /// Opens a topic in the message browser, reading from `start`.
+    pub fn open_browser(&mut self, topic: TopicName, start: StartFrom) -> Vec<Request> {
+        let mut out = self.close_browser();
+        let mut b = Browser::new(topic, start);
+        let req = self.request(b.initial_load());
+        b.loading = Some((req.id, Dir::Forward));
+        out.push(req);
+        self.browser = Some(b);
+        self.view = View::Browser;
+        out
+    }
+
+    /// Stops whatever the browser has running and drops it.
+    fn close_browser(&mut self) -> Vec<Request> {
+        let Some(b) = self.browser.take() else { return Vec::new() };
+        let ids: Vec<RequestId> = b.loading.map(|(id, _)| id).into_iter().chain(b.follow).collect();
+        ids.into_iter().map(|id| self.cancel(id)).collect()
+    }
+
+    fn cancel(&mut self, id: RequestId) -> Request {
+        self.pending.remove(&id);
+        self.next_id += 1;
+        Request { id: RequestId(self.next_id), kind: RequestKind::Cancel { id } }
+    }
+
+    fn browser_load(&mut self) -> Vec<Request> {
+        let Some((kind, dir)) = self.browser.as_ref().and_then(|b| b.load_needed()) else { return Vec::new() };
+        let req = self.request(kind);
+        if let Some(b) = self.browser.as_mut() {
+            b.loading = Some((req.id, dir));
+        }
+        vec![req]
+    }
+
+    fn browser_update(&mut self, action: Action) -> Vec<Request> {
+        let page = self.page_rows.max(1) as isize;
+        let Some(b) = self.browser.as_mut() else {
+            self.view = View::Explorer;
+            return Vec::new();
+        };
+        match action {
+            Action::Down if b.detail && self.focus == Focus::Details => {
+                b.detail_scroll = b.detail_scroll.saturating_add(1)
+            }
+            Action::Up if b.detail && self.focus == Focus::Details => {
+                b.detail_scroll = b.detail_scroll.saturating_sub(1)
+            }
+            Action::Down => b.move_by(1),
+            Action::Up => b.move_by(-1),
+            Action::PageDown => b.move_by(page),
+            Action::PageUp => b.move_by(-page),
+            Action::Top => b.move_by(-(b.rows.len() as isize)),
+            Action::Bottom => b.move_by(b.rows.len() as isize),
+            Action::ToggleDetail | Action::Open => {
+                b.detail = !b.detail;
+                b.detail_scroll = 0;
+            }
+            Action::NextTab | Action::FocusNext => {
+                if b.detail {
+                    let i = DetailTab::ALL.iter().position(|t| *t == b.tab).unwrap_or(0);
+                    b.tab = DetailTab::ALL[(i + 1) % DetailTab::ALL.len()];
+                    b.detail_scroll = 0;
+                }
+            }
+            Action::ToggleRaw => {
+                b.value_mode = if b.value_mode == ValueMode::Raw { ValueMode::Decoded } else { ValueMode::Raw };
+                b.tab = DetailTab::Value;
+                b.detail = true;
+            }
+            Action::ToggleHex => {
+                b.value_mode = if b.value_mode == ValueMode::Hex { ValueMode::Decoded } else { ValueMode::Hex };
+                b.tab = DetailTab::Value;
+                b.detail = true;
+            }
+            Action::ToggleTimes => b.relative_time = !b.relative_time,
+            Action::PickStart => self.mode = Mode::StartPrompt { input: String::new() },
+            Action::ToggleFollow => {
+                if let Some(id) = b.follow.take() {
+                    return vec![self.cancel(id)];
+                }
+                let Some(cursor) = b.follow_cursor() else {
+                    self.set_status(Level::Error, "nothing loaded yet to follow from".into());
+                    return Vec::new();
+                };
+                let loading = b.loading.take().map(|(id, _)| id);
+                let topic = b.topic.clone();
+                let mut out: Vec<Request> = loading.into_iter().map(|id| self.cancel(id)).collect();
+                let req = self.request(RequestKind::Follow { topic, cursor });
+                if let Some(b) = self.browser.as_mut() {
+                    b.follow = Some(req.id);
+                    b.selected = b.rows.len().saturating_sub(1);
+                }
+                out.push(req);
+                return out;
+            }
+            Action::Back => {
+                if b.detail {
+                    b.detail = false;
+                } else {
+                    self.view = View::Explorer;
+                    return self.close_browser();
+                }
+            }
+            Action::Refresh => {
+                let (topic, start) = (b.topic.clone(), b.start.clone());
+                return self.open_browser(topic, start);
+            }
+            Action::Quit => self.quit = true,
+            Action::ToggleHelp => self.show_help = !self.show_help,
+            _ => {}
+        }
+        self.browser_load()
     }
 
     pub fn pending_requests(&self) -> usize {
@@ -247,6 +383,28 @@ impl App {
             }
             return self.sync_details();
         }
+        if let Mode::StartPrompt { input } = &mut self.mode {
+            match k.code {
+                KeyCode::Esc => self.mode = Mode::Normal,
+                KeyCode::Backspace => {
+                    input.pop();
+                }
+                KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => self.quit = true,
+                KeyCode::Char(c) => input.push(c),
+                KeyCode::Enter => {
+                    let text = input.trim().to_string();
+                    self.mode = Mode::Normal;
+                    let now_ms = chrono::Utc::now().timestamp_millis();
+                    match (StartFrom::parse(&text, now_ms), self.browser.as_ref().map(|b| b.topic.clone())) {
+                        (Ok(start), Some(topic)) => return self.open_browser(topic, start),
+                        (Err(e), _) => self.set_status(Level::Error, e.to_string()),
+                        _ => {}
+                    }
+                }
+                _ => {}
+            }
+            return Vec::new();
+        }
         if self.show_help {
             // any of these closes the popup; other keys are ignored while it is open
             if matches!(k.code, KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter) {
@@ -263,6 +421,9 @@ impl App {
     /// Applies one user intent.
     pub fn update(&mut self, action: Action) -> Vec<Request> {
         self.dirty = true;
+        if self.view == View::Browser {
+            return self.browser_update(action);
+        }
         let mut out = Vec::new();
         let page = self.page_rows.max(1) as isize;
         match (action, self.focus) {
@@ -286,9 +447,34 @@ impl App {
             (Action::PageDown, Focus::Details) => self.details.scroll = self.details.scroll.saturating_add(page as u16),
             (Action::PageUp, Focus::Details) => self.details.scroll = self.details.scroll.saturating_sub(page as u16),
             (Action::Bottom, Focus::Details) => {}
+            (
+                Action::Back
+                | Action::ToggleDetail
+                | Action::ToggleFollow
+                | Action::PickStart
+                | Action::ToggleTimes
+                | Action::ToggleRaw
+                | Action::ToggleHex
+                | Action::NextTab,
+                _,
+            ) => {}
             (Action::Expand, _) => {
                 if let Some(kind) = self.tree.expand_selected() {
                     out.push(self.request(kind));
+                }
+            }
+            (Action::Open, _) => {
+                let topic = match self.tree.selected().map(|n| &n.key) {
+                    Some(NodeKey::Topic(t)) | Some(NodeKey::Partition(t)) => Some(t.clone()),
+                    _ => None,
+                };
+                match topic {
+                    Some(t) => return self.open_browser(t, StartFrom::Earliest),
+                    None => {
+                        if let Some(kind) = self.tree.expand_selected() {
+                            out.push(self.request(kind));
+                        }
+                    }
                 }
             }
             (Action::Collapse, _) => self.tree.collapse_selected(),
@@ -365,6 +551,7 @@ impl App {
         let mut out = Vec::new();
         let second_changed = now.duration_since(self.now) >= Duration::from_secs(1);
         self.now = now;
+        self.wall_ms = chrono::Utc::now().timestamp_millis();
         if second_changed {
             self.dirty = true; // ages in the status bar move
         }
@@ -396,9 +583,11 @@ impl App {
     }
 
     fn on_response(&mut self, r: Response) -> Vec<Request> {
-        let Some(_kind) = self.pending.remove(&r.id) else {
-            return Vec::new(); // unknown or already answered
-        };
+        let known =
+            if r.kind.is_final() { self.pending.remove(&r.id).is_some() } else { self.pending.contains_key(&r.id) };
+        if !known {
+            return Vec::new(); // unknown, cancelled or already answered
+        }
         self.dirty = true;
         let mut out = Vec::new();
         match r.kind {
@@ -451,6 +640,23 @@ impl App {
                     self.details.fetched_at = Some(self.now);
                 }
             }
+            ResponseKind::PageRead { messages, next, at_end, .. } => {
+                if let Some(b) = self.browser.as_mut() {
+                    if let Some((lid, dir)) = b.loading.filter(|(lid, _)| *lid == id) {
+                        let _ = lid;
+                        b.loading = None;
+                        b.error = None;
+                        b.page_read(dir, messages, next, at_end);
+                        return self.browser_load();
+                    }
+                }
+            }
+            ResponseKind::MessagesArrived { messages, next, .. } => {
+                if let Some(b) = self.browser.as_mut().filter(|b| b.follow == Some(id)) {
+                    b.messages_arrived(messages, next);
+                }
+                return Vec::new();
+            }
             ResponseKind::Failed { .. } => {}
         }
         let mut out = self.advance_jump();
@@ -487,7 +693,19 @@ impl App {
                     self.details.fetched_at = Some(self.now);
                 }
             }
-            RequestKind::FetchClusterInfo => {}
+            RequestKind::FetchClusterInfo | RequestKind::Cancel { .. } => {}
+            RequestKind::ReadPage { .. } | RequestKind::Follow { .. } => {
+                if let Some(b) = self.browser.as_mut() {
+                    if b.loading.is_some_and(|(l, _)| l == id) {
+                        b.loading = None;
+                        b.error = Some(error.to_string());
+                    }
+                    if b.follow == Some(id) {
+                        b.follow = None;
+                        b.error = Some(error.to_string());
+                    }
+                }
+            }
         }
         if self.jump.is_some() && !error.is_connectivity() {
             self.jump = None;

@@ -1,5 +1,6 @@
 //! One file per pane: how it draws its part of [`crate::app::App`].
 
+pub mod browser;
 pub mod details;
 pub mod explorer;
 

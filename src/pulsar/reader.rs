@@ -23,17 +23,48 @@ const STALL: Duration = Duration::from_secs(30);
 /// How long to wait on a partition whose end is unknown before calling it done.
 const UNSURE_IDLE: Duration = Duration::from_millis(1500);
 
+/// Where one partition starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartStart {
+    Earliest,
+    Latest,
+    /// At this message (inclusive).
+    At(MessageId),
+    /// Just after this message (exclusive): where the previous page ended.
+    After(MessageId),
+}
+
+/// A resumable position in a (possibly partitioned) topic: one start per partition. The
+/// browser keeps one per page, so any page can be read again with fresh readers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub parts: Vec<PartStart>,
+}
+
 struct Part {
     topic: String,
     reader: Option<Reader<Vec<u8>, TokioExecutor>>,
+    start: PartStart,
     /// The last message id when the read started; `None` when the broker could not say.
     end: Option<MessageId>,
     head: Option<Message>,
     /// The head is the last message before `end`.
     last_head: bool,
     done: bool,
-    /// Messages of the first (batched) entry before this id are skipped.
-    skip_before: Option<MessageId>,
+    /// The last message handed out from this partition.
+    emitted: Option<MessageId>,
+}
+
+impl Part {
+    /// Messages the broker delivers again at the start of a read (whole entries from the
+    /// start position) but that come before the requested start.
+    fn skips(&self, m: &Message) -> bool {
+        match self.start {
+            PartStart::At(s) => (m.id.ledger, m.id.entry) == (s.ledger, s.entry) && m.id.batch < s.batch,
+            PartStart::After(s) => (m.id.ledger, m.id.entry, m.id.batch) <= (s.ledger, s.entry, s.batch),
+            _ => false,
+        }
+    }
 }
 
 /// A merged, read-only view of a topic from a start position on.
@@ -68,63 +99,104 @@ pub async fn partitions_of(client: &Client, topic: &TopicName) -> Result<Vec<Top
     }
 }
 
+/// Turns a user's start position into one start per partition (asking the admin API where
+/// times and "N before latest" fall).
+async fn resolve(client: &Client, topic: &TopicName, names: &[TopicName], start: &StartFrom) -> Result<Vec<PartStart>> {
+    let partitioned = names.len() > 1 || names[0] != *topic;
+    let mut out = Vec::with_capacity(names.len());
+    match start {
+        StartFrom::Earliest | StartFrom::AfterEarliest(_) => out.resize(names.len(), PartStart::Earliest),
+        StartFrom::Latest => out.resize(names.len(), PartStart::Latest),
+        StartFrom::BeforeLatest(n) => {
+            for name in names {
+                let id = client.admin.examine_message_id(name, true, (*n).max(1)).await?;
+                out.push(id.map(PartStart::At).unwrap_or(PartStart::Earliest));
+            }
+        }
+        StartFrom::Time(t) => {
+            for name in names {
+                out.push(PartStart::At(client.admin.message_id_by_time(name, *t).await?));
+            }
+        }
+        StartFrom::Id(id) if !partitioned => out.push(PartStart::At(MessageId { partition: -1, ..*id })),
+        StartFrom::Id(id) => {
+            let p = usize::try_from(id.partition).ok().filter(|p| *p < names.len()).ok_or_else(|| {
+                ClientError::Invalid(format!(
+                    "message id {id} names no partition of {topic} (it has {}): use ledger:entry:partition",
+                    names.len()
+                ))
+            })?;
+            // the other partitions start at the publish time of that message
+            let time = publish_time_of(client, &names[p], *id).await?;
+            for (i, name) in names.iter().enumerate() {
+                if i == p {
+                    out.push(PartStart::At(*id));
+                } else {
+                    out.push(PartStart::At(client.admin.message_id_by_time(name, time).await?));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 impl TopicReader {
     /// Opens one reader per partition at `start`. With `follow`, reading goes on past the
     /// messages that existed at open time; without, it ends there.
     pub async fn open(client: &Client, topic: &TopicName, start: &StartFrom, follow: bool) -> Result<TopicReader> {
         let names = partitions_of(client, topic).await?;
-        let partitioned = names.len() > 1 || topic.partition_index().is_some() || names[0] != *topic;
+        let starts = resolve(client, topic, &names, start).await?;
+        let mut r = TopicReader::open_parts(client, &names, starts, follow).await?;
+        if let StartFrom::AfterEarliest(n) = start {
+            r.skip = *n;
+        }
+        if let StartFrom::BeforeLatest(n) = start {
+            // keep only the last n (the per-partition starts may hold more in total)
+            let keep = *n as usize;
+            let follow = std::mem::replace(&mut r.follow, false);
+            let mut ring = VecDeque::with_capacity(keep.min(1 << 16));
+            while let Some(m) = r.next_catch_up().await? {
+                if ring.len() == keep {
+                    ring.pop_front();
+                }
+                if keep > 0 {
+                    ring.push_back(m);
+                }
+            }
+            r.ready = ring;
+            r.follow = follow;
+        }
+        Ok(r)
+    }
+
+    /// Opens readers at a cursor taken earlier with [`TopicReader::cursor`].
+    pub async fn open_at(client: &Client, topic: &TopicName, cursor: &Cursor, follow: bool) -> Result<TopicReader> {
+        let names = partitions_of(client, topic).await?;
+        if names.len() != cursor.parts.len() {
+            return Err(ClientError::Invalid(format!(
+                "{topic} now has {} partitions, the saved position {}: start again",
+                names.len(),
+                cursor.parts.len()
+            )));
+        }
+        TopicReader::open_parts(client, &names, cursor.parts.clone(), follow).await
+    }
+
+    async fn open_parts(
+        client: &Client,
+        names: &[TopicName],
+        starts: Vec<PartStart>,
+        follow: bool,
+    ) -> Result<TopicReader> {
         let pulsar = client.pulsar().await?;
         let url = client.target.service_url.clone();
-
-        // Where each partition starts, as a reader position plus "skip before" for batches.
-        let mut starts: Vec<(Option<MessageId>, InitialPosition)> = Vec::with_capacity(names.len());
-        match start {
-            StartFrom::Earliest | StartFrom::AfterEarliest(_) => {
-                starts.resize(names.len(), (None, InitialPosition::Earliest));
-            }
-            StartFrom::Latest => starts.resize(names.len(), (None, InitialPosition::Latest)),
-            StartFrom::BeforeLatest(n) => {
-                for name in &names {
-                    let id = client.admin.examine_message_id(name, true, (*n).max(1)).await?;
-                    starts.push((id, InitialPosition::Earliest));
-                }
-            }
-            StartFrom::Time(t) => {
-                for name in &names {
-                    starts.push((Some(client.admin.message_id_by_time(name, *t).await?), InitialPosition::Earliest));
-                }
-            }
-            StartFrom::Id(id) => {
-                if !partitioned {
-                    starts.push((Some(MessageId { partition: -1, ..*id }), InitialPosition::Earliest));
-                } else {
-                    let p = usize::try_from(id.partition).ok().filter(|p| *p < names.len()).ok_or_else(|| {
-                        ClientError::Invalid(format!(
-                            "message id {id} names no partition of {topic} (it has {}): use ledger:entry:partition",
-                            names.len()
-                        ))
-                    })?;
-                    // the other partitions start at the publish time of that message
-                    let time = publish_time_of(client, &names[p], *id).await?;
-                    for (i, name) in names.iter().enumerate() {
-                        if i == p {
-                            starts.push((Some(*id), InitialPosition::Earliest));
-                        } else {
-                            starts.push((
-                                Some(client.admin.message_id_by_time(name, time).await?),
-                                InitialPosition::Earliest,
-                            ));
-                        }
-                    }
-                }
-            }
-        }
-
         let mut parts = Vec::with_capacity(names.len());
-        for (name, (start_id, initial)) in names.iter().zip(starts) {
-            let mut options = ConsumerOptions::default().durable(false).with_initial_position(initial);
-            if let Some(id) = start_id {
+        for (name, start) in names.iter().zip(starts) {
+            let mut options = ConsumerOptions::default().durable(false).with_initial_position(match start {
+                PartStart::Latest => InitialPosition::Latest,
+                _ => InitialPosition::Earliest,
+            });
+            if let PartStart::At(id) | PartStart::After(id) = start {
                 let mut proto = id.to_proto();
                 proto.batch_index = None; // the broker delivers whole entries
                 options = options.starting_on_message(proto);
@@ -140,54 +212,53 @@ impl TopicReader {
             let last = reader.get_last_message_id().await.map_err(|e| binary_error(&url, e))?;
             let last = MessageId::from_proto(&last);
             let end = (last.entry >= 0 && last.ledger >= 0).then_some(last);
-            let past_end = match (end, start_id) {
-                (Some(end), Some(s)) => (s.ledger, s.entry) > (end.ledger, end.entry),
+            let nothing_left = match (end, start) {
+                (_, PartStart::Latest) => true,
+                (Some(end), PartStart::At(s)) => (s.ledger, s.entry) > (end.ledger, end.entry),
+                (Some(end), PartStart::After(s)) => s.reached(&end),
                 _ => false,
             };
-            let latest = matches!(start, StartFrom::Latest);
             parts.push(Part {
                 topic: name.to_string(),
                 reader: Some(reader),
+                start,
                 end,
                 head: None,
                 last_head: false,
-                done: latest || past_end,
-                skip_before: start_id.filter(|s| s.batch >= 0),
+                done: nothing_left,
+                emitted: None,
             });
         }
-        let skip = if let StartFrom::AfterEarliest(n) = start { *n } else { 0 };
-        let mut r = TopicReader { parts, ready: VecDeque::new(), skip, follow, live: None, service_url: url };
-        if let StartFrom::BeforeLatest(n) = start {
-            // keep only the last n (the per-partition starts may hold more in total)
-            let keep = *n as usize;
-            let follow = std::mem::replace(&mut r.follow, false);
-            let mut ring = VecDeque::with_capacity(keep.min(1 << 16));
-            while let Some(m) = r.next().await? {
-                if ring.len() == keep {
-                    ring.pop_front();
-                }
-                if keep > 0 {
-                    ring.push_back(m);
-                }
-            }
-            r.ready = ring;
-            r.follow = follow;
+        Ok(TopicReader { parts, ready: VecDeque::new(), skip: 0, follow, live: None, service_url: url })
+    }
+
+    /// Where a new reader would continue after the messages handed out so far.
+    pub fn cursor(&self) -> Cursor {
+        Cursor { parts: self.parts.iter().map(|p| p.emitted.map(PartStart::After).unwrap_or(p.start)).collect() }
+    }
+
+    fn part_of(&self, m: &Message) -> usize {
+        if self.parts.len() == 1 {
+            0
+        } else {
+            usize::try_from(m.id.partition).unwrap_or(0).min(self.parts.len() - 1)
         }
-        Ok(r)
     }
 
     /// The next message in publish-time order; `None` at the end (never, when following:
     /// then it waits for new messages, so wrap it in a timeout where needed).
     pub async fn next(&mut self) -> Result<Option<Message>> {
         loop {
-            if let Some(m) = self.ready.pop_front() {
-                return Ok(Some(m));
-            }
-            let m = match self.next_catch_up().await? {
+            let m = match self.ready.pop_front() {
                 Some(m) => m,
-                None if self.follow => self.next_live().await?,
-                None => return Ok(None),
+                None => match self.next_catch_up().await? {
+                    Some(m) => m,
+                    None if self.follow => self.next_live().await?,
+                    None => return Ok(None),
+                },
             };
+            let i = self.part_of(&m);
+            self.parts[i].emitted = Some(m.id);
             if self.skip > 0 {
                 self.skip -= 1;
                 continue;
@@ -238,10 +309,8 @@ impl TopicReader {
                 Some(Err(e)) => return Err(binary_error(&url, e)),
                 Some(Ok(m)) => Message::from_pulsar(m),
             };
-            if let Some(s) = part.skip_before {
-                if (m.id.ledger, m.id.entry) == (s.ledger, s.entry) && m.id.batch < s.batch {
-                    continue;
-                }
+            if part.skips(&m) {
+                continue;
             }
             if let Some(end) = part.end {
                 if m.id.reached(&end) {
@@ -263,11 +332,22 @@ impl TopicReader {
             }
             self.live = Some(all);
         }
-        let live = self.live.as_mut().expect("set above");
-        match live.next().await {
-            Some(Ok(m)) => Ok(Message::from_pulsar(m)),
-            Some(Err(e)) => Err(binary_error(&self.service_url, e)),
-            None => std::future::pending().await,
+        loop {
+            let live = self.live.as_mut().expect("set above");
+            let m = match live.next().await {
+                Some(Ok(m)) => Message::from_pulsar(m),
+                Some(Err(e)) => return Err(binary_error(&self.service_url, e)),
+                None => std::future::pending().await,
+            };
+            // a partition that had nothing at open time sees its start entry again here
+            let part = &self.parts[self.part_of(&m)];
+            if part.emitted.is_none() && part.skips(&m) {
+                continue;
+            }
+            if part.emitted.is_some_and(|e| m.id.position() <= e.position()) {
+                continue;
+            }
+            return Ok(m);
         }
     }
 }

@@ -3,8 +3,11 @@
 
 use super::admin::TopicEntry;
 use super::error::ClientError;
+use super::message::{Message, StartFrom};
+use super::reader::Cursor;
 use super::stats::{TenantInfo, TopicStats};
 use super::topic::TopicName;
+use crate::envelope::Decoded;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RequestId(pub u64);
@@ -36,6 +39,28 @@ pub enum RequestKind {
         topic: TopicName,
         partitions: u32,
     },
+    /// Up to `limit` messages from a start position or a saved cursor (fresh readers each time).
+    ReadPage {
+        topic: TopicName,
+        from: PageFrom,
+        limit: usize,
+    },
+    /// New messages from a cursor on, streamed as `MessagesArrived` until cancelled.
+    Follow {
+        topic: TopicName,
+        cursor: Cursor,
+    },
+    /// Stop a running request (a follow); no response comes for it.
+    Cancel {
+        id: RequestId,
+    },
+}
+
+/// Where a page read starts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PageFrom {
+    Start(StartFrom),
+    Cursor(Cursor),
 }
 
 impl RequestKind {
@@ -49,6 +74,9 @@ impl RequestKind {
             RequestKind::ListTopics { namespace } => format!("topics of {namespace}"),
             RequestKind::ListSubscriptions { topic } => format!("subscriptions of {topic}"),
             RequestKind::FetchTopicStats { topic, .. } => format!("stats of {topic}"),
+            RequestKind::ReadPage { topic, .. } => format!("reading {topic}"),
+            RequestKind::Follow { topic, .. } => format!("following {topic}"),
+            RequestKind::Cancel { .. } => "cancel".into(),
         }
     }
 }
@@ -61,12 +89,61 @@ pub struct Response {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ResponseKind {
-    ClusterInfoFetched { clusters: Vec<String>, version: String },
-    TenantsListed { tenants: Vec<String> },
-    TenantInfoFetched { tenant: String, info: TenantInfo },
-    NamespacesListed { tenant: String, namespaces: Vec<String> },
-    TopicsListed { namespace: String, topics: Vec<TopicEntry> },
-    SubscriptionsListed { topic: TopicName, subscriptions: Vec<String> },
-    TopicStatsFetched { topic: TopicName, stats: Box<TopicStats> },
-    Failed { request: RequestKind, error: ClientError },
+    ClusterInfoFetched {
+        clusters: Vec<String>,
+        version: String,
+    },
+    TenantsListed {
+        tenants: Vec<String>,
+    },
+    TenantInfoFetched {
+        tenant: String,
+        info: TenantInfo,
+    },
+    NamespacesListed {
+        tenant: String,
+        namespaces: Vec<String>,
+    },
+    TopicsListed {
+        namespace: String,
+        topics: Vec<TopicEntry>,
+    },
+    SubscriptionsListed {
+        topic: TopicName,
+        subscriptions: Vec<String>,
+    },
+    TopicStatsFetched {
+        topic: TopicName,
+        stats: Box<TopicStats>,
+    },
+    PageRead {
+        topic: TopicName,
+        messages: Vec<Browsed>,
+        next: Cursor,
+        at_end: bool,
+    },
+    /// A batch of a follow (not the last response of its request).
+    MessagesArrived {
+        topic: TopicName,
+        messages: Vec<Browsed>,
+        next: Cursor,
+    },
+    Failed {
+        request: RequestKind,
+        error: ClientError,
+    },
+}
+
+impl ResponseKind {
+    /// False for the responses of a stream that go on after this one.
+    pub fn is_final(&self) -> bool {
+        !matches!(self, ResponseKind::MessagesArrived { .. })
+    }
+}
+
+/// A message with its decoded value, as the browser shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Browsed {
+    pub message: Message,
+    pub decoded: Decoded,
 }

@@ -5,8 +5,73 @@ use std::collections::HashMap;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
-use super::request::{Request, RequestId, RequestKind, Response, ResponseKind};
+use super::message::Message;
+use super::reader::TopicReader;
+use super::request::{Browsed, PageFrom, Request, RequestId, RequestKind, Response, ResponseKind};
 use super::Client;
+use crate::envelope::decode_schemaless;
+
+/// How many followed messages go into one response at most.
+const FOLLOW_BATCH: usize = 256;
+
+fn browsed(m: Message) -> Browsed {
+    let decoded = decode_schemaless(&m.payload);
+    Browsed { message: m, decoded }
+}
+
+async fn read_page(client: &Client, kind: &RequestKind) -> super::Result<ResponseKind> {
+    let RequestKind::ReadPage { topic, from, limit } = kind else { unreachable!("read_page takes ReadPage") };
+    let mut reader = match from {
+        PageFrom::Start(s) => TopicReader::open(client, topic, s, false).await?,
+        PageFrom::Cursor(c) => TopicReader::open_at(client, topic, c, false).await?,
+    };
+    let mut messages = Vec::with_capacity((*limit).min(4096));
+    let mut at_end = true;
+    while messages.len() < *limit {
+        match reader.next().await? {
+            Some(m) => messages.push(browsed(m)),
+            None => break,
+        }
+        if messages.len() == *limit {
+            at_end = false;
+        }
+    }
+    Ok(ResponseKind::PageRead { topic: topic.clone(), messages, next: reader.cursor(), at_end })
+}
+
+/// Streams new messages until the task is aborted (or the channel closes).
+async fn follow(client: Client, id: RequestId, kind: RequestKind, tx: UnboundedSender<Response>) {
+    let RequestKind::Follow { topic, cursor } = &kind else { unreachable!("follow takes Follow") };
+    let mut reader = match TopicReader::open_at(&client, topic, cursor, true).await {
+        Ok(r) => r,
+        Err(error) => {
+            let _ = tx.send(Response { id, kind: ResponseKind::Failed { request: kind.clone(), error } });
+            return;
+        }
+    };
+    loop {
+        let first = match reader.next().await {
+            Ok(Some(m)) => m,
+            Ok(None) => continue,
+            Err(error) => {
+                let _ = tx.send(Response { id, kind: ResponseKind::Failed { request: kind.clone(), error } });
+                return;
+            }
+        };
+        let mut messages = vec![browsed(first)];
+        // take whatever else is already there, without waiting
+        while messages.len() < FOLLOW_BATCH {
+            match tokio::time::timeout(std::time::Duration::from_millis(5), reader.next()).await {
+                Ok(Ok(Some(m))) => messages.push(browsed(m)),
+                _ => break,
+            }
+        }
+        let r = ResponseKind::MessagesArrived { topic: topic.clone(), messages, next: reader.cursor() };
+        if tx.send(Response { id, kind: r }).is_err() {
+            return;
+        }
+    }
+}
 
 /// Executes one request. Also used by the headless subcommands, so that they show
 /// exactly what the TUI shows.
@@ -40,6 +105,10 @@ pub async fn execute(client: &Client, kind: RequestKind) -> ResponseKind {
             .topic_stats(topic, *partitions)
             .await
             .map(|stats| ResponseKind::TopicStatsFetched { topic: topic.clone(), stats: Box::new(stats) }),
+        RequestKind::ReadPage { .. } => read_page(client, &kind).await,
+        RequestKind::Follow { .. } | RequestKind::Cancel { .. } => {
+            unreachable!("streams and cancels are handled by Worker::submit")
+        }
     };
     result.unwrap_or_else(|error| ResponseKind::Failed { request: kind, error })
 }
@@ -60,11 +129,18 @@ impl Worker {
         self.running.retain(|_, h| !h.is_finished());
         let client = self.client.clone();
         let tx = self.tx.clone();
-        let handle = tokio::spawn(async move {
-            let kind = execute(&client, req.kind).await;
-            // the UI may have quit; nothing to do then
-            let _ = tx.send(Response { id: req.id, kind });
-        });
+        let handle = match req.kind {
+            RequestKind::Cancel { id } => {
+                self.cancel(id);
+                return;
+            }
+            RequestKind::Follow { .. } => tokio::spawn(follow(client, req.id, req.kind, tx)),
+            kind => tokio::spawn(async move {
+                let kind = execute(&client, kind).await;
+                // the UI may have quit; nothing to do then
+                let _ = tx.send(Response { id: req.id, kind });
+            }),
+        };
         self.running.insert(req.id, handle.abort_handle());
     }
 

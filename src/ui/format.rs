@@ -97,3 +97,33 @@ mod tests {
         assert_eq!(truncate("ab", 4), "ab");
     }
 }
+
+/// A classic hex dump (offset, 16 bytes in hex, ASCII), at most `max` bytes, then a note.
+pub fn hex_dump(bytes: &[u8], max: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, chunk) in bytes[..bytes.len().min(max)].chunks(16).enumerate() {
+        let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
+        let ascii: String =
+            chunk.iter().map(|b| if b.is_ascii_graphic() || *b == b' ' { *b as char } else { '.' }).collect();
+        out.push(format!("{:08x}  {:<47}  {}", i * 16, hex.join(" "), ascii));
+    }
+    if bytes.len() > max {
+        out.push(format!("… {} more bytes", bytes.len() - max));
+    }
+    out
+}
+
+#[cfg(test)]
+mod hex_tests {
+    use super::hex_dump;
+
+    #[test]
+    fn dumps_offsets_hex_and_ascii() {
+        let d = hex_dump(b"Hello, Pulsar!\x00\x01\xff tail", 64);
+        assert_eq!(d[0], "00000000  48 65 6c 6c 6f 2c 20 50 75 6c 73 61 72 21 00 01  Hello, Pulsar!..");
+        assert_eq!(d[1], "00000010  ff 20 74 61 69 6c                                . tail");
+        let cut = hex_dump(&[0u8; 40], 16);
+        assert_eq!(cut.len(), 2);
+        assert_eq!(cut[1], "… 24 more bytes");
+    }
+}

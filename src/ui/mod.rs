@@ -9,9 +9,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-use crate::app::keys::{key_name_hint, KeyContext, KEYMAP};
+use crate::app::keys::{key_name_hint, KEYMAP};
 use crate::app::tree::NodeKey;
-use crate::app::{App, Connection, Focus, Level, Mode};
+use crate::app::{App, Connection, Level, Mode, View};
 use crate::panes;
 use format::{age, ago, truncate};
 use theme::Theme;
@@ -22,11 +22,15 @@ pub fn render(f: &mut Frame, app: &App, theme: &Theme) {
     let [header, body, status] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
     render_header(f, header, app, theme);
-    let (left, right) = if body.width >= 100 { (40, 60) } else { (45, 55) };
-    let [explorer, details] =
-        Layout::horizontal([Constraint::Percentage(left), Constraint::Percentage(right)]).areas(body);
-    panes::explorer::render(f, explorer, app, theme);
-    panes::details::render(f, details, app, theme);
+    if app.view == View::Browser {
+        panes::browser::render(f, body, app, theme);
+    } else {
+        let (left, right) = if body.width >= 100 { (40, 60) } else { (45, 55) };
+        let [explorer, details] =
+            Layout::horizontal([Constraint::Percentage(left), Constraint::Percentage(right)]).areas(body);
+        panes::explorer::render(f, explorer, app, theme);
+        panes::details::render(f, details, app, theme);
+    }
     render_status(f, status, app, theme);
     if app.show_help {
         render_help(f, area, theme);
@@ -99,7 +103,10 @@ fn hints(app: &App) -> String {
     if matches!(app.mode, Mode::Filter { .. }) {
         return "type to filter · Enter keep · Esc clear · a full topic name + Enter jumps".into();
     }
-    let ctx = if app.focus == Focus::Explorer { KeyContext::Explorer } else { KeyContext::Details };
+    if matches!(app.mode, Mode::StartPrompt { .. }) {
+        return "type a start position · Enter read from there · Esc cancel".into();
+    }
+    let ctx = app.key_context();
     let mut parts: Vec<String> = KEYMAP
         .iter()
         .filter(|b| b.context == ctx)

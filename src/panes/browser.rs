@@ -1,0 +1,277 @@
+//! The message browser: a read-only table of messages and the detail of the selected one.
+
+use chrono::{DateTime, Utc};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Tabs};
+use ratatui::Frame;
+
+use super::pane_block;
+use crate::app::browser::{Browser, DetailTab, ValueMode};
+use crate::app::{App, Focus, Mode};
+use crate::pulsar::message::{format_time, Message, StartFrom};
+use crate::ui::format::{age, hex_dump, truncate};
+use crate::ui::theme::Theme;
+
+/// Payloads larger than this are shown cut in the detail view, so a frame stays fast.
+const DETAIL_MAX_BYTES: usize = 256 * 1024;
+const HEX_MAX_BYTES: usize = 16 * 1024;
+
+pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let Some(b) = app.browser.as_ref() else { return };
+    let prompt = matches!(app.mode, Mode::StartPrompt { .. });
+    let [main, prompt_area] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(if prompt { 1 } else { 0 })]).areas(area);
+    let (table_area, detail_area) = if b.detail {
+        let [t, d] = Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(main);
+        (t, Some(d))
+    } else {
+        (main, None)
+    };
+    render_table(f, table_area, app, b, theme);
+    if let Some(d) = detail_area {
+        render_detail(f, d, app, b, theme);
+    }
+    if let Mode::StartPrompt { input } = &app.mode {
+        let line = Line::from(vec![
+            Span::styled("start from: ", Style::default().fg(theme.accent)),
+            Span::raw(input.clone()),
+            Span::styled("█", Style::default().fg(theme.accent)),
+            Span::styled(
+                "   earliest · latest · -N · +N · ledger:entry[:partition] · 2026-11-27T10:00:00Z · 15m/2h/1d",
+                Style::default().fg(theme.dim),
+            ),
+        ]);
+        f.render_widget(Paragraph::new(line), prompt_area);
+    }
+}
+
+fn describe_start(s: &StartFrom) -> String {
+    match s {
+        StartFrom::Earliest => "earliest".into(),
+        StartFrom::Latest => "latest".into(),
+        StartFrom::BeforeLatest(n) => format!("last {n}"),
+        StartFrom::AfterEarliest(n) => format!("earliest +{n}"),
+        StartFrom::Id(id) => format!("id {id}"),
+        StartFrom::Time(t) => format!("time {}", format_time(*t)),
+    }
+}
+
+fn time_cell(m: &Message, b: &Browser, app: &App) -> String {
+    if b.relative_time {
+        let d = app.wall_ms.saturating_sub(m.publish_time_ms).max(0) as u64;
+        return format!("{} ago", age(std::time::Duration::from_millis(d)));
+    }
+    DateTime::<Utc>::from_timestamp_millis(m.publish_time_ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S%.3f").to_string())
+        .unwrap_or_default()
+}
+
+fn render_table(f: &mut Frame, area: Rect, app: &App, b: &Browser, theme: &Theme) {
+    let focused = !(b.detail && app.focus == Focus::Details);
+    let mut title = format!("Browse {} ", b.topic);
+    title.push_str(&format!("· from {} ", describe_start(&b.start)));
+    let block = pane_block(&title, focused, theme).title_bottom(status_line(b, theme));
+    let block = block.title(
+        Line::from(Span::styled(" read-only browse ", Style::default().fg(theme.header_fg).bg(theme.status_ok)))
+            .right_aligned(),
+    );
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    if inner.height == 0 {
+        return;
+    }
+    if b.rows.is_empty() {
+        let text = match (&b.error, b.loading.is_some(), b.follow.is_some()) {
+            (Some(e), _, _) => Line::styled(format!("✗ {e}"), Style::default().fg(theme.status_error)),
+            (_, true, _) => Line::styled("reading…", Style::default().fg(theme.dim)),
+            (_, _, true) => Line::styled("waiting for new messages…", Style::default().fg(theme.dim)),
+            _ => Line::styled(
+                "no messages from this position (s: start elsewhere, f: follow)",
+                Style::default().fg(theme.dim),
+            ),
+        };
+        f.render_widget(Paragraph::new(text), inner);
+        return;
+    }
+    let partitioned = b.rows.iter().any(|r| r.message.id.partition >= 0);
+    let mut header = vec!["Publish time"];
+    if partitioned {
+        header.push("P");
+    }
+    header.extend(["Key", "Message id", "Ver", "Size", "Value"]);
+    let height = inner.height.saturating_sub(1) as usize;
+    // only the visible rows are built
+    let offset = if b.selected >= height { b.selected + 1 - height } else { 0 };
+    let rows = b.rows.iter().skip(offset).take(height).map(|r| {
+        let m = &r.message;
+        let mut cells = vec![Cell::from(time_cell(m, b, app)).style(Style::default().fg(theme.dim))];
+        if partitioned {
+            cells.push(Cell::from(m.id.partition.to_string()));
+        }
+        let value_style =
+            if r.decoded.error.is_some() { Style::default().fg(theme.status_error) } else { Style::default() };
+        cells.extend([
+            Cell::from(m.key.clone().unwrap_or_else(|| "—".into())).style(Style::default().fg(theme.accent)),
+            Cell::from(m.id.to_string()),
+            Cell::from(m.schema_version.map(|v| v.to_string()).unwrap_or_else(|| "—".into())),
+            Cell::from(m.payload.len().to_string()),
+            Cell::from(r.preview.clone()).style(value_style),
+        ]);
+        Row::new(cells)
+    });
+    let mut widths = vec![Constraint::Length(if b.relative_time { 9 } else { 23 })];
+    if partitioned {
+        widths.push(Constraint::Length(2));
+    }
+    widths.extend([
+        Constraint::Length(14),
+        Constraint::Length(16),
+        Constraint::Length(3),
+        Constraint::Length(6),
+        Constraint::Min(10),
+    ]);
+    let sel_style = if focused {
+        Style::default().fg(theme.selection_fg).bg(theme.selection_bg).add_modifier(Modifier::BOLD)
+    } else {
+        Style::default().add_modifier(Modifier::REVERSED)
+    };
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(Style::default().fg(theme.dim).add_modifier(Modifier::BOLD)))
+        .column_spacing(1)
+        .row_highlight_style(sel_style);
+    let mut state = TableState::default().with_selected(Some(b.selected - offset));
+    f.render_stateful_widget(table, inner, &mut state);
+}
+
+fn status_line<'a>(b: &Browser, theme: &Theme) -> Line<'a> {
+    let first = b.first_row_number();
+    let mut parts = vec![];
+    if !b.rows.is_empty() {
+        parts.push(format!("#{} of {}–{}", first + b.selected + 1, first + 1, first + b.rows.len()));
+    }
+    if b.follow.is_some() {
+        parts.push("● following".into());
+    } else if b.loading.is_some() {
+        parts.push("reading…".into());
+    } else if b.at_end {
+        parts.push("end of topic".into());
+    }
+    if let Some(e) = &b.error {
+        return Line::styled(format!(" ✗ {} ", truncate(e, 100)), Style::default().fg(theme.status_error));
+    }
+    Line::styled(format!(" {} ", parts.join(" · ")), Style::default().fg(theme.dim))
+}
+
+fn render_detail(f: &mut Frame, area: Rect, app: &App, b: &Browser, theme: &Theme) {
+    let focused = app.focus == Focus::Details;
+    let block = pane_block("Message", focused, theme);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let Some(row) = b.selected_row() else { return };
+    let [tabs_area, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    let titles: Vec<String> = DetailTab::ALL
+        .iter()
+        .map(|t| match (t, b.value_mode) {
+            (DetailTab::Value, ValueMode::Raw) => "Value (raw)".to_string(),
+            (DetailTab::Value, ValueMode::Hex) => "Value (hex)".to_string(),
+            _ => t.title().to_string(),
+        })
+        .collect();
+    let selected = DetailTab::ALL.iter().position(|t| *t == b.tab).unwrap_or(0);
+    f.render_widget(
+        Tabs::new(titles)
+            .select(selected)
+            .highlight_style(Style::default().fg(theme.accent).add_modifier(Modifier::BOLD)),
+        tabs_area,
+    );
+    let m = &row.message;
+    let lines: Vec<Line> = match b.tab {
+        DetailTab::Value => value_lines(row, b.value_mode, theme),
+        DetailTab::Properties => {
+            if m.properties.is_empty() {
+                vec![Line::styled("no properties", Style::default().fg(theme.dim))]
+            } else {
+                let w = m.properties.keys().map(|k| k.chars().count()).max().unwrap_or(0).min(40);
+                m.properties
+                    .iter()
+                    .map(|(k, v)| {
+                        Line::from(vec![
+                            Span::styled(format!("{k:<w$}  "), Style::default().fg(theme.accent)),
+                            Span::raw(v.clone()),
+                        ])
+                    })
+                    .collect()
+            }
+        }
+        DetailTab::Metadata => metadata_lines(m, theme),
+    };
+    f.render_widget(Paragraph::new(lines).scroll((b.detail_scroll, 0)), body);
+}
+
+fn value_lines<'a>(row: &crate::app::browser::Row, mode: ValueMode, theme: &Theme) -> Vec<Line<'a>> {
+    let payload = &row.message.payload;
+    let mut lines = Vec::new();
+    if let Some(e) = &row.decoded.error {
+        lines.push(Line::styled(format!("⚠ decode error: {e}"), Style::default().fg(theme.status_error)));
+        lines.push(Line::raw(""));
+    }
+    let cut = payload.len() > DETAIL_MAX_BYTES;
+    match mode {
+        ValueMode::Hex => lines.extend(hex_dump(payload, HEX_MAX_BYTES).into_iter().map(Line::raw)),
+        ValueMode::Raw => {
+            let text = String::from_utf8_lossy(&payload[..payload.len().min(DETAIL_MAX_BYTES)]).into_owned();
+            lines.extend(text.lines().map(|l| Line::raw(l.to_string())));
+        }
+        ValueMode::Decoded if row.decoded.error.is_some() => {
+            lines.extend(hex_dump(payload, HEX_MAX_BYTES).into_iter().map(Line::raw));
+        }
+        ValueMode::Decoded => {
+            let text = match &row.decoded.value {
+                serde_json::Value::String(s) => s.clone(),
+                v if cut => truncate(&v.to_string(), DETAIL_MAX_BYTES),
+                v => serde_json::to_string_pretty(v).unwrap_or_default(),
+            };
+            lines.extend(text.lines().map(|l| Line::raw(l.to_string())));
+        }
+    }
+    if cut && mode != ValueMode::Hex {
+        lines.push(Line::styled(
+            format!(
+                "… cut at {} KB of {} KB (export it with `pulsar-tui read`)",
+                DETAIL_MAX_BYTES / 1024,
+                payload.len() / 1024
+            ),
+            Style::default().fg(theme.dim),
+        ));
+    }
+    lines
+}
+
+fn metadata_lines<'a>(m: &Message, theme: &Theme) -> Vec<Line<'a>> {
+    let none = || "—".to_string();
+    let items: Vec<(&str, String)> = vec![
+        ("Message id", m.id.to_string()),
+        ("Topic", m.topic.clone()),
+        ("Partition", m.id.partition.to_string()),
+        ("Batch index", m.id.batch.to_string()),
+        ("Key", m.key.clone().map(|k| if m.key_is_base64 { format!("{k} (base64)") } else { k }).unwrap_or_else(none)),
+        ("Ordering key", m.ordering_key.as_ref().map(|k| String::from_utf8_lossy(k).into_owned()).unwrap_or_else(none)),
+        ("Publish time", format_time(m.publish_time_ms)),
+        ("Event time", m.event_time_ms.map(format_time).unwrap_or_else(none)),
+        ("Producer", m.producer.clone()),
+        ("Sequence id", m.sequence_id.to_string()),
+        ("Schema version", m.schema_version.map(|v| v.to_string()).unwrap_or_else(none)),
+        ("Compression", m.compression.clone().unwrap_or_else(|| "none".into())),
+        ("Size", format!("{} bytes", m.payload.len())),
+        (
+            "Redeliveries",
+            m.redelivery_count.map(|v| v.to_string()).unwrap_or_else(|| "— (not exposed to readers)".into()),
+        ),
+    ];
+    items
+        .into_iter()
+        .map(|(k, v)| Line::from(vec![Span::styled(format!("{k:<16}"), Style::default().fg(theme.dim)), Span::raw(v)]))
+        .collect()
+}
