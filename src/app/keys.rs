@@ -211,7 +211,8 @@ mod tests {
     #[test]
     fn pane_bindings_win_over_global_ones() {
         let enter = key(KeyCode::Enter, KeyModifiers::NONE);
-        assert_eq!(resolve(KeyContext::Explorer, &enter), Some(Action::Expand));
+        assert_eq!(resolve(KeyContext::Explorer, &enter), Some(Action::Open));
+        assert_eq!(resolve(KeyContext::Browser, &enter), Some(Action::ToggleDetail));
         assert_eq!(resolve(KeyContext::Details, &enter), None);
         let q = key(KeyCode::Char('q'), KeyModifiers::NONE);
         assert_eq!(resolve(KeyContext::Details, &q), Some(Action::Quit));
