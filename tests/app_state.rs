@@ -321,7 +321,7 @@ fn subscription_stats_come_from_the_topic() {
     let mut app = app_with_acme();
     app.handle(key('j'));
     app.handle(key('j'));
-    let reqs = app.handle(key('l'));
+    let reqs = app.handle(code(KeyCode::Enter));
     let r = find(&reqs, |k| matches!(k, RequestKind::ListTopics { .. })).clone();
     let t = topic("persistent://acme/shop/orders");
     answer(
@@ -333,7 +333,7 @@ fn subscription_stats_come_from_the_topic() {
         },
     );
     app.handle(key('j'));
-    let reqs = app.handle(code(KeyCode::Enter));
+    let reqs = app.handle(key('l'));
     let r = find(&reqs, |k| matches!(k, RequestKind::ListSubscriptions { .. })).clone();
     answer(&mut app, &r, ResponseKind::SubscriptionsListed { topic: t.clone(), subscriptions: vec!["pay".into()] });
     let reqs = app.handle(key('j'));
