@@ -33,7 +33,7 @@ pub fn render(f: &mut Frame, app: &App, theme: &Theme) {
     }
     render_status(f, status, app, theme);
     if app.show_help {
-        render_help(f, area, theme);
+        render_help(f, area, theme, app.key_context());
     }
 }
 
@@ -116,10 +116,12 @@ fn hints(app: &App) -> String {
     parts.join(" · ")
 }
 
-fn render_help(f: &mut Frame, area: Rect, theme: &Theme) {
+/// The keys of the pane in use (and the global ones), straight from the keymap.
+fn render_help(f: &mut Frame, area: Rect, theme: &Theme, context: crate::app::keys::KeyContext) {
+    use crate::app::keys::KeyContext;
     let mut lines: Vec<Line> = Vec::new();
     let mut last = None;
-    for b in KEYMAP {
+    for b in KEYMAP.iter().filter(|b| b.context == KeyContext::Global || b.context == context) {
         if last != Some(b.context) {
             if last.is_some() {
                 lines.push(Line::raw(""));
