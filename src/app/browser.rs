@@ -13,7 +13,8 @@ use crate::pulsar::TopicName;
 pub const PAGE: usize = 500;
 /// Messages kept in memory at most (the window), by default.
 pub const WINDOW: usize = 5_000;
-/// Start loading the next page this close to the end of the window.
+/// Start loading the next page this close to the end of the window (at most a quarter of
+/// a page, so that a load never immediately calls for one in the other direction).
 const PREFETCH: usize = 50;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -149,7 +150,8 @@ impl Browser {
         if self.loading.is_some() || self.follow.is_some() {
             return None;
         }
-        if !self.at_end && self.selected + PREFETCH >= self.rows.len() {
+        let prefetch = PREFETCH.min(self.page / 4);
+        if !self.at_end && self.selected + prefetch + 1 >= self.rows.len() {
             if let Some(next) = &self.next {
                 let from = PageFrom::Cursor(next.clone());
                 return Some((
@@ -158,7 +160,7 @@ impl Browser {
                 ));
             }
         }
-        if self.selected < PREFETCH && self.first_page > 0 {
+        if self.selected <= prefetch && self.first_page > 0 {
             let prev = &self.pages[self.first_page - 1];
             let kind =
                 RequestKind::ReadPage { topic: self.topic.clone(), from: prev.from.clone(), limit: prev.len.max(1) };

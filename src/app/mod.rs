@@ -97,6 +97,10 @@ pub struct Settings {
     /// The cluster as the user named it (shown until the broker answers).
     pub service_url: String,
     pub admin_url: String,
+    /// Messages per page read by the browser.
+    pub page_size: usize,
+    /// Messages the browser keeps in memory at most.
+    pub window: usize,
 }
 
 impl Default for Settings {
@@ -106,6 +110,8 @@ impl Default for Settings {
             reconnect_interval: Duration::from_secs(2),
             service_url: "pulsar://127.0.0.1:6650".into(),
             admin_url: "http://127.0.0.1:8080".into(),
+            page_size: browser::PAGE,
+            window: browser::WINDOW,
         }
     }
 }
@@ -194,6 +200,8 @@ impl App {
     pub fn open_browser(&mut self, topic: TopicName, start: StartFrom) -> Vec<Request> {
         let mut out = self.close_browser();
         let mut b = Browser::new(topic, start);
+        b.page = self.settings.page_size.max(1);
+        b.window = self.settings.window.max(b.page * 2);
         let req = self.request(b.initial_load());
         b.loading = Some((req.id, Dir::Forward));
         out.push(req);

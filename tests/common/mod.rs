@@ -118,19 +118,31 @@ impl Driver {
 /// Produces `n` messages with the official Python `pulsar-client` (the independent client),
 /// key `k-<i>` and property `i=<i>`, payload `<prefix>-<i>`; waits until all are acknowledged.
 pub fn python_produce(topic: &str, n: usize, prefix: &str) {
+    python_produce_paced(topic, n, prefix, 0);
+}
+
+/// Like [`python_produce`], waiting `gap_ms` between sends (distinct publish times), with
+/// event times set to 1,000,000 + i.
+pub fn python_produce_paced(topic: &str, n: usize, prefix: &str, gap_ms: u64) {
     let service = target().service_url;
     let script = r#"
-import sys, pulsar
-service, topic, n, prefix = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+import sys, time, pulsar
+service, topic, n, prefix, gap = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
 client = pulsar.Client(service, operation_timeout_seconds=30)
-producer = client.create_producer(topic, batching_enabled=False)
+producer = client.create_producer(topic, batching_enabled=False, block_if_queue_full=True)
 for i in range(n):
-    producer.send(f"{prefix}-{i}".encode(), partition_key=f"k-{i}", properties={"i": str(i)})
+    kw = dict(partition_key=f"k-{i}", properties={"i": str(i)}, event_timestamp=1000000 + i)
+    if gap:
+        producer.send(f"{prefix}-{i}".encode(), **kw)
+        time.sleep(gap / 1000.0)
+    else:
+        producer.send_async(f"{prefix}-{i}".encode(), None, **kw)
+producer.flush()
 producer.close()
 client.close()
 "#;
     let out = std::process::Command::new("python3")
-        .args(["-c", script, &service, topic, &n.to_string(), prefix])
+        .args(["-c", script, &service, topic, &n.to_string(), prefix, &gap_ms.to_string()])
         .output()
         .expect("python3 runs");
     assert!(out.status.success(), "python producer failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -142,4 +154,39 @@ pub fn curl_json(path: &str) -> serde_json::Value {
     let out = std::process::Command::new("curl").args(["-sS", "-f", "-m", "20", &url]).output().expect("curl runs");
     assert!(out.status.success(), "curl {url}: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("curl {url}: not JSON: {e}"))
+}
+
+/// Reads a whole topic with the official Python client's Reader (from the earliest message,
+/// every partition) and returns one JSON object per message: message_id, key, properties,
+/// payload (UTF-8), publish_time (ms).
+pub fn python_read(topic: &str) -> Vec<serde_json::Value> {
+    let service = target().service_url;
+    let script = r#"
+import sys, json, pulsar
+service, topic, path = sys.argv[1], sys.argv[2], sys.argv[3]
+client = pulsar.Client(service, operation_timeout_seconds=30)
+parts = client.get_topic_partitions(topic)
+out = []
+for p in parts:
+    r = client.create_reader(p, pulsar.MessageId.earliest)
+    while r.has_message_available():
+        m = r.read_next(timeout_millis=10000)
+        i = m.message_id()
+        out.append({"message_id": f"{i.ledger_id()}:{i.entry_id()}:{i.partition()}:{i.batch_index()}",
+                    "key": m.partition_key() or None, "properties": m.properties(),
+                    "payload": m.data().decode("utf-8"), "publish_time": m.publish_timestamp()})
+    r.close()
+client.close()
+with open(path, "w") as f:
+    json.dump(out, f)
+"#;
+    let path = std::env::temp_dir().join(format!("{}.json", unique("py-read")));
+    let out = std::process::Command::new("python3")
+        .args(["-c", script, &service, topic, path.to_str().unwrap()])
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success(), "python reader failed: {}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read(&path).expect("python reader wrote its output");
+    let _ = std::fs::remove_file(&path);
+    serde_json::from_slice(&text).expect("python reader wrote JSON")
 }
