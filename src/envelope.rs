@@ -11,25 +11,15 @@ use crate::pulsar::message::{format_time, Message};
 pub struct Decoded {
     pub value: Value,
     pub error: Option<String>,
+    /// Remarks of the decoder (validation warnings, "binary"...), shown in the detail view.
+    pub notes: Vec<String>,
 }
 
 /// Decoding without a schema: JSON when the payload is a JSON document, else UTF-8 text,
-/// else `null` with a decode error (the raw bytes are then in `raw_base64` / the hex view).
+/// else the bytes as hex (noted as binary).
 pub fn decode_schemaless(payload: &[u8]) -> Decoded {
-    match std::str::from_utf8(payload) {
-        Ok(text) => {
-            let t = text.trim_start();
-            if t.starts_with('{') || t.starts_with('[') {
-                if let Ok(v) = serde_json::from_str::<Value>(text) {
-                    return Decoded { value: v, error: None };
-                }
-            }
-            Decoded { value: Value::String(text.to_string()), error: None }
-        }
-        Err(e) => {
-            Decoded { value: Value::Null, error: Some(format!("payload is not UTF-8 text ({e}); see raw bytes")) }
-        }
-    }
+    let d = crate::decode::Decoder::schemaless().decode(payload, None);
+    Decoded { value: d.value, error: d.error.map(|e| e.to_string()), notes: d.notes }
 }
 
 /// The envelope of one message; `raw` adds the payload as base64.
@@ -64,12 +54,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn schemaless_decoding_prefers_json_then_text() {
+    fn schemaless_decoding_prefers_json_then_text_then_hex() {
         assert_eq!(decode_schemaless(br#"{"a":1}"#).value, json!({"a": 1}));
         assert_eq!(decode_schemaless(b"hello").value, json!("hello"));
         assert_eq!(decode_schemaless(b"{not json").value, json!("{not json"));
         let bin = decode_schemaless(&[0xff, 0x00, 0x81]);
-        assert_eq!(bin.value, Value::Null);
-        assert!(bin.error.unwrap().contains("not UTF-8"));
+        assert_eq!(bin.value, json!("ff0081"));
+        assert!(bin.notes.iter().any(|n| n.contains("binary")), "{:?}", bin.notes);
     }
 }

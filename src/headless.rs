@@ -160,15 +160,17 @@ pub struct ReadArgs<'a> {
 /// `pulsar-tui read`: streams messages to `out`; returns how many were printed.
 pub async fn read(client: &Client, args: &ReadArgs<'_>, out: &mut impl Write) -> Result<u64> {
     use crate::cli::ReadFormat;
-    use crate::envelope::{decode_schemaless, envelope};
+    use crate::envelope::envelope;
     use crate::pulsar::message::{format_time, StartFrom, Until};
     use crate::pulsar::reader::TopicReader;
+    use crate::pulsar::schemas::MessageDecoder;
 
     let topic = TopicName::parse(args.topic)?;
     let now = chrono::Utc::now().timestamp_millis();
     let start = StartFrom::parse(args.from, now)?;
     let until = args.until.map(|u| Until::parse(u, now)).transpose()?;
     let mut reader = TopicReader::open(client, &topic, &start, args.follow).await?;
+    let mut decoder = MessageDecoder::new(&topic);
     let mut n = 0u64;
     if args.count == Some(0) {
         return Ok(0);
@@ -177,7 +179,7 @@ pub async fn read(client: &Client, args: &ReadArgs<'_>, out: &mut impl Write) ->
         if until.as_ref().is_some_and(|u| u.passed(&m)) {
             break;
         }
-        let decoded = decode_schemaless(&m.payload);
+        let decoded = decoder.decode(client, &m).await;
         match args.format {
             ReadFormat::Jsonl => writeln!(out, "{}", envelope(&m, &decoded, args.raw))?,
             ReadFormat::Value => writeln!(out, "{}", decoded.value)?,

@@ -9,6 +9,7 @@ pub mod error;
 pub mod message;
 pub mod reader;
 pub mod request;
+pub mod schemas;
 pub mod stats;
 pub mod topic;
 pub mod worker;
@@ -68,13 +69,19 @@ pub fn derive_admin_url(service_url: &str) -> String {
 pub struct Client {
     pub target: Arc<ClusterTarget>,
     pub admin: AdminClient,
+    schemas: Arc<schemas::SchemaCache>,
     binary: Arc<Mutex<Option<Pulsar<TokioExecutor>>>>,
 }
 
 impl Client {
     pub fn new(target: ClusterTarget) -> Result<Client> {
         let admin = AdminClient::new(&target.admin_url, target.token.clone(), target.op_timeout)?;
-        Ok(Client { target: Arc::new(target), admin, binary: Arc::new(Mutex::new(None)) })
+        Ok(Client {
+            target: Arc::new(target),
+            admin,
+            schemas: Arc::new(schemas::SchemaCache::default()),
+            binary: Arc::new(Mutex::new(None)),
+        })
     }
 
     /// The binary-protocol client, connecting on first use. A failed connect is not

@@ -8,14 +8,14 @@ use tokio::task::AbortHandle;
 use super::message::Message;
 use super::reader::TopicReader;
 use super::request::{Browsed, PageFrom, Request, RequestId, RequestKind, Response, ResponseKind};
+use super::schemas::MessageDecoder;
 use super::Client;
-use crate::envelope::decode_schemaless;
 
 /// How many followed messages go into one response at most.
 const FOLLOW_BATCH: usize = 256;
 
-fn browsed(m: Message) -> Browsed {
-    let decoded = decode_schemaless(&m.payload);
+async fn browsed(client: &Client, decoder: &mut MessageDecoder, m: Message) -> Browsed {
+    let decoded = decoder.decode(client, &m).await;
     Browsed { message: m, decoded }
 }
 
@@ -25,11 +25,12 @@ async fn read_page(client: &Client, kind: &RequestKind) -> super::Result<Respons
         PageFrom::Start(s) => TopicReader::open(client, topic, s, false).await?,
         PageFrom::Cursor(c) => TopicReader::open_at(client, topic, c, false).await?,
     };
+    let mut decoder = MessageDecoder::new(topic);
     let mut messages = Vec::with_capacity((*limit).min(4096));
     let mut at_end = true;
     while messages.len() < *limit {
         match reader.next().await? {
-            Some(m) => messages.push(browsed(m)),
+            Some(m) => messages.push(browsed(client, &mut decoder, m).await),
             None => break,
         }
         if messages.len() == *limit {
@@ -49,6 +50,7 @@ async fn follow(client: Client, id: RequestId, kind: RequestKind, tx: UnboundedS
             return;
         }
     };
+    let mut decoder = MessageDecoder::new(topic);
     loop {
         let first = match reader.next().await {
             Ok(Some(m)) => m,
@@ -58,11 +60,11 @@ async fn follow(client: Client, id: RequestId, kind: RequestKind, tx: UnboundedS
                 return;
             }
         };
-        let mut messages = vec![browsed(first)];
+        let mut messages = vec![browsed(&client, &mut decoder, first).await];
         // take whatever else is already there, without waiting
         while messages.len() < FOLLOW_BATCH {
             match tokio::time::timeout(std::time::Duration::from_millis(5), reader.next()).await {
-                Ok(Ok(Some(m))) => messages.push(browsed(m)),
+                Ok(Ok(Some(m))) => messages.push(browsed(&client, &mut decoder, m).await),
                 _ => break,
             }
         }
