@@ -12,6 +12,7 @@ pub mod decode;
 pub mod envelope;
 pub mod headless;
 pub mod logging;
+pub mod metrics;
 pub mod panes;
 pub mod pulsar;
 pub mod runtime;

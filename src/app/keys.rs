@@ -31,6 +31,8 @@ pub enum Action {
     ToggleRaw,
     ToggleHex,
     NextTab,
+    ToggleMetrics,
+    NextSort,
 }
 
 /// Where a binding applies.
@@ -40,6 +42,7 @@ pub enum KeyContext {
     Explorer,
     Details,
     Browser,
+    Metrics,
 }
 
 impl KeyContext {
@@ -49,6 +52,7 @@ impl KeyContext {
             KeyContext::Explorer => "Explorer",
             KeyContext::Details => "Details",
             KeyContext::Browser => "Message browser",
+            KeyContext::Metrics => "Metrics",
         }
     }
 }
@@ -71,6 +75,12 @@ pub const KEYMAP: &[Binding] = &[
     Binding { context: KeyContext::Global, keys: &["G", "<End>"], action: Action::Bottom, help: "last row" },
     Binding { context: KeyContext::Global, keys: &["<PgUp>", "<C-b>"], action: Action::PageUp, help: "page up" },
     Binding { context: KeyContext::Global, keys: &["<PgDn>", "<C-f>"], action: Action::PageDown, help: "page down" },
+    Binding {
+        context: KeyContext::Global,
+        keys: &["m"],
+        action: Action::ToggleMetrics,
+        help: "live metrics of every broker",
+    },
     Binding {
         context: KeyContext::Global,
         keys: &["r"],
@@ -140,6 +150,15 @@ pub const KEYMAP: &[Binding] = &[
     },
     Binding { context: KeyContext::Browser, keys: &["r"], action: Action::ToggleRaw, help: "value as raw text" },
     Binding { context: KeyContext::Browser, keys: &["x"], action: Action::ToggleHex, help: "value as a hex dump" },
+    Binding { context: KeyContext::Metrics, keys: &["o"], action: Action::NextSort, help: "sort by the next column" },
+    Binding { context: KeyContext::Metrics, keys: &["/"], action: Action::StartFilter, help: "filter topics by name" },
+    Binding {
+        context: KeyContext::Metrics,
+        keys: &["<Enter>"],
+        action: Action::Open,
+        help: "jump to the topic in the explorer",
+    },
+    Binding { context: KeyContext::Metrics, keys: &["<Esc>"], action: Action::Back, help: "back to the explorer" },
 ];
 
 /// The canonical name of a key press: `j`, `G`, `<Enter>`, `<C-c>`, `<PgDn>`.

@@ -3,6 +3,7 @@
 
 pub mod browser;
 pub mod keys;
+pub mod metrics;
 pub mod tree;
 
 use std::collections::HashMap;
@@ -53,6 +54,7 @@ pub enum Mode {
 pub enum View {
     Explorer,
     Browser,
+    Metrics,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -101,6 +103,12 @@ pub struct Settings {
     pub page_size: usize,
     /// Messages the browser keeps in memory at most.
     pub window: usize,
+    /// How often every broker's `/metrics` is scraped.
+    pub metrics_interval: Duration,
+    /// How much metrics history is kept.
+    pub metrics_window: Duration,
+    /// Fixed `/metrics` URLs; empty = every broker the admin API lists.
+    pub metrics_urls: Vec<String>,
 }
 
 impl Default for Settings {
@@ -112,6 +120,9 @@ impl Default for Settings {
             admin_url: "http://127.0.0.1:8080".into(),
             page_size: browser::PAGE,
             window: browser::WINDOW,
+            metrics_interval: Duration::from_secs(5),
+            metrics_window: Duration::from_secs(15 * 60),
+            metrics_urls: Vec::new(),
         }
     }
 }
@@ -120,6 +131,7 @@ pub struct App {
     pub settings: Settings,
     pub view: View,
     pub browser: Option<Browser>,
+    pub metrics: metrics::MetricsView,
     pub tree: Tree,
     pub details: Details,
     pub focus: Focus,
@@ -146,10 +158,12 @@ pub struct App {
 
 impl App {
     pub fn new(settings: Settings, now: Instant) -> App {
+        let metrics = metrics::MetricsView::new(settings.metrics_window.as_millis() as u64);
         App {
             settings,
             view: View::Explorer,
             browser: None,
+            metrics,
             tree: Tree::default(),
             details: Details::default(),
             focus: Focus::Explorer,
@@ -176,7 +190,8 @@ impl App {
     pub fn start(&mut self) -> Vec<Request> {
         let probe = self.request(RequestKind::FetchClusterInfo);
         self.probe = Some((probe.id, self.now));
-        vec![probe, self.request(RequestKind::ListTenants)]
+        let scrape = self.scrape_request();
+        vec![probe, self.request(RequestKind::ListTenants), scrape]
     }
 
     pub fn should_quit(&self) -> bool {
@@ -191,6 +206,7 @@ impl App {
     pub fn key_context(&self) -> KeyContext {
         match (self.view, self.focus) {
             (View::Browser, _) => KeyContext::Browser,
+            (View::Metrics, _) => KeyContext::Metrics,
             (_, Focus::Explorer) => KeyContext::Explorer,
             (_, Focus::Details) => KeyContext::Details,
         }
@@ -221,6 +237,46 @@ impl App {
         self.pending.remove(&id);
         self.next_id += 1;
         Request { id: RequestId(self.next_id), kind: RequestKind::Cancel { id } }
+    }
+
+    fn scrape_request(&mut self) -> Request {
+        let r = self.request(RequestKind::ScrapeMetrics { brokers: self.settings.metrics_urls.clone() });
+        self.metrics.in_flight = Some(r.id);
+        r
+    }
+
+    fn metrics_update(&mut self, action: Action) -> Vec<Request> {
+        let page = self.page_rows.max(1) as isize;
+        let m = &mut self.metrics;
+        match action {
+            Action::Down => m.move_by(1),
+            Action::Up => m.move_by(-1),
+            Action::PageDown => m.move_by(page),
+            Action::PageUp => m.move_by(-page),
+            Action::Top => m.selected = 0,
+            Action::Bottom => m.selected = m.rows.len().saturating_sub(1),
+            Action::NextSort => m.next_sort(),
+            Action::StartFilter => self.mode = Mode::Filter { input: m.filter.clone() },
+            Action::ClearFilter => {
+                m.filter.clear();
+                m.rebuild();
+            }
+            Action::Open => {
+                if let Some(t) = m.selected_topic().and_then(|t| TopicName::parse(t).ok()) {
+                    self.view = View::Explorer;
+                    self.focus = Focus::Explorer;
+                    let mut out = self.jump_to(t);
+                    out.extend(self.sync_details());
+                    return out;
+                }
+            }
+            Action::Back | Action::ToggleMetrics => self.view = View::Explorer,
+            Action::Refresh if self.metrics.in_flight.is_none() => return vec![self.scrape_request()],
+            Action::Quit => self.quit = true,
+            Action::ToggleHelp => self.show_help = !self.show_help,
+            _ => {}
+        }
+        Vec::new()
     }
 
     fn browser_load(&mut self) -> Vec<Request> {
@@ -351,6 +407,27 @@ impl App {
     }
 
     fn on_key(&mut self, k: KeyEvent) -> Vec<Request> {
+        if let (Mode::Filter { input }, View::Metrics) = (&mut self.mode, self.view) {
+            match k.code {
+                KeyCode::Esc => {
+                    self.mode = Mode::Normal;
+                    self.metrics.filter.clear();
+                }
+                KeyCode::Enter => self.mode = Mode::Normal,
+                KeyCode::Backspace => {
+                    input.pop();
+                    self.metrics.filter = input.clone();
+                }
+                KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => self.quit = true,
+                KeyCode::Char(c) => {
+                    input.push(c);
+                    self.metrics.filter = input.clone();
+                }
+                _ => {}
+            }
+            self.metrics.rebuild();
+            return Vec::new();
+        }
         if let Mode::Filter { input } = &mut self.mode {
             match k.code {
                 KeyCode::Esc => {
@@ -429,8 +506,15 @@ impl App {
     /// Applies one user intent.
     pub fn update(&mut self, action: Action) -> Vec<Request> {
         self.dirty = true;
+        if action == Action::ToggleMetrics && self.view != View::Metrics {
+            self.view = View::Metrics;
+            return Vec::new();
+        }
         if self.view == View::Browser {
             return self.browser_update(action);
+        }
+        if self.view == View::Metrics {
+            return self.metrics_update(action);
         }
         let mut out = Vec::new();
         let page = self.page_rows.max(1) as isize;
@@ -457,6 +541,8 @@ impl App {
             (Action::Bottom, Focus::Details) => {}
             (
                 Action::Back
+                | Action::NextSort
+                | Action::ToggleMetrics
                 | Action::ToggleDetail
                 | Action::ToggleFollow
                 | Action::PickStart
@@ -563,6 +649,11 @@ impl App {
         if second_changed {
             self.dirty = true; // ages in the status bar move
         }
+        let scrape_due = self.metrics.in_flight.is_none()
+            && self.metrics.scraped_at.is_none_or(|t| now.duration_since(t) >= self.settings.metrics_interval);
+        if scrape_due && !matches!(self.connection, Connection::Down { .. }) {
+            out.push(self.scrape_request());
+        }
         match &self.connection {
             Connection::Down { .. } => {
                 let due = self
@@ -659,6 +750,13 @@ impl App {
                     }
                 }
             }
+            ResponseKind::MetricsScraped { snapshot, at_ms } => {
+                if self.metrics.in_flight == Some(id) {
+                    self.metrics.in_flight = None;
+                    self.metrics.ingest(*snapshot, at_ms, self.now);
+                }
+                return Vec::new();
+            }
             ResponseKind::MessagesArrived { messages, next, .. } => {
                 if let Some(b) = self.browser.as_mut().filter(|b| b.follow == Some(id)) {
                     b.messages_arrived(messages, next);
@@ -702,6 +800,13 @@ impl App {
                 }
             }
             RequestKind::FetchClusterInfo | RequestKind::Cancel { .. } => {}
+            RequestKind::ScrapeMetrics { .. } => {
+                if self.metrics.in_flight == Some(id) {
+                    self.metrics.in_flight = None;
+                    self.metrics.error = Some(error.to_string());
+                    self.metrics.scraped_at = Some(self.now);
+                }
+            }
             RequestKind::ReadPage { .. } | RequestKind::Follow { .. } => {
                 if let Some(b) = self.browser.as_mut() {
                     if b.loading.is_some_and(|(l, _)| l == id) {

@@ -3,6 +3,7 @@
 pub mod browser;
 pub mod details;
 pub mod explorer;
+pub mod metrics;
 
 use ratatui::style::Style;
 use ratatui::widgets::{Block, BorderType, Borders};

@@ -10,6 +10,7 @@ pub mod message;
 pub mod reader;
 pub mod request;
 pub mod schemas;
+pub mod scrape;
 pub mod stats;
 pub mod topic;
 pub mod worker;

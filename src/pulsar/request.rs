@@ -50,6 +50,10 @@ pub enum RequestKind {
         topic: TopicName,
         cursor: Cursor,
     },
+    /// Scrape `/metrics` of every broker (or of the fixed list).
+    ScrapeMetrics {
+        brokers: Vec<String>,
+    },
     /// Stop a running request (a follow); no response comes for it.
     Cancel {
         id: RequestId,
@@ -76,6 +80,7 @@ impl RequestKind {
             RequestKind::FetchTopicStats { topic, .. } => format!("stats of {topic}"),
             RequestKind::ReadPage { topic, .. } => format!("reading {topic}"),
             RequestKind::Follow { topic, .. } => format!("following {topic}"),
+            RequestKind::ScrapeMetrics { .. } => "metrics scrape".into(),
             RequestKind::Cancel { .. } => "cancel".into(),
         }
     }
@@ -127,6 +132,10 @@ pub enum ResponseKind {
         topic: TopicName,
         messages: Vec<Browsed>,
         next: Cursor,
+    },
+    MetricsScraped {
+        snapshot: Box<crate::metrics::MetricsSnapshot>,
+        at_ms: i64,
     },
     Failed {
         request: RequestKind,

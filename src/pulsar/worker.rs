@@ -108,6 +108,9 @@ pub async fn execute(client: &Client, kind: RequestKind) -> ResponseKind {
             .await
             .map(|stats| ResponseKind::TopicStatsFetched { topic: topic.clone(), stats: Box::new(stats) }),
         RequestKind::ReadPage { .. } => read_page(client, &kind).await,
+        RequestKind::ScrapeMetrics { brokers } => super::scrape::scrape(client, brokers).await.map(|s| {
+            ResponseKind::MetricsScraped { snapshot: Box::new(s), at_ms: chrono::Utc::now().timestamp_millis() }
+        }),
         RequestKind::Follow { .. } | RequestKind::Cancel { .. } => {
             unreachable!("streams and cancels are handled by Worker::submit")
         }

@@ -1,0 +1,136 @@
+//! The live metrics view's model: the latest snapshot of every broker's `/metrics`, the
+//! history of each series, and the table the user sorts and filters.
+
+use std::time::Instant;
+
+use crate::metrics::{Drain, MetricsHistory, MetricsSnapshot, TopicMetrics, Trend};
+use crate::pulsar::request::RequestId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortBy {
+    Backlog,
+    DrainTime,
+    RateIn,
+    RateOut,
+    Storage,
+    Name,
+}
+
+impl SortBy {
+    pub const ALL: [SortBy; 6] =
+        [SortBy::Backlog, SortBy::DrainTime, SortBy::RateIn, SortBy::RateOut, SortBy::Storage, SortBy::Name];
+    pub fn title(self) -> &'static str {
+        match self {
+            SortBy::Backlog => "backlog",
+            SortBy::DrainTime => "drain time",
+            SortBy::RateIn => "rate in",
+            SortBy::RateOut => "rate out",
+            SortBy::Storage => "storage",
+            SortBy::Name => "name",
+        }
+    }
+}
+
+pub struct MetricsView {
+    pub snapshot: Option<MetricsSnapshot>,
+    pub history: MetricsHistory,
+    pub scraped_at: Option<Instant>,
+    pub in_flight: Option<RequestId>,
+    pub error: Option<String>,
+    pub sort: SortBy,
+    pub filter: String,
+    pub selected: usize,
+    /// Topic names in display order.
+    pub rows: Vec<String>,
+}
+
+/// Seconds until a backlog is gone, for sorting (`Empty` first, `Never` last).
+fn drain_key(d: Drain) -> f64 {
+    match d {
+        Drain::Empty => -1.0,
+        Drain::In(s) => s as f64,
+        Drain::Never => f64::INFINITY,
+    }
+}
+
+impl MetricsView {
+    pub fn new(window_ms: u64) -> MetricsView {
+        MetricsView {
+            snapshot: None,
+            // one point per scrape; 2,000 points cover 15 min at 0.5 s
+            history: MetricsHistory::new(window_ms, 2_000),
+            scraped_at: None,
+            in_flight: None,
+            error: None,
+            sort: SortBy::Backlog,
+            filter: String::new(),
+            selected: 0,
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn ingest(&mut self, snapshot: MetricsSnapshot, at_ms: i64, now: Instant) {
+        self.history.ingest(&snapshot, at_ms);
+        self.snapshot = Some(snapshot);
+        self.scraped_at = Some(now);
+        self.error = None;
+        self.rebuild();
+    }
+
+    pub fn topic(&self, name: &str) -> Option<&TopicMetrics> {
+        self.snapshot.as_ref()?.topics.get(name)
+    }
+
+    pub fn drain_of(&self, topic: &str) -> Drain {
+        self.history.topic(topic).map(|h| h.time_to_drain()).unwrap_or(Drain::Empty)
+    }
+
+    pub fn trend_of(&self, topic: &str) -> Trend {
+        self.history.topic(topic).map(|h| h.backlog.trend()).unwrap_or(Trend::Flat)
+    }
+
+    pub fn selected_topic(&self) -> Option<&str> {
+        self.rows.get(self.selected).map(String::as_str)
+    }
+
+    /// Recomputes the rows (filter, sort), keeping the selected topic when it is still there.
+    pub fn rebuild(&mut self) {
+        let keep = self.selected_topic().map(str::to_string);
+        let Some(snap) = &self.snapshot else {
+            self.rows.clear();
+            return;
+        };
+        let f = self.filter.to_lowercase();
+        let mut rows: Vec<&TopicMetrics> = snap
+            .topics
+            .values()
+            .filter(|t| !t.is_system() && (f.is_empty() || t.name.to_lowercase().contains(&f)))
+            .collect();
+        match self.sort {
+            SortBy::Backlog => rows.sort_by(|a, b| b.msg_backlog.cmp(&a.msg_backlog).then(a.name.cmp(&b.name))),
+            SortBy::RateIn => rows.sort_by(|a, b| b.rate_in.total_cmp(&a.rate_in).then(a.name.cmp(&b.name))),
+            SortBy::RateOut => rows.sort_by(|a, b| b.rate_out.total_cmp(&a.rate_out).then(a.name.cmp(&b.name))),
+            SortBy::Storage => rows.sort_by(|a, b| b.storage_size.cmp(&a.storage_size).then(a.name.cmp(&b.name))),
+            SortBy::Name => rows.sort_by(|a, b| a.name.cmp(&b.name)),
+            SortBy::DrainTime => {
+                rows.sort_by(|a, b| drain_key(self.drain_of(&b.name)).total_cmp(&drain_key(self.drain_of(&a.name))))
+            }
+        }
+        self.rows = rows.into_iter().map(|t| t.name.clone()).collect();
+        self.selected = keep.and_then(|k| self.rows.iter().position(|r| *r == k)).unwrap_or(0);
+        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+    }
+
+    pub fn next_sort(&mut self) {
+        let i = SortBy::ALL.iter().position(|s| *s == self.sort).unwrap_or(0);
+        self.sort = SortBy::ALL[(i + 1) % SortBy::ALL.len()];
+        self.rebuild();
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        if self.rows.is_empty() {
+            return;
+        }
+        self.selected = (self.selected as isize + delta).clamp(0, self.rows.len() as isize - 1) as usize;
+    }
+}

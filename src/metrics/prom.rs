@@ -1,0 +1,722 @@
+//! A tolerant, streaming parser for the Prometheus text exposition format
+//! (0.0.4), tuned for what Apache Pulsar brokers actually emit.
+//!
+//! Why hand-written: no crate parses Pulsar's output correctly.
+//! `prometheus-parse` splits label sets on `,` and `=` and so mangles
+//! subscription names such as `sub,weird=name`; `openmetrics-parser` rejects
+//! a family whose series carry different label sets, which Pulsar does all the
+//! time (`pulsar_out_bytes_total` per subscription and per consumer, the
+//! `pulsar_storage_write_latency_le_*` pseudo-buckets, `# TYPE` lines with no
+//! samples, families typed `counter` whose samples are `_total`/`_created`).
+//!
+//! What Pulsar 4.0.8 really emits (checked on a live standalone broker, see
+//! `tests/fixtures/metrics/README.md`):
+//! * `# TYPE` lines only (no `# HELP`); Pulsar's own topic families are all
+//!   typed `gauge`, even `pulsar_in_bytes_total`.
+//! * label values escape `"` as `\"` but do **not** escape `\`: a subscription
+//!   named `q"uote\back` comes out as `subscription="q\"uote\back"`. Unknown
+//!   escapes (`\b` here) are therefore kept literally, and a value ending in a
+//!   backslash (`"a\"}`) is recovered by a lenient second pass.
+//! * some label sets have a space after the comma: `{cluster="standalone", broker="127.0.0.1"}`.
+//! * integer values without a decimal point, Java doubles (`1.073741824E9`), `NaN`.
+//! * older brokers (2.x) append an epoch-millisecond timestamp to every line.
+//!
+//! The parser never panics and never fails on content: malformed lines are
+//! counted and skipped (the first few are recorded with their line numbers).
+//! Only I/O errors and the optional size guard end a parse with an error.
+//!
+//! Streaming: [`parse_chunked`] reads line by line from a [`BufRead`] into one
+//! reused buffer; label values borrow from that buffer unless they need
+//! unescaping. Nothing holds a second copy of the scrape.
+
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::io::{self, BufRead, Read};
+
+/// Default for [`ParseOptions::max_bytes`]: 1 GiB.
+pub const DEFAULT_MAX_BYTES: u64 = 1 << 30;
+/// Default for [`ParseOptions::max_line_bytes`]: 1 MiB.
+pub const DEFAULT_MAX_LINE_BYTES: usize = 1 << 20;
+/// Default for [`ParseOptions::max_recorded_skips`].
+pub const DEFAULT_MAX_RECORDED_SKIPS: usize = 8;
+/// Length (in chars) of the excerpt kept for a skipped line.
+const EXCERPT_CHARS: usize = 80;
+/// Labels kept inline before spilling to the heap (Pulsar uses at most ~7).
+const INLINE_LABELS: usize = 8;
+
+type LabelPair<'a> = (&'a str, Cow<'a, str>);
+
+/// The label set of one sample: a small vector of `(name, value)` pairs in
+/// the order they appeared. Values are borrowed from the line unless they had
+/// to be unescaped.
+#[derive(Debug, Clone)]
+pub struct Labels<'a> {
+    inline: [LabelPair<'a>; INLINE_LABELS],
+    len: usize,
+    spill: Vec<LabelPair<'a>>,
+}
+
+impl Default for Labels<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<'a> Labels<'a> {
+    /// An empty label set (no allocation).
+    pub fn new() -> Self {
+        Labels { inline: Default::default(), len: 0, spill: Vec::new() }
+    }
+
+    /// Appends a label.
+    pub fn push(&mut self, name: &'a str, value: Cow<'a, str>) {
+        if self.len < INLINE_LABELS {
+            self.inline[self.len] = (name, value);
+        } else {
+            self.spill.push((name, value));
+        }
+        self.len += 1;
+    }
+
+    /// Number of labels.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when there are no labels.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The value of the first label called `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+
+    /// True when a label called `name` is present.
+    pub fn contains(&self, name: &str) -> bool {
+        self.iter().any(|(n, _)| n == name)
+    }
+
+    /// `(name, value)` pairs in order of appearance.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        let inline_len = self.len.min(INLINE_LABELS);
+        self.inline[..inline_len].iter().chain(self.spill.iter()).map(|(n, v)| (*n, v.as_ref()))
+    }
+}
+
+/// One parsed sample line.
+#[derive(Debug, Clone)]
+pub struct Sample<'a> {
+    /// Metric name, e.g. `pulsar_subscription_back_log`.
+    pub name: &'a str,
+    /// Labels, in order.
+    pub labels: Labels<'a>,
+    /// The value; `NaN`, `+Inf` and `-Inf` are kept as such.
+    pub value: f64,
+    /// Optional trailing timestamp in epoch milliseconds (older brokers).
+    /// An OpenMetrics float timestamp in seconds is converted to ms.
+    pub timestamp_ms: Option<i64>,
+}
+
+impl Sample<'_> {
+    /// Shorthand for `self.labels.get(name)`.
+    pub fn label(&self, name: &str) -> Option<&str> {
+        self.labels.get(name)
+    }
+}
+
+/// Why a line was skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SkipReason {
+    /// The line does not start with a valid metric name.
+    InvalidMetricName,
+    /// A label name is empty or malformed.
+    InvalidLabelName,
+    /// A label has no `="value"` part (e.g. `{a}` or `{a=}`).
+    LabelWithoutValue,
+    /// A label value's opening quote is never closed.
+    UnterminatedLabelValue,
+    /// The label set's `}` is missing.
+    UnterminatedLabelSet,
+    /// Labels are not separated by `,`.
+    MissingLabelSeparator,
+    /// No value after the name/labels.
+    MissingValue,
+    /// The value is not a float (`NaN`, `+Inf`, `-Inf` are accepted).
+    InvalidValue,
+    /// The token after the value is not a timestamp.
+    InvalidTimestamp,
+    /// Unexpected text after the timestamp.
+    TrailingGarbage,
+    /// The line is longer than [`ParseOptions::max_line_bytes`].
+    LineTooLong,
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = match self {
+            SkipReason::InvalidMetricName => "invalid metric name",
+            SkipReason::InvalidLabelName => "invalid label name",
+            SkipReason::LabelWithoutValue => "label without value",
+            SkipReason::UnterminatedLabelValue => "unterminated label value",
+            SkipReason::UnterminatedLabelSet => "unterminated label set",
+            SkipReason::MissingLabelSeparator => "missing ',' between labels",
+            SkipReason::MissingValue => "missing value",
+            SkipReason::InvalidValue => "invalid value",
+            SkipReason::InvalidTimestamp => "invalid timestamp",
+            SkipReason::TrailingGarbage => "trailing garbage",
+            SkipReason::LineTooLong => "line too long",
+        };
+        f.write_str(s)
+    }
+}
+
+/// A skipped line, as recorded in [`ParseStats::skipped`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedLine {
+    /// 1-based line number.
+    pub line: u64,
+    /// Why it was skipped.
+    pub reason: SkipReason,
+    /// The start of the line (at most 80 chars).
+    pub excerpt: String,
+}
+
+/// Counters of one parse.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParseStats {
+    /// Bytes consumed (including line terminators).
+    pub bytes: u64,
+    /// Lines seen (including the `# EOF` line, if any).
+    pub lines: u64,
+    /// Sample lines delivered to the callback.
+    pub samples: u64,
+    /// `#` lines (`# HELP`, `# TYPE`, other comments, `# EOF`).
+    pub comment_lines: u64,
+    /// Empty or whitespace-only lines.
+    pub blank_lines: u64,
+    /// Malformed lines that were skipped.
+    pub skipped_lines: u64,
+    /// The first few skipped lines (see [`ParseOptions::max_recorded_skips`]).
+    pub skipped: Vec<SkippedLine>,
+    /// Lines that only parsed by reading `\"` before `,`/`}` as a literal
+    /// backslash closing the value (Pulsar does not escape `\`).
+    pub lenient_lines: u64,
+    /// An OpenMetrics `# EOF` line was seen; parsing stopped there.
+    pub saw_eof: bool,
+}
+
+impl ParseStats {
+    fn skip(&mut self, line_no: u64, reason: SkipReason, line: &str, max_recorded: usize) {
+        self.skipped_lines += 1;
+        if self.skipped.len() < max_recorded {
+            self.skipped.push(SkippedLine {
+                line: line_no,
+                reason,
+                excerpt: line.chars().take(EXCERPT_CHARS).collect(),
+            });
+        }
+    }
+}
+
+/// Knobs for [`parse_chunked_with`] / [`parse_str_with`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// Refuse scrapes larger than this many bytes: the parse stops with an
+    /// [`io::ErrorKind::InvalidData`] error wrapping [`ScrapeTooLarge`].
+    /// `None` disables the guard. Ignored by `parse_str*` (already in memory).
+    pub max_bytes: Option<u64>,
+    /// Lines longer than this are skipped ([`SkipReason::LineTooLong`])
+    /// without being buffered whole.
+    pub max_line_bytes: usize,
+    /// How many skipped lines to record in [`ParseStats::skipped`].
+    pub max_recorded_skips: usize,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        ParseOptions {
+            max_bytes: Some(DEFAULT_MAX_BYTES),
+            max_line_bytes: DEFAULT_MAX_LINE_BYTES,
+            max_recorded_skips: DEFAULT_MAX_RECORDED_SKIPS,
+        }
+    }
+}
+
+/// The error (inside an [`io::Error`] of kind `InvalidData`) returned when a
+/// scrape exceeds [`ParseOptions::max_bytes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("metrics scrape exceeds the size limit of {limit_bytes} bytes")]
+pub struct ScrapeTooLarge {
+    /// The limit that was exceeded.
+    pub limit_bytes: u64,
+}
+
+impl ScrapeTooLarge {
+    /// Finds a `ScrapeTooLarge` inside an I/O error returned by the parser.
+    pub fn from_io(err: &io::Error) -> Option<&ScrapeTooLarge> {
+        err.get_ref().and_then(|e| e.downcast_ref::<ScrapeTooLarge>())
+    }
+}
+
+/// Parses a scrape from a reader with [`ParseOptions::default`].
+///
+/// Samples are handed to `on_sample` as they are parsed; the `Sample` borrows
+/// the current line and is only valid during the call.
+pub fn parse_chunked<R: BufRead>(reader: R, on_sample: impl FnMut(&Sample<'_>)) -> io::Result<ParseStats> {
+    parse_chunked_with(reader, &ParseOptions::default(), on_sample)
+}
+
+/// Parses a scrape from a reader, line by line, reusing one line buffer.
+///
+/// Errors: I/O errors from the reader, and [`ScrapeTooLarge`] (as
+/// `InvalidData`) past `opts.max_bytes`. Samples already delivered before an
+/// error stay delivered: callers aggregating several brokers should use one
+/// builder per broker and drop it on error (see `SnapshotBuilder::merge`).
+pub fn parse_chunked_with<R: BufRead>(
+    mut reader: R,
+    opts: &ParseOptions,
+    mut on_sample: impl FnMut(&Sample<'_>),
+) -> io::Result<ParseStats> {
+    let mut stats = ParseStats::default();
+    let max_total = opts.max_bytes.unwrap_or(u64::MAX);
+    let max_line = opts.max_line_bytes.max(1) as u64;
+    let too_large = |limit| io::Error::new(io::ErrorKind::InvalidData, ScrapeTooLarge { limit_bytes: limit });
+    let mut buf: Vec<u8> = Vec::with_capacity(8 * 1024);
+    loop {
+        buf.clear();
+        let remaining = max_total.saturating_sub(stats.bytes);
+        let cap = max_line.saturating_add(1).min(remaining.saturating_add(1));
+        let n = (&mut reader).take(cap).read_until(b'\n', &mut buf)? as u64;
+        if n == 0 {
+            break;
+        }
+        stats.bytes += n;
+        if stats.bytes > max_total {
+            return Err(too_large(max_total));
+        }
+        stats.lines += 1;
+        let line_no = stats.lines;
+        if buf.last() != Some(&b'\n') && n == cap {
+            // Over-long line: record it and discard the rest without buffering.
+            let excerpt = String::from_utf8_lossy(&buf[..buf.len().min(4 * EXCERPT_CHARS)]);
+            let excerpt = excerpt.into_owned();
+            loop {
+                buf.clear();
+                let remaining = max_total.saturating_sub(stats.bytes);
+                let cap = (64 * 1024u64).min(remaining.saturating_add(1));
+                let m = (&mut reader).take(cap).read_until(b'\n', &mut buf)? as u64;
+                stats.bytes += m;
+                if stats.bytes > max_total {
+                    return Err(too_large(max_total));
+                }
+                if m == 0 || buf.last() == Some(&b'\n') {
+                    break;
+                }
+            }
+            stats.skip(line_no, SkipReason::LineTooLong, &excerpt, opts.max_recorded_skips);
+            continue;
+        }
+        // Valid UTF-8 is the norm: check it with the fast validator and only
+        // fall back to the (slower) lossy conversion when needed.
+        let text = match std::str::from_utf8(&buf) {
+            Ok(t) => Cow::Borrowed(t),
+            Err(_) => String::from_utf8_lossy(&buf),
+        };
+        if process_line(&text, line_no, &mut stats, opts, &mut on_sample) == Flow::Stop {
+            break;
+        }
+    }
+    Ok(stats)
+}
+
+/// Parses a scrape that is already in memory, with default options.
+pub fn parse_str(s: &str, on_sample: impl FnMut(&Sample<'_>)) -> ParseStats {
+    parse_str_with(s, &ParseOptions::default(), on_sample)
+}
+
+/// Parses a scrape that is already in memory (zero-copy: samples borrow `s`).
+/// `opts.max_bytes` is ignored; over-long lines are still skipped.
+pub fn parse_str_with(s: &str, opts: &ParseOptions, mut on_sample: impl FnMut(&Sample<'_>)) -> ParseStats {
+    let mut stats = ParseStats::default();
+    for raw in s.split_inclusive('\n') {
+        stats.bytes += raw.len() as u64;
+        stats.lines += 1;
+        let line_no = stats.lines;
+        let content_len = raw.strip_suffix('\n').unwrap_or(raw).len();
+        if content_len > opts.max_line_bytes.max(1) {
+            stats.skip(line_no, SkipReason::LineTooLong, raw, opts.max_recorded_skips);
+            continue;
+        }
+        if process_line(raw, line_no, &mut stats, opts, &mut on_sample) == Flow::Stop {
+            break;
+        }
+    }
+    stats
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    Continue,
+    Stop,
+}
+
+fn is_ws(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+fn process_line(
+    raw: &str,
+    line_no: u64,
+    stats: &mut ParseStats,
+    opts: &ParseOptions,
+    on_sample: &mut impl FnMut(&Sample<'_>),
+) -> Flow {
+    let line = raw.strip_suffix('\n').unwrap_or(raw);
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    let line = line.trim_matches(|c| c == ' ' || c == '\t');
+    if line.is_empty() {
+        stats.blank_lines += 1;
+        return Flow::Continue;
+    }
+    if line.as_bytes()[0] == b'#' {
+        stats.comment_lines += 1;
+        let rest = line[1..].trim_start_matches([' ', '\t']);
+        if rest == "EOF" {
+            stats.saw_eof = true;
+            return Flow::Stop;
+        }
+        return Flow::Continue;
+    }
+    match parse_sample(line, false) {
+        Ok(sample) => {
+            stats.samples += 1;
+            on_sample(&sample);
+        }
+        Err(reason) => {
+            // Pulsar does not escape `\`: a value ending in a backslash reads
+            // as `\"` and swallows the closing quote. Retry leniently.
+            let retry = if line.contains("\\\"") { parse_sample(line, true).ok() } else { None };
+            match retry {
+                Some(sample) => {
+                    stats.samples += 1;
+                    stats.lenient_lines += 1;
+                    on_sample(&sample);
+                }
+                None => stats.skip(line_no, reason, line, opts.max_recorded_skips),
+            }
+        }
+    }
+    Flow::Continue
+}
+
+/// Parses one sample line (no comments, no line terminator, no leading
+/// whitespace). `lenient`: read `\"` followed by `,` or `}` as a literal
+/// backslash plus the closing quote.
+///
+/// Exposed for tests and one-off use; most callers want [`parse_str`].
+pub fn parse_sample_line(line: &str) -> Result<Sample<'_>, SkipReason> {
+    let line = line.trim_matches(|c| c == ' ' || c == '\t' || c == '\r' || c == '\n');
+    match parse_sample(line, false) {
+        Err(reason) if line.contains("\\\"") => parse_sample(line, true).map_err(|_| reason),
+        r => r,
+    }
+}
+
+fn parse_sample(line: &str, lenient: bool) -> Result<Sample<'_>, SkipReason> {
+    let b = line.as_bytes();
+    let mut i = 0;
+    let mut name: Option<&str> = None;
+    if b.first() != Some(&b'{') {
+        i = scan_metric_name(b);
+        if i == 0 {
+            return Err(SkipReason::InvalidMetricName);
+        }
+        name = Some(&line[..i]);
+    }
+    let after_name = i;
+    while i < b.len() && is_ws(b[i]) {
+        i += 1;
+    }
+    let mut labels = Labels::new();
+    let mut had_labels = false;
+    if i < b.len() && b[i] == b'{' {
+        had_labels = true;
+        i = parse_labels(line, i + 1, lenient, &mut labels, &mut name)?;
+    }
+    let name = match name {
+        Some(n) if !n.is_empty() => n,
+        _ => return Err(SkipReason::InvalidMetricName),
+    };
+    // Value: must be separated from a bare name by whitespace.
+    let value_start = {
+        let mut j = i;
+        while j < b.len() && is_ws(b[j]) {
+            j += 1;
+        }
+        if j == b.len() {
+            return Err(SkipReason::MissingValue);
+        }
+        if !had_labels && j == after_name {
+            // e.g. `foo!bar 1`: the name ended on a character that is not
+            // whitespace, so this is not a name.
+            return Err(SkipReason::InvalidMetricName);
+        }
+        j
+    };
+    let mut j = value_start;
+    while j < b.len() && !is_ws(b[j]) {
+        j += 1;
+    }
+    let value = parse_value(&line[value_start..j]).ok_or(SkipReason::InvalidValue)?;
+    while j < b.len() && is_ws(b[j]) {
+        j += 1;
+    }
+    let mut timestamp_ms = None;
+    if j < b.len() && b[j] != b'#' {
+        let ts_start = j;
+        while j < b.len() && !is_ws(b[j]) {
+            j += 1;
+        }
+        timestamp_ms = Some(parse_timestamp(&line[ts_start..j]).ok_or(SkipReason::InvalidTimestamp)?);
+        while j < b.len() && is_ws(b[j]) {
+            j += 1;
+        }
+        // Anything left must be an OpenMetrics exemplar (`# {...} v`).
+        if j < b.len() && b[j] != b'#' {
+            return Err(SkipReason::TrailingGarbage);
+        }
+    }
+    Ok(Sample { name, labels, value, timestamp_ms })
+}
+
+/// Length of the metric name at the start of `b` (`[a-zA-Z_:][a-zA-Z0-9_:]*`).
+fn scan_metric_name(b: &[u8]) -> usize {
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let ok = c.is_ascii_alphabetic() || c == b'_' || c == b':' || (i > 0 && c.is_ascii_digit());
+        if !ok {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// Parses labels starting just after `{`; returns the index after `}`.
+/// Also accepts the OpenMetrics 2 / Prometheus 3 form where the metric name is
+/// a quoted string inside the braces: `{"my.metric", a="b"}`.
+fn parse_labels<'a>(
+    line: &'a str,
+    mut i: usize,
+    lenient: bool,
+    labels: &mut Labels<'a>,
+    name: &mut Option<&'a str>,
+) -> Result<usize, SkipReason> {
+    let b = line.as_bytes();
+    loop {
+        while i < b.len() && is_ws(b[i]) {
+            i += 1;
+        }
+        if i >= b.len() {
+            return Err(SkipReason::UnterminatedLabelSet);
+        }
+        if b[i] == b'}' {
+            return Ok(i + 1);
+        }
+        // Label name: bare or quoted.
+        let label_name: &'a str;
+        if b[i] == b'"' {
+            let qstart = i + 1;
+            let (value, end) = parse_quoted(line, qstart, lenient)?;
+            // Names are kept raw (escapes not decoded) so they can borrow.
+            let raw = match value {
+                Cow::Borrowed(s) => s,
+                Cow::Owned(_) => &line[qstart..end - 1],
+            };
+            i = end;
+            let mut k = i;
+            while k < b.len() && is_ws(b[k]) {
+                k += 1;
+            }
+            if k < b.len() && b[k] != b'=' && name.is_none() && labels.is_empty() {
+                // A quoted metric name: `{"name", ...}` or `{"name"}`.
+                *name = Some(raw);
+                i = k;
+                match b[i] {
+                    b',' => i += 1,
+                    b'}' => {}
+                    _ => return Err(SkipReason::MissingLabelSeparator),
+                }
+                continue;
+            }
+            if raw.is_empty() {
+                return Err(SkipReason::InvalidLabelName);
+            }
+            label_name = raw;
+        } else {
+            let start = i;
+            while i < b.len() && !matches!(b[i], b'=' | b',' | b'}' | b'"' | b' ' | b'\t') {
+                i += 1;
+            }
+            if i == start {
+                return Err(SkipReason::InvalidLabelName);
+            }
+            label_name = &line[start..i];
+        }
+        while i < b.len() && is_ws(b[i]) {
+            i += 1;
+        }
+        if i >= b.len() {
+            return Err(SkipReason::UnterminatedLabelSet);
+        }
+        if b[i] != b'=' {
+            return Err(SkipReason::LabelWithoutValue);
+        }
+        i += 1;
+        while i < b.len() && is_ws(b[i]) {
+            i += 1;
+        }
+        if i >= b.len() || b[i] != b'"' {
+            return Err(SkipReason::LabelWithoutValue);
+        }
+        let (value, end) = parse_quoted(line, i + 1, lenient)?;
+        labels.push(label_name, value);
+        i = end;
+        while i < b.len() && is_ws(b[i]) {
+            i += 1;
+        }
+        if i >= b.len() {
+            return Err(SkipReason::UnterminatedLabelSet);
+        }
+        match b[i] {
+            b',' => i += 1,
+            b'}' => {}
+            _ => return Err(SkipReason::MissingLabelSeparator),
+        }
+    }
+}
+
+/// After `\"` at `quote_idx - 1..=quote_idx`, does the text look like the end
+/// of a label value (`,` or `}` next)? Used only in the lenient pass.
+fn looks_like_value_end(b: &[u8], after_quote: usize) -> bool {
+    let mut k = after_quote;
+    while k < b.len() && is_ws(b[k]) {
+        k += 1;
+    }
+    k < b.len() && (b[k] == b',' || b[k] == b'}')
+}
+
+/// Parses a quoted string whose content starts at `start` (just after the
+/// opening quote). Returns the (unescaped) content and the index just after
+/// the closing quote. Escapes: `\\`, `\"`, `\n`; any other `\x` is kept as
+/// is (Pulsar does not escape backslashes).
+fn parse_quoted(line: &str, start: usize, lenient: bool) -> Result<(Cow<'_, str>, usize), SkipReason> {
+    let b = line.as_bytes();
+    // Fast path: no backslash before the closing quote.
+    let mut j = match find_quote_or_backslash(b, start) {
+        Some(j) if b[j] == b'"' => return Ok((Cow::Borrowed(&line[start..j]), j + 1)),
+        Some(j) => j,
+        None => return Err(SkipReason::UnterminatedLabelValue),
+    };
+    let mut out = String::with_capacity(j - start + 16);
+    let mut seg = start;
+    while j < b.len() {
+        match b[j] {
+            b'"' => {
+                out.push_str(&line[seg..j]);
+                return Ok((Cow::Owned(out), j + 1));
+            }
+            b'\\' => {
+                out.push_str(&line[seg..j]);
+                match b.get(j + 1) {
+                    None => return Err(SkipReason::UnterminatedLabelValue),
+                    Some(b'"') if lenient && looks_like_value_end(b, j + 2) => {
+                        out.push('\\');
+                        return Ok((Cow::Owned(out), j + 2));
+                    }
+                    Some(b'"') => {
+                        out.push('"');
+                        j += 2;
+                        seg = j;
+                    }
+                    Some(b'\\') => {
+                        out.push('\\');
+                        j += 2;
+                        seg = j;
+                    }
+                    Some(b'n') => {
+                        out.push('\n');
+                        j += 2;
+                        seg = j;
+                    }
+                    Some(_) => {
+                        // Unknown escape: keep the backslash; the next char is
+                        // copied with the following segment.
+                        out.push('\\');
+                        j += 1;
+                        seg = j;
+                    }
+                }
+            }
+            _ => j += 1,
+        }
+    }
+    Err(SkipReason::UnterminatedLabelValue)
+}
+
+/// Index of the first `"` or `\\` at or after `from`, scanning 8 bytes at a
+/// time (SWAR); label values are the bulk of a Pulsar scrape.
+pub(crate) fn find_quote_or_backslash(b: &[u8], from: usize) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const QUOTE: u64 = LO * b'"' as u64;
+    const BSLASH: u64 = LO * b'\\' as u64;
+    let mut i = from;
+    while i + 8 <= b.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        let x = u64::from_le_bytes(w);
+        let q = x ^ QUOTE;
+        let s = x ^ BSLASH;
+        // Exact zero-byte test: no false positives.
+        let zq = !(((q & !HI).wrapping_add(!HI)) | q | !HI);
+        let zs = !(((s & !HI).wrapping_add(!HI)) | s | !HI);
+        let m = zq | zs;
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b.get(i..)?.iter().position(|&c| c == b'"' || c == b'\\').map(|p| i + p)
+}
+
+/// Parses a sample value: Go/Java style floats plus `NaN`, `+Inf`, `-Inf`.
+fn parse_value(tok: &str) -> Option<f64> {
+    match tok {
+        "NaN" => return Some(f64::NAN),
+        "+Inf" | "Inf" => return Some(f64::INFINITY),
+        "-Inf" => return Some(f64::NEG_INFINITY),
+        _ => {}
+    }
+    // Reject Rust-only spellings such as "infinity" that no exporter uses,
+    // but accept case variants of inf/nan (tolerance).
+    tok.parse::<f64>().ok()
+}
+
+/// Parses a timestamp: integer epoch ms (text format 0.0.4), or an
+/// OpenMetrics float in seconds (contains `.` or an exponent).
+fn parse_timestamp(tok: &str) -> Option<i64> {
+    if let Ok(ms) = tok.parse::<i64>() {
+        return Some(ms);
+    }
+    let secs = tok.parse::<f64>().ok()?;
+    let ms = (secs * 1000.0).round();
+    if ms.is_finite() && ms >= i64::MIN as f64 && ms <= i64::MAX as f64 {
+        Some(ms as i64)
+    } else {
+        None
+    }
+}
