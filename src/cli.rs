@@ -120,6 +120,20 @@ pub enum Command {
         #[arg(long)]
         raw: bool,
     },
+    /// Print one scrape of every broker's /metrics: one row per topic and per subscription.
+    Metrics {
+        /// Only topics of this namespace (tenant/namespace)
+        #[arg(long)]
+        namespace: Option<String>,
+        /// Only topics whose name contains this text
+        #[arg(long)]
+        topic: Option<String>,
+        /// Fixed /metrics URLs instead of every broker the admin API lists (repeatable)
+        #[arg(long = "metrics-url")]
+        metrics_urls: Vec<String>,
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+    },
     /// Print every path pulsar-tui uses (config, data, log) and the effective settings.
     Info,
 }

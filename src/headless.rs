@@ -202,3 +202,71 @@ pub async fn read(client: &Client, args: &ReadArgs<'_>, out: &mut impl Write) ->
     }
     Ok(n)
 }
+
+/// `pulsar-tui metrics`: one snapshot; JSON lines (`"type": "broker" | "topic" | "subscription"`)
+/// or a table. Fails when no broker could be scraped.
+pub async fn metrics(
+    client: &Client,
+    namespace: Option<&str>,
+    pattern: Option<&str>,
+    urls: &[String],
+    table: bool,
+    out: &mut impl Write,
+) -> Result<()> {
+    let snap = crate::pulsar::scrape::scrape(client, urls).await?;
+    let keep = |topic: &str, ns: &str| {
+        namespace.is_none_or(|n| n.trim_matches('/') == ns) && pattern.is_none_or(|p| topic.contains(p))
+    };
+    let mut failed = 0;
+    for b in &snap.brokers {
+        let (ok, error) = match &b.result {
+            Ok(_) => (true, None),
+            Err(e) => {
+                failed += 1;
+                (false, Some(e.clone()))
+            }
+        };
+        if table {
+            writeln!(out, "broker {} {}", b.broker, error.as_deref().unwrap_or("ok"))?;
+        } else {
+            writeln!(
+                out,
+                "{}",
+                json!({"type": "broker", "broker": b.broker, "ok": ok, "error": error, "topic_level": b.topic_level})
+            )?;
+        }
+    }
+    if table {
+        writeln!(
+            out,
+            "{:<60} {:>10} {:>9} {:>9} {:>12}",
+            "TOPIC / SUBSCRIPTION", "BACKLOG", "IN/S", "OUT/S", "STORAGE"
+        )?;
+    }
+    for t in snap.topics.values().filter(|t| !t.is_system() && keep(&t.name, &t.namespace)) {
+        if table {
+            writeln!(
+                out,
+                "{:<60} {:>10} {:>9.1} {:>9.1} {:>12}",
+                t.name, t.msg_backlog, t.rate_in, t.rate_out, t.storage_size
+            )?;
+        } else {
+            let mut v = serde_json::to_value(t)?;
+            v["type"] = json!("topic");
+            writeln!(out, "{v}")?;
+        }
+        for s in snap.subscriptions_of(&t.name) {
+            if table {
+                writeln!(out, "  ⤷ {:<56} {:>10} {:>9} {:>9.1}", s.name, s.backlog, "", s.rate_out)?;
+            } else {
+                let mut v = serde_json::to_value(s)?;
+                v["type"] = json!("subscription");
+                writeln!(out, "{v}")?;
+            }
+        }
+    }
+    if failed > 0 && failed == snap.brokers.len() {
+        bail!("no broker could be scraped");
+    }
+    Ok(())
+}

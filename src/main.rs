@@ -68,6 +68,17 @@ async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode>
             headless::read(&client, &args, &mut out).await?;
             out.flush()?;
         }
+        Some(Command::Metrics { namespace, topic, metrics_urls, format }) => {
+            headless::metrics(
+                &client,
+                namespace.as_deref(),
+                topic.as_deref(),
+                &metrics_urls,
+                format == Format::Table,
+                &mut out,
+            )
+            .await?;
+        }
         Some(Command::Info) => {
             let path =
                 |p: Option<&std::path::Path>| p.map(|p| p.display().to_string()).unwrap_or_else(|| "(none)".into());
