@@ -134,6 +134,16 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "json")]
         format: Format,
     },
+    /// Print a topic's schema as JSON: the latest, one version, or every version.
+    Schema {
+        /// persistent://tenant/namespace/topic
+        topic: String,
+        #[arg(long)]
+        version: Option<i64>,
+        /// Every version, oldest first
+        #[arg(long, conflicts_with = "version")]
+        all: bool,
+    },
     /// Print every path pulsar-tui uses (config, data, log) and the effective settings.
     Info,
 }

@@ -270,3 +270,37 @@ pub async fn metrics(
     }
     Ok(())
 }
+
+/// `pulsar-tui schema TOPIC [--version N] [--all]`: the schema registry's answer, with the
+/// definition parsed into JSON where it is JSON (Avro, JSON, KEY_VALUE, PROTOBUF_NATIVE).
+pub async fn schema(client: &Client, topic: &str, version: Option<i64>, all: bool, out: &mut impl Write) -> Result<()> {
+    let topic = TopicName::parse(topic)?;
+    let infos = if all {
+        let path = format!(
+            "/admin/v2/schemas/{}/{}/{}/schemas",
+            topic.tenant,
+            topic.namespace,
+            urlencoding::encode(&topic.parent().local)
+        );
+        let v: serde_json::Value = client.admin.get_json(&path).await?;
+        crate::decode::parse_schema_list(&v).map_err(|e| anyhow::anyhow!("schemas of {topic}: {e}"))?
+    } else {
+        match client.schema_info(&topic, version).await? {
+            Some(i) => vec![i],
+            None => bail!("{topic} has no schema{}", version.map(|v| format!(" version {v}")).unwrap_or_default()),
+        }
+    };
+    for i in infos {
+        let definition = serde_json::from_str::<serde_json::Value>(&i.data).unwrap_or_else(|_| json!(i.data));
+        let v = json!({
+            "topic": topic.parent().to_string(),
+            "version": i.version,
+            "type": i.schema_type.name(),
+            "timestamp": i.timestamp_ms.map(crate::pulsar::message::format_time),
+            "definition": definition,
+            "properties": i.properties,
+        });
+        writeln!(out, "{v}")?;
+    }
+    Ok(())
+}
