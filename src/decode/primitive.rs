@@ -173,7 +173,7 @@ impl Primitive {
             }
             Primitive::LocalTime => {
                 let n = be_i64(p, 0);
-                match timefmt::time_of_day_str(n, 1_000_000_000, Precision::Nanos) {
+                match timefmt::time_of_day_str(n, 1_000_000_000, Precision::Auto) {
                     Some(s) => Value::String(s),
                     None => fallback(n, &mut notes),
                 }

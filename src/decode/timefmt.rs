@@ -15,6 +15,8 @@ pub(crate) enum Precision {
     Millis,
     Micros,
     Nanos,
+    /// As many digits as needed (java.time style).
+    Auto,
 }
 
 impl Precision {
@@ -23,6 +25,8 @@ impl Precision {
             Precision::Millis => "%.3f",
             Precision::Micros => "%.6f",
             Precision::Nanos => "%.9f",
+            // as java.time prints: 3, 6 or 9 digits as needed, none for whole seconds
+            Precision::Auto => "%.f",
         }
     }
 }
@@ -99,11 +103,11 @@ pub(crate) fn time_of_day_str(value: i64, per_sec: i64, precision: Precision) ->
     Some(t.format(&format!("%H:%M:%S{}", precision.fmt())).to_string())
 }
 
-/// Epoch day + nanos of day → `YYYY-MM-DDTHH:MM:SS.fffffffff` (no zone).
+/// Epoch day + nanos of day → `YYYY-MM-DDTHH:MM:SS[.fff[fff[fff]]]` (no zone, java.time style).
 pub(crate) fn local_date_time(days: i64, nanos_of_day: i64) -> Option<String> {
     let d = epoch_day(days)?;
     let t = time_of_day(nanos_of_day)?;
-    Some(d.and_time(t).format("%Y-%m-%dT%H:%M:%S%.9f").to_string())
+    Some(d.and_time(t).format("%Y-%m-%dT%H:%M:%S%.f").to_string())
 }
 
 #[cfg(test)]
