@@ -82,8 +82,22 @@ where
         for r in requests {
             worker.submit(r);
         }
+        if let Some(text) = app.take_clipboard() {
+            copy_osc52(&text);
+        }
         if app.should_quit() {
             return Ok(());
         }
     }
+}
+
+/// Puts text on the clipboard of the terminal (and of the machine behind ssh or tmux) with
+/// the OSC 52 escape sequence. Written by hand: it is one line, no crate needed.
+fn copy_osc52(text: &str) {
+    use base64::Engine;
+    use std::io::Write;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = std::io::stdout();
+    let _ = write!(out, "\x1b]52;c;{b64}\x07");
+    let _ = out.flush();
 }

@@ -61,7 +61,10 @@ fn start_asks_for_cluster_info_and_tenants() {
     let mut app = App::new(Settings::default(), Instant::now());
     let reqs = app.start();
     let kinds: Vec<_> = reqs.iter().map(|r| r.kind.clone()).collect();
-    assert_eq!(kinds, vec![RequestKind::FetchClusterInfo, RequestKind::ListTenants]);
+    assert_eq!(
+        kinds,
+        vec![RequestKind::FetchClusterInfo, RequestKind::ListTenants, RequestKind::ScrapeMetrics { brokers: vec![] }]
+    );
     assert_eq!(app.connection, Connection::Connecting);
 }
 
@@ -357,4 +360,151 @@ fn help_popup_swallows_keys_until_closed() {
     assert!(!app.show_help);
     app.handle(key('q'));
     assert!(app.should_quit());
+}
+
+mod browser {
+    use super::*;
+    use common::browsed;
+    use pulsar_tui::app::View;
+    use pulsar_tui::pulsar::message::StartFrom;
+    use pulsar_tui::pulsar::reader::{Cursor, PartStart};
+    use pulsar_tui::pulsar::request::PageFrom;
+
+    fn cursor() -> Cursor {
+        Cursor { parts: vec![PartStart::Earliest] }
+    }
+
+    /// An app browsing a topic with pages of 4 in a window of 8, first page loaded.
+    fn browsing() -> (App, Request) {
+        let settings = Settings { page_size: 4, window: 8, ..Settings::default() };
+        let mut app = App::new(settings, Instant::now());
+        let reqs = app.open_browser(topic("persistent://acme/shop/orders"), StartFrom::Earliest);
+        let first = find(&reqs, |k| {
+            matches!(k, RequestKind::ReadPage { limit: 4, from: PageFrom::Start(StartFrom::Earliest), .. })
+        })
+        .clone();
+        assert_eq!(app.view, View::Browser);
+        (app, first)
+    }
+
+    fn page(app: &mut App, req: &Request, from: i64, at_end: bool) -> Vec<Request> {
+        let messages = (from..from + 4).map(|i| browsed(i, format!("m{i}").as_bytes())).collect();
+        let topic = topic("persistent://acme/shop/orders");
+        answer(app, req, ResponseKind::PageRead { topic, messages, next: cursor(), at_end })
+    }
+
+    fn selected_payload(app: &App) -> String {
+        String::from_utf8(app.browser.as_ref().unwrap().selected_row().unwrap().message.payload.clone()).unwrap()
+    }
+
+    #[test]
+    fn moving_down_loads_the_next_page_and_the_window_stays_bounded() {
+        let (mut app, first) = browsing();
+        assert!(page(&mut app, &first, 0, false).is_empty(), "no prefetch while far from the end");
+        // nearing the end of the loaded rows, the next page is asked for (once)
+        let mut reqs = Vec::new();
+        for _ in 0..3 {
+            reqs.extend(app.handle(key('j')));
+        }
+        assert_eq!(reqs.len(), 1, "{reqs:?}");
+        let next = find(&reqs, |k| matches!(k, RequestKind::ReadPage { from: PageFrom::Cursor(_), .. })).clone();
+        assert!(app.handle(key('j')).is_empty(), "one load at a time");
+        page(&mut app, &next, 4, false);
+        app.handle(key('j'));
+        assert_eq!(selected_payload(&app), "m4");
+        // a third page pushes the first out of the window
+        let reqs = app.handle(key('G'));
+        let third = find(&reqs, |k| matches!(k, RequestKind::ReadPage { .. })).clone();
+        page(&mut app, &third, 8, true);
+        let b = app.browser.as_ref().unwrap();
+        assert_eq!(b.rows.len(), 8, "window of 8");
+        assert_eq!(b.first_row_number(), 4);
+        assert_eq!(selected_payload(&app), "m7", "the selection stays on its message");
+        // going back to the top of the window reloads the dropped page from its start
+        let reqs = app.handle(key('g'));
+        let back = find(&reqs, |k| {
+            matches!(k, RequestKind::ReadPage { from: PageFrom::Start(StartFrom::Earliest), limit: 4, .. })
+        })
+        .clone();
+        page(&mut app, &back, 0, false);
+        let b = app.browser.as_ref().unwrap();
+        assert_eq!(b.first_row_number(), 0);
+        assert_eq!(b.rows.len(), 8);
+        assert_eq!(selected_payload(&app), "m4", "the selection stays on its message");
+    }
+
+    #[test]
+    fn follow_streams_in_and_cancels_on_toggle_and_on_leaving() {
+        let (mut app, first) = browsing();
+        page(&mut app, &first, 0, true);
+        let reqs = app.handle(key('f'));
+        let follow = find(&reqs, |k| matches!(k, RequestKind::Follow { .. })).clone();
+        let topic = topic("persistent://acme/shop/orders");
+        let arrived =
+            ResponseKind::MessagesArrived { topic: topic.clone(), messages: vec![browsed(4, b"new")], next: cursor() };
+        answer(&mut app, &follow, arrived.clone());
+        answer(&mut app, &follow, arrived); // a stream answers more than once
+        let b = app.browser.as_ref().unwrap();
+        assert_eq!(b.rows.len(), 6);
+        assert_eq!(b.selected, 5, "at the newest row, the selection follows");
+        let reqs = app.handle(key('f'));
+        find(&reqs, |k| matches!(k, RequestKind::Cancel { id } if *id == follow.id));
+        // leaving the browser cancels what runs
+        let reqs = app.handle(key('f'));
+        let again = find(&reqs, |k| matches!(k, RequestKind::Follow { .. })).clone();
+        let reqs = app.handle(code(KeyCode::Esc));
+        find(&reqs, |k| matches!(k, RequestKind::Cancel { id } if *id == again.id));
+        assert_eq!(app.view, View::Explorer);
+        assert!(app.browser.is_none());
+    }
+
+    #[test]
+    fn start_prompt_reopens_from_the_typed_position_and_rejects_garbage() {
+        let (mut app, first) = browsing();
+        page(&mut app, &first, 0, true);
+        app.handle(key('s'));
+        for c in "-10".chars() {
+            app.handle(key(c));
+        }
+        let reqs = app.handle(code(KeyCode::Enter));
+        find(&reqs, |k| matches!(k, RequestKind::ReadPage { from: PageFrom::Start(StartFrom::BeforeLatest(10)), .. }));
+        app.handle(key('s'));
+        for c in "yesterday-ish".chars() {
+            app.handle(key(c));
+        }
+        assert!(app.handle(code(KeyCode::Enter)).is_empty());
+        assert!(app.status.as_ref().unwrap().text.contains("bad start"), "{:?}", app.status);
+    }
+
+    #[test]
+    fn export_and_copy_use_the_json_lines_envelope() {
+        let (mut app, first) = browsing();
+        page(&mut app, &first, 0, true);
+        app.handle(key('j'));
+        let reqs = app.handle(key('e'));
+        let RequestKind::WriteExport { path, lines } =
+            &find(&reqs, |k| matches!(k, RequestKind::WriteExport { .. })).kind
+        else {
+            unreachable!()
+        };
+        assert!(path.to_string_lossy().ends_with(".jsonl"));
+        assert_eq!(lines.len(), 1);
+        let v: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+        assert_eq!(v["message_id"], "7:1:1:-1");
+        assert_eq!(v["key"], "k-1");
+        assert_eq!(v["value"], "m1");
+        assert_eq!(v["properties"]["trace"], "t1");
+        assert_eq!(v["raw_base64"], "bTE=");
+        let reqs = app.handle(key('E'));
+        let RequestKind::WriteExport { lines, .. } =
+            &find(&reqs, |k| matches!(k, RequestKind::WriteExport { .. })).kind
+        else {
+            unreachable!()
+        };
+        assert_eq!(lines.len(), 4);
+        app.handle(key('y'));
+        let copied: serde_json::Value = serde_json::from_str(&app.take_clipboard().unwrap()).unwrap();
+        assert_eq!(copied["message_id"], "7:1:1:-1");
+        assert!(app.take_clipboard().is_none(), "taken once");
+    }
 }

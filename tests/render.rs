@@ -185,3 +185,81 @@ fn focus_and_selection_are_coloured() {
     assert_eq!(term.backend().buffer()[(79, 1)].fg, theme.border_focused);
     assert_ne!(Color::Reset, theme.border_focused);
 }
+
+mod browser {
+    use super::*;
+    use common::browsed;
+    use pulsar_tui::pulsar::message::StartFrom;
+    use pulsar_tui::pulsar::reader::{Cursor, PartStart};
+
+    fn browsing(payloads: &[&[u8]]) -> App {
+        let mut app = App::new(Settings::default(), Instant::now());
+        let reqs = app.open_browser(topic("persistent://acme/shop/orders"), StartFrom::Earliest);
+        let r = find(&reqs, |k| matches!(k, RequestKind::ReadPage { .. })).clone();
+        let messages = payloads.iter().enumerate().map(|(i, p)| browsed(i as i64, p)).collect();
+        let next = Cursor { parts: vec![PartStart::Earliest] };
+        answer(
+            &mut app,
+            &r,
+            ResponseKind::PageRead { topic: topic("persistent://acme/shop/orders"), messages, next, at_end: true },
+        );
+        app
+    }
+
+    const PAYLOADS: [&[u8]; 4] = [
+        br#"{"id":"o-1","amount":10.5,"customer":{"name":"Ada","tier":"gold"}}"#,
+        b"plain text line",
+        &[0xde, 0xad, 0xbe, 0xef, 0x00, 0x01],
+        br#"{"id":"o-4","amount":99}"#,
+    ];
+
+    #[test]
+    fn table_120x30() {
+        let app = browsing(&PAYLOADS);
+        insta::assert_snapshot!("browser__table__120x30", screen(&draw(&app, 120, 30)));
+    }
+
+    #[test]
+    fn detail_tabs_120x30() {
+        let mut app = browsing(&PAYLOADS);
+        app.handle(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+        insta::assert_snapshot!("browser__detail_value__120x30", screen(&draw(&app, 120, 30)));
+        app.handle(Event::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
+        insta::assert_snapshot!("browser__detail_properties__120x30", screen(&draw(&app, 120, 30)));
+        app.handle(Event::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
+        insta::assert_snapshot!("browser__detail_metadata__120x30", screen(&draw(&app, 120, 30)));
+    }
+
+    #[test]
+    fn binary_payload_shows_as_hex_and_x_dumps_any_payload() {
+        let mut app = browsing(&PAYLOADS);
+        app.handle(key('j'));
+        app.handle(key('j'));
+        app.handle(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+        let text = screen(&draw(&app, 120, 30));
+        assert!(text.contains("deadbeef0001"), "{text}");
+        app.handle(key('x'));
+        let text = screen(&draw(&app, 120, 30));
+        insta::assert_snapshot!("browser__detail_hex__120x30", text);
+        assert!(text.contains("00000000  de ad be ef 00 01"), "{text}");
+        // a 5 MB payload renders (cut) without trouble
+        let big = vec![b'a'; 5 * 1024 * 1024];
+        let mut app = browsing(&[&big]);
+        app.handle(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+        let text = screen(&draw(&app, 120, 30));
+        assert!(text.contains("Value"), "{text}");
+    }
+
+    #[test]
+    fn the_read_only_badge_is_visible() {
+        let app = browsing(&PAYLOADS);
+        let term = draw(&app, 120, 30);
+        let text = screen(&term);
+        assert!(text.contains("read-only browse"), "{text}");
+        let theme = Theme::default();
+        let y = 1;
+        let line = text.lines().nth(1).unwrap();
+        let x = line[..line.find("read-only browse").unwrap()].chars().count() as u16;
+        assert_eq!(term.backend().buffer()[(x, y)].bg, theme.status_ok);
+    }
+}

@@ -33,6 +33,9 @@ pub enum Action {
     NextTab,
     ToggleMetrics,
     NextSort,
+    ExportSelected,
+    ExportAll,
+    CopySelected,
 }
 
 /// Where a binding applies.
@@ -150,6 +153,24 @@ pub const KEYMAP: &[Binding] = &[
     },
     Binding { context: KeyContext::Browser, keys: &["r"], action: Action::ToggleRaw, help: "value as raw text" },
     Binding { context: KeyContext::Browser, keys: &["x"], action: Action::ToggleHex, help: "value as a hex dump" },
+    Binding {
+        context: KeyContext::Browser,
+        keys: &["e"],
+        action: Action::ExportSelected,
+        help: "export the selected message (JSON lines)",
+    },
+    Binding {
+        context: KeyContext::Browser,
+        keys: &["E"],
+        action: Action::ExportAll,
+        help: "export every loaded message (JSON lines)",
+    },
+    Binding {
+        context: KeyContext::Browser,
+        keys: &["y"],
+        action: Action::CopySelected,
+        help: "copy the selected message (OSC 52 clipboard)",
+    },
     Binding { context: KeyContext::Metrics, keys: &["o"], action: Action::NextSort, help: "sort by the next column" },
     Binding { context: KeyContext::Metrics, keys: &["/"], action: Action::StartFilter, help: "filter topics by name" },
     Binding {

@@ -109,6 +109,8 @@ pub struct Settings {
     pub metrics_window: Duration,
     /// Fixed `/metrics` URLs; empty = every broker the admin API lists.
     pub metrics_urls: Vec<String>,
+    /// Where exports are written.
+    pub export_dir: std::path::PathBuf,
 }
 
 impl Default for Settings {
@@ -123,6 +125,7 @@ impl Default for Settings {
             metrics_interval: Duration::from_secs(5),
             metrics_window: Duration::from_secs(15 * 60),
             metrics_urls: Vec::new(),
+            export_dir: std::env::temp_dir().join("pulsar-tui-exports"),
         }
     }
 }
@@ -149,6 +152,8 @@ pub struct App {
     /// Rows of the tree viewport (for PgUp/PgDn).
     pub page_rows: usize,
     pending: HashMap<RequestId, RequestKind>,
+    /// Text to put on the clipboard (OSC 52), taken by the runtime before the next draw.
+    clipboard: Option<String>,
     next_id: u64,
     probe: Option<(RequestId, Instant)>,
     jump: Option<TopicName>,
@@ -178,6 +183,7 @@ impl App {
             last_refresh: None,
             page_rows: 20,
             pending: HashMap::new(),
+            clipboard: None,
             next_id: 0,
             probe: None,
             jump: None,
@@ -329,6 +335,29 @@ impl App {
                 b.detail = true;
             }
             Action::ToggleTimes => b.relative_time = !b.relative_time,
+            Action::CopySelected => {
+                if let Some(r) = b.selected_row() {
+                    let text = crate::envelope::envelope(&r.message, &r.decoded, true).to_string();
+                    self.clipboard = Some(text);
+                    self.set_status(Level::Info, "copied the selected message (OSC 52)".into());
+                }
+            }
+            Action::ExportSelected | Action::ExportAll => {
+                let rows: Vec<&browser::Row> = if action == Action::ExportAll {
+                    b.rows.iter().collect()
+                } else {
+                    b.selected_row().into_iter().collect()
+                };
+                if rows.is_empty() {
+                    return Vec::new();
+                }
+                let lines: Vec<String> =
+                    rows.iter().map(|r| crate::envelope::envelope(&r.message, &r.decoded, true).to_string()).collect();
+                let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+                let name = format!("{}-{}-{stamp}.jsonl", b.topic.namespace_path().replace('/', "_"), b.topic.local);
+                let path = self.settings.export_dir.join(name);
+                return vec![self.request(RequestKind::WriteExport { path, lines })];
+            }
             Action::PickStart => self.mode = Mode::StartPrompt { input: String::new() },
             Action::ToggleFollow => {
                 if let Some(id) = b.follow.take() {
@@ -366,6 +395,11 @@ impl App {
             _ => {}
         }
         self.browser_load()
+    }
+
+    /// The text the user asked to copy, once.
+    pub fn take_clipboard(&mut self) -> Option<String> {
+        self.clipboard.take()
     }
 
     pub fn pending_requests(&self) -> usize {
@@ -541,6 +575,9 @@ impl App {
             (Action::Bottom, Focus::Details) => {}
             (
                 Action::Back
+                | Action::ExportSelected
+                | Action::ExportAll
+                | Action::CopySelected
                 | Action::NextSort
                 | Action::ToggleMetrics
                 | Action::ToggleDetail
@@ -750,6 +787,10 @@ impl App {
                     }
                 }
             }
+            ResponseKind::ExportWritten { path, count } => {
+                self.set_status(Level::Info, format!("exported {count} message(s) to {}", path.display()));
+                return Vec::new();
+            }
             ResponseKind::MetricsScraped { snapshot, at_ms } => {
                 if self.metrics.in_flight == Some(id) {
                     self.metrics.in_flight = None;
@@ -799,7 +840,7 @@ impl App {
                     self.details.fetched_at = Some(self.now);
                 }
             }
-            RequestKind::FetchClusterInfo | RequestKind::Cancel { .. } => {}
+            RequestKind::FetchClusterInfo | RequestKind::Cancel { .. } | RequestKind::WriteExport { .. } => {}
             RequestKind::ScrapeMetrics { .. } => {
                 if self.metrics.in_flight == Some(id) {
                     self.metrics.in_flight = None;

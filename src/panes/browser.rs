@@ -217,6 +217,9 @@ fn value_lines<'a>(row: &crate::app::browser::Row, mode: ValueMode, theme: &Them
         lines.push(Line::styled(format!("⚠ decode error: {e}"), Style::default().fg(theme.status_error)));
         lines.push(Line::raw(""));
     }
+    for n in &row.decoded.notes {
+        lines.push(Line::styled(format!("ℹ {n}"), Style::default().fg(theme.dim)));
+    }
     let cut = payload.len() > DETAIL_MAX_BYTES;
     match mode {
         ValueMode::Hex => lines.extend(hex_dump(payload, HEX_MAX_BYTES).into_iter().map(Line::raw)),

@@ -54,6 +54,11 @@ pub enum RequestKind {
     ScrapeMetrics {
         brokers: Vec<String>,
     },
+    /// Write JSON lines (an export) to a file, creating its directory.
+    WriteExport {
+        path: std::path::PathBuf,
+        lines: Vec<String>,
+    },
     /// Stop a running request (a follow); no response comes for it.
     Cancel {
         id: RequestId,
@@ -81,6 +86,7 @@ impl RequestKind {
             RequestKind::ReadPage { topic, .. } => format!("reading {topic}"),
             RequestKind::Follow { topic, .. } => format!("following {topic}"),
             RequestKind::ScrapeMetrics { .. } => "metrics scrape".into(),
+            RequestKind::WriteExport { path, .. } => format!("export to {}", path.display()),
             RequestKind::Cancel { .. } => "cancel".into(),
         }
     }
@@ -136,6 +142,10 @@ pub enum ResponseKind {
     MetricsScraped {
         snapshot: Box<crate::metrics::MetricsSnapshot>,
         at_ms: i64,
+    },
+    ExportWritten {
+        path: std::path::PathBuf,
+        count: usize,
     },
     Failed {
         request: RequestKind,

@@ -40,6 +40,17 @@ async fn read_page(client: &Client, kind: &RequestKind) -> super::Result<Respons
     Ok(ResponseKind::PageRead { topic: topic.clone(), messages, next: reader.cursor(), at_end })
 }
 
+async fn write_export(path: &std::path::Path, lines: &[String]) -> super::Result<ResponseKind> {
+    let io = |e: std::io::Error| super::ClientError::Invalid(format!("cannot write {}: {e}", path.display()));
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir).await.map_err(io)?;
+    }
+    let mut text = lines.join("\n");
+    text.push('\n');
+    tokio::fs::write(path, text).await.map_err(io)?;
+    Ok(ResponseKind::ExportWritten { path: path.to_path_buf(), count: lines.len() })
+}
+
 /// Streams new messages until the task is aborted (or the channel closes).
 async fn follow(client: Client, id: RequestId, kind: RequestKind, tx: UnboundedSender<Response>) {
     let RequestKind::Follow { topic, cursor } = &kind else { unreachable!("follow takes Follow") };
@@ -108,6 +119,7 @@ pub async fn execute(client: &Client, kind: RequestKind) -> ResponseKind {
             .await
             .map(|stats| ResponseKind::TopicStatsFetched { topic: topic.clone(), stats: Box::new(stats) }),
         RequestKind::ReadPage { .. } => read_page(client, &kind).await,
+        RequestKind::WriteExport { path, lines } => write_export(path, lines).await,
         RequestKind::ScrapeMetrics { brokers } => super::scrape::scrape(client, brokers).await.map(|s| {
             ResponseKind::MetricsScraped { snapshot: Box::new(s), at_ms: chrono::Utc::now().timestamp_millis() }
         }),

@@ -190,3 +190,30 @@ with open(path, "w") as f:
     let _ = std::fs::remove_file(&path);
     serde_json::from_slice(&text).expect("python reader wrote JSON")
 }
+
+/// A synthetic message for state and render tests (publish times 1 s apart from a fixed epoch).
+pub fn message(i: i64, payload: &[u8]) -> pulsar_tui::pulsar::message::Message {
+    use pulsar_tui::pulsar::message::{Message, MessageId};
+    Message {
+        topic: "persistent://acme/shop/orders-partition-1".into(),
+        id: MessageId { ledger: 7, entry: i, partition: 1, batch: -1 },
+        key: Some(format!("k-{i}")),
+        key_is_base64: false,
+        ordering_key: None,
+        properties: [("trace".to_string(), format!("t{i}"))].into_iter().collect(),
+        publish_time_ms: 1_764_237_600_000 + i * 1000,
+        event_time_ms: None,
+        producer: "p-1".into(),
+        sequence_id: i,
+        schema_version: Some(1),
+        redelivery_count: None,
+        compression: None,
+        payload: payload.to_vec(),
+    }
+}
+
+/// A browsed message decoded without schema.
+pub fn browsed(i: i64, payload: &[u8]) -> pulsar_tui::pulsar::request::Browsed {
+    let decoded = pulsar_tui::envelope::decode_schemaless(payload);
+    pulsar_tui::pulsar::request::Browsed { message: message(i, payload), decoded }
+}
