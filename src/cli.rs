@@ -114,6 +114,9 @@ pub enum Command {
         /// Keep reading new messages as they arrive
         #[arg(long)]
         follow: bool,
+        /// Only messages matching this CEL expression, e.g. 'value.amount > 100 && key.startsWith("u-")'
+        #[arg(long)]
+        filter: Option<String>,
         #[arg(long, value_enum, default_value = "jsonl")]
         format: ReadFormat,
         /// Add the payload as base64 (`raw_base64`) to each JSON line

@@ -22,6 +22,33 @@ pub fn decode_schemaless(payload: &[u8]) -> Decoded {
     Decoded { value: d.value, error: d.error.map(|e| e.to_string()), notes: d.notes }
 }
 
+/// Runs a compiled filter on one decoded message.
+pub fn filter_matches(
+    filter: &crate::filter::Filter,
+    m: &Message,
+    decoded: &Decoded,
+) -> Result<bool, crate::filter::FilterError> {
+    let id = m.id.to_string();
+    let ordering_key = m.ordering_key.as_deref().and_then(|k| std::str::from_utf8(k).ok());
+    filter.matches(&crate::filter::FilterInput {
+        key: m.key.as_deref(),
+        ordering_key,
+        properties: &m.properties,
+        publish_time_ms: m.publish_time_ms,
+        event_time_ms: m.event_time_ms,
+        producer: &m.producer,
+        sequence_id: m.sequence_id,
+        message_id: &id,
+        partition: m.id.partition,
+        schema_version: m.schema_version,
+        redelivery_count: m.redelivery_count.map(i64::from),
+        size: m.payload.len() as i64,
+        value: &decoded.value,
+        decode_error: decoded.error.as_deref(),
+        topic: &m.topic,
+    })
+}
+
 /// The envelope of one message; `raw` adds the payload as base64.
 pub fn envelope(m: &Message, decoded: &Decoded, raw: bool) -> Value {
     let mut o = Map::new();

@@ -153,6 +153,7 @@ pub struct ReadArgs<'a> {
     pub until: Option<&'a str>,
     pub count: Option<u64>,
     pub follow: bool,
+    pub filter: Option<&'a str>,
     pub format: crate::cli::ReadFormat,
     pub raw: bool,
 }
@@ -169,6 +170,8 @@ pub async fn read(client: &Client, args: &ReadArgs<'_>, out: &mut impl Write) ->
     let now = chrono::Utc::now().timestamp_millis();
     let start = StartFrom::parse(args.from, now)?;
     let until = args.until.map(|u| Until::parse(u, now)).transpose()?;
+    let filter =
+        args.filter.map(crate::filter::Filter::compile).transpose().map_err(|e| anyhow::anyhow!("--filter: {e}"))?;
     let mut reader = TopicReader::open(client, &topic, &start, args.follow).await?;
     let mut decoder = MessageDecoder::new(&topic);
     let mut n = 0u64;
@@ -180,6 +183,13 @@ pub async fn read(client: &Client, args: &ReadArgs<'_>, out: &mut impl Write) ->
             break;
         }
         let decoded = decoder.decode(client, &m).await;
+        if let Some(f) = &filter {
+            match crate::envelope::filter_matches(f, &m, &decoded) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => bail!("--filter on message {}: {e}", m.id),
+            }
+        }
         match args.format {
             ReadFormat::Jsonl => writeln!(out, "{}", envelope(&m, &decoded, args.raw))?,
             ReadFormat::Value => writeln!(out, "{}", decoded.value)?,
@@ -276,14 +286,7 @@ pub async fn metrics(
 pub async fn schema(client: &Client, topic: &str, version: Option<i64>, all: bool, out: &mut impl Write) -> Result<()> {
     let topic = TopicName::parse(topic)?;
     let infos = if all {
-        let path = format!(
-            "/admin/v2/schemas/{}/{}/{}/schemas",
-            topic.tenant,
-            topic.namespace,
-            urlencoding::encode(&topic.parent().local)
-        );
-        let v: serde_json::Value = client.admin.get_json(&path).await?;
-        crate::decode::parse_schema_list(&v).map_err(|e| anyhow::anyhow!("schemas of {topic}: {e}"))?
+        client.schema_versions(&topic).await?
     } else {
         match client.schema_info(&topic, version).await? {
             Some(i) => vec![i],

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod decode;
 pub mod envelope;
+pub mod filter;
 pub mod headless;
 pub mod logging;
 pub mod metrics;

@@ -62,9 +62,17 @@ async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode>
             out.flush()?;
             eprintln!("produced {n} messages to {topic}");
         }
-        Some(Command::Read { topic, from, until, count, follow, format, raw }) => {
-            let args =
-                headless::ReadArgs { topic: &topic, from: &from, until: until.as_deref(), count, follow, format, raw };
+        Some(Command::Read { topic, from, until, count, follow, filter, format, raw }) => {
+            let args = headless::ReadArgs {
+                topic: &topic,
+                from: &from,
+                until: until.as_deref(),
+                count,
+                follow,
+                filter: filter.as_deref(),
+                format,
+                raw,
+            };
             headless::read(&client, &args, &mut out).await?;
             out.flush()?;
         }

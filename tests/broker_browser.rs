@@ -270,3 +270,47 @@ async fn headless_read_is_stable_and_matches_the_python_reader() {
     }
     drop_namespace(&client, &ns).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_filters_return_exactly_the_matching_set() {
+    let client = Client::new(target()).unwrap();
+    let ns = namespace(&client).await;
+    let topic = format!("persistent://{ns}/filtered");
+    client.admin.create_topic(&TopicName::parse(&topic).unwrap(), 2).await.unwrap();
+    python_produce(&topic, 30, "f");
+    let t = target();
+    let read = |filter: &str| -> Vec<String> {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pulsar-tui"))
+            .args(["--service-url", &t.service_url, "--admin-url", &t.admin_url, "read", &topic, "--filter", filter])
+            .args(["--format", "value"])
+            .env("PULSAR_TUI_LOG_FILE", std::env::temp_dir().join("pulsar-tui-it.log"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{filter}: {}", String::from_utf8_lossy(&out.stderr));
+        let mut v: Vec<String> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<String>(l).unwrap())
+            .collect();
+        v.sort();
+        v
+    };
+    let expect = |pred: &dyn Fn(usize) -> bool| -> Vec<String> {
+        let mut v: Vec<String> = (0..30).filter(|i| pred(*i)).map(|i| format!("f-{i}")).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(read(r#"int(properties["i"]) % 3 == 0"#), expect(&|i| i % 3 == 0));
+    assert_eq!(read(r#"key.startsWith("k-1")"#), expect(&|i| i == 1 || (10..20).contains(&i)));
+    assert_eq!(read(r#"value.endsWith("-7") || partition < 0"#), expect(&|i| i == 7));
+    assert_eq!(read(r#"!(key == "k-5") && size == 3"#), expect(&|i| i < 10 && i != 5));
+    // a bad expression is a clear error, not an empty result
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pulsar-tui"))
+        .args(["--service-url", &t.service_url, "--admin-url", &t.admin_url, "read", &topic, "--filter", "key =="])
+        .env("PULSAR_TUI_LOG_FILE", std::env::temp_dir().join("pulsar-tui-it.log"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("syntax error"));
+    drop_namespace(&client, &ns).await;
+}

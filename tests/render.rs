@@ -263,3 +263,63 @@ mod browser {
         assert_eq!(term.backend().buffer()[(x, y)].bg, theme.status_ok);
     }
 }
+
+mod schema {
+    use super::*;
+    use pulsar_tui::decode::SchemaInfo;
+
+    fn order(version: i64, with_currency: bool) -> SchemaInfo {
+        let mut fields = vec![json_field("id", "string"), json_field("amount", "double")];
+        if with_currency {
+            fields.push(serde_json::json!({"name": "currency", "type": "string", "default": "USD"}));
+        }
+        let def = serde_json::json!({"type": "record", "name": "Order", "fields": fields});
+        SchemaInfo::from_admin_json(&serde_json::json!({
+            "version": version, "type": "AVRO", "timestamp": 1_764_237_600_000i64 + version * 60_000,
+            "data": def.to_string(), "properties": {}
+        }))
+        .unwrap()
+    }
+
+    fn json_field(name: &str, ty: &str) -> serde_json::Value {
+        serde_json::json!({"name": name, "type": ty})
+    }
+
+    fn schema_app() -> App {
+        let mut app = App::new(Settings::default(), Instant::now());
+        let t = topic("persistent://acme/shop/orders");
+        let reqs = app.open_schema(t.clone());
+        let r = find(&reqs, |k| matches!(k, RequestKind::FetchSchemas { .. })).clone();
+        answer(
+            &mut app,
+            &r,
+            ResponseKind::SchemasFetched {
+                topic: t,
+                versions: vec![order(0, false), order(1, true), order(2, true)],
+                compatibility: Some("FULL".into()),
+            },
+        );
+        app
+    }
+
+    #[test]
+    fn versions_definition_and_diff_120x30() {
+        let mut app = schema_app();
+        // the latest is selected; v1 → v2 did not change anything
+        let text = screen(&draw(&app, 120, 30));
+        assert!(text.contains("Changes v1 → v2:"), "{text}");
+        assert!(text.contains("namespace compatibility: FULL"), "{text}");
+        app.handle(key('k'));
+        let text = screen(&draw(&app, 120, 30));
+        insta::assert_snapshot!("schema__v0_to_v1__120x30", text);
+        assert!(text.contains("+ currency: string = \"USD\""), "{text}");
+        // mark v2 as the base, go to v0: the pair is v0 → v2
+        app.handle(key('j'));
+        app.handle(key('b'));
+        app.handle(key('g'));
+        let text = screen(&draw(&app, 120, 30));
+        assert!(text.contains("Changes v0 → v2:"), "{text}");
+        app.handle(Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+        assert_eq!(app.view, pulsar_tui::app::View::Explorer);
+    }
+}

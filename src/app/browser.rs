@@ -48,15 +48,17 @@ pub enum DetailTab {
     Value,
     Properties,
     Metadata,
+    Schema,
 }
 
 impl DetailTab {
-    pub const ALL: [DetailTab; 3] = [DetailTab::Value, DetailTab::Properties, DetailTab::Metadata];
+    pub const ALL: [DetailTab; 4] = [DetailTab::Value, DetailTab::Properties, DetailTab::Metadata, DetailTab::Schema];
     pub fn title(self) -> &'static str {
         match self {
             DetailTab::Value => "Value",
             DetailTab::Properties => "Properties",
             DetailTab::Metadata => "Metadata",
+            DetailTab::Schema => "Schema",
         }
     }
 }

@@ -36,6 +36,8 @@ pub enum Action {
     ExportSelected,
     ExportAll,
     CopySelected,
+    OpenSchema,
+    MarkBase,
 }
 
 /// Where a binding applies.
@@ -46,6 +48,7 @@ pub enum KeyContext {
     Details,
     Browser,
     Metrics,
+    Schema,
 }
 
 impl KeyContext {
@@ -56,6 +59,7 @@ impl KeyContext {
             KeyContext::Details => "Details",
             KeyContext::Browser => "Message browser",
             KeyContext::Metrics => "Metrics",
+            KeyContext::Schema => "Schema",
         }
     }
 }
@@ -83,6 +87,12 @@ pub const KEYMAP: &[Binding] = &[
         keys: &["m"],
         action: Action::ToggleMetrics,
         help: "live metrics of every broker",
+    },
+    Binding {
+        context: KeyContext::Global,
+        keys: &["S"],
+        action: Action::OpenSchema,
+        help: "schema versions of the topic",
     },
     Binding {
         context: KeyContext::Global,
@@ -172,6 +182,13 @@ pub const KEYMAP: &[Binding] = &[
         help: "copy the selected message (OSC 52 clipboard)",
     },
     Binding { context: KeyContext::Metrics, keys: &["o"], action: Action::NextSort, help: "sort by the next column" },
+    Binding {
+        context: KeyContext::Schema,
+        keys: &["b"],
+        action: Action::MarkBase,
+        help: "mark the version to compare with (default: the one before)",
+    },
+    Binding { context: KeyContext::Schema, keys: &["<Esc>"], action: Action::Back, help: "back" },
     Binding { context: KeyContext::Metrics, keys: &["/"], action: Action::StartFilter, help: "filter topics by name" },
     Binding {
         context: KeyContext::Metrics,

@@ -4,6 +4,7 @@
 pub mod browser;
 pub mod keys;
 pub mod metrics;
+pub mod schema;
 pub mod tree;
 
 use std::collections::HashMap;
@@ -55,6 +56,7 @@ pub enum View {
     Explorer,
     Browser,
     Metrics,
+    Schema,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -135,6 +137,11 @@ pub struct App {
     pub view: View,
     pub browser: Option<Browser>,
     pub metrics: metrics::MetricsView,
+    pub schema: Option<schema::SchemaView>,
+    /// Schema versions by topic (parent name), for the browser's Schema tab.
+    pub schemas: HashMap<String, Vec<crate::decode::SchemaInfo>>,
+    /// The view to go back to from the schema view.
+    schema_return: View,
     pub tree: Tree,
     pub details: Details,
     pub focus: Focus,
@@ -169,6 +176,9 @@ impl App {
             view: View::Explorer,
             browser: None,
             metrics,
+            schema: None,
+            schemas: HashMap::new(),
+            schema_return: View::Explorer,
             tree: Tree::default(),
             details: Details::default(),
             focus: Focus::Explorer,
@@ -213,6 +223,7 @@ impl App {
         match (self.view, self.focus) {
             (View::Browser, _) => KeyContext::Browser,
             (View::Metrics, _) => KeyContext::Metrics,
+            (View::Schema, _) => KeyContext::Schema,
             (_, Focus::Explorer) => KeyContext::Explorer,
             (_, Focus::Details) => KeyContext::Details,
         }
@@ -221,6 +232,8 @@ impl App {
     /// Opens a topic in the message browser, reading from `start`.
     pub fn open_browser(&mut self, topic: TopicName, start: StartFrom) -> Vec<Request> {
         let mut out = self.close_browser();
+        let schemas = self.request(RequestKind::FetchSchemas { topic: topic.clone() });
+        out.push(schemas);
         let mut b = Browser::new(topic, start);
         b.page = self.settings.page_size.max(1);
         b.window = self.settings.window.max(b.page * 2);
@@ -249,6 +262,58 @@ impl App {
         let r = self.request(RequestKind::ScrapeMetrics { brokers: self.settings.metrics_urls.clone() });
         self.metrics.in_flight = Some(r.id);
         r
+    }
+
+    /// Opens the schema view of a topic.
+    pub fn open_schema(&mut self, topic: TopicName) -> Vec<Request> {
+        let mut view = schema::SchemaView::new(topic.parent());
+        let req = self.request(RequestKind::FetchSchemas { topic: topic.parent() });
+        view.request = Some(req.id);
+        self.schema = Some(view);
+        if self.view != View::Schema {
+            self.schema_return = self.view;
+        }
+        self.view = View::Schema;
+        vec![req]
+    }
+
+    fn schema_update(&mut self, action: Action) -> Vec<Request> {
+        let page = self.page_rows.max(1) as u16;
+        let Some(v) = self.schema.as_mut() else {
+            self.view = self.schema_return;
+            return Vec::new();
+        };
+        match action {
+            Action::Down => v.move_by(1),
+            Action::Up => v.move_by(-1),
+            Action::Top => v.move_by(-(v.versions.len() as isize)),
+            Action::Bottom => v.move_by(v.versions.len() as isize),
+            Action::PageDown => v.scroll = v.scroll.saturating_add(page),
+            Action::PageUp => v.scroll = v.scroll.saturating_sub(page),
+            Action::MarkBase => v.toggle_base(),
+            Action::Back | Action::OpenSchema => self.view = self.schema_return,
+            Action::Refresh => {
+                let t = v.topic.clone();
+                return self.open_schema(t);
+            }
+            Action::Quit => self.quit = true,
+            Action::ToggleHelp => self.show_help = !self.show_help,
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// The topic the user is looking at, in any view.
+    fn current_topic(&self) -> Option<TopicName> {
+        match self.view {
+            View::Browser => self.browser.as_ref().map(|b| b.topic.clone()),
+            View::Metrics => self.metrics.selected_topic().and_then(|t| TopicName::parse(t).ok()),
+            View::Schema => self.schema.as_ref().map(|s| s.topic.clone()),
+            View::Explorer => match self.tree.selected().map(|n| &n.key) {
+                Some(NodeKey::Topic(t) | NodeKey::Partition(t) | NodeKey::Subscription(t, _)) => Some(t.clone()),
+                _ => None,
+            },
+        }
     }
 
     fn metrics_update(&mut self, action: Action) -> Vec<Request> {
@@ -544,6 +609,18 @@ impl App {
             self.view = View::Metrics;
             return Vec::new();
         }
+        if action == Action::OpenSchema && self.view != View::Schema {
+            return match self.current_topic() {
+                Some(t) => self.open_schema(t),
+                None => {
+                    self.set_status(Level::Error, "select a topic to see its schema".into());
+                    Vec::new()
+                }
+            };
+        }
+        if self.view == View::Schema {
+            return self.schema_update(action);
+        }
         if self.view == View::Browser {
             return self.browser_update(action);
         }
@@ -575,6 +652,8 @@ impl App {
             (Action::Bottom, Focus::Details) => {}
             (
                 Action::Back
+                | Action::OpenSchema
+                | Action::MarkBase
                 | Action::ExportSelected
                 | Action::ExportAll
                 | Action::CopySelected
@@ -787,6 +866,14 @@ impl App {
                     }
                 }
             }
+            ResponseKind::SchemasFetched { topic, versions, compatibility } => {
+                if let Some(v) = self.schema.as_mut().filter(|v| v.request == Some(id)) {
+                    v.request = None;
+                    v.loaded(versions.clone(), compatibility);
+                }
+                self.schemas.insert(topic.parent().to_string(), versions);
+                return Vec::new();
+            }
             ResponseKind::ExportWritten { path, count } => {
                 self.set_status(Level::Info, format!("exported {count} message(s) to {}", path.display()));
                 return Vec::new();
@@ -841,6 +928,12 @@ impl App {
                 }
             }
             RequestKind::FetchClusterInfo | RequestKind::Cancel { .. } | RequestKind::WriteExport { .. } => {}
+            RequestKind::FetchSchemas { .. } => {
+                if let Some(v) = self.schema.as_mut().filter(|v| v.request == Some(id)) {
+                    v.request = None;
+                    v.error = Some(error.to_string());
+                }
+            }
             RequestKind::ScrapeMetrics { .. } => {
                 if self.metrics.in_flight == Some(id) {
                     self.metrics.in_flight = None;

@@ -32,6 +32,7 @@
 //!   262143) are shown raw, with a note.
 
 mod avro;
+pub mod diff;
 mod error;
 mod hex;
 mod json;

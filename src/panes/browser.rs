@@ -206,6 +206,35 @@ fn render_detail(f: &mut Frame, area: Rect, app: &App, b: &Browser, theme: &Them
             }
         }
         DetailTab::Metadata => metadata_lines(m, theme),
+        DetailTab::Schema => {
+            let versions = app.schemas.get(&b.topic.parent().to_string());
+            let version = versions.and_then(|vs| match m.schema_version {
+                Some(v) => vs.iter().find(|s| s.version == Some(v)),
+                None => vs.last(),
+            });
+            match (versions, version) {
+                (None, _) => vec![Line::styled("loading schemas…", Style::default().fg(theme.dim))],
+                (Some(vs), _) if vs.is_empty() => {
+                    vec![Line::styled("the topic has no schema", Style::default().fg(theme.dim))]
+                }
+                (Some(_), None) => vec![Line::styled(
+                    format!("schema version {:?} is not in the registry (deleted?)", m.schema_version),
+                    Style::default().fg(theme.status_error),
+                )],
+                (Some(_), Some(s)) => {
+                    let mut lines = vec![Line::styled(
+                        format!(
+                            "{} v{} (S: every version and their differences)",
+                            s.schema_type.name(),
+                            s.version.unwrap_or(0)
+                        ),
+                        Style::default().fg(theme.accent),
+                    )];
+                    lines.extend(super::schema::definition_lines(s, theme));
+                    lines
+                }
+            }
+        }
     };
     f.render_widget(Paragraph::new(lines).scroll((b.detail_scroll, 0)), body);
 }

@@ -4,6 +4,7 @@ pub mod browser;
 pub mod details;
 pub mod explorer;
 pub mod metrics;
+pub mod schema;
 
 use ratatui::style::Style;
 use ratatui::widgets::{Block, BorderType, Borders};

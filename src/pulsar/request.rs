@@ -59,6 +59,10 @@ pub enum RequestKind {
         path: std::path::PathBuf,
         lines: Vec<String>,
     },
+    /// Every schema version of a topic and its namespace's compatibility strategy.
+    FetchSchemas {
+        topic: TopicName,
+    },
     /// Stop a running request (a follow); no response comes for it.
     Cancel {
         id: RequestId,
@@ -86,6 +90,7 @@ impl RequestKind {
             RequestKind::ReadPage { topic, .. } => format!("reading {topic}"),
             RequestKind::Follow { topic, .. } => format!("following {topic}"),
             RequestKind::ScrapeMetrics { .. } => "metrics scrape".into(),
+            RequestKind::FetchSchemas { topic } => format!("schemas of {topic}"),
             RequestKind::WriteExport { path, .. } => format!("export to {}", path.display()),
             RequestKind::Cancel { .. } => "cancel".into(),
         }
@@ -146,6 +151,11 @@ pub enum ResponseKind {
     ExportWritten {
         path: std::path::PathBuf,
         count: usize,
+    },
+    SchemasFetched {
+        topic: TopicName,
+        versions: Vec<crate::decode::SchemaInfo>,
+        compatibility: Option<String>,
     },
     Failed {
         request: RequestKind,

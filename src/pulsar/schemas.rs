@@ -45,6 +45,30 @@ impl Client {
         }
     }
 
+    /// Every schema version of a topic, oldest first (empty when it has no schema).
+    pub async fn schema_versions(&self, topic: &TopicName) -> Result<Vec<SchemaInfo>> {
+        let path = format!(
+            "/admin/v2/schemas/{}/{}/{}/schemas",
+            topic.tenant,
+            topic.namespace,
+            urlencoding::encode(&topic.parent().local)
+        );
+        match self.admin.get_json::<serde_json::Value>(&path).await {
+            Ok(v) => crate::decode::parse_schema_list(&v)
+                .map_err(|e| ClientError::Protocol { what: format!("schemas of {topic}"), reason: e.to_string() }),
+            Err(ClientError::NotFound { .. }) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The namespace's schema compatibility strategy (`FULL`, `BACKWARD`...; `UNDEFINED`
+    /// means the broker's default applies).
+    pub async fn compatibility_strategy(&self, topic: &TopicName) -> Result<String> {
+        let path = format!("/admin/v2/namespaces/{}/schemaCompatibilityStrategy", topic.namespace_path());
+        let v: serde_json::Value = self.admin.get_json(&path).await?;
+        Ok(v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
+    }
+
     /// The decoder for one schema version of a topic (cached). Errors other than "no
     /// schema" are cached too, as decode errors, except connectivity ones.
     pub async fn decoder(&self, topic: &TopicName, version: Option<i64>) -> Entry {

@@ -120,6 +120,15 @@ pub async fn execute(client: &Client, kind: RequestKind) -> ResponseKind {
             .map(|stats| ResponseKind::TopicStatsFetched { topic: topic.clone(), stats: Box::new(stats) }),
         RequestKind::ReadPage { .. } => read_page(client, &kind).await,
         RequestKind::WriteExport { path, lines } => write_export(path, lines).await,
+        RequestKind::FetchSchemas { topic } => {
+            let (versions, compat) =
+                futures::join!(client.schema_versions(topic), client.compatibility_strategy(topic));
+            versions.map(|versions| ResponseKind::SchemasFetched {
+                topic: topic.clone(),
+                versions,
+                compatibility: compat.ok(),
+            })
+        }
         RequestKind::ScrapeMetrics { brokers } => super::scrape::scrape(client, brokers).await.map(|s| {
             ResponseKind::MetricsScraped { snapshot: Box::new(s), at_ms: chrono::Utc::now().timestamp_millis() }
         }),

@@ -26,6 +26,8 @@ pub fn render(f: &mut Frame, app: &App, theme: &Theme) {
         panes::browser::render(f, body, app, theme);
     } else if app.view == View::Metrics {
         panes::metrics::render(f, body, app, theme);
+    } else if app.view == View::Schema {
+        panes::schema::render(f, body, app, theme);
     } else {
         let (left, right) = if body.width >= 100 { (40, 60) } else { (45, 55) };
         let [explorer, details] =

@@ -1,0 +1,74 @@
+//! The schema view's model: every version of a topic's schema, and which two to compare.
+
+use crate::decode::SchemaInfo;
+use crate::pulsar::request::RequestId;
+use crate::pulsar::TopicName;
+
+pub struct SchemaView {
+    pub topic: TopicName,
+    /// Oldest first, as the registry lists them.
+    pub versions: Vec<SchemaInfo>,
+    pub compatibility: Option<String>,
+    /// Index into `versions`.
+    pub selected: usize,
+    /// A version marked to compare the selected one with (else: the one before it).
+    pub base: Option<usize>,
+    pub request: Option<RequestId>,
+    pub error: Option<String>,
+    pub scroll: u16,
+}
+
+impl SchemaView {
+    pub fn new(topic: TopicName) -> SchemaView {
+        SchemaView {
+            topic,
+            versions: Vec::new(),
+            compatibility: None,
+            selected: 0,
+            base: None,
+            request: None,
+            error: None,
+            scroll: 0,
+        }
+    }
+
+    pub fn loaded(&mut self, versions: Vec<SchemaInfo>, compatibility: Option<String>) {
+        self.selected = versions.len().saturating_sub(1); // the latest
+        self.versions = versions;
+        self.compatibility = compatibility;
+        self.base = None;
+        self.error = None;
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        if self.versions.is_empty() {
+            return;
+        }
+        self.selected = (self.selected as isize + delta).clamp(0, self.versions.len() as isize - 1) as usize;
+        self.scroll = 0;
+    }
+
+    pub fn toggle_base(&mut self) {
+        self.base = if self.base == Some(self.selected) { None } else { Some(self.selected) };
+    }
+
+    /// The pair to compare: (older, newer), if there are two versions to compare.
+    pub fn compared(&self) -> Option<(&SchemaInfo, &SchemaInfo)> {
+        let sel = self.versions.get(self.selected)?;
+        let base_index = match self.base {
+            Some(b) if b != self.selected => b,
+            _ => self.selected.checked_sub(1)?,
+        };
+        let base = self.versions.get(base_index)?;
+        Some(if base_index < self.selected { (base, sel) } else { (sel, base) })
+    }
+
+    /// The definition as pretty JSON when it is JSON, else as it is.
+    pub fn pretty(info: &SchemaInfo) -> String {
+        match serde_json::from_str::<serde_json::Value>(&info.data) {
+            Ok(v) => serde_json::to_string_pretty(&v).unwrap_or_else(|_| info.data.clone()),
+            Err(_) if info.data.is_empty() => "(no definition: a primitive schema)".into(),
+            Err(_) => info.data.clone(),
+        }
+    }
+}
