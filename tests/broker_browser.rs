@@ -312,5 +312,20 @@ async fn read_filters_return_exactly_the_matching_set() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("syntax error"));
+
+    // the browser's scan (`/`) finds the same set, with its progress counts
+    let mut d = Driver::new(client.clone(), Settings::default());
+    let reqs = d.app.open_browser(TopicName::parse(&topic).unwrap(), StartFrom::Earliest);
+    d.submit(reqs);
+    d.until("first page", LIMIT, |app| app.browser.as_ref().is_some_and(|b| b.rows.len() == 30)).await;
+    let reqs = d.app.start_scan(r#"int(properties["i"]) % 3 == 0"#.into());
+    d.submit(reqs);
+    d.until("scan done", LIMIT, |app| app.browser.as_ref().and_then(|b| b.scan.as_ref()).is_some_and(|s| s.done)).await;
+    let b = d.app.browser.as_ref().unwrap();
+    let scan = b.scan.as_ref().unwrap();
+    assert_eq!((scan.scanned, scan.matched, scan.decode_errors), (30, 10, 0));
+    let mut got: Vec<String> = b.rows.iter().map(|r| String::from_utf8(r.message.payload.clone()).unwrap()).collect();
+    got.sort();
+    assert_eq!(got, expect(&|i| i % 3 == 0));
     drop_namespace(&client, &ns).await;
 }

@@ -77,6 +77,31 @@ struct PageMeta {
     len: usize,
 }
 
+/// A filtered scan in progress (or finished): its matches replace the browsed rows.
+#[derive(Debug, Clone)]
+pub struct Scan {
+    pub id: RequestId,
+    pub expr: String,
+    pub scanned: u64,
+    pub matched: u64,
+    pub decode_errors: u64,
+    pub started: std::time::Instant,
+    pub elapsed: std::time::Duration,
+    pub done: bool,
+}
+
+impl Scan {
+    /// Messages per second so far.
+    pub fn rate(&self) -> f64 {
+        let s = self.elapsed.as_secs_f64();
+        if s > 0.0 {
+            self.scanned as f64 / s
+        } else {
+            0.0
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Browser {
     pub topic: TopicName,
@@ -101,6 +126,7 @@ pub struct Browser {
     pub error: Option<String>,
     pub window: usize,
     pub page: usize,
+    pub scan: Option<Scan>,
 }
 
 impl Browser {
@@ -125,6 +151,7 @@ impl Browser {
             error: None,
             window: WINDOW,
             page: PAGE,
+            scan: None,
         }
     }
 
@@ -149,7 +176,7 @@ impl Browser {
 
     /// The load to start after the selection moved, if any.
     pub fn load_needed(&self) -> Option<(RequestKind, Dir)> {
-        if self.loading.is_some() || self.follow.is_some() {
+        if self.loading.is_some() || self.follow.is_some() || self.scan.is_some() {
             return None;
         }
         let prefetch = PREFETCH.min(self.page / 4);
@@ -266,6 +293,41 @@ impl Browser {
         let max = self.rows.len() as isize - 1;
         self.selected = (self.selected as isize + delta).clamp(0, max) as usize;
         self.detail_scroll = 0;
+    }
+
+    /// Starts showing the matches of a scan instead of the browsed rows.
+    pub fn start_scan(&mut self, id: RequestId, expr: String, now: std::time::Instant) {
+        self.rows.clear();
+        self.selected = 0;
+        self.detail = false;
+        self.scan = Some(Scan {
+            id,
+            expr,
+            scanned: 0,
+            matched: 0,
+            decode_errors: 0,
+            started: now,
+            elapsed: std::time::Duration::ZERO,
+            done: false,
+        });
+    }
+
+    /// Progress of the running scan.
+    pub fn scan_progressed(
+        &mut self,
+        matches: Vec<Browsed>,
+        scanned: u64,
+        decode_errors: u64,
+        done: bool,
+        now: std::time::Instant,
+    ) {
+        let Some(scan) = self.scan.as_mut() else { return };
+        scan.matched += matches.len() as u64;
+        scan.scanned = scanned;
+        scan.decode_errors = decode_errors;
+        scan.done = done;
+        scan.elapsed = now.saturating_duration_since(scan.started);
+        self.rows.extend(matches.into_iter().map(Row::new));
     }
 
     /// Where a follow continues: after everything loaded.

@@ -157,6 +157,12 @@ pub const KEYMAP: &[Binding] = &[
     },
     Binding {
         context: KeyContext::Browser,
+        keys: &["/"],
+        action: Action::StartFilter,
+        help: "scan with a CEL filter (Esc stops it, Esc again leaves the results)",
+    },
+    Binding {
+        context: KeyContext::Browser,
         keys: &["<Tab>"],
         action: Action::NextTab,
         help: "next detail tab (Value, Properties, Metadata)",

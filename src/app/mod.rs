@@ -48,6 +48,10 @@ pub enum Mode {
     StartPrompt {
         input: String,
     },
+    /// Typing a CEL filter for a scan of the browsed topic.
+    ScanPrompt {
+        input: String,
+    },
 }
 
 /// What fills the screen below the header.
@@ -350,6 +354,40 @@ impl App {
         Vec::new()
     }
 
+    /// Starts a filtered scan of the browsed topic from its start position.
+    pub fn start_scan(&mut self, expr: String) -> Vec<Request> {
+        if expr.is_empty() {
+            return Vec::new();
+        }
+        if let Err(e) = crate::filter::Filter::compile(&expr) {
+            self.set_status(Level::Error, format!("filter: {e}"));
+            return Vec::new();
+        }
+        let Some(b) = self.browser.as_mut() else { return Vec::new() };
+        let running: Vec<RequestId> = b
+            .loading
+            .take()
+            .map(|(id, _)| id)
+            .into_iter()
+            .chain(b.follow.take())
+            .chain(b.scan.take().map(|s| s.id))
+            .collect();
+        let kind = RequestKind::Scan {
+            topic: b.topic.clone(),
+            from: crate::pulsar::request::PageFrom::Start(b.start.clone()),
+            filter: expr.clone(),
+            limit: b.window,
+        };
+        let mut out: Vec<Request> = running.into_iter().map(|id| self.cancel(id)).collect();
+        let req = self.request(kind);
+        let now = self.now;
+        if let Some(b) = self.browser.as_mut() {
+            b.start_scan(req.id, expr, now);
+        }
+        out.push(req);
+        out
+    }
+
     fn browser_load(&mut self) -> Vec<Request> {
         let Some((kind, dir)) = self.browser.as_ref().and_then(|b| b.load_needed()) else { return Vec::new() };
         let req = self.request(kind);
@@ -424,6 +462,10 @@ impl App {
                 return vec![self.request(RequestKind::WriteExport { path, lines })];
             }
             Action::PickStart => self.mode = Mode::StartPrompt { input: String::new() },
+            Action::StartFilter => {
+                let input = b.scan.as_ref().map(|s| s.expr.clone()).unwrap_or_default();
+                self.mode = Mode::ScanPrompt { input };
+            }
             Action::ToggleFollow => {
                 if let Some(id) = b.follow.take() {
                     return vec![self.cancel(id)];
@@ -446,6 +488,17 @@ impl App {
             Action::Back => {
                 if b.detail {
                     b.detail = false;
+                } else if let Some(scan) = &b.scan {
+                    // a running scan stops; finished results give way to browsing again
+                    if !scan.done {
+                        let id = scan.id;
+                        if let Some(s) = b.scan.as_mut() {
+                            s.done = true;
+                        }
+                        return vec![self.cancel(id)];
+                    }
+                    let (topic, start) = (b.topic.clone(), b.start.clone());
+                    return self.open_browser(topic, start);
                 } else {
                     self.view = View::Explorer;
                     return self.close_browser();
@@ -460,6 +513,11 @@ impl App {
             _ => {}
         }
         self.browser_load()
+    }
+
+    /// The wall clock for rates: ticks move `now`, but a scan's progress arrives between ticks.
+    fn now_for_rates(&self) -> Instant {
+        self.now.max(Instant::now())
     }
 
     /// The text the user asked to copy, once.
@@ -566,6 +624,23 @@ impl App {
                 _ => {}
             }
             return self.sync_details();
+        }
+        if let Mode::ScanPrompt { input } = &mut self.mode {
+            match k.code {
+                KeyCode::Esc => self.mode = Mode::Normal,
+                KeyCode::Backspace => {
+                    input.pop();
+                }
+                KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => self.quit = true,
+                KeyCode::Char(c) => input.push(c),
+                KeyCode::Enter => {
+                    let expr = input.trim().to_string();
+                    self.mode = Mode::Normal;
+                    return self.start_scan(expr);
+                }
+                _ => {}
+            }
+            return Vec::new();
         }
         if let Mode::StartPrompt { input } = &mut self.mode {
             match k.code {
@@ -885,6 +960,13 @@ impl App {
                 }
                 return Vec::new();
             }
+            ResponseKind::ScanProgressed { matches, scanned, decode_errors, done } => {
+                let now = self.now_for_rates();
+                if let Some(b) = self.browser.as_mut().filter(|b| b.scan.as_ref().is_some_and(|s| s.id == id)) {
+                    b.scan_progressed(matches, scanned, decode_errors, done, now);
+                }
+                return Vec::new();
+            }
             ResponseKind::MessagesArrived { messages, next, .. } => {
                 if let Some(b) = self.browser.as_mut().filter(|b| b.follow == Some(id)) {
                     b.messages_arrived(messages, next);
@@ -939,6 +1021,14 @@ impl App {
                     self.metrics.in_flight = None;
                     self.metrics.error = Some(error.to_string());
                     self.metrics.scraped_at = Some(self.now);
+                }
+            }
+            RequestKind::Scan { .. } => {
+                if let Some(b) = self.browser.as_mut() {
+                    if let Some(scan) = b.scan.as_mut().filter(|s| s.id == id) {
+                        scan.done = true;
+                        b.error = Some(error.to_string());
+                    }
                 }
             }
             RequestKind::ReadPage { .. } | RequestKind::Follow { .. } => {

@@ -20,7 +20,7 @@ const HEX_MAX_BYTES: usize = 16 * 1024;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let Some(b) = app.browser.as_ref() else { return };
-    let prompt = matches!(app.mode, Mode::StartPrompt { .. });
+    let prompt = matches!(app.mode, Mode::StartPrompt { .. } | Mode::ScanPrompt { .. });
     let [main, prompt_area] =
         Layout::vertical([Constraint::Min(0), Constraint::Length(if prompt { 1 } else { 0 })]).areas(area);
     let (table_area, detail_area) = if b.detail {
@@ -40,6 +40,18 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Span::styled("█", Style::default().fg(theme.accent)),
             Span::styled(
                 "   earliest · latest · -N · +N · ledger:entry[:partition] · 2026-11-27T10:00:00Z · 15m/2h/1d",
+                Style::default().fg(theme.dim),
+            ),
+        ]);
+        f.render_widget(Paragraph::new(line), prompt_area);
+    }
+    if let Mode::ScanPrompt { input } = &app.mode {
+        let line = Line::from(vec![
+            Span::styled("filter (CEL): ", Style::default().fg(theme.accent)),
+            Span::raw(input.clone()),
+            Span::styled("█", Style::default().fg(theme.accent)),
+            Span::styled(
+                r#"   e.g. value.amount > 100 && key.startsWith("u-") · properties["trace"] == "x""#,
                 Style::default().fg(theme.dim),
             ),
         ]);
@@ -72,6 +84,9 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, b: &Browser, theme: &Theme
     let focused = !(b.detail && app.focus == Focus::Details);
     let mut title = format!("Browse {} ", b.topic);
     title.push_str(&format!("· from {} ", describe_start(&b.start)));
+    if let Some(scan) = &b.scan {
+        title.push_str(&format!("· where {} ", truncate(&scan.expr, 60)));
+    }
     let block = pane_block(&title, focused, theme).title_bottom(status_line(b, theme));
     let block = block.title(
         Line::from(Span::styled(" read-only browse ", Style::default().fg(theme.header_fg).bg(theme.status_ok)))
@@ -87,6 +102,8 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, b: &Browser, theme: &Theme
             (Some(e), _, _) => Line::styled(format!("✗ {e}"), Style::default().fg(theme.status_error)),
             (_, true, _) => Line::styled("reading…", Style::default().fg(theme.dim)),
             (_, _, true) => Line::styled("waiting for new messages…", Style::default().fg(theme.dim)),
+            _ if b.scan.as_ref().is_some_and(|s| !s.done) => Line::styled("scanning…", Style::default().fg(theme.dim)),
+            _ if b.scan.is_some() => Line::styled("no message matches the filter", Style::default().fg(theme.dim)),
             _ => Line::styled(
                 "no messages from this position (s: start elsewhere, f: follow)",
                 Style::default().fg(theme.dim),
@@ -146,6 +163,20 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, b: &Browser, theme: &Theme
 }
 
 fn status_line<'a>(b: &Browser, theme: &Theme) -> Line<'a> {
+    if let Some(e) = &b.error {
+        return Line::styled(format!(" ✗ {} ", truncate(e, 100)), Style::default().fg(theme.status_error));
+    }
+    if let Some(s) = &b.scan {
+        let state = if s.done { "done (Esc: back to browsing)" } else { "scanning… (Esc stops)" };
+        let text = format!(
+            " scanned {} · matched {} · decode errors {} · {:.0} msg/s · {state} ",
+            s.scanned,
+            s.matched,
+            s.decode_errors,
+            s.rate()
+        );
+        return Line::styled(text, Style::default().fg(if s.done { theme.dim } else { theme.accent }));
+    }
     let first = b.first_row_number();
     let mut parts = vec![];
     if !b.rows.is_empty() {

@@ -63,6 +63,14 @@ pub enum RequestKind {
     FetchSchemas {
         topic: TopicName,
     },
+    /// Read from `from` to the end, keeping messages that match a CEL filter (streamed as
+    /// `ScanProgressed`), at most `limit` matches.
+    Scan {
+        topic: TopicName,
+        from: PageFrom,
+        filter: String,
+        limit: usize,
+    },
     /// Stop a running request (a follow); no response comes for it.
     Cancel {
         id: RequestId,
@@ -90,6 +98,7 @@ impl RequestKind {
             RequestKind::ReadPage { topic, .. } => format!("reading {topic}"),
             RequestKind::Follow { topic, .. } => format!("following {topic}"),
             RequestKind::ScrapeMetrics { .. } => "metrics scrape".into(),
+            RequestKind::Scan { topic, .. } => format!("scanning {topic}"),
             RequestKind::FetchSchemas { topic } => format!("schemas of {topic}"),
             RequestKind::WriteExport { path, .. } => format!("export to {}", path.display()),
             RequestKind::Cancel { .. } => "cancel".into(),
@@ -157,6 +166,13 @@ pub enum ResponseKind {
         versions: Vec<crate::decode::SchemaInfo>,
         compatibility: Option<String>,
     },
+    /// Matches found since the last progress, and the totals so far; `done` ends the scan.
+    ScanProgressed {
+        matches: Vec<Browsed>,
+        scanned: u64,
+        decode_errors: u64,
+        done: bool,
+    },
     Failed {
         request: RequestKind,
         error: ClientError,
@@ -166,7 +182,7 @@ pub enum ResponseKind {
 impl ResponseKind {
     /// False for the responses of a stream that go on after this one.
     pub fn is_final(&self) -> bool {
-        !matches!(self, ResponseKind::MessagesArrived { .. })
+        !matches!(self, ResponseKind::MessagesArrived { .. } | ResponseKind::ScanProgressed { done: false, .. })
     }
 }
 

@@ -51,6 +51,66 @@ async fn write_export(path: &std::path::Path, lines: &[String]) -> super::Result
     Ok(ResponseKind::ExportWritten { path: path.to_path_buf(), count: lines.len() })
 }
 
+/// Scans a topic with a filter, sending progress about every 200 ms.
+async fn scan(client: Client, id: RequestId, kind: RequestKind, tx: UnboundedSender<Response>) {
+    let RequestKind::Scan { topic, from, filter, limit } = &kind else { unreachable!("scan takes Scan") };
+    let fail = |error: super::ClientError| {
+        let _ = tx.send(Response { id, kind: ResponseKind::Failed { request: kind.clone(), error } });
+    };
+    let filter = match crate::filter::Filter::compile(filter) {
+        Ok(f) => f,
+        Err(e) => return fail(super::ClientError::Invalid(format!("filter: {e}"))),
+    };
+    let opened = match from {
+        PageFrom::Start(s) => TopicReader::open(&client, topic, s, false).await,
+        PageFrom::Cursor(c) => TopicReader::open_at(&client, topic, c, false).await,
+    };
+    let mut reader = match opened {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let mut decoder = MessageDecoder::new(topic);
+    let (mut scanned, mut errors, mut found) = (0u64, 0u64, 0usize);
+    let mut batch = Vec::new();
+    let mut last = std::time::Instant::now();
+    loop {
+        let m = match reader.next().await {
+            Ok(Some(m)) => m,
+            Ok(None) => break,
+            Err(e) => return fail(e),
+        };
+        scanned += 1;
+        let b = browsed(&client, &mut decoder, m).await;
+        if b.decoded.error.is_some() {
+            errors += 1;
+        }
+        // an expression that fails on a message (e.g. a type mismatch) does not match it
+        if crate::envelope::filter_matches(&filter, &b.message, &b.decoded).unwrap_or(false) {
+            batch.push(b);
+            found += 1;
+        }
+        if last.elapsed() >= std::time::Duration::from_millis(200) {
+            let r = ResponseKind::ScanProgressed {
+                matches: std::mem::take(&mut batch),
+                scanned,
+                decode_errors: errors,
+                done: false,
+            };
+            if tx.send(Response { id, kind: r }).is_err() {
+                return;
+            }
+            last = std::time::Instant::now();
+        }
+        if found >= *limit {
+            break;
+        }
+    }
+    let _ = tx.send(Response {
+        id,
+        kind: ResponseKind::ScanProgressed { matches: batch, scanned, decode_errors: errors, done: true },
+    });
+}
+
 /// Streams new messages until the task is aborted (or the channel closes).
 async fn follow(client: Client, id: RequestId, kind: RequestKind, tx: UnboundedSender<Response>) {
     let RequestKind::Follow { topic, cursor } = &kind else { unreachable!("follow takes Follow") };
@@ -132,7 +192,7 @@ pub async fn execute(client: &Client, kind: RequestKind) -> ResponseKind {
         RequestKind::ScrapeMetrics { brokers } => super::scrape::scrape(client, brokers).await.map(|s| {
             ResponseKind::MetricsScraped { snapshot: Box::new(s), at_ms: chrono::Utc::now().timestamp_millis() }
         }),
-        RequestKind::Follow { .. } | RequestKind::Cancel { .. } => {
+        RequestKind::Follow { .. } | RequestKind::Scan { .. } | RequestKind::Cancel { .. } => {
             unreachable!("streams and cancels are handled by Worker::submit")
         }
     };
@@ -161,6 +221,7 @@ impl Worker {
                 return;
             }
             RequestKind::Follow { .. } => tokio::spawn(follow(client, req.id, req.kind, tx)),
+            RequestKind::Scan { .. } => tokio::spawn(scan(client, req.id, req.kind, tx)),
             kind => tokio::spawn(async move {
                 let kind = execute(&client, kind).await;
                 // the UI may have quit; nothing to do then

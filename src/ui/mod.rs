@@ -107,6 +107,9 @@ fn hints(app: &App) -> String {
     if matches!(app.mode, Mode::Filter { .. }) {
         return "type to filter · Enter keep · Esc clear · a full topic name + Enter jumps".into();
     }
+    if matches!(app.mode, Mode::ScanPrompt { .. }) {
+        return "type a CEL filter · Enter scans from the start position · Esc cancel".into();
+    }
     if matches!(app.mode, Mode::StartPrompt { .. }) {
         return "type a start position · Enter read from there · Esc cancel".into();
     }
