@@ -48,6 +48,25 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode> {
+    if cli.command.is_none() {
+        let mut app = App::new(resolved.app.clone(), Instant::now());
+        if let Some(w) = resolved.warnings.first() {
+            let more = resolved.warnings.len() - 1;
+            let text = if more > 0 {
+                format!("config: {w} (+{more} more: pulsar-tui --check-config)")
+            } else {
+                format!("config: {w}")
+            };
+            app.status = Some(pulsar_tui::app::StatusMessage { text, level: Level::Error, at: app.now });
+        }
+        let mut initial = Vec::new();
+        if let Some(t) = &cli.topic {
+            initial = app.jump_to(TopicName::parse(t)?);
+        }
+        let opts = RunOptions { exit_after_first_frame: cli.exit_after_first_frame };
+        runtime::run_tui(app, resolved.target.clone(), Theme::default(), initial, opts).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let client = Client::new(resolved.target.clone())?;
     let stdout = io::stdout();
     let mut out = stdout.lock();
@@ -103,25 +122,7 @@ async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode>
                 writeln!(out, "warning:      {w}")?;
             }
         }
-        None => {
-            drop(out);
-            let mut app = App::new(resolved.app.clone(), Instant::now());
-            if let Some(w) = resolved.warnings.first() {
-                let more = resolved.warnings.len() - 1;
-                let text = if more > 0 {
-                    format!("config: {w} (+{more} more: pulsar-tui --check-config)")
-                } else {
-                    format!("config: {w}")
-                };
-                app.status = Some(pulsar_tui::app::StatusMessage { text, level: Level::Error, at: app.now });
-            }
-            let mut initial = Vec::new();
-            if let Some(t) = &cli.topic {
-                initial = app.jump_to(TopicName::parse(t)?);
-            }
-            let opts = RunOptions { exit_after_first_frame: cli.exit_after_first_frame };
-            runtime::run_tui(app, client, Theme::default(), initial, opts).await?;
-        }
+        None => unreachable!("the TUI is started above"),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use crate::app::{App, Event};
 use crate::pulsar::request::Request;
 use crate::pulsar::worker::Worker;
-use crate::pulsar::Client;
+use crate::pulsar::{Client, ClusterTarget};
 use crate::ui::{self, theme::Theme};
 
 const TICK: Duration = Duration::from_millis(250);
@@ -27,9 +27,15 @@ pub struct RunOptions {
 
 /// Runs the TUI on the real terminal and restores it on every way out, panics included
 /// (`ratatui::init` installs a panic hook that restores the terminal first).
-pub async fn run_tui(app: App, client: Client, theme: Theme, initial: Vec<Request>, opts: RunOptions) -> Result<()> {
+pub async fn run_tui(
+    app: App,
+    target: ClusterTarget,
+    theme: Theme,
+    initial: Vec<Request>,
+    opts: RunOptions,
+) -> Result<()> {
     let mut terminal = ratatui::init();
-    let result = event_loop(&mut terminal, app, client, theme, initial, opts).await;
+    let result = event_loop(&mut terminal, app, target, theme, initial, opts).await;
     ratatui::restore();
     result
 }
@@ -37,7 +43,7 @@ pub async fn run_tui(app: App, client: Client, theme: Theme, initial: Vec<Reques
 async fn event_loop<B: Backend>(
     terminal: &mut Terminal<B>,
     mut app: App,
-    client: Client,
+    target: ClusterTarget,
     theme: Theme,
     initial: Vec<Request>,
     opts: RunOptions,
@@ -45,14 +51,21 @@ async fn event_loop<B: Backend>(
 where
     B::Error: Send + Sync + 'static,
 {
+    if let Ok(size) = terminal.size() {
+        app.handle(Event::Resize(size.width, size.height));
+    }
+    // the first frame comes before the client: building the TLS context reads the system's
+    // certificates, which takes a noticeable moment
+    terminal.draw(|f| ui::render(f, &app, &theme))?;
+    if opts.exit_after_first_frame {
+        return Ok(());
+    }
+    let client = tokio::task::spawn_blocking(move || Client::new(target)).await??;
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut worker = Worker::new(client, tx);
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    if let Ok(size) = terminal.size() {
-        app.handle(Event::Resize(size.width, size.height));
-    }
     for r in initial.into_iter().chain(app.start()) {
         worker.submit(r);
     }

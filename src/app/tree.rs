@@ -110,10 +110,11 @@ impl Default for Tree {
 /// Merges freshly listed children into the old ones, keeping the expansion state
 /// and loaded grandchildren of nodes that are still there.
 fn merge(old: &mut Vec<Node>, fresh: Vec<Node>) {
-    let mut previous = std::mem::take(old);
+    // an index by key: namespaces can hold tens of thousands of topics
+    let mut previous: std::collections::HashMap<NodeKey, Node> =
+        std::mem::take(old).into_iter().map(|n| (n.key.clone(), n)).collect();
     for mut n in fresh {
-        if let Some(i) = previous.iter().position(|p| p.key == n.key) {
-            let p = previous.swap_remove(i);
+        if let Some(p) = previous.remove(&n.key) {
             n.expanded = p.expanded;
             if !matches!(n.kind, NodeKind::Topic { .. }) || n.kind == p.kind {
                 n.load = p.load;

@@ -1096,7 +1096,7 @@ mod tests {
 
     #[test]
     fn json_schema_type_diffs_like_avro() {
-        let a = info(SchemaType::Json, &fixture_json("json_user.schema.json")["data"].as_str().unwrap().to_string());
+        let a = info(SchemaType::Json, fixture_json("json_user.schema.json")["data"].as_str().unwrap());
         let mut v: Value = serde_json::from_str(&a.data).unwrap();
         v["fields"].as_array_mut().unwrap().push(json!({"name": "extra", "type": ["null", "long"], "default": null}));
         let b = info(SchemaType::Json, &v.to_string());

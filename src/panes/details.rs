@@ -53,7 +53,14 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let (name, s) = sub;
         lines.push(Line::styled(format!("Subscription {name}"), Style::default().fg(theme.subscription)));
         let items = vec![
-            ("Type", s.sub_type.clone()),
+            (
+                "Type",
+                if s.sub_type.is_empty() || s.sub_type == "None" {
+                    "— (no consumer)".to_string()
+                } else {
+                    s.sub_type.clone()
+                },
+            ),
             ("Consumers", s.consumers.len().to_string()),
             ("Backlog", count(s.msg_backlog)),
             ("Unacked", count(s.unacked_messages)),
@@ -183,7 +190,12 @@ fn subscriptions_table(f: &mut Frame, area: Rect, s: &TopicStats, selected: Opti
     let rows = s.subscriptions.iter().map(|(name, st)| {
         let mut cells = vec![
             Cell::from(name.clone()).style(Style::default().fg(theme.subscription)),
-            Cell::from(st.sub_type.clone()),
+            // the broker says "None" while no consumer is connected
+            Cell::from(if st.sub_type.is_empty() || st.sub_type == "None" {
+                "—".to_string()
+            } else {
+                st.sub_type.clone()
+            }),
             Cell::from(count(st.msg_backlog)).style(Style::default().fg(backlog_color(st.msg_backlog, theme))),
             Cell::from(st.consumers.len().to_string()),
         ];

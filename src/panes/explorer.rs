@@ -31,6 +31,11 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let rows = app.tree.rows();
     let mut lines: Vec<Line> = Vec::new();
     if rows.is_empty() {
+        if let Load::Failed(e) = &app.tree.roots_load {
+            let text = Line::styled(format!("cannot list tenants: {e}"), Style::default().fg(theme.status_error));
+            f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), inner);
+            return;
+        }
         let msg = match &app.tree.roots_load {
             Load::Failed(e) => {
                 Line::styled(format!("cannot list tenants: {e}"), Style::default().fg(theme.status_error))

@@ -143,7 +143,7 @@ fn render_help(f: &mut Frame, area: Rect, theme: &Theme, context: crate::app::ke
         ]));
     }
     let h = (lines.len() as u16 + 2).min(area.height);
-    let w = 76.min(area.width);
+    let w = 92.min(area.width);
     let [popup] = Layout::vertical([Constraint::Length(h)]).flex(Flex::Center).areas(area);
     let [popup] = Layout::horizontal([Constraint::Length(w)]).flex(Flex::Center).areas(popup);
     f.render_widget(Clear, popup);
