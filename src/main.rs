@@ -48,7 +48,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode> {
-    if cli.command.is_none() {
+    let Some(command) = cli.command else {
         let mut app = App::new(resolved.app.clone(), Instant::now());
         if let Some(w) = resolved.warnings.first() {
             let more = resolved.warnings.len() - 1;
@@ -66,22 +66,22 @@ async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode>
         let opts = RunOptions { exit_after_first_frame: cli.exit_after_first_frame };
         runtime::run_tui(app, resolved.target.clone(), Theme::default(), initial, opts).await?;
         return Ok(ExitCode::SUCCESS);
-    }
+    };
     let client = Client::new(resolved.target.clone())?;
     let stdout = io::stdout();
     let mut out = stdout.lock();
-    match cli.command {
-        Some(Command::Ls { path, format }) => {
+    match command {
+        Command::Ls { path, format } => {
             headless::ls(&client, path.as_deref(), format == Format::Table, &mut out).await?
         }
-        Some(Command::Stats { topic }) => headless::stats(&client, &topic, &mut out).await?,
-        Some(Command::Produce { topic, key, properties }) => {
+        Command::Stats { topic } => headless::stats(&client, &topic, &mut out).await?,
+        Command::Produce { topic, key, properties } => {
             let n =
                 headless::produce(&client, &topic, key.as_deref(), &properties, io::stdin().lock(), &mut out).await?;
             out.flush()?;
             eprintln!("produced {n} messages to {topic}");
         }
-        Some(Command::Read { topic, from, until, count, follow, filter, format, raw }) => {
+        Command::Read { topic, from, until, count, follow, filter, format, raw } => {
             let args = headless::ReadArgs {
                 topic: &topic,
                 from: &from,
@@ -95,7 +95,7 @@ async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode>
             headless::read(&client, &args, &mut out).await?;
             out.flush()?;
         }
-        Some(Command::Metrics { namespace, topic, metrics_urls, format }) => {
+        Command::Metrics { namespace, topic, metrics_urls, format } => {
             headless::metrics(
                 &client,
                 namespace.as_deref(),
@@ -106,10 +106,10 @@ async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode>
             )
             .await?;
         }
-        Some(Command::Schema { topic, version, all }) => {
+        Command::Schema { topic, version, all } => {
             headless::schema(&client, &topic, version, all, &mut out).await?
         }
-        Some(Command::Info) => {
+        Command::Info => {
             let path =
                 |p: Option<&std::path::Path>| p.map(|p| p.display().to_string()).unwrap_or_else(|| "(none)".into());
             writeln!(out, "config file:  {}", path(resolved.config_path.as_deref()))?;
@@ -122,7 +122,6 @@ async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode>
                 writeln!(out, "warning:      {w}")?;
             }
         }
-        None => unreachable!("the TUI is started above"),
     }
     Ok(ExitCode::SUCCESS)
 }
