@@ -106,9 +106,7 @@ async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode>
             )
             .await?;
         }
-        Command::Schema { topic, version, all } => {
-            headless::schema(&client, &topic, version, all, &mut out).await?
-        }
+        Command::Schema { topic, version, all } => headless::schema(&client, &topic, version, all, &mut out).await?,
         Command::Info => {
             let path =
                 |p: Option<&std::path::Path>| p.map(|p| p.display().to_string()).unwrap_or_else(|| "(none)".into());

@@ -625,33 +625,17 @@ impl App {
             }
             return self.sync_details();
         }
-        if let Mode::ScanPrompt { input } = &mut self.mode {
-            match k.code {
-                KeyCode::Esc => self.mode = Mode::Normal,
-                KeyCode::Backspace => {
-                    input.pop();
-                }
-                KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => self.quit = true,
-                KeyCode::Char(c) => input.push(c),
-                KeyCode::Enter => {
-                    let expr = input.trim().to_string();
+        let scan = matches!(self.mode, Mode::ScanPrompt { .. });
+        if let Mode::ScanPrompt { input } | Mode::StartPrompt { input } = &mut self.mode {
+            match edit_line(input, &k) {
+                LineEdit::Editing => {}
+                LineEdit::Cancelled => self.mode = Mode::Normal,
+                LineEdit::Interrupted => self.quit = true,
+                LineEdit::Submitted(text) if scan => {
                     self.mode = Mode::Normal;
-                    return self.start_scan(expr);
+                    return self.start_scan(text);
                 }
-                _ => {}
-            }
-            return Vec::new();
-        }
-        if let Mode::StartPrompt { input } = &mut self.mode {
-            match k.code {
-                KeyCode::Esc => self.mode = Mode::Normal,
-                KeyCode::Backspace => {
-                    input.pop();
-                }
-                KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => self.quit = true,
-                KeyCode::Char(c) => input.push(c),
-                KeyCode::Enter => {
-                    let text = input.trim().to_string();
+                LineEdit::Submitted(text) => {
                     self.mode = Mode::Normal;
                     let now_ms = chrono::Utc::now().timestamp_millis();
                     match (StartFrom::parse(&text, now_ms), self.browser.as_ref().map(|b| b.topic.clone())) {
@@ -660,7 +644,6 @@ impl App {
                         _ => {}
                     }
                 }
-                _ => {}
             }
             return Vec::new();
         }
@@ -1094,6 +1077,32 @@ impl App {
             }
         }
         Vec::new()
+    }
+}
+
+/// What a key did to a one-line prompt.
+enum LineEdit {
+    Editing,
+    Cancelled,
+    Interrupted,
+    Submitted(String),
+}
+
+/// Applies a key to the text of a prompt.
+fn edit_line(input: &mut String, k: &KeyEvent) -> LineEdit {
+    match k.code {
+        KeyCode::Esc => LineEdit::Cancelled,
+        KeyCode::Enter => LineEdit::Submitted(input.trim().to_string()),
+        KeyCode::Backspace => {
+            input.pop();
+            LineEdit::Editing
+        }
+        KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => LineEdit::Interrupted,
+        KeyCode::Char(c) => {
+            input.push(c);
+            LineEdit::Editing
+        }
+        _ => LineEdit::Editing,
     }
 }
 

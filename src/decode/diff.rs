@@ -313,32 +313,9 @@ fn kv_parts(info: &SchemaInfo) -> Result<(SchemaInfo, SchemaInfo, String), Strin
     Ok((key, value, encoding))
 }
 
+/// One side of a KEY_VALUE schema, read the way the decoder reads it.
 fn kv_side(info: &SchemaInfo, spec: &Map<String, Value>, side: &str) -> Result<SchemaInfo, String> {
-    let type_prop = format!("{side}.schema.type");
-    let schema_type = match info.properties.get(&type_prop).map(|s| s.trim()) {
-        None | Some("") => SchemaType::Bytes,
-        Some(name) => {
-            SchemaType::from_name(name).ok_or_else(|| format!("{type_prop}: unknown schema type {name:?}"))?
-        }
-    };
-    let data = match spec.get(side) {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-    };
-    let mut properties = std::collections::BTreeMap::new();
-    if let Some(text) = info.properties.get(&format!("{side}.schema.properties")) {
-        if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(text) {
-            for (k, v) in map {
-                let v = match v {
-                    Value::String(s) => s,
-                    other => other.to_string(),
-                };
-                properties.insert(k, v);
-            }
-        }
-    }
-    Ok(SchemaInfo { schema_type, version: info.version, timestamp_ms: info.timestamp_ms, data, properties })
+    super::key_value::inner_info(info, spec, side).map_err(|e| e.to_string())
 }
 
 fn diff_kv(old: &SchemaInfo, new: &SchemaInfo, prefix: &str, kv_nesting: usize, cx: &mut Ctx) {

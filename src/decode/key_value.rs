@@ -41,7 +41,7 @@ pub(crate) struct KvDecoder {
     pub(crate) encoding: KvEncoding,
 }
 
-fn inner_info(info: &SchemaInfo, spec: &Map<String, Value>, side: &str) -> Result<SchemaInfo, DecodeError> {
+pub(crate) fn inner_info(info: &SchemaInfo, spec: &Map<String, Value>, side: &str) -> Result<SchemaInfo, DecodeError> {
     let type_prop = format!("{side}.schema.type");
     let schema_type = match info.properties.get(&type_prop).map(|s| s.trim()) {
         None | Some("") => SchemaType::Bytes,
