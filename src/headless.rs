@@ -10,12 +10,10 @@ use crate::pulsar::request::{RequestKind, ResponseKind};
 use crate::pulsar::worker::execute;
 use crate::pulsar::{Client, TopicName};
 
-fn run(client: &Client, kind: RequestKind) -> impl std::future::Future<Output = Result<ResponseKind>> + '_ {
-    async move {
-        match execute(client, kind).await {
-            ResponseKind::Failed { request, error } => bail!("{}: {error}", request.describe()),
-            ok => Ok(ok),
-        }
+async fn run(client: &Client, kind: RequestKind) -> Result<ResponseKind> {
+    match execute(client, kind).await {
+        ResponseKind::Failed { request, error } => bail!("{}: {error}", request.describe()),
+        ok => Ok(ok),
     }
 }
 

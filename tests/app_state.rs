@@ -162,12 +162,10 @@ fn selecting_a_topic_fetches_its_stats_and_stale_answers_are_dropped() {
     let to_b = app.handle(key('j'));
     let stats_b = find(&to_b, |k| matches!(k, RequestKind::FetchTopicStats { topic, .. } if topic == &b)).clone();
     // a's answer arrives after the user moved on to b: it must not show up for b
-    let mut sa = TopicStats::default();
-    sa.storage_size = 111;
+    let sa = TopicStats { storage_size: 111, ..Default::default() };
     answer(&mut app, &stats_a, ResponseKind::TopicStatsFetched { topic: a.clone(), stats: Box::new(sa) });
     assert!(app.details.stats.is_none(), "stale stats of a shown for b");
-    let mut sb = TopicStats::default();
-    sb.storage_size = 222;
+    let sb = TopicStats { storage_size: 222, ..Default::default() };
     answer(&mut app, &stats_b, ResponseKind::TopicStatsFetched { topic: b.clone(), stats: Box::new(sb) });
     assert_eq!(app.details.stats.as_ref().map(|s| s.storage_size), Some(222));
     assert_eq!(app.details.key, Some(NodeKey::Topic(b)));

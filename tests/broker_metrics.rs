@@ -193,8 +193,9 @@ fn aggregates_across_brokers_and_shows_which_failed() {
     assert_eq!(double["msg_backlog"].as_i64().unwrap(), 2 * single["msg_backlog"].as_i64().unwrap());
     assert_eq!(double["storage_size"].as_i64().unwrap(), 2 * single["storage_size"].as_i64().unwrap());
     // and the real broker's own topics are there too
-    assert!(three
-        .iter()
-        .any(|r| r["type"] == "topic" && r["name"].as_str().unwrap().starts_with("persistent://acme/")
-            || r["type"] == "topic" && !r["name"].as_str().unwrap().contains("promfix")));
+    // (the seeded demo topics live on the real broker, not in the fixture)
+    assert!(
+        three.iter().any(|r| r["type"] == "topic" && r["name"].as_str().unwrap().starts_with("persistent://acme/")),
+        "the real broker's topics are missing"
+    );
 }

@@ -255,6 +255,11 @@ pub fn markdown_table() -> String {
     out
 }
 
+/// A key as shown in the status-bar hints: `<Enter>` → `Enter`.
+pub fn key_name_hint(k: &str) -> &str {
+    k.strip_prefix('<').and_then(|k| k.strip_suffix('>')).unwrap_or(k)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,9 +303,4 @@ mod tests {
         let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
         assert!(readme.contains(&markdown_table()), "README keymap table is out of date; paste:\n{}", markdown_table());
     }
-}
-
-/// A key as shown in the status-bar hints: `<Enter>` → `Enter`.
-pub fn key_name_hint(k: &str) -> &str {
-    k.strip_prefix('<').and_then(|k| k.strip_suffix('>')).unwrap_or(k)
 }

@@ -420,12 +420,10 @@ impl App {
                 b.detail = !b.detail;
                 b.detail_scroll = 0;
             }
-            Action::NextTab | Action::FocusNext => {
-                if b.detail {
-                    let i = DetailTab::ALL.iter().position(|t| *t == b.tab).unwrap_or(0);
-                    b.tab = DetailTab::ALL[(i + 1) % DetailTab::ALL.len()];
-                    b.detail_scroll = 0;
-                }
+            Action::NextTab | Action::FocusNext if b.detail => {
+                let i = DetailTab::ALL.iter().position(|t| *t == b.tab).unwrap_or(0);
+                b.tab = DetailTab::ALL[(i + 1) % DetailTab::ALL.len()];
+                b.detail_scroll = 0;
             }
             Action::ToggleRaw => {
                 b.value_mode = if b.value_mode == ValueMode::Raw { ValueMode::Decoded } else { ValueMode::Raw };

@@ -33,7 +33,7 @@ pub fn drain_text(d: Drain) -> String {
     match d {
         Drain::Empty => "empty".into(),
         Drain::Never => "never".into(),
-        Drain::In(s) => format!("~{}", age(std::time::Duration::from_secs(s as u64))),
+        Drain::In(s) => format!("~{}", age(std::time::Duration::from_secs(s))),
     }
 }
 

@@ -103,7 +103,6 @@ impl Client {
                 operation_timeout: t.op_timeout,
                 max_retries: Some(3),
                 retry_delay: Duration::from_millis(500),
-                ..Default::default()
             });
         if let Some(token) = &t.token {
             builder =

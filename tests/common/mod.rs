@@ -32,7 +32,7 @@ pub fn answer(app: &mut App, req: &Request, kind: ResponseKind) -> Vec<Request> 
 }
 
 /// The first request of a kind matching `pred`.
-pub fn find<'a>(reqs: &'a [Request], pred: impl Fn(&RequestKind) -> bool) -> &'a Request {
+pub fn find(reqs: &[Request], pred: impl Fn(&RequestKind) -> bool) -> &Request {
     reqs.iter().find(|r| pred(&r.kind)).unwrap_or_else(|| panic!("no matching request in {reqs:#?}"))
 }
 
