@@ -437,7 +437,7 @@ impl<'a> Datum<'a> {
             Schema::Record(r) => {
                 let fq = r.name.fully_qualified_name(ns);
                 let inner_ns = fq.namespace();
-                let mut obj = Map::new();
+                let mut obj = Map::with_capacity(r.fields.len());
                 for f in &r.fields {
                     let v = self.value(&f.schema, inner_ns, depth + 1)?;
                     obj.insert(f.name.clone(), v);
