@@ -506,3 +506,41 @@ mod browser {
         assert!(app.take_clipboard().is_none(), "taken once");
     }
 }
+
+#[test]
+fn the_partition_filter_cycles_through_partitions() {
+    use pulsar_tui::pulsar::message::StartFrom;
+    use pulsar_tui::pulsar::reader::{Cursor, PartStart};
+    let mut app = App::new(Settings::default(), Instant::now());
+    let t = topic("persistent://acme/shop/orders");
+    let reqs = app.open_browser(t.clone(), StartFrom::Earliest);
+    let r = find(&reqs, |k| matches!(k, RequestKind::ReadPage { .. })).clone();
+    // three partitions seen in the loaded messages (the tree does not know this topic)
+    let messages = (0..3)
+        .map(|p| {
+            let mut b = common::browsed(p, b"x");
+            b.message.id.partition = p as i32;
+            b
+        })
+        .collect();
+    let next = Cursor { parts: vec![PartStart::Earliest; 3] };
+    answer(&mut app, &r, ResponseKind::PageRead { topic: t.clone(), messages, next, at_end: true });
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        let reqs = app.handle(key('p'));
+        let RequestKind::ReadPage { topic, .. } = &find(&reqs, |k| matches!(k, RequestKind::ReadPage { .. })).kind
+        else {
+            unreachable!()
+        };
+        seen.push(topic.to_string());
+    }
+    assert_eq!(
+        seen,
+        vec![
+            "persistent://acme/shop/orders-partition-0",
+            "persistent://acme/shop/orders-partition-1",
+            "persistent://acme/shop/orders-partition-2",
+            "persistent://acme/shop/orders",
+        ]
+    );
+}

@@ -105,6 +105,12 @@ async fn partitioned_topics_are_merged_by_publish_time() {
     let py_payloads: Vec<String> = py.iter().map(|v| v["payload"].as_str().unwrap().to_string()).collect();
     assert_eq!(payloads(&all), py_payloads);
 
+    // one partition alone (the browser's partition filter reads the partition's own topic)
+    let only1 = read_all(&client, &topic.partition(1), &StartFrom::Earliest).await;
+    assert!(!only1.is_empty());
+    assert!(only1.iter().all(|m| m.id.partition == 1));
+    assert_eq!(only1.len(), all.iter().filter(|m| m.id.partition == 1).count());
+
     let last5 = read_all(&client, &topic, &StartFrom::BeforeLatest(5)).await;
     assert_eq!(payloads(&last5), py_payloads[35..]);
     // a message id with its partition starts there, the other partitions at its publish time

@@ -127,6 +127,8 @@ pub struct Browser {
     pub window: usize,
     pub page: usize,
     pub scan: Option<Scan>,
+    /// Partitions of the topic as far as known (for the partition filter).
+    pub known_partitions: u32,
 }
 
 impl Browser {
@@ -152,6 +154,7 @@ impl Browser {
             window: WINDOW,
             page: PAGE,
             scan: None,
+            known_partitions: 0,
         }
     }
 

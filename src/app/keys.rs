@@ -38,6 +38,7 @@ pub enum Action {
     CopySelected,
     OpenSchema,
     MarkBase,
+    NextPartition,
 }
 
 /// Where a binding applies.
@@ -154,6 +155,12 @@ pub const KEYMAP: &[Binding] = &[
         keys: &["t"],
         action: Action::ToggleTimes,
         help: "relative / absolute times",
+    },
+    Binding {
+        context: KeyContext::Browser,
+        keys: &["p"],
+        action: Action::NextPartition,
+        help: "partition filter: all, then each partition in turn",
     },
     Binding {
         context: KeyContext::Browser,

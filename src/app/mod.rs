@@ -436,6 +436,30 @@ impl App {
                 b.detail = true;
             }
             Action::ToggleTimes => b.relative_time = !b.relative_time,
+            Action::NextPartition => {
+                let (topic, start) = (b.topic.clone(), b.start.clone());
+                let parent = topic.parent();
+                // the tree knows the partition count; else the messages loaded tell it
+                let seen = b.rows.iter().map(|r| r.message.id.partition + 1).max().unwrap_or(0).max(0) as u32;
+                let known = seen.max(b.known_partitions);
+                let n = self.partitions_of(&parent).max(known);
+                if n == 0 {
+                    self.set_status(Level::Error, format!("{parent} is not partitioned"));
+                    return Vec::new();
+                }
+                // all partitions → 0 → 1 → … → all again
+                let next = match topic.partition_index() {
+                    None => Some(0),
+                    Some(i) if i + 1 < n => Some(i + 1),
+                    Some(_) => None,
+                };
+                let target = next.map(|i| parent.partition(i)).unwrap_or(parent);
+                let out = self.open_browser(target, start);
+                if let Some(b) = self.browser.as_mut() {
+                    b.known_partitions = n;
+                }
+                return out;
+            }
             Action::CopySelected => {
                 if let Some(r) = b.selected_row() {
                     let text = crate::envelope::envelope(&r.message, &r.decoded, true).to_string();
@@ -708,6 +732,7 @@ impl App {
             (Action::Bottom, Focus::Details) => {}
             (
                 Action::Back
+                | Action::NextPartition
                 | Action::OpenSchema
                 | Action::MarkBase
                 | Action::ExportSelected

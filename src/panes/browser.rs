@@ -82,7 +82,10 @@ fn time_cell(m: &Message, b: &Browser, app: &App) -> String {
 
 fn render_table(f: &mut Frame, area: Rect, app: &App, b: &Browser, theme: &Theme) {
     let focused = !(b.detail && app.focus == Focus::Details);
-    let mut title = format!("Browse {} ", b.topic);
+    let mut title = match b.topic.partition_index() {
+        Some(i) => format!("Browse {} (partition {i} only; p: next) ", b.topic.parent()),
+        None => format!("Browse {} ", b.topic),
+    };
     title.push_str(&format!("· from {} ", describe_start(&b.start)));
     if let Some(scan) = &b.scan {
         title.push_str(&format!("· where {} ", truncate(&scan.expr, 60)));
