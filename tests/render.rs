@@ -323,3 +323,49 @@ mod schema {
         assert_eq!(app.view, pulsar_tui::app::View::Explorer);
     }
 }
+
+#[test]
+fn the_explorer_shows_the_live_backlog_from_metrics() {
+    let mut app = App::new(Settings::default(), Instant::now());
+    let start = app.start();
+    let scrape = find(&start, |k| matches!(k, RequestKind::ScrapeMetrics { .. })).clone();
+    let text = concat!(
+        "pulsar_msg_backlog{cluster=\"standalone\",namespace=\"acme/shop\",topic=\"persistent://acme/shop/orders-partition-0\"} 150\n",
+        "pulsar_msg_backlog{cluster=\"standalone\",namespace=\"acme/shop\",topic=\"persistent://acme/shop/orders-partition-1\"} 50\n",
+        "pulsar_subscription_back_log{cluster=\"standalone\",namespace=\"acme/shop\",topic=\"persistent://acme/shop/orders-partition-0\",subscription=\"analytics\"} 150\n",
+        "pulsar_subscription_back_log{cluster=\"standalone\",namespace=\"acme/shop\",topic=\"persistent://acme/shop/orders-partition-1\",subscription=\"analytics\"} 50\n",
+    );
+    let snapshot = pulsar_tui::metrics::model::snapshot_from_str(text, "http://b:8080", 0);
+    answer(&mut app, &scrape, ResponseKind::MetricsScraped { snapshot: Box::new(snapshot), at_ms: 0 });
+    let r = find(&start, |k| matches!(k, RequestKind::ListTenants));
+    answer(&mut app, r, ResponseKind::TenantsListed { tenants: vec!["acme".into()] });
+    let reqs = app.update(Action::Expand);
+    let r = find(&reqs, |k| matches!(k, RequestKind::ListNamespaces { .. }));
+    answer(&mut app, r, ResponseKind::NamespacesListed { tenant: "acme".into(), namespaces: vec!["acme/shop".into()] });
+    app.update(Action::Down);
+    let reqs = app.update(Action::Expand);
+    let r = find(&reqs, |k| matches!(k, RequestKind::ListTopics { .. }));
+    let orders = topic("persistent://acme/shop/orders");
+    answer(
+        &mut app,
+        r,
+        ResponseKind::TopicsListed {
+            namespace: "acme/shop".into(),
+            topics: vec![TopicEntry { name: orders.clone(), partitions: 2 }],
+        },
+    );
+    app.update(Action::Down);
+    let reqs = app.update(Action::Expand);
+    let r = find(&reqs, |k| matches!(k, RequestKind::ListSubscriptions { .. }));
+    answer(&mut app, r, ResponseKind::SubscriptionsListed { topic: orders, subscriptions: vec!["analytics".into()] });
+    let term = draw(&app, 100, 20);
+    let text = screen(&term);
+    let topic_line = text.lines().find(|l| l.contains("orders [2 partitions]")).unwrap();
+    assert!(topic_line.contains("orders [2 partitions]  200"), "partitions summed for the parent:\n{text}");
+    let sub_line = text.lines().find(|l| l.contains("⤷ analytics")).unwrap();
+    assert!(sub_line.contains("analytics  200"), "{text}");
+    // a non-empty backlog is drawn in the warning colour
+    let y = text.lines().position(|l| l.contains("⤷ analytics")).unwrap() as u16;
+    let x = sub_line[..sub_line.find("200").unwrap()].chars().count() as u16;
+    assert_eq!(term.backend().buffer()[(x, y)].fg, Theme::default().backlog_warn);
+}

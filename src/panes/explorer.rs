@@ -7,9 +7,11 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::pane_block;
-use crate::app::tree::{Load, Node, NodeKind};
+use crate::app::metrics::MetricsView;
+use crate::app::tree::{Load, Node, NodeKey, NodeKind};
 use crate::app::{App, Focus, Mode};
-use crate::ui::format::truncate;
+use crate::metrics::Trend;
+use crate::ui::format::{count, truncate};
 use crate::ui::theme::Theme;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -55,7 +57,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let Some(node) = app.tree.node(&row.path) else {
             continue;
         };
-        let mut line = node_line(node, row.depth, theme, inner.width as usize);
+        let mut line = node_line(node, row.depth, theme, inner.width as usize, &app.metrics);
         if i == selected {
             let style = if focused {
                 Style::default().fg(theme.selection_fg).bg(theme.selection_bg).add_modifier(Modifier::BOLD)
@@ -85,7 +87,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
 }
 
-fn node_line<'a>(node: &Node, depth: usize, theme: &Theme, width: usize) -> Line<'a> {
+fn node_line<'a>(node: &Node, depth: usize, theme: &Theme, width: usize, metrics: &MetricsView) -> Line<'a> {
     let indent = "  ".repeat(depth);
     let marker = if node.is_leaf() {
         "  "
@@ -128,5 +130,34 @@ fn node_line<'a>(node: &Node, depth: usize, theme: &Theme, width: usize) -> Line
         }
         _ => {}
     }
+    // the live backlog from the brokers' /metrics, when a scrape has seen this node
+    if let Some((backlog, trend)) = live_backlog(node, metrics) {
+        let text = if trend == Trend::Growing {
+            format!("  ↗{}", count(backlog as i64))
+        } else {
+            format!("  {}", count(backlog as i64))
+        };
+        spans
+            .push(Span::styled(text, Style::default().fg(crate::panes::metrics::backlog_color(backlog, trend, theme))));
+    }
     Line::from(spans)
+}
+
+/// Backlog and trend of a topic or subscription in the latest metrics scrape.
+fn live_backlog(node: &Node, metrics: &MetricsView) -> Option<(u64, Trend)> {
+    let snap = metrics.snapshot.as_ref()?;
+    match &node.key {
+        NodeKey::Topic(t) => {
+            let name = t.to_string();
+            let m = snap.topics.get(&name)?;
+            Some((m.msg_backlog, metrics.trend_of(&name)))
+        }
+        NodeKey::Subscription(t, sub) => {
+            let name = t.to_string();
+            let m = snap.subscriptions.get(&(name.clone(), sub.clone()))?;
+            let trend = metrics.history.subscription(&name, sub).map(|h| h.backlog.trend()).unwrap_or(Trend::Flat);
+            Some((m.backlog, trend))
+        }
+        _ => None,
+    }
 }
