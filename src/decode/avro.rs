@@ -322,23 +322,7 @@ impl<'a> Datum<'a> {
     }
 
     fn varint(&mut self, what: &str) -> Result<u64, DecodeError> {
-        let mut result: u64 = 0;
-        for i in 0..10u32 {
-            let b = match self.buf.get(self.pos) {
-                Some(b) => *b,
-                None => return Err(DecodeError::truncated(what, 1, 0)),
-            };
-            self.pos += 1;
-            let bits = u64::from(b & 0x7f);
-            if i == 9 && bits > 1 {
-                return Err(DecodeError::Malformed(format!("varint overflow in {what}")));
-            }
-            result |= bits << (7 * i);
-            if b & 0x80 == 0 {
-                return Ok(result);
-            }
-        }
-        Err(DecodeError::Malformed(format!("varint longer than 10 bytes in {what}")))
+        super::read_varint(self.buf, &mut self.pos, what)
     }
 
     fn long(&mut self, what: &str) -> Result<i64, DecodeError> {

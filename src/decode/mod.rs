@@ -50,6 +50,25 @@ pub use schema::{parse_schema_list, schema_version_from_bytes, SchemaInfo, Schem
 
 use serde_json::Value;
 
+/// Reads a base-128 varint (Avro longs before zig-zag, protobuf wire varints) at `*pos`,
+/// moving `pos` past it; at most 10 bytes, overflow and truncation are errors.
+pub(crate) fn read_varint(buf: &[u8], pos: &mut usize, what: &str) -> Result<u64, DecodeError> {
+    let mut result: u64 = 0;
+    for i in 0..10u32 {
+        let b = *buf.get(*pos).ok_or_else(|| DecodeError::truncated(what, 1, 0))?;
+        *pos += 1;
+        let bits = u64::from(b & 0x7f);
+        if i == 9 && bits > 1 {
+            return Err(DecodeError::Malformed(format!("varint overflow in {what}")));
+        }
+        result |= bits << (7 * i);
+        if b & 0x80 == 0 {
+            return Ok(result);
+        }
+    }
+    Err(DecodeError::Malformed(format!("varint longer than 10 bytes in {what}")))
+}
+
 /// What kind of data a [`Decoded`] value holds, to pick a renderer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ValueKind {

@@ -111,20 +111,7 @@ struct WireReader<'a> {
 
 impl<'a> WireReader<'a> {
     fn varint(&mut self, what: &str) -> Result<u64, DecodeError> {
-        let mut result: u64 = 0;
-        for i in 0..10u32 {
-            let b = *self.buf.get(self.pos).ok_or_else(|| DecodeError::truncated(what, 1, 0))?;
-            self.pos += 1;
-            let bits = u64::from(b & 0x7f);
-            if i == 9 && bits > 1 {
-                return Err(DecodeError::Malformed(format!("varint overflow in {what}")));
-            }
-            result |= bits << (7 * i);
-            if b & 0x80 == 0 {
-                return Ok(result);
-            }
-        }
-        Err(DecodeError::Malformed(format!("varint longer than 10 bytes in {what}")))
+        super::read_varint(self.buf, &mut self.pos, what)
     }
 
     fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], DecodeError> {
