@@ -4,7 +4,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{answer, draw, find, screen};
+use common::{answer, draw, expand_with, find, screen};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use pulsar_tui::app::keys::Action;
 use pulsar_tui::app::{App, Event, Settings};
@@ -35,11 +35,8 @@ fn loaded_app() -> App {
     );
     let r = find(&reqs, |k| matches!(k, RequestKind::ListTenants));
     answer(&mut app, r, ResponseKind::TenantsListed { tenants: vec!["acme".into(), "ops".into(), "public".into()] });
-    let reqs = app.update(Action::Expand);
-    let r = find(&reqs, |k| matches!(k, RequestKind::ListNamespaces { .. }));
-    answer(
+    expand_with(
         &mut app,
-        r,
         ResponseKind::NamespacesListed {
             tenant: "acme".into(),
             namespaces: vec!["acme/billing".into(), "acme/shop".into()],
@@ -47,12 +44,9 @@ fn loaded_app() -> App {
     );
     app.update(Action::Down);
     app.update(Action::Down);
-    let reqs = app.update(Action::Expand);
-    let r = find(&reqs, |k| matches!(k, RequestKind::ListTopics { .. }));
     let orders = topic("persistent://acme/shop/orders");
-    answer(
+    expand_with(
         &mut app,
-        r,
         ResponseKind::TopicsListed {
             namespace: "acme/shop".into(),
             topics: vec![
@@ -339,25 +333,21 @@ fn the_explorer_shows_the_live_backlog_from_metrics() {
     answer(&mut app, &scrape, ResponseKind::MetricsScraped { snapshot: Box::new(snapshot), at_ms: 0 });
     let r = find(&start, |k| matches!(k, RequestKind::ListTenants));
     answer(&mut app, r, ResponseKind::TenantsListed { tenants: vec!["acme".into()] });
-    let reqs = app.update(Action::Expand);
-    let r = find(&reqs, |k| matches!(k, RequestKind::ListNamespaces { .. }));
-    answer(&mut app, r, ResponseKind::NamespacesListed { tenant: "acme".into(), namespaces: vec!["acme/shop".into()] });
-    app.update(Action::Down);
-    let reqs = app.update(Action::Expand);
-    let r = find(&reqs, |k| matches!(k, RequestKind::ListTopics { .. }));
-    let orders = topic("persistent://acme/shop/orders");
-    answer(
+    expand_with(
         &mut app,
-        r,
+        ResponseKind::NamespacesListed { tenant: "acme".into(), namespaces: vec!["acme/shop".into()] },
+    );
+    app.update(Action::Down);
+    let orders = topic("persistent://acme/shop/orders");
+    expand_with(
+        &mut app,
         ResponseKind::TopicsListed {
             namespace: "acme/shop".into(),
             topics: vec![TopicEntry { name: orders.clone(), partitions: 2 }],
         },
     );
     app.update(Action::Down);
-    let reqs = app.update(Action::Expand);
-    let r = find(&reqs, |k| matches!(k, RequestKind::ListSubscriptions { .. }));
-    answer(&mut app, r, ResponseKind::SubscriptionsListed { topic: orders, subscriptions: vec!["analytics".into()] });
+    expand_with(&mut app, ResponseKind::SubscriptionsListed { topic: orders, subscriptions: vec!["analytics".into()] });
     let term = draw(&app, 100, 20);
     let text = screen(&term);
     let topic_line = text.lines().find(|l| l.contains("orders [2 partitions]")).unwrap();

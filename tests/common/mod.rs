@@ -217,3 +217,16 @@ pub fn browsed(i: i64, payload: &[u8]) -> pulsar_tui::pulsar::request::Browsed {
     let decoded = pulsar_tui::envelope::decode_schemaless(payload);
     pulsar_tui::pulsar::request::Browsed { message: message(i, payload), decoded }
 }
+
+/// Expands the selected node and answers the load request it makes with `children`.
+pub fn expand_with(app: &mut App, children: ResponseKind) -> Vec<Request> {
+    let reqs = app.update(pulsar_tui::app::keys::Action::Expand);
+    let r = find(&reqs, |k| {
+        matches!(
+            k,
+            RequestKind::ListNamespaces { .. } | RequestKind::ListTopics { .. } | RequestKind::ListSubscriptions { .. }
+        )
+    })
+    .clone();
+    answer(app, &r, children)
+}
