@@ -109,12 +109,15 @@ impl MessageDecoder {
             let e = client.decoder(&self.topic, m.schema_version).await;
             self.local.insert(m.schema_version, e);
         }
-        let key = m.key.as_ref().map(|k| {
+        // the key's bytes (for KEY_VALUE SEPARATED); copied only when it is base64
+        let key: Option<std::borrow::Cow<[u8]>> = m.key.as_ref().map(|k| {
             if m.key_is_base64 {
                 use base64::Engine;
-                base64::engine::general_purpose::STANDARD.decode(k).unwrap_or_else(|_| k.as_bytes().to_vec())
+                let bytes =
+                    base64::engine::general_purpose::STANDARD.decode(k).unwrap_or_else(|_| k.as_bytes().to_vec());
+                std::borrow::Cow::Owned(bytes)
             } else {
-                k.as_bytes().to_vec()
+                std::borrow::Cow::Borrowed(k.as_bytes())
             }
         });
         let decoder = match self.local.get(&m.schema_version) {
