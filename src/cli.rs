@@ -46,6 +46,10 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub timeout: Option<u64>,
 
+    /// Refuse every write (requeue, subscription actions, produce) in the client layer
+    #[arg(long, env = "PULSAR_TUI_READ_ONLY", global = true)]
+    pub read_only: bool,
+
     /// Quit after drawing the first frame (for start-up benchmarks)
     #[arg(long, hide = true)]
     pub exit_after_first_frame: bool,
@@ -147,6 +151,57 @@ pub enum Command {
         #[arg(long, conflicts_with = "version")]
         all: bool,
     },
+    /// Dead-letter queues: list them, and requeue their messages without losing any.
+    Dlq {
+        #[command(subcommand)]
+        action: DlqCommand,
+    },
     /// Print every path pulsar-tui uses (config, data, log) and the effective settings.
     Info,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DlqCommand {
+    /// The DLQ and RETRY topics (found by name and by their messages' properties), with
+    /// their origin topic and subscription, message count, oldest and newest message.
+    List {
+        /// tenant/namespace [default: every namespace]
+        namespace: Option<String>,
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+    },
+    /// Publish DLQ messages again and acknowledge each one only after the broker confirmed
+    /// the copy. Without --yes it only previews (one JSON line per message, then a summary).
+    Requeue {
+        /// The DLQ topic
+        dlq_topic: String,
+        /// original (REAL_TOPIC: every subscription sees it again) | retry (only the DLQ's
+        /// subscription, via its RETRY topic) | a topic name
+        #[arg(long, default_value = "original")]
+        to: String,
+        /// Only messages matching this CEL expression (the rest stay in the DLQ)
+        #[arg(long)]
+        filter: Option<String>,
+        /// Move at most N messages
+        #[arg(long)]
+        limit: Option<u64>,
+        /// At most N messages per second
+        #[arg(long)]
+        rate: Option<u32>,
+        /// Keep REAL_TOPIC / ORIGIN_MESSAGE_ID / RECONSUMETIMES (stripped by default)
+        #[arg(long)]
+        keep_dlq_properties: bool,
+        /// Only print what would happen
+        #[arg(long)]
+        dry_run: bool,
+        /// Really requeue (without it: a preview)
+        #[arg(long)]
+        yes: bool,
+        /// Our durable subscription on the DLQ
+        #[arg(long, default_value = "pulsar-tui-requeue")]
+        subscription: String,
+        /// The journal of moved messages [default: <data dir>/requeue-journal.jsonl]
+        #[arg(long)]
+        journal: Option<PathBuf>,
+    },
 }

@@ -109,18 +109,29 @@ pub async fn produce(
         let (k, v) = p.split_once('=').with_context(|| format!("--property {p:?}: expected KEY=VALUE"))?;
         props.insert(k.to_string(), v.to_string());
     }
+    client.ensure_writable(&format!("produce to {topic}"))?;
     let pulsar = client.pulsar().await?;
     let mut producer = pulsar
         .producer()
         .with_topic(topic.to_string())
         .with_options(pulsar::producer::ProducerOptions {
             routing_policy: Some(pulsar::routing_policy::RoutingPolicy::RoundRobin),
+            // wait for room instead of failing with SlowDown when sends pile up
+            block_queue_if_full: true,
             ..Default::default()
         })
         .build()
         .await
         .map_err(|e| crate::pulsar::binary_error(&client.target.service_url, e))
         .with_context(|| format!("cannot create a producer on {topic}"))?;
+    // pipelined: up to WINDOW sends in flight, ids printed in order as they are confirmed
+    const WINDOW: usize = 1_000;
+    let mut pending: std::collections::VecDeque<(u64, pulsar::producer::SendFuture)> = Default::default();
+    let print = |out: &mut dyn Write, n: u64, receipt: pulsar::proto::CommandSendReceipt| -> Result<()> {
+        let id = receipt.message_id.as_ref().map(format_message_id).unwrap_or_default();
+        writeln!(out, "{}", json!({"topic": topic.to_string(), "message_id": id, "n": n}))?;
+        Ok(())
+    };
     let mut n = 0u64;
     for line in input.lines() {
         let line = line.context("reading standard input")?;
@@ -130,15 +141,18 @@ pub async fn produce(
             partition_key: key.map(|k| k.replace("{n}", &n.to_string())),
             ..Default::default()
         };
-        let receipt = producer
-            .send_non_blocking(msg)
-            .await
-            .context("send")?
-            .await
-            .with_context(|| format!("message {n} was not confirmed by the broker"))?;
-        let id = receipt.message_id.as_ref().map(format_message_id).unwrap_or_default();
-        writeln!(out, "{}", json!({"topic": topic.to_string(), "message_id": id, "n": n}))?;
+        let send = producer.send_non_blocking(msg).await.context("send")?;
+        pending.push_back((n, send));
+        if pending.len() >= WINDOW {
+            let (i, send) = pending.pop_front().expect("non-empty");
+            let receipt = send.await.with_context(|| format!("message {i} was not confirmed by the broker"))?;
+            print(out, i, receipt)?;
+        }
         n += 1;
+    }
+    while let Some((i, send)) = pending.pop_front() {
+        let receipt = send.await.with_context(|| format!("message {i} was not confirmed by the broker"))?;
+        print(out, i, receipt)?;
     }
     producer.close().await.ok();
     Ok(n)
@@ -304,4 +318,127 @@ pub async fn schema(client: &Client, topic: &str, version: Option<i64>, all: boo
         writeln!(out, "{v}")?;
     }
     Ok(())
+}
+
+/// `pulsar-tui dlq list [NAMESPACE]`: the DLQ and RETRY topics of a namespace (or of every
+/// namespace of every tenant), one JSON object per line, or a table.
+pub async fn dlq_list(client: &Client, namespace: Option<&str>, table: bool, out: &mut impl Write) -> Result<()> {
+    let namespaces = match namespace {
+        Some(ns) => vec![ns.trim_matches('/').to_string()],
+        None => {
+            let mut all = Vec::new();
+            for t in client.admin.tenants().await? {
+                all.extend(client.admin.namespaces(&t).await?);
+            }
+            all
+        }
+    };
+    let now = chrono::Utc::now().timestamp_millis();
+    if table {
+        writeln!(
+            out,
+            "{:<6} {:<48} {:<36} {:<16} {:>8} {:>10} {:>10}  subscriptions",
+            "kind", "topic", "origin", "subscription", "messages", "oldest", "newest"
+        )?;
+    }
+    for ns in namespaces {
+        for l in crate::pulsar::dlq::list_letters(client, &ns).await? {
+            if table {
+                let age = |t: Option<i64>| {
+                    t.map(|t| crate::ui::format::age(std::time::Duration::from_millis((now - t).max(0) as u64)))
+                        .unwrap_or_else(|| "-".into())
+                };
+                writeln!(
+                    out,
+                    "{:<6} {:<48} {:<36} {:<16} {:>8} {:>10} {:>10}  {}",
+                    l.letter.kind.map(|k| k.to_string()).unwrap_or_else(|| "?".into()),
+                    l.letter.topic.to_string(),
+                    l.letter.origin.as_ref().map(|o| o.to_string()).unwrap_or_else(|| "?".into()),
+                    l.letter.subscription.as_deref().unwrap_or("?"),
+                    l.messages,
+                    age(l.oldest_publish_ms),
+                    age(l.newest_publish_ms),
+                    l.subscriptions.join(",")
+                )?;
+            } else {
+                let mut v = serde_json::to_value(&l)?;
+                v["oldest_publish_time"] = json!(l.oldest_publish_ms.map(crate::pulsar::message::format_time));
+                v["newest_publish_time"] = json!(l.newest_publish_ms.map(crate::pulsar::message::format_time));
+                writeln!(out, "{v}")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Options of `pulsar-tui dlq requeue`.
+pub struct RequeueArgs {
+    pub options: crate::pulsar::dlq::RequeueOptions,
+    pub dry_run: bool,
+    pub yes: bool,
+}
+
+/// `pulsar-tui dlq requeue`: without `--yes` (or with `--dry-run`) prints the preview and
+/// one line per message saying what would happen; with `--yes` moves them and prints the
+/// summary. Returns false when any message failed.
+pub async fn dlq_requeue(client: &Client, args: &RequeueArgs, out: &mut impl Write) -> Result<bool> {
+    use crate::pulsar::dlq;
+    let o = &args.options;
+    if args.dry_run || !args.yes {
+        let (summary, plan) = dlq::plan_requeue(client, o).await?;
+        for p in &plan {
+            writeln!(out, "{}", serde_json::to_string(p)?)?;
+        }
+        let letter = dlq::letter_of(client, &o.dlq).await?;
+        let subscribers = match o.target {
+            crate::dlq::Target::Original => match &letter.origin {
+                Some(origin) => client.admin.subscriptions(origin).await.unwrap_or_default(),
+                None => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        let preview = json!({
+            "preview": {
+                "dlq": o.dlq.to_string(),
+                "to": o.target.to_string(),
+                "would_move": summary.progress.moved,
+                "already_moved": summary.progress.skipped,
+                "left_in_dlq": summary.progress.left,
+                "would_fail": summary.progress.failed,
+                "targets": summary.targets,
+                "meaning": crate::dlq::meaning(&o.target, &letter, &subscribers),
+                "keep_dlq_properties": o.keep_dlq_properties,
+                "subscription": o.subscription,
+                "journal": summary.journal,
+            }
+        });
+        writeln!(out, "{preview}")?;
+        if !args.yes {
+            eprintln!("preview only: nothing was sent. Add --yes to requeue.");
+        }
+        return Ok(summary.progress.failed == 0);
+    }
+    let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = cancel.clone();
+    let ctrl_c = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("stopping after the sends in flight…");
+            flag.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    let mut last = std::time::Instant::now();
+    let summary = dlq::requeue(client, o, cancel, |p| {
+        if last.elapsed() >= std::time::Duration::from_secs(1) {
+            last = std::time::Instant::now();
+            let total = p.total.map(|t| format!("/{t}")).unwrap_or_default();
+            eprintln!(
+                "requeue: moved {} skipped {} failed {} left {} (scanned {}{total})",
+                p.moved, p.skipped, p.failed, p.left, p.scanned
+            );
+        }
+    })
+    .await?;
+    ctrl_c.abort();
+    writeln!(out, "{}", json!({ "summary": summary }))?;
+    Ok(summary.progress.failed == 0 && !summary.cancelled)
 }

@@ -9,6 +9,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod decode;
+pub mod dlq;
 pub mod envelope;
 pub mod filter;
 pub mod headless;

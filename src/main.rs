@@ -5,7 +5,7 @@ use std::time::Instant;
 use clap::Parser;
 
 use pulsar_tui::app::{App, Level};
-use pulsar_tui::cli::{Cli, Command, Format};
+use pulsar_tui::cli::{Cli, Command, DlqCommand, Format};
 use pulsar_tui::pulsar::{Client, TopicName};
 use pulsar_tui::runtime::{self, RunOptions};
 use pulsar_tui::ui::theme::Theme;
@@ -107,6 +107,41 @@ async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode>
             .await?;
         }
         Command::Schema { topic, version, all } => headless::schema(&client, &topic, version, all, &mut out).await?,
+        Command::Dlq { action: DlqCommand::List { namespace, format } } => {
+            headless::dlq_list(&client, namespace.as_deref(), format == Format::Table, &mut out).await?
+        }
+        Command::Dlq {
+            action:
+                DlqCommand::Requeue {
+                    dlq_topic,
+                    to,
+                    filter,
+                    limit,
+                    rate,
+                    keep_dlq_properties,
+                    dry_run,
+                    yes,
+                    subscription,
+                    journal,
+                },
+        } => {
+            let options = pulsar_tui::pulsar::dlq::RequeueOptions {
+                dlq: TopicName::parse(&dlq_topic)?,
+                target: pulsar_tui::dlq::Target::parse(&to).map_err(anyhow::Error::msg)?,
+                filter,
+                only: None,
+                limit,
+                rate,
+                keep_dlq_properties,
+                subscription,
+                journal: journal.unwrap_or_else(|| resolved.data_dir.join("requeue-journal.jsonl")),
+            };
+            let args = headless::RequeueArgs { options, dry_run, yes };
+            if !headless::dlq_requeue(&client, &args, &mut out).await? {
+                out.flush()?;
+                return Ok(ExitCode::FAILURE);
+            }
+        }
         Command::Info => {
             let path =
                 |p: Option<&std::path::Path>| p.map(|p| p.display().to_string()).unwrap_or_else(|| "(none)".into());

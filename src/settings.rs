@@ -34,6 +34,7 @@ pub fn resolve(cli: &Cli) -> Resolved {
         admin_url: admin_url.clone(),
         token: cli.token.clone().or(file.token).filter(|t| !t.is_empty()),
         op_timeout,
+        read_only: cli.read_only,
     };
     let app = Settings {
         refresh_interval: Duration::from_secs(file.refresh_interval_secs.unwrap_or(5)),

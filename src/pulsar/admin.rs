@@ -20,6 +20,15 @@ pub struct AdminClient {
     base: String,
     token: Option<String>,
     timeout: Duration,
+    read_only: bool,
+}
+
+/// One message as the admin "examine" call shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Examined {
+    pub id: MessageId,
+    pub publish_time_ms: Option<i64>,
+    pub properties: std::collections::BTreeMap<String, String>,
 }
 
 /// One topic as listed in a namespace, with partitions grouped under their parent.
@@ -41,7 +50,12 @@ impl AdminClient {
             .user_agent(concat!("pulsar-tui/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ClientError::Invalid(format!("cannot build the HTTP client: {e}")))?;
-        Ok(AdminClient { http, base: base_url.trim_end_matches('/').to_string(), token, timeout })
+        Ok(AdminClient { http, base: base_url.trim_end_matches('/').to_string(), token, timeout, read_only: false })
+    }
+
+    /// In read-only mode every call but GET is refused before any I/O.
+    pub fn set_read_only(&mut self, read_only: bool) {
+        self.read_only = read_only;
     }
 
     pub fn base_url(&self) -> &str {
@@ -56,6 +70,9 @@ impl AdminClient {
     /// Sends one request, following same-scheme redirects with the auth header kept.
     async fn send(&self, method: Method, path: &str, body: Option<serde_json::Value>) -> Result<reqwest::Response> {
         let what = format!("{method} {path}");
+        if self.read_only && method != Method::GET {
+            return Err(ClientError::ReadOnly { what });
+        }
         let mut url = format!("{}{}", self.base, path);
         for _ in 0..=MAX_REDIRECTS {
             let mut req = self.http.request(method.clone(), &url);
@@ -236,6 +253,13 @@ impl AdminClient {
     /// The id of the `n`-th entry (1-based) counted from the earliest or latest end of one
     /// partition or non-partitioned topic; `None` when it holds fewer entries.
     pub async fn examine_message_id(&self, topic: &TopicName, from_latest: bool, n: u64) -> Result<Option<MessageId>> {
+        Ok(self.examine_message(topic, from_latest, n).await?.map(|m| m.id))
+    }
+
+    /// The `n`-th entry (1-based) from the earliest or latest end of one partition or
+    /// non-partitioned topic (admin "examine": no subscription, no cursor); `None` when it
+    /// holds fewer entries. For a batch, the id, time and properties of its first message.
+    pub async fn examine_message(&self, topic: &TopicName, from_latest: bool, n: u64) -> Result<Option<Examined>> {
         let pos = if from_latest { "latest" } else { "earliest" };
         let path = format!(
             "/admin/v2/{}/examinemessage?initialPosition={pos}&messagePosition={}",
@@ -248,19 +272,30 @@ impl AdminClient {
             Err(ClientError::Http { status: 500 | 412, .. }) | Err(ClientError::NotFound { .. }) => return Ok(None),
             Err(e) => return Err(e),
         };
-        let id = resp.headers().get("X-Pulsar-Message-ID").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
         let partition = topic.partition_index().map(|p| p as i32).unwrap_or(-1);
-        match id {
-            Some(id) => {
-                let mut id: MessageId = id.parse()?;
-                id.partition = partition;
-                Ok(Some(id))
-            }
-            None => Err(ClientError::Protocol {
+        let Some(id) = header("X-Pulsar-Message-ID") else {
+            return Err(ClientError::Protocol {
                 what: format!("GET {path}"),
                 reason: "no X-Pulsar-Message-ID header".into(),
-            }),
-        }
+            });
+        };
+        let mut id: MessageId = id.parse()?;
+        id.partition = partition;
+        let publish_time_ms = header("X-Pulsar-publish-time")
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+            .map(|t| t.timestamp_millis());
+        let properties = header("X-Pulsar-PROPERTY")
+            .and_then(|p| serde_json::from_str::<std::collections::BTreeMap<String, String>>(&p).ok())
+            .unwrap_or_default();
+        Ok(Some(Examined { id, publish_time_ms, properties }))
+    }
+
+    /// `numberOfEntries` of the internal stats of one partition or non-partitioned topic:
+    /// the entries still stored (a batch is one entry).
+    pub async fn stored_entries(&self, topic: &TopicName) -> Result<u64> {
+        let v: serde_json::Value = self.get_json(&format!("/admin/v2/{}/internalStats", topic.rest_path())).await?;
+        Ok(v["numberOfEntries"].as_u64().unwrap_or(0))
     }
 
     /// The first message id at or after `time_ms` of one partition or non-partitioned topic

@@ -5,6 +5,7 @@
 //! the next use when the broker was down), both cloned cheaply into every task.
 
 pub mod admin;
+pub mod dlq;
 pub mod error;
 pub mod message;
 pub mod reader;
@@ -36,6 +37,8 @@ pub struct ClusterTarget {
     pub token: Option<String>,
     /// Timeout of one operation (admin call, lookup, connect).
     pub op_timeout: Duration,
+    /// Refuse every write (admin PUT/POST/DELETE, producing, acknowledging) before any I/O.
+    pub read_only: bool,
 }
 
 impl ClusterTarget {
@@ -45,6 +48,7 @@ impl ClusterTarget {
             admin_url: admin_url.to_string(),
             token: None,
             op_timeout: Duration::from_secs(10),
+            read_only: false,
         }
     }
 }
@@ -76,13 +80,23 @@ pub struct Client {
 
 impl Client {
     pub fn new(target: ClusterTarget) -> Result<Client> {
-        let admin = AdminClient::new(&target.admin_url, target.token.clone(), target.op_timeout)?;
+        let mut admin = AdminClient::new(&target.admin_url, target.token.clone(), target.op_timeout)?;
+        admin.set_read_only(target.read_only);
         Ok(Client {
             target: Arc::new(target),
             admin,
             schemas: Arc::new(schemas::SchemaCache::default()),
             binary: Arc::new(Mutex::new(None)),
         })
+    }
+
+    /// Refuses a write in read-only mode, before any I/O. Every write path calls this first
+    /// (the admin client checks it on its own for every non-GET call).
+    pub fn ensure_writable(&self, what: &str) -> Result<()> {
+        if self.target.read_only {
+            return Err(ClientError::ReadOnly { what: what.to_string() });
+        }
+        Ok(())
     }
 
     /// The binary-protocol client, connecting on first use. A failed connect is not

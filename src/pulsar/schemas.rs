@@ -95,18 +95,40 @@ impl Client {
 /// Decodes the messages of one read, remembering the decoders it used (no lock per message).
 pub struct MessageDecoder {
     topic: TopicName,
+    /// Where to look when `topic` has no schema (a DLQ decoded with its origin's schema).
+    fallback: Option<TopicName>,
     local: HashMap<Option<i64>, Entry>,
     schemaless: Decoder,
 }
 
 impl MessageDecoder {
     pub fn new(topic: &TopicName) -> MessageDecoder {
-        MessageDecoder { topic: topic.parent(), local: HashMap::new(), schemaless: Decoder::schemaless() }
+        MessageDecoder {
+            topic: topic.parent(),
+            fallback: None,
+            local: HashMap::new(),
+            schemaless: Decoder::schemaless(),
+        }
+    }
+
+    /// Decodes with `topic`'s schema, or with `fallback`'s when `topic` has none for a
+    /// message (how DLQ messages are shown: the DLQ producer often registers no schema).
+    pub fn with_fallback(topic: &TopicName, fallback: Option<&TopicName>) -> MessageDecoder {
+        MessageDecoder { fallback: fallback.map(TopicName::parent), ..MessageDecoder::new(topic) }
     }
 
     pub async fn decode(&mut self, client: &Client, m: &Message) -> Decoded {
         if !self.local.contains_key(&m.schema_version) {
-            let e = client.decoder(&self.topic, m.schema_version).await;
+            let mut e = client.decoder(&self.topic, m.schema_version).await;
+            if let Some(fallback) = &self.fallback {
+                // no schema at all, or not this version: try the origin topic
+                if matches!(&e, Ok(None)) || matches!(&e, Err(r) if r.contains("not found")) {
+                    let other = client.decoder(fallback, m.schema_version).await;
+                    if matches!(other, Ok(Some(_))) {
+                        e = other;
+                    }
+                }
+            }
             self.local.insert(m.schema_version, e);
         }
         // the key's bytes (for KEY_VALUE SEPARATED); copied only when it is base64

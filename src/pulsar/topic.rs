@@ -97,6 +97,13 @@ impl fmt::Display for TopicName {
     }
 }
 
+/// Serialised as the full name (`persistent://t/ns/x`).
+impl serde::Serialize for TopicName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,355 @@
+//! DLQ discovery and requeue against the real broker, with dead letters written by real
+//! clients: the official Python pulsar-client and pulsar-rs with a DeadLetterPolicy.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{curl_json, target, unique};
+use futures::StreamExt;
+use pulsar::consumer::{ConsumerOptions, DeadLetterPolicy, InitialPosition};
+use pulsar::message::proto::command_subscribe::SubType;
+use pulsar_tui::pulsar::{Client, TopicName};
+use serde_json::Value;
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_pulsar-tui")
+}
+
+fn pulsar_tui(args: &[&str]) -> Output {
+    let t = target();
+    Command::new(bin())
+        .args(args)
+        .env("PULSAR_SERVICE_URL", &t.service_url)
+        .env("PULSAR_ADMIN_URL", &t.admin_url)
+        .env("PULSAR_TUI_LOG_FILE", std::env::temp_dir().join("pulsar-tui-it-dlq.log"))
+        .output()
+        .expect("pulsar-tui runs")
+}
+
+fn json_lines(out: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(out)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l:?}: {e}")))
+        .collect()
+}
+
+fn script() -> String {
+    format!("{}/tests/clients/dlq_flow.py", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn python(args: &[&str]) {
+    let out = Command::new("python3").arg(script()).args(args).output().expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "python {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(unique("pulsar-tui-dlq"));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+/// A namespace of its own, so that `dlq list` sees only this test's topics.
+async fn namespace(client: &Client) -> String {
+    let ns = format!("public/{}", unique("dlq"));
+    client.admin.create_namespace(&ns).await.expect("create namespace");
+    ns
+}
+
+async fn drop_namespace(client: &Client, ns: &str) {
+    let _ = client.admin.write(reqwest::Method::DELETE, &format!("/admin/v2/namespaces/{ns}?force=true"), None).await;
+}
+
+fn sub_backlog(topic: &str, sub: &str, partitioned: bool) -> i64 {
+    let t = TopicName::parse(topic).unwrap();
+    let path = if partitioned {
+        format!("/admin/v2/{}/partitioned-stats", t.rest_path())
+    } else {
+        format!("/admin/v2/{}/stats", t.rest_path())
+    };
+    let stats = curl_json(&path);
+    stats["subscriptions"][sub]["msgBacklog"].as_i64().unwrap_or_else(|| panic!("no subscription {sub} on {topic}"))
+}
+
+fn subscriptions(topic: &str) -> Vec<String> {
+    let t = TopicName::parse(topic).unwrap();
+    serde_json::from_value(curl_json(&format!("/admin/v2/{}/subscriptions", t.rest_path()))).unwrap()
+}
+
+fn journal_ids(path: &Path) -> BTreeSet<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["message_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_dead_letters_are_found_and_requeued_to_the_original_topic_without_loss() {
+    let client = Client::new(target()).unwrap();
+    let ns = namespace(&client).await;
+    let topic = format!("persistent://{ns}/orders");
+    let dlq = format!("persistent://{ns}/orders-work-DLQ");
+    client.admin.create_topic(&TopicName::parse(&topic).unwrap(), 2).await.unwrap();
+    let flow = temp("flow.json");
+    python(&["dead-letter", &target().service_url, &topic, "work", &dlq, "30", flow.to_str().unwrap()]);
+    let flow: Value = serde_json::from_str(&std::fs::read_to_string(&flow).unwrap()).unwrap();
+    let dead: BTreeSet<i64> = flow["dead"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+    assert_eq!(dead.len(), 10);
+
+    // discovery: by name, with origin and subscription, and the message count
+    let out = pulsar_tui(&["dlq", "list", &ns]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let listed = json_lines(&out.stdout);
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["topic"], dlq.as_str());
+    assert_eq!(listed[0]["origin"], topic.as_str());
+    assert_eq!(listed[0]["subscription"], "work");
+    assert_eq!(listed[0]["kind"], "dlq");
+    assert_eq!(listed[0]["messages"], 10);
+    assert!(listed[0]["oldest_publish_time"].is_string());
+
+    // the preview changes nothing: no subscription of ours appears
+    let journal = temp("journal.jsonl");
+    let j = journal.to_str().unwrap();
+    let out = pulsar_tui(&["dlq", "requeue", &dlq, "--journal", j]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines = json_lines(&out.stdout);
+    let preview = &lines.last().unwrap()["preview"];
+    assert_eq!(preview["would_move"], 10, "{preview}");
+    assert_eq!(preview["targets"][&topic], 10, "REAL_TOPIC is a partition; the parent is the target");
+    assert!(preview["meaning"].as_str().unwrap().contains("work"), "{preview}");
+    assert!(!subscriptions(&dlq).contains(&"pulsar-tui-requeue".to_string()));
+    assert!(!journal.exists() || journal_ids(&journal).is_empty());
+
+    let out = pulsar_tui(&["dlq", "requeue", &dlq, "--to", "original", "--yes", "--journal", j]);
+    assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let summary = json_lines(&out.stdout).last().unwrap()["summary"].clone();
+    assert_eq!(summary["moved"], 10, "{summary}");
+    assert_eq!(summary["failed"], 0, "{summary}");
+
+    // a fresh consumer on the original subscription gets every requeued message back
+    let got_path = temp("got.jsonl");
+    python(&["consume", &target().service_url, &topic, "work", "10", got_path.to_str().unwrap()]);
+    let got = json_lines(&std::fs::read(&got_path).unwrap());
+    let got_ids: BTreeSet<i64> =
+        got.iter().map(|g| g["properties"]["i"].as_str().unwrap().parse::<i64>().unwrap()).collect();
+    assert_eq!(got_ids, dead);
+    for g in &got {
+        let i = g["properties"]["i"].as_str().unwrap();
+        assert_eq!(g["key"], format!("k-{i}").as_str(), "key kept");
+        assert_eq!(g["payload"], format!("payload-{i}").as_str(), "payload kept");
+        assert_eq!(g["properties"]["origin"], "python", "properties kept");
+        let props = g["properties"].as_object().unwrap();
+        assert!(!props.contains_key("REAL_TOPIC") && !props.contains_key("ORIGIN_MESSAGE_ID"), "{props:?}");
+        assert!(props["PULSAR_TUI_REQUEUED_FROM"].as_str().unwrap().starts_with(&format!("{dlq}@")));
+    }
+    assert_eq!(sub_backlog(&dlq, "pulsar-tui-requeue", false), 0);
+    assert_eq!(journal_ids(&journal).len(), 10);
+
+    // a second run finds nothing left to move
+    let out = pulsar_tui(&["dlq", "requeue", &dlq, "--yes", "--journal", j]);
+    assert!(out.status.success());
+    let summary = json_lines(&out.stdout).last().unwrap()["summary"].clone();
+    assert_eq!((summary["moved"].as_u64(), summary["failed"].as_u64()), (Some(0), Some(0)), "{summary}");
+    drop_namespace(&client, &ns).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pulsar_rs_dead_letters_requeue_a_filtered_set_to_another_topic() {
+    let client = Client::new(target()).unwrap();
+    let ns = namespace(&client).await;
+    let topic = format!("persistent://{ns}/events");
+    let dlq = format!("persistent://{ns}/events-proc-DLQ");
+    let elsewhere = format!("persistent://{ns}/events-replay");
+    let pulsar = client.pulsar().await.unwrap();
+    let mut consumer: pulsar::Consumer<Vec<u8>, _> = pulsar
+        .consumer()
+        .with_topic(&topic)
+        .with_subscription("proc")
+        .with_subscription_type(SubType::Shared)
+        .with_options(ConsumerOptions::default().with_initial_position(InitialPosition::Earliest))
+        .with_dead_letter_policy(DeadLetterPolicy { max_redeliver_count: 2, dead_letter_topic: dlq.clone() })
+        .build()
+        .await
+        .unwrap();
+    // the target needs a subscription to keep what we send it
+    client.admin.create_subscription(&TopicName::parse(&elsewhere).unwrap(), "check").await.unwrap();
+    // produced by the Python client: payload-i, key k-i, property i
+    common::python_produce(&topic, 8, "payload");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut acked = 0;
+    while acked < 4 {
+        assert!(Instant::now() < deadline, "pulsar-rs did not dead-letter in time");
+        let Ok(Some(Ok(m))) = tokio::time::timeout(Duration::from_secs(2), consumer.next()).await else { continue };
+        let i: i64 = String::from_utf8_lossy(&m.payload.data).rsplit('-').next().unwrap().parse().unwrap();
+        if i % 2 == 0 {
+            consumer.nack(&m).await.unwrap();
+        } else {
+            consumer.ack(&m).await.unwrap();
+            acked += 1;
+        }
+    }
+    // the even ones go to the DLQ after their redeliveries
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(Some(Ok(m))) = tokio::time::timeout(Duration::from_millis(500), consumer.next()).await {
+            consumer.nack(&m).await.unwrap();
+        }
+        let entries = client.admin.stored_entries(&TopicName::parse(&dlq).unwrap()).await.unwrap_or(0);
+        if entries >= 4 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "DLQ has {entries} of 4");
+    }
+    drop(consumer);
+
+    // pulsar-rs writes ORIGIN_MESSAGE_ID as l:e:p and keeps REAL_TOPIC
+    let journal = temp("journal.jsonl");
+    let j = journal.to_str().unwrap();
+    let out = pulsar_tui(&[
+        "dlq",
+        "requeue",
+        &dlq,
+        "--to",
+        &elsewhere,
+        "--filter",
+        "properties.i == \"0\" || properties.i == \"4\"",
+        "--keep-dlq-properties",
+        "--yes",
+        "--journal",
+        j,
+    ]);
+    assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let summary = json_lines(&out.stdout).last().unwrap()["summary"].clone();
+    assert_eq!(summary["moved"], 2, "{summary}");
+    assert_eq!(summary["left"], 2, "{summary}");
+    assert_eq!(sub_backlog(&dlq, "pulsar-tui-requeue", false), 2, "the filtered-out ones stay in the DLQ");
+
+    let out = pulsar_tui(&["read", &elsewhere, "--format", "jsonl"]);
+    let moved = json_lines(&out.stdout);
+    let mut is: Vec<&str> = moved.iter().map(|m| m["properties"]["i"].as_str().unwrap()).collect();
+    is.sort();
+    assert_eq!(is, vec!["0", "4"]);
+    for m in &moved {
+        let props: BTreeMap<String, String> = serde_json::from_value(m["properties"].clone()).unwrap();
+        assert_eq!(props["REAL_TOPIC"], topic, "kept with --keep-dlq-properties");
+        assert!(props["ORIGIN_MESSAGE_ID"].parse::<pulsar_tui::pulsar::message::MessageId>().is_ok());
+        assert_eq!(m["key"], format!("k-{}", props["i"]).as_str());
+        assert_eq!(m["event_time"].is_string(), true, "pulsar-rs keeps the event time and so do we");
+    }
+    drop_namespace(&client, &ns).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_mode_refuses_requeue_before_touching_the_dlq() {
+    let client = Client::new(target()).unwrap();
+    let ns = namespace(&client).await;
+    let dlq = format!("persistent://{ns}/x-s-DLQ");
+    client.admin.create_topic(&TopicName::parse(&dlq).unwrap(), 0).await.unwrap();
+    let out = pulsar_tui(&["--read-only", "dlq", "requeue", &dlq, "--yes", "--journal", temp("j").to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("read-only"), "{err}");
+    assert!(subscriptions(&dlq).is_empty(), "no subscription was created");
+    drop_namespace(&client, &ns).await;
+}
+
+/// Fills a DLQ with `n` messages (payload m-i) through `pulsar-tui produce`.
+fn fill(dlq: &str, n: usize) {
+    let mut child = Command::new(bin())
+        .args(["produce", dlq, "--key", "k-{n}", "--property", "REAL_TOPIC=persistent://public/default/unused"])
+        .env("PULSAR_SERVICE_URL", target().service_url)
+        .env("PULSAR_ADMIN_URL", target().admin_url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        let mut buf = String::new();
+        for i in 0..n {
+            buf.push_str(&format!("m-{i}\n"));
+        }
+        stdin.write_all(buf.as_bytes()).unwrap();
+    }
+    assert!(child.wait().unwrap().success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requeue_killed_at_random_points_loses_nothing() {
+    const N: usize = 10_000;
+    let client = Client::new(target()).unwrap();
+    let ns = namespace(&client).await;
+    let dlq = format!("persistent://{ns}/bulk-s-DLQ");
+    let to = format!("persistent://{ns}/bulk-target");
+    client.admin.create_subscription(&TopicName::parse(&to).unwrap(), "check").await.unwrap();
+    // our subscription exists before the messages, as after a first run
+    client.admin.create_subscription(&TopicName::parse(&dlq).unwrap(), "pulsar-tui-requeue").await.unwrap();
+    fill(&dlq, N);
+    let journal = temp("journal.jsonl");
+    let j = journal.to_str().unwrap().to_string();
+    let args = ["dlq", "requeue", &dlq, "--to", &to, "--rate", "3000", "--yes", "--journal", &j];
+    let t = target();
+    let mut seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() as u64;
+    let mut kills = 0;
+    let mut runs = 0;
+    loop {
+        runs += 1;
+        assert!(runs < 40, "requeue did not complete in 40 runs");
+        let mut child = Command::new(bin())
+            .args(args)
+            .env("PULSAR_SERVICE_URL", &t.service_url)
+            .env("PULSAR_ADMIN_URL", &t.admin_url)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        if kills < 5 {
+            // a pseudo-random point between 0.3 and 2.3 s into the run
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let wait = Duration::from_millis(300 + (seed >> 33) % 2000);
+            let started = Instant::now();
+            while started.elapsed() < wait && child.try_wait().unwrap().is_none() {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            if child.try_wait().unwrap().is_none() {
+                child.kill().unwrap(); // SIGKILL
+                let _ = child.wait();
+                kills += 1;
+                continue;
+            }
+        }
+        let out = child.wait_with_output().unwrap();
+        let summary = json_lines(&out.stdout);
+        assert!(out.status.success(), "run {runs}: {summary:?}");
+        // a run that moved nothing and saw nothing left: done
+        if sub_backlog(&dlq, "pulsar-tui-requeue", false) == 0 {
+            break;
+        }
+    }
+    assert!(kills >= 5, "only {kills} kills: the runs were too fast");
+    let out = pulsar_tui(&["read", &to, "--format", "value"]);
+    assert!(out.status.success());
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        *counts.entry(line.trim_matches('"').to_string()).or_default() += 1;
+    }
+    let missing: Vec<usize> = (0..N).filter(|i| !counts.contains_key(&format!("m-{i}"))).collect();
+    assert!(missing.is_empty(), "{} messages missing, e.g. {:?}", missing.len(), &missing[..missing.len().min(10)]);
+    let duplicates: usize = counts.values().map(|c| c - 1).sum();
+    eprintln!("requeue under SIGKILL: {kills} kills, {runs} runs, {N} messages, {duplicates} duplicates");
+    assert_eq!(counts.len(), N);
+    assert_eq!(sub_backlog(&dlq, "pulsar-tui-requeue", false), 0);
+    drop_namespace(&client, &ns).await;
+}
