@@ -46,6 +46,11 @@ pub fn resolve(cli: &Cli) -> Resolved {
         .map(|d| d.data_dir().to_path_buf())
         .unwrap_or_else(|| std::env::temp_dir().join("pulsar-tui"));
     let log_path = cli.log_file.clone().unwrap_or_else(|| data_dir.join("pulsar-tui.log"));
-    let app = Settings { export_dir: data_dir.join("exports"), ..app };
+    let app = Settings {
+        export_dir: data_dir.join("exports"),
+        journal_path: data_dir.join("requeue-journal.jsonl"),
+        read_only: target.read_only,
+        ..app
+    };
     Resolved { target, app, config_path, warnings, log_path, data_dir }
 }

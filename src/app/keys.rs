@@ -39,6 +39,14 @@ pub enum Action {
     OpenSchema,
     MarkBase,
     NextPartition,
+    /// The DLQ view of the namespace in use.
+    OpenDlq,
+    /// Requeue DLQ messages (preview first).
+    Requeue,
+    /// From a dead letter to its original message.
+    JumpToOrigin,
+    /// The write actions of the selected topic or subscription.
+    Actions,
 }
 
 /// Where a binding applies.
@@ -50,6 +58,7 @@ pub enum KeyContext {
     Browser,
     Metrics,
     Schema,
+    Dlq,
 }
 
 impl KeyContext {
@@ -61,6 +70,7 @@ impl KeyContext {
             KeyContext::Browser => "Message browser",
             KeyContext::Metrics => "Metrics",
             KeyContext::Schema => "Schema",
+            KeyContext::Dlq => "Dead-letter queues",
         }
     }
 }
@@ -194,6 +204,38 @@ pub const KEYMAP: &[Binding] = &[
         action: Action::CopySelected,
         help: "copy the selected message (OSC 52 clipboard)",
     },
+    Binding {
+        context: KeyContext::Global,
+        keys: &["D"],
+        action: Action::OpenDlq,
+        help: "dead-letter queues of the namespace in use",
+    },
+    Binding {
+        context: KeyContext::Explorer,
+        keys: &["a"],
+        action: Action::Actions,
+        help: "actions: skip, clear backlog, reset cursor, subscriptions, partitions, unload",
+    },
+    Binding {
+        context: KeyContext::Browser,
+        keys: &["R"],
+        action: Action::Requeue,
+        help: "requeue the selected message (or the filter's matches) of a DLQ",
+    },
+    Binding {
+        context: KeyContext::Browser,
+        keys: &["O"],
+        action: Action::JumpToOrigin,
+        help: "open a dead letter's original message",
+    },
+    Binding { context: KeyContext::Dlq, keys: &["<Enter>"], action: Action::Open, help: "browse the DLQ's messages" },
+    Binding {
+        context: KeyContext::Dlq,
+        keys: &["R"],
+        action: Action::Requeue,
+        help: "requeue every message of the DLQ (preview first)",
+    },
+    Binding { context: KeyContext::Dlq, keys: &["<Esc>"], action: Action::Back, help: "back" },
     Binding { context: KeyContext::Metrics, keys: &["o"], action: Action::NextSort, help: "sort by the next column" },
     Binding {
         context: KeyContext::Schema,

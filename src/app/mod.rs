@@ -2,6 +2,7 @@
 //! an [`Event`] into state changes plus the [`Request`]s the worker should run.
 
 pub mod browser;
+pub mod dlq;
 pub mod keys;
 pub mod metrics;
 pub mod schema;
@@ -61,6 +62,8 @@ pub enum View {
     Browser,
     Metrics,
     Schema,
+    /// The DLQ and RETRY topics of a namespace.
+    Dlq,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -117,6 +120,10 @@ pub struct Settings {
     pub metrics_urls: Vec<String>,
     /// Where exports are written.
     pub export_dir: std::path::PathBuf,
+    /// The requeue journal (JSON lines of every message moved out of a DLQ).
+    pub journal_path: std::path::PathBuf,
+    /// Writes are refused by the client; the header says `[RO]`.
+    pub read_only: bool,
 }
 
 impl Default for Settings {
@@ -132,6 +139,8 @@ impl Default for Settings {
             metrics_window: Duration::from_secs(15 * 60),
             metrics_urls: Vec::new(),
             export_dir: std::env::temp_dir().join("pulsar-tui-exports"),
+            journal_path: std::env::temp_dir().join("pulsar-tui-requeue-journal.jsonl"),
+            read_only: false,
         }
     }
 }
@@ -142,6 +151,11 @@ pub struct App {
     pub browser: Option<Browser>,
     pub metrics: metrics::MetricsView,
     pub schema: Option<schema::SchemaView>,
+    pub dlq: Option<dlq::DlqView>,
+    /// The requeue dialog, over any view.
+    pub requeue: Option<dlq::RequeueDialog>,
+    /// The write-action dialog of the explorer.
+    pub action: Option<dlq::ActionDialog>,
     /// Schema versions by topic (parent name), for the browser's Schema tab.
     pub schemas: HashMap<String, Vec<crate::decode::SchemaInfo>>,
     /// The view to go back to from the schema view.
@@ -181,6 +195,9 @@ impl App {
             browser: None,
             metrics,
             schema: None,
+            dlq: None,
+            requeue: None,
+            action: None,
             schemas: HashMap::new(),
             schema_return: View::Explorer,
             tree: Tree::default(),
@@ -228,6 +245,7 @@ impl App {
             (View::Browser, _) => KeyContext::Browser,
             (View::Metrics, _) => KeyContext::Metrics,
             (View::Schema, _) => KeyContext::Schema,
+            (View::Dlq, _) => KeyContext::Dlq,
             (_, Focus::Explorer) => KeyContext::Explorer,
             (_, Focus::Details) => KeyContext::Details,
         }
@@ -313,6 +331,7 @@ impl App {
             View::Browser => self.browser.as_ref().map(|b| b.topic.clone()),
             View::Metrics => self.metrics.selected_topic().and_then(|t| TopicName::parse(t).ok()),
             View::Schema => self.schema.as_ref().map(|s| s.topic.clone()),
+            View::Dlq => self.dlq.as_ref().and_then(|d| d.letters.get(d.selected)).map(|l| l.letter.topic.clone()),
             View::Explorer => match self.tree.selected().map(|n| &n.key) {
                 Some(NodeKey::Topic(t) | NodeKey::Partition(t) | NodeKey::Subscription(t, _)) => Some(t.clone()),
                 _ => None,
@@ -530,6 +549,8 @@ impl App {
                 let (topic, start) = (b.topic.clone(), b.start.clone());
                 return self.open_browser(topic, start);
             }
+            Action::Requeue => return self.browser_requeue(),
+            Action::JumpToOrigin => return self.jump_to_origin(),
             Action::Quit => self.quit = true,
             Action::ToggleHelp => self.show_help = !self.show_help,
             _ => {}
@@ -669,6 +690,12 @@ impl App {
             }
             return Vec::new();
         }
+        if self.requeue.is_some() {
+            return self.requeue_key(&k);
+        }
+        if self.action.is_some() {
+            return self.action_key(&k);
+        }
         if self.show_help {
             // any of these closes the popup; other keys are ignored while it is open
             if matches!(k.code, KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter) {
@@ -698,8 +725,14 @@ impl App {
                 }
             };
         }
+        if action == Action::OpenDlq && self.view != View::Dlq {
+            return self.open_dlq();
+        }
         if self.view == View::Schema {
             return self.schema_update(action);
+        }
+        if self.view == View::Dlq {
+            return self.dlq_update(action);
         }
         if self.view == View::Browser {
             return self.browser_update(action);
@@ -746,9 +779,13 @@ impl App {
                 | Action::ToggleTimes
                 | Action::ToggleRaw
                 | Action::ToggleHex
-                | Action::NextTab,
+                | Action::NextTab
+                | Action::OpenDlq
+                | Action::Requeue
+                | Action::JumpToOrigin,
                 _,
             ) => {}
+            (Action::Actions, _) => return self.open_actions(),
             (Action::Expand, _) => {
                 if let Some(kind) = self.tree.expand_selected() {
                     out.push(self.request(kind));
@@ -979,6 +1016,40 @@ impl App {
                 }
                 return Vec::new();
             }
+            ResponseKind::LettersListed { namespace, letters } => {
+                if let Some(v) = self.dlq.as_mut().filter(|v| v.request == Some(id)) {
+                    v.request = None;
+                    v.error = None;
+                    v.namespace = namespace;
+                    v.selected = v.selected.min(letters.len().saturating_sub(1));
+                    v.letters = letters;
+                    v.loaded_at = Some(self.now);
+                }
+                return Vec::new();
+            }
+            ResponseKind::RequeuePlanned { summary, meaning, subscription } => {
+                if let Some(d) = self.requeue.as_mut().filter(|d| d.plan_request == Some(id)) {
+                    d.plan_request = None;
+                    d.plan = Some(*summary);
+                    d.meaning = Some(meaning);
+                    d.subscription = subscription;
+                }
+                return Vec::new();
+            }
+            ResponseKind::RequeueProgressed { progress } => {
+                if let Some(run) = self.requeue.as_mut().and_then(|d| d.run.as_mut()).filter(|r| r.id == id) {
+                    run.progress = progress;
+                }
+                return Vec::new();
+            }
+            ResponseKind::RequeueFinished { summary } => {
+                if let Some(run) = self.requeue.as_mut().and_then(|d| d.run.as_mut()).filter(|r| r.id == id) {
+                    run.progress = summary.progress.clone();
+                    run.summary = Some(*summary);
+                }
+                return Vec::new();
+            }
+            ResponseKind::ActionDone { message } => return self.action_finished(id, Ok(message)),
             ResponseKind::Failed { .. } => {}
         }
         let mut out = self.advance_jump();
@@ -1036,6 +1107,31 @@ impl App {
                         b.error = Some(error.to_string());
                     }
                 }
+            }
+            RequestKind::ListLetters { .. } => {
+                if let Some(v) = self.dlq.as_mut().filter(|v| v.request == Some(id)) {
+                    v.request = None;
+                    v.error = Some(error.to_string());
+                }
+            }
+            RequestKind::PlanRequeue { .. } => {
+                if let Some(d) = self.requeue.as_mut().filter(|d| d.plan_request == Some(id)) {
+                    d.plan_request = None;
+                    d.error = Some(error.to_string());
+                }
+            }
+            RequestKind::Requeue { .. } => {
+                if let Some(d) = self.requeue.as_mut().filter(|d| d.run.as_ref().is_some_and(|r| r.id == id)) {
+                    // nothing (more) was sent: back to the preview, with the reason
+                    d.run = None;
+                    d.error = Some(error.to_string());
+                }
+            }
+            RequestKind::RunAction { .. } => {
+                let text = format!("refused or failed: {error}");
+                let out = self.action_finished(id, Err(text.clone()));
+                self.set_status(Level::Error, text);
+                return out;
             }
             RequestKind::ReadPage { .. } | RequestKind::Follow { .. } => {
                 if let Some(b) = self.browser.as_mut() {

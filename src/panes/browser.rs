@@ -221,7 +221,7 @@ fn render_detail(f: &mut Frame, area: Rect, app: &App, b: &Browser, theme: &Them
         tabs_area,
     );
     let m = &row.message;
-    let lines: Vec<Line> = match b.tab {
+    let mut lines: Vec<Line> = match b.tab {
         DetailTab::Value => value_lines(row, b.value_mode, theme),
         DetailTab::Properties => {
             if m.properties.is_empty() {
@@ -270,6 +270,22 @@ fn render_detail(f: &mut Frame, area: Rect, app: &App, b: &Browser, theme: &Them
             }
         }
     };
+    // a dead letter says where it came from, up front, on every tab
+    if let Some(real) = m.properties.get(crate::dlq::REAL_TOPIC) {
+        let origin = m.properties.get(crate::dlq::ORIGIN_MESSAGE_ID).map(String::as_str).unwrap_or("?");
+        let tries =
+            m.properties.get(crate::dlq::RECONSUMETIMES).map(|n| format!(" · retried {n}x")).unwrap_or_default();
+        lines.insert(
+            0,
+            Line::from(vec![
+                Span::styled(" DEAD LETTER ", Style::default().fg(theme.selection_fg).bg(theme.dlq_badge)),
+                Span::styled(
+                    format!(" of {real} · original id {origin}{tries} · O opens it · R requeues"),
+                    Style::default().fg(theme.dlq_badge),
+                ),
+            ]),
+        );
+    }
     f.render_widget(Paragraph::new(lines).scroll((b.detail_scroll, 0)), body);
 }
 

@@ -2,6 +2,7 @@
 
 pub mod browser;
 pub mod details;
+pub mod dlq;
 pub mod explorer;
 pub mod metrics;
 pub mod schema;

@@ -4,6 +4,7 @@
 //! and the binary protocol through one `pulsar::Pulsar` (connected lazily, retried on
 //! the next use when the broker was down), both cloned cheaply into every task.
 
+pub mod actions;
 pub mod admin;
 pub mod dlq;
 pub mod error;

@@ -71,6 +71,22 @@ pub enum RequestKind {
         filter: String,
         limit: usize,
     },
+    /// The DLQ and RETRY topics of a namespace.
+    ListLetters {
+        namespace: String,
+    },
+    /// The dry run of a requeue: what would move, and what that means.
+    PlanRequeue {
+        options: Box<super::dlq::RequeueOptions>,
+    },
+    /// A requeue, streamed as `RequeueProgressed`; a cancel stops it after the sends in flight.
+    Requeue {
+        options: Box<super::dlq::RequeueOptions>,
+    },
+    /// One of the explorer's write actions.
+    RunAction {
+        action: super::actions::WriteAction,
+    },
     /// Stop a running request (a follow); no response comes for it.
     Cancel {
         id: RequestId,
@@ -101,6 +117,10 @@ impl RequestKind {
             RequestKind::Scan { topic, .. } => format!("scanning {topic}"),
             RequestKind::FetchSchemas { topic } => format!("schemas of {topic}"),
             RequestKind::WriteExport { path, .. } => format!("export to {}", path.display()),
+            RequestKind::ListLetters { namespace } => format!("dead-letter topics of {namespace}"),
+            RequestKind::PlanRequeue { options } => format!("requeue preview of {}", options.dlq),
+            RequestKind::Requeue { options } => format!("requeue from {}", options.dlq),
+            RequestKind::RunAction { .. } => "action".into(),
             RequestKind::Cancel { .. } => "cancel".into(),
         }
     }
@@ -173,6 +193,27 @@ pub enum ResponseKind {
         decode_errors: u64,
         done: bool,
     },
+    LettersListed {
+        namespace: String,
+        letters: Vec<super::dlq::LetterTopic>,
+    },
+    RequeuePlanned {
+        summary: Box<super::dlq::RequeueSummary>,
+        /// What the requeue means (who receives the messages again).
+        meaning: String,
+        /// The DLQ's subscription, when known (typed to confirm a bulk requeue).
+        subscription: Option<String>,
+    },
+    /// Counts of a running requeue (not the last response).
+    RequeueProgressed {
+        progress: super::dlq::RequeueProgress,
+    },
+    RequeueFinished {
+        summary: Box<super::dlq::RequeueSummary>,
+    },
+    ActionDone {
+        message: String,
+    },
     Failed {
         request: RequestKind,
         error: ClientError,
@@ -182,7 +223,12 @@ pub enum ResponseKind {
 impl ResponseKind {
     /// False for the responses of a stream that go on after this one.
     pub fn is_final(&self) -> bool {
-        !matches!(self, ResponseKind::MessagesArrived { .. } | ResponseKind::ScanProgressed { done: false, .. })
+        !matches!(
+            self,
+            ResponseKind::MessagesArrived { .. }
+                | ResponseKind::ScanProgressed { done: false, .. }
+                | ResponseKind::RequeueProgressed { .. }
+        )
     }
 }
 

@@ -95,9 +95,14 @@ impl Client {
 /// Decodes the messages of one read, remembering the decoders it used (no lock per message).
 pub struct MessageDecoder {
     topic: TopicName,
-    /// Where to look when `topic` has no schema (a DLQ decoded with its origin's schema).
+    /// Where to look when `topic` has no schema (a DLQ decoded with its origin's schema);
+    /// without it, a message's `REAL_TOPIC` property names the origin.
     fallback: Option<TopicName>,
-    local: HashMap<Option<i64>, Entry>,
+    /// Decoders by (origin topic used, schema version).
+    local: HashMap<(Option<String>, Option<i64>), Entry>,
+    /// Schema versions of origin topics, newest first (to find the writer of a dead letter
+    /// that carries no version).
+    origin_versions: HashMap<String, Vec<i64>>,
     schemaless: Decoder,
 }
 
@@ -107,6 +112,7 @@ impl MessageDecoder {
             topic: topic.parent(),
             fallback: None,
             local: HashMap::new(),
+            origin_versions: HashMap::new(),
             schemaless: Decoder::schemaless(),
         }
     }
@@ -117,20 +123,20 @@ impl MessageDecoder {
         MessageDecoder { fallback: fallback.map(TopicName::parent), ..MessageDecoder::new(topic) }
     }
 
-    pub async fn decode(&mut self, client: &Client, m: &Message) -> Decoded {
-        if !self.local.contains_key(&m.schema_version) {
-            let mut e = client.decoder(&self.topic, m.schema_version).await;
-            if let Some(fallback) = &self.fallback {
-                // no schema at all, or not this version: try the origin topic
-                if matches!(&e, Ok(None)) || matches!(&e, Err(r) if r.contains("not found")) {
-                    let other = client.decoder(fallback, m.schema_version).await;
-                    if matches!(other, Ok(Some(_))) {
-                        e = other;
-                    }
-                }
-            }
-            self.local.insert(m.schema_version, e);
+    async fn entry(&mut self, client: &Client, origin: Option<&TopicName>, version: Option<i64>) -> Entry {
+        let key = (origin.map(|o| o.to_string()), version);
+        if let Some(e) = self.local.get(&key) {
+            return e.clone();
         }
+        let e = match origin {
+            Some(o) => client.decoder(o, version).await,
+            None => client.decoder(&self.topic, version).await,
+        };
+        self.local.insert(key, e.clone());
+        e
+    }
+
+    pub async fn decode(&mut self, client: &Client, m: &Message) -> Decoded {
         // the key's bytes (for KEY_VALUE SEPARATED); copied only when it is base64
         let key: Option<std::borrow::Cow<[u8]>> = m.key.as_ref().map(|k| {
             if m.key_is_base64 {
@@ -142,14 +148,75 @@ impl MessageDecoder {
                 std::borrow::Cow::Borrowed(k.as_bytes())
             }
         });
-        let decoder = match self.local.get(&m.schema_version) {
-            Some(Ok(Some(d))) => d.as_ref(),
-            Some(Ok(None)) | None => &self.schemaless,
-            Some(Err(reason)) => {
+        let own = self.entry(client, None, m.schema_version).await;
+        let no_schema = matches!(&own, Ok(None)) || matches!(&own, Err(r) if r.contains("not found"));
+        if no_schema {
+            let origin = self.fallback.clone().or_else(|| {
+                m.properties.get(crate::dlq::REAL_TOPIC).and_then(|t| TopicName::parse(t).ok()).map(|t| t.parent())
+            });
+            if let Some(origin) = origin.filter(|o| *o != self.topic) {
+                if let Some(d) = self.decode_as_origin(client, &origin, m, key.as_deref()).await {
+                    return d;
+                }
+            }
+        }
+        let decoder = match &own {
+            Ok(Some(d)) => d.as_ref(),
+            Ok(None) => &self.schemaless,
+            Err(reason) => {
                 return Decoded { value: serde_json::Value::Null, error: Some(reason.clone()), notes: Vec::new() };
             }
         };
         let d = decoder.decode(&m.payload, key.as_deref());
         Decoded { value: d.value, error: d.error.map(|e| e.to_string()), notes: d.notes }
+    }
+
+    /// A dead letter with the origin topic's schema: its own version when it carries one,
+    /// else the newest version of the origin that decodes it cleanly.
+    async fn decode_as_origin(
+        &mut self,
+        client: &Client,
+        origin: &TopicName,
+        m: &Message,
+        key: Option<&[u8]>,
+    ) -> Option<Decoded> {
+        let note = |v: Option<i64>, guessed: bool| {
+            let v = v.map(|v| format!(" v{v}")).unwrap_or_default();
+            if guessed {
+                format!("decoded with the schema{v} of {origin} (the message carries no version: the newest that fits)")
+            } else {
+                format!("decoded with the schema{v} of {origin} (this topic has none)")
+            }
+        };
+        if m.schema_version.is_some() {
+            let Ok(Some(d)) = self.entry(client, Some(origin), m.schema_version).await else { return None };
+            let mut out = d.decode(&m.payload, key);
+            out.notes.push(note(m.schema_version, false));
+            return Some(Decoded { value: out.value, error: out.error.map(|e| e.to_string()), notes: out.notes });
+        }
+        let name = origin.to_string();
+        if !self.origin_versions.contains_key(&name) {
+            let mut versions: Vec<i64> =
+                client.schema_versions(origin).await.unwrap_or_default().iter().filter_map(|s| s.version).collect();
+            versions.sort_unstable_by(|a, b| b.cmp(a));
+            self.origin_versions.insert(name.clone(), versions);
+        }
+        let versions = self.origin_versions.get(&name).cloned().unwrap_or_default();
+        let mut first_error = None;
+        for v in versions {
+            let Ok(Some(d)) = self.entry(client, Some(origin), Some(v)).await else { continue };
+            let out = d.decode(&m.payload, key);
+            if out.error.is_none() {
+                let mut notes = out.notes;
+                notes.push(note(Some(v), true));
+                return Some(Decoded { value: out.value, error: None, notes });
+            }
+            first_error.get_or_insert(out);
+        }
+        first_error.map(|out| Decoded {
+            value: out.value,
+            error: out.error.map(|e| format!("{e} (with the schema of {origin})")),
+            notes: out.notes,
+        })
     }
 }

@@ -1,6 +1,8 @@
 //! Runs [`Request`]s on tokio with the shared [`Client`] and sends back [`Response`]s.
 
 use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
@@ -146,6 +148,41 @@ async fn follow(client: Client, id: RequestId, kind: RequestKind, tx: UnboundedS
     }
 }
 
+async fn plan_requeue(client: &Client, options: &super::dlq::RequeueOptions) -> super::Result<ResponseKind> {
+    let (summary, _) = super::dlq::plan_requeue(client, options).await?;
+    let letter = super::dlq::letter_of(client, &options.dlq).await?;
+    let subscribers = match (&options.target, &letter.origin) {
+        (crate::dlq::Target::Original, Some(origin)) => client.admin.subscriptions(origin).await.unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    Ok(ResponseKind::RequeuePlanned {
+        summary: Box::new(summary),
+        meaning: crate::dlq::meaning(&options.target, &letter, &subscribers),
+        subscription: letter.subscription,
+    })
+}
+
+/// A requeue with progress every 100 ms; `cancel` stops it cleanly (see Worker::cancel).
+async fn requeue(
+    client: Client,
+    id: RequestId,
+    kind: RequestKind,
+    cancel: Arc<AtomicBool>,
+    tx: UnboundedSender<Response>,
+) {
+    let RequestKind::Requeue { options } = &kind else { unreachable!("requeue takes Requeue") };
+    let progress_tx = tx.clone();
+    let result = super::dlq::requeue(&client, options, cancel, |p| {
+        let _ = progress_tx.send(Response { id, kind: ResponseKind::RequeueProgressed { progress: p.clone() } });
+    })
+    .await;
+    let kind = match result {
+        Ok(summary) => ResponseKind::RequeueFinished { summary: Box::new(summary) },
+        Err(error) => ResponseKind::Failed { request: kind.clone(), error },
+    };
+    let _ = tx.send(Response { id, kind });
+}
+
 /// Executes one request. Also used by the headless subcommands, so that they show
 /// exactly what the TUI shows.
 pub async fn execute(client: &Client, kind: RequestKind) -> ResponseKind {
@@ -192,7 +229,17 @@ pub async fn execute(client: &Client, kind: RequestKind) -> ResponseKind {
         RequestKind::ScrapeMetrics { brokers } => super::scrape::scrape(client, brokers).await.map(|s| {
             ResponseKind::MetricsScraped { snapshot: Box::new(s), at_ms: chrono::Utc::now().timestamp_millis() }
         }),
-        RequestKind::Follow { .. } | RequestKind::Scan { .. } | RequestKind::Cancel { .. } => {
+        RequestKind::ListLetters { namespace } => super::dlq::list_letters(client, namespace)
+            .await
+            .map(|letters| ResponseKind::LettersListed { namespace: namespace.clone(), letters }),
+        RequestKind::PlanRequeue { options } => plan_requeue(client, options).await,
+        RequestKind::RunAction { action } => {
+            action.run(client).await.map(|message| ResponseKind::ActionDone { message })
+        }
+        RequestKind::Follow { .. }
+        | RequestKind::Scan { .. }
+        | RequestKind::Requeue { .. }
+        | RequestKind::Cancel { .. } => {
             unreachable!("streams and cancels are handled by Worker::submit")
         }
     };
@@ -204,15 +251,19 @@ pub struct Worker {
     client: Client,
     tx: UnboundedSender<Response>,
     running: HashMap<RequestId, AbortHandle>,
+    /// Requests stopped by a flag rather than aborted (a requeue finishes its sends in flight).
+    stop_flags: HashMap<RequestId, Arc<AtomicBool>>,
 }
 
 impl Worker {
     pub fn new(client: Client, tx: UnboundedSender<Response>) -> Worker {
-        Worker { client, tx, running: HashMap::new() }
+        Worker { client, tx, running: HashMap::new(), stop_flags: HashMap::new() }
     }
 
     pub fn submit(&mut self, req: Request) {
         self.running.retain(|_, h| !h.is_finished());
+        let running = &self.running;
+        self.stop_flags.retain(|id, _| running.contains_key(id));
         let client = self.client.clone();
         let tx = self.tx.clone();
         let handle = match req.kind {
@@ -222,6 +273,11 @@ impl Worker {
             }
             RequestKind::Follow { .. } => tokio::spawn(follow(client, req.id, req.kind, tx)),
             RequestKind::Scan { .. } => tokio::spawn(scan(client, req.id, req.kind, tx)),
+            RequestKind::Requeue { .. } => {
+                let flag = Arc::new(AtomicBool::new(false));
+                self.stop_flags.insert(req.id, flag.clone());
+                tokio::spawn(requeue(client, req.id, req.kind, flag, tx))
+            }
             kind => tokio::spawn(async move {
                 let kind = execute(&client, kind).await;
                 // the UI may have quit; nothing to do then
@@ -233,6 +289,11 @@ impl Worker {
 
     /// Aborts a request still running (its response never comes).
     pub fn cancel(&mut self, id: RequestId) {
+        if let Some(flag) = self.stop_flags.remove(&id) {
+            // never abort a requeue mid-send: it stops after the sends in flight
+            flag.store(true, std::sync::atomic::Ordering::Relaxed);
+            return;
+        }
         if let Some(h) = self.running.remove(&id) {
             h.abort();
         }

@@ -28,6 +28,8 @@ pub fn render(f: &mut Frame, app: &App, theme: &Theme) {
         panes::metrics::render(f, body, app, theme);
     } else if app.view == View::Schema {
         panes::schema::render(f, body, app, theme);
+    } else if app.view == View::Dlq {
+        panes::dlq::render(f, body, app, theme);
     } else {
         let (left, right) = if body.width >= 100 { (40, 60) } else { (45, 55) };
         let [explorer, details] =
@@ -36,6 +38,12 @@ pub fn render(f: &mut Frame, app: &App, theme: &Theme) {
         panes::details::render(f, details, app, theme);
     }
     render_status(f, status, app, theme);
+    if let Some(d) = &app.requeue {
+        panes::dlq::render_requeue(f, body, app, d, theme);
+    }
+    if let Some(d) = &app.action {
+        panes::dlq::render_action(f, body, app, d, theme);
+    }
     if app.show_help {
         render_help(f, area, theme, app.key_context());
     }
@@ -45,6 +53,9 @@ pub fn render(f: &mut Frame, app: &App, theme: &Theme) {
 fn render_header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let base = Style::default().fg(theme.header_fg).bg(theme.header_bg);
     let mut spans = vec![Span::styled(" pulsar-tui ", base.add_modifier(Modifier::BOLD))];
+    if app.settings.read_only {
+        spans.push(Span::styled("[RO] ", base.fg(theme.status_error).add_modifier(Modifier::BOLD)));
+    }
     let mut crumbs: Vec<String> = vec![app.cluster.clone().unwrap_or_else(|| app.settings.admin_url.clone())];
     if let Some(key) = app.tree.selected_key() {
         for node in app.tree.lineage(&key) {

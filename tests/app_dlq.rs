@@ -1,0 +1,347 @@
+//! The DLQ view, the requeue dialog and the write-action dialog as a state machine (no
+//! terminal, no runtime), with snapshots of what they draw.
+
+mod common;
+
+use std::time::Instant;
+
+use common::{answer, draw, expand_with, find, screen};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use pulsar_tui::app::dlq::ActionStage;
+use pulsar_tui::app::keys::Action;
+use pulsar_tui::app::{App, Event, Settings, View};
+use pulsar_tui::dlq::{Letter, LetterKind, Target};
+use pulsar_tui::pulsar::actions::WriteAction;
+use pulsar_tui::pulsar::dlq::{LetterTopic, RequeueProgress, RequeueSummary};
+use pulsar_tui::pulsar::request::{Request, RequestKind, ResponseKind};
+use pulsar_tui::pulsar::{ClientError, TopicEntry, TopicName};
+use pulsar_tui::ui::theme::Theme;
+
+fn topic(s: &str) -> TopicName {
+    TopicName::parse(s).unwrap()
+}
+
+fn press(app: &mut App, code: KeyCode) -> Vec<Request> {
+    app.handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+/// acme/shop loaded with orders (4 partitions) and its DLQ; the namespace selected.
+fn app_on_namespace() -> App {
+    let mut app = App::new(Settings::default(), Instant::now());
+    let reqs = app.start();
+    let r = find(&reqs, |k| matches!(k, RequestKind::FetchClusterInfo));
+    answer(
+        &mut app,
+        r,
+        ResponseKind::ClusterInfoFetched { clusters: vec!["standalone".into()], version: "4.0.8".into() },
+    );
+    let r = find(&reqs, |k| matches!(k, RequestKind::ListTenants));
+    answer(&mut app, r, ResponseKind::TenantsListed { tenants: vec!["acme".into()] });
+    expand_with(
+        &mut app,
+        ResponseKind::NamespacesListed { tenant: "acme".into(), namespaces: vec!["acme/shop".into()] },
+    );
+    app.update(Action::Down);
+    expand_with(
+        &mut app,
+        ResponseKind::TopicsListed {
+            namespace: "acme/shop".into(),
+            topics: vec![
+                TopicEntry { name: topic("persistent://acme/shop/orders"), partitions: 4 },
+                TopicEntry { name: topic("persistent://acme/shop/orders-payments-DLQ"), partitions: 0 },
+            ],
+        },
+    );
+    app
+}
+
+/// The wall clock of the snapshots.
+const NOW_MS: i64 = 1_800_000_000_000;
+
+fn letters() -> Vec<LetterTopic> {
+    let now = NOW_MS;
+    let retry = LetterTopic {
+        letter: Letter {
+            topic: topic("persistent://acme/shop/orders-payments-RETRY"),
+            kind: Some(LetterKind::Retry),
+            origin: Some(topic("persistent://acme/shop/orders")),
+            subscription: Some("payments".into()),
+        },
+        found_by: "name",
+        partitions: 0,
+        messages: 0,
+        oldest_publish_ms: None,
+        newest_publish_ms: None,
+        subscriptions: Vec::new(),
+    };
+    vec![
+        LetterTopic {
+            letter: Letter {
+                topic: topic("persistent://acme/shop/orders-payments-DLQ"),
+                kind: Some(LetterKind::Dlq),
+                origin: Some(topic("persistent://acme/shop/orders")),
+                subscription: Some("payments".into()),
+            },
+            found_by: "name",
+            partitions: 0,
+            messages: 20,
+            oldest_publish_ms: Some(now - 3 * 3_600_000),
+            newest_publish_ms: Some(now - 5 * 60_000),
+            subscriptions: vec!["dlq-triage".into()],
+        },
+        retry,
+    ]
+}
+
+fn plan(moved: u64) -> RequeueSummary {
+    let mut s = RequeueSummary { journal: "/data/requeue-journal.jsonl".into(), ..Default::default() };
+    s.progress.moved = moved;
+    s.progress.scanned = moved;
+    s.targets.insert("persistent://acme/shop/orders".into(), moved);
+    s
+}
+
+fn dlq_view() -> App {
+    let mut app = app_on_namespace();
+    app.wall_ms = NOW_MS;
+    let reqs = app.update(Action::OpenDlq);
+    assert_eq!(app.view, View::Dlq);
+    let r = find(&reqs, |k| matches!(k, RequestKind::ListLetters { namespace } if namespace == "acme/shop"));
+    answer(&mut app, r, ResponseKind::LettersListed { namespace: "acme/shop".into(), letters: letters() });
+    app
+}
+
+#[test]
+fn the_dlq_view_lists_letters_with_origin_subscription_and_ages() {
+    let app = dlq_view();
+    let term = draw(&app, 140, 12);
+    let text = screen(&term);
+    assert!(text.contains("orders-payments-DLQ") && text.contains("payments") && text.contains("dlq-triage"), "{text}");
+    assert!(text.contains("3h") && text.contains("5m") && text.contains("nobody"), "{text}");
+    insta::assert_snapshot!("dlq_view", text);
+    // the kind column carries the DLQ badge colour (second row: the first is selected)
+    let buf = term.backend().buffer();
+    let cell = (0..buf.area.width)
+        .map(|x| &buf[(x, 4)])
+        .find(|c| c.symbol() == "R")
+        .expect("a RETRY kind cell on the second row");
+    assert_eq!(cell.fg, Theme::default().dlq_badge);
+}
+
+#[test]
+fn the_dlq_view_says_when_there_is_none_and_shows_failures() {
+    let mut app = app_on_namespace();
+    let reqs = app.update(Action::OpenDlq);
+    let r = find(&reqs, |k| matches!(k, RequestKind::ListLetters { .. }));
+    answer(&mut app, r, ResponseKind::LettersListed { namespace: "acme/shop".into(), letters: Vec::new() });
+    assert!(screen(&draw(&app, 100, 8)).contains("no dead-letter or retry topic"));
+    let reqs = app.update(Action::Refresh);
+    let r = find(&reqs, |k| matches!(k, RequestKind::ListLetters { .. }));
+    let kind = r.kind.clone();
+    answer(
+        &mut app,
+        r,
+        ResponseKind::Failed { request: kind, error: ClientError::NotFound { what: "acme/shop".into() } },
+    );
+    assert!(screen(&draw(&app, 100, 8)).contains("not found: acme/shop"));
+    app.update(Action::Back);
+    assert_eq!(app.view, View::Explorer);
+}
+
+#[test]
+fn bulk_requeue_previews_then_needs_the_subscription_typed_then_shows_progress_and_summary() {
+    let mut app = dlq_view();
+    let reqs = app.update(Action::Requeue);
+    let plan_req = find(&reqs, |k| matches!(k, RequestKind::PlanRequeue { .. })).clone();
+    let RequestKind::PlanRequeue { options } = &plan_req.kind else { unreachable!() };
+    assert_eq!(options.dlq.to_string(), "persistent://acme/shop/orders-payments-DLQ");
+    assert_eq!(options.target, Target::Original);
+    assert_eq!((options.filter.as_ref(), options.only.as_ref()), (None, None), "all of the DLQ");
+    assert!(screen(&draw(&app, 120, 24)).contains("nothing is sent yet"));
+    answer(
+        &mut app,
+        &plan_req,
+        ResponseKind::RequeuePlanned {
+            summary: Box::new(plan(20)),
+            meaning: "each message is published again to persistent://acme/shop/orders; every subscription of it \
+                      (analytics, payments) receives it again"
+                .into(),
+            subscription: Some("payments".into()),
+        },
+    );
+    insta::assert_snapshot!("requeue_preview", screen(&draw(&app, 120, 24)));
+
+    // Enter without the typed confirmation sends nothing
+    let reqs = press(&mut app, KeyCode::Enter);
+    assert!(reqs.is_empty(), "{reqs:?}");
+    assert!(screen(&draw(&app, 120, 24)).contains("type payments to confirm"));
+    type_text(&mut app, "paymentz");
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    press(&mut app, KeyCode::Backspace);
+    type_text(&mut app, "s");
+    let reqs = press(&mut app, KeyCode::Enter);
+    let run = find(&reqs, |k| matches!(k, RequestKind::Requeue { .. })).clone();
+    let RequestKind::Requeue { options } = &run.kind else { unreachable!() };
+    assert_eq!(options.subscription, "pulsar-tui-requeue");
+    assert!(!options.keep_dlq_properties);
+
+    let progress = RequeueProgress { scanned: 9, moved: 7, skipped: 1, failed: 0, left: 0, total: Some(20) };
+    answer(&mut app, &run, ResponseKind::RequeueProgressed { progress });
+    insta::assert_snapshot!("requeue_progress", screen(&draw(&app, 120, 24)));
+
+    // Esc stops it cleanly: a cancel, and the dialog waits for the summary
+    let reqs = press(&mut app, KeyCode::Esc);
+    assert!(matches!(reqs.as_slice(), [Request { kind: RequestKind::Cancel { id }, .. }] if *id == run.id));
+    assert!(screen(&draw(&app, 120, 24)).contains("stopping after the sends in flight"));
+    let mut summary = plan(8);
+    summary.progress.skipped = 1;
+    summary.progress.total = Some(20);
+    summary.cancelled = true;
+    answer(&mut app, &run, ResponseKind::RequeueFinished { summary: Box::new(summary) });
+    let text = screen(&draw(&app, 120, 24));
+    assert!(text.contains("cancelled after the sends in flight") && text.contains("moved 8"), "{text}");
+    let reqs = press(&mut app, KeyCode::Enter);
+    assert!(app.requeue.is_none());
+    assert!(reqs.iter().any(|r| matches!(r.kind, RequestKind::ListLetters { .. })), "the DLQ view reloads");
+    assert!(app.status.as_ref().unwrap().text.contains("requeued 8"));
+}
+
+#[test]
+fn tab_switches_to_the_retry_topic_and_replans() {
+    let mut app = dlq_view();
+    app.update(Action::Requeue);
+    let reqs = press(&mut app, KeyCode::Tab);
+    let r = find(&reqs, |k| matches!(k, RequestKind::PlanRequeue { .. }));
+    let RequestKind::PlanRequeue { options } = &r.kind else { unreachable!() };
+    assert_eq!(options.target, Target::Retry);
+    // Esc closes the preview without sending anything
+    assert!(press(&mut app, KeyCode::Esc).is_empty());
+    assert!(app.requeue.is_none());
+}
+
+#[test]
+fn a_refused_requeue_goes_back_to_the_preview_with_the_reason() {
+    let mut app = dlq_view();
+    let reqs = app.update(Action::Requeue);
+    let plan_req = find(&reqs, |k| matches!(k, RequestKind::PlanRequeue { .. })).clone();
+    answer(
+        &mut app,
+        &plan_req,
+        ResponseKind::RequeuePlanned { summary: Box::new(plan(3)), meaning: "m".into(), subscription: None },
+    );
+    // no subscription known: the DLQ's own name is typed
+    type_text(&mut app, "orders-payments-DLQ");
+    let reqs = press(&mut app, KeyCode::Enter);
+    let run = find(&reqs, |k| matches!(k, RequestKind::Requeue { .. })).clone();
+    let kind = run.kind.clone();
+    answer(
+        &mut app,
+        &run,
+        ResponseKind::Failed { request: kind, error: ClientError::ReadOnly { what: "requeue".into() } },
+    );
+    let d = app.requeue.as_ref().expect("the dialog stays open");
+    assert!(d.run.is_none());
+    assert!(screen(&draw(&app, 120, 24)).contains("refused: read-only mode"));
+}
+
+/// The orders topic expanded with its subscriptions, `payments` selected.
+fn app_on_subscription() -> App {
+    let mut app = app_on_namespace();
+    app.update(Action::Down);
+    let reqs = app.update(Action::Expand);
+    let r = find(&reqs, |k| matches!(k, RequestKind::ListSubscriptions { .. }));
+    answer(
+        &mut app,
+        r,
+        ResponseKind::SubscriptionsListed {
+            topic: topic("persistent://acme/shop/orders"),
+            subscriptions: vec!["analytics".into(), "payments".into()],
+        },
+    );
+    app.update(Action::Down);
+    app.update(Action::Down);
+    app
+}
+
+#[test]
+fn clearing_a_backlog_needs_the_subscription_typed_and_reloads_after() {
+    let mut app = app_on_subscription();
+    assert!(app.update(Action::Actions).is_empty());
+    let Some(ActionStage::Menu { items, .. }) = app.action.as_ref().map(|d| &d.stage) else { panic!("a menu") };
+    assert_eq!(items.len(), 4);
+    insta::assert_snapshot!("actions_menu", screen(&draw(&app, 100, 20)));
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    let text = screen(&draw(&app, 100, 20));
+    assert!(text.contains("Clear the whole backlog of subscription payments"), "{text}");
+    assert!(press(&mut app, KeyCode::Enter).is_empty(), "not typed yet");
+    assert!(press(&mut app, KeyCode::Char('y')).is_empty(), "y is not enough for a destructive action");
+    press(&mut app, KeyCode::Backspace);
+    type_text(&mut app, "payments");
+    let reqs = press(&mut app, KeyCode::Enter);
+    let r = find(&reqs, |k| matches!(k, RequestKind::RunAction { .. })).clone();
+    assert_eq!(
+        r.kind,
+        RequestKind::RunAction {
+            action: WriteAction::ClearBacklog {
+                topic: topic("persistent://acme/shop/orders"),
+                subscription: "payments".into()
+            }
+        }
+    );
+    let reqs = answer(&mut app, &r, ResponseKind::ActionDone { message: "cleared the backlog of payments".into() });
+    assert!(app.action.is_none());
+    assert_eq!(app.status.as_ref().unwrap().text, "cleared the backlog of payments");
+    assert!(reqs.iter().any(|r| matches!(r.kind, RequestKind::FetchTopicStats { .. })), "stats are refetched");
+}
+
+#[test]
+fn skip_asks_for_a_number_and_says_it_applies_to_each_partition() {
+    let mut app = app_on_subscription();
+    app.update(Action::Actions);
+    press(&mut app, KeyCode::Enter); // skip N messages
+    type_text(&mut app, "x");
+    press(&mut app, KeyCode::Enter);
+    assert!(screen(&draw(&app, 100, 20)).contains("is not a number"));
+    press(&mut app, KeyCode::Backspace);
+    type_text(&mut app, "5");
+    press(&mut app, KeyCode::Enter);
+    let text = screen(&draw(&app, 100, 20));
+    assert!(text.contains("Skip 5 message(s) on EACH of the 4 partitions"), "{text}");
+    // Esc at the confirmation sends nothing
+    assert!(press(&mut app, KeyCode::Esc).is_empty());
+    assert!(app.action.is_none());
+}
+
+#[test]
+fn a_refused_action_shows_why_in_the_status_line() {
+    let mut app = app_on_namespace();
+    app.update(Action::Down); // the orders topic
+    app.update(Action::Actions);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down); // unload
+    press(&mut app, KeyCode::Enter);
+    let reqs = press(&mut app, KeyCode::Char('y'));
+    let r = find(&reqs, |k| matches!(k, RequestKind::RunAction { action: WriteAction::Unload { .. } })).clone();
+    let kind = r.kind.clone();
+    answer(&mut app, &r, ResponseKind::Failed { request: kind, error: ClientError::ReadOnly { what: "PUT".into() } });
+    assert!(app.action.is_none());
+    let s = app.status.as_ref().unwrap();
+    assert!(s.text.contains("refused: read-only mode"), "{}", s.text);
+}
+
+#[test]
+fn read_only_shows_in_the_header() {
+    let mut settings = Settings::default();
+    settings.read_only = true;
+    let app = App::new(settings, Instant::now());
+    let term = draw(&app, 80, 5);
+    let first: String = screen(&term).lines().next().unwrap().to_string();
+    assert!(first.contains("[RO]"), "{first}");
+}
