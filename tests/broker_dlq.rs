@@ -353,3 +353,66 @@ async fn requeue_killed_at_random_points_loses_nothing() {
     assert_eq!(sub_backlog(&dlq, "pulsar-tui-requeue", false), 0);
     drop_namespace(&client, &ns).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tui_requeues_a_dlq_after_its_preview_and_typed_confirmation() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use pulsar_tui::app::keys::Action;
+    use pulsar_tui::app::tree::NodeKey;
+    use pulsar_tui::app::{Event, Settings, View};
+
+    let client = Client::new(target()).unwrap();
+    let ns = namespace(&client).await;
+    let origin = format!("persistent://{ns}/jobs");
+    let dlq = format!("persistent://{ns}/jobs-worker-DLQ");
+    client.admin.create_subscription(&TopicName::parse(&origin).unwrap(), "worker").await.unwrap();
+    let mut child = Command::new(bin())
+        .args(["produce", &dlq, "--key", "job-{n}", "--property", &format!("REAL_TOPIC={origin}")])
+        .env("PULSAR_SERVICE_URL", target().service_url)
+        .env("PULSAR_ADMIN_URL", target().admin_url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(b"a\nb\nc\n").unwrap();
+    }
+    assert!(child.wait().unwrap().success());
+
+    let journal = temp("journal.jsonl");
+    let settings = Settings { journal_path: journal.clone(), ..Settings::default() };
+    let mut d = common::Driver::new(client.clone(), settings);
+    let dlq_name = TopicName::parse(&dlq).unwrap();
+    let reqs = d.app.jump_to(dlq_name.clone());
+    d.submit(reqs);
+    let want = Some(NodeKey::Topic(dlq_name.clone()));
+    d.until("the DLQ selected", Duration::from_secs(20), |app| app.tree.selected_key() == want).await;
+    d.act(Action::OpenDlq);
+    d.until("the DLQ listed", Duration::from_secs(20), |app| {
+        app.dlq.as_ref().is_some_and(|v| v.request.is_none() && !v.letters.is_empty())
+    })
+    .await;
+    assert_eq!(d.app.view, View::Dlq);
+    let l = &d.app.dlq.as_ref().unwrap().letters[0];
+    assert_eq!((l.letter.subscription.as_deref(), l.messages), (Some("worker"), 3));
+    d.act(Action::Requeue);
+    d.until("the preview", Duration::from_secs(20), |app| app.requeue.as_ref().is_some_and(|r| r.plan.is_some())).await;
+    assert_eq!(d.app.requeue.as_ref().unwrap().plan.as_ref().unwrap().progress.moved, 3);
+    assert!(!subscriptions(&dlq).contains(&"pulsar-tui-requeue".to_string()), "the preview changed nothing");
+    for c in "worker".chars() {
+        d.handle(Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+    }
+    d.handle(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    d.until("the summary", Duration::from_secs(30), |app| {
+        app.requeue.as_ref().and_then(|r| r.run.as_ref()).is_some_and(|run| run.summary.is_some())
+    })
+    .await;
+    let run = d.app.requeue.as_ref().unwrap().run.as_ref().unwrap();
+    let summary = run.summary.as_ref().unwrap();
+    assert_eq!((summary.progress.moved, summary.progress.failed), (3, 0), "{summary:?}");
+    assert_eq!(sub_backlog(&dlq, "pulsar-tui-requeue", false), 0);
+    assert_eq!(sub_backlog(&origin, "worker", false), 3, "the origin's subscription sees them again");
+    assert_eq!(journal_ids(&journal).len(), 3);
+    drop_namespace(&client, &ns).await;
+}
