@@ -416,3 +416,46 @@ async fn the_tui_requeues_a_dlq_after_its_preview_and_typed_confirmation() {
     assert_eq!(journal_ids(&journal).len(), 3);
     drop_namespace(&client, &ns).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn avro_dead_letters_without_a_version_are_requeued_with_the_version_that_wrote_them() {
+    let client = Client::new(target()).unwrap();
+    let ns = namespace(&client).await;
+    let topic = format!("persistent://{ns}/orders");
+    let dlq = format!("persistent://{ns}/orders-billing-DLQ");
+    let produced = temp("produced.json");
+    python(&["avro-dead-letter", &target().service_url, &topic, "billing", &dlq, produced.to_str().unwrap()]);
+    let produced: Value = serde_json::from_str(&std::fs::read_to_string(&produced).unwrap()).unwrap();
+
+    // the dead letters carry no schema version, yet the browser decodes them (origin schema)
+    let out = pulsar_tui(&["read", &dlq, "--format", "jsonl"]);
+    let letters = json_lines(&out.stdout);
+    assert_eq!(letters.len(), 4, "{letters:?}");
+    for l in &letters {
+        assert!(l["schema_version"].is_null());
+        assert_eq!(l["decode_error"], Value::Null, "{l}");
+        let id = l["value"]["id"].as_str().unwrap();
+        assert_eq!(l["value"]["amount"], produced[id]["amount"]);
+    }
+
+    let journal = temp("journal.jsonl");
+    let out = pulsar_tui(&["dlq", "requeue", &dlq, "--yes", "--journal", journal.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(json_lines(&out.stdout).last().unwrap()["summary"]["moved"], 4);
+
+    // on the origin, each requeued copy carries the version that wrote it and decodes to
+    // exactly what was produced
+    let out =
+        pulsar_tui(&["read", &topic, "--format", "jsonl", "--filter", "\"PULSAR_TUI_REQUEUED_FROM\" in properties"]);
+    let copies = json_lines(&out.stdout);
+    assert_eq!(copies.len(), 4, "{copies:?}");
+    for c in &copies {
+        let id = c["value"]["id"].as_str().unwrap();
+        let want_version = if id == "o-1" || id == "o-2" { 0 } else { 1 };
+        assert_eq!(c["schema_version"], want_version, "{c}");
+        assert_eq!(c["decode_error"], Value::Null, "{c}");
+        assert_eq!(c["value"], produced[id], "{c}");
+        assert_eq!(c["key"], id);
+    }
+    drop_namespace(&client, &ns).await;
+}

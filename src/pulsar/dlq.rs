@@ -350,7 +350,6 @@ pub async fn requeue(
         .and_then(|s| s.subscriptions.get(&opts.subscription).map(|s| s.msg_backlog.max(0) as u64));
 
     let mut producers: HashMap<String, Producer<TokioExecutor>> = HashMap::new();
-    let mut versions: HashMap<String, HashSet<i64>> = HashMap::new();
     let mut inflight: VecDeque<InFlight> = VecDeque::new();
     let mut last_progress = Instant::now();
     let mut idle_since = Instant::now();
@@ -417,8 +416,6 @@ pub async fn requeue(
                     {
                         Ok(p) => {
                             producers.insert(key.clone(), p);
-                            let known = client.schema_versions(&target).await.unwrap_or_default();
-                            versions.insert(key.clone(), known.iter().filter_map(|s| s.version).collect());
                         }
                         Err(e) => {
                             summary.progress.failed += 1;
@@ -427,10 +424,10 @@ pub async fn requeue(
                         }
                     }
                 }
-                let schema_version = m
-                    .schema_version
-                    .filter(|v| versions.get(&key).is_some_and(|known| known.contains(v)))
-                    .map(|v| v.to_be_bytes().to_vec());
+                // the version the payload was written with, as the target knows it (a dead
+                // letter often lost its version: the newest of the target's that decodes it)
+                let schema_version =
+                    planner.decoder.writer_version(client, &target, &m).await.map(|v| v.to_be_bytes().to_vec());
                 let out = pulsar::producer::Message {
                     properties: dlq::requeued_properties(
                         &m.properties,

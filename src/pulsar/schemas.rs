@@ -194,16 +194,8 @@ impl MessageDecoder {
             out.notes.push(note(m.schema_version, false));
             return Some(Decoded { value: out.value, error: out.error.map(|e| e.to_string()), notes: out.notes });
         }
-        let name = origin.to_string();
-        if !self.origin_versions.contains_key(&name) {
-            let mut versions: Vec<i64> =
-                client.schema_versions(origin).await.unwrap_or_default().iter().filter_map(|s| s.version).collect();
-            versions.sort_unstable_by(|a, b| b.cmp(a));
-            self.origin_versions.insert(name.clone(), versions);
-        }
-        let versions = self.origin_versions.get(&name).cloned().unwrap_or_default();
         let mut first_error = None;
-        for v in versions {
+        for v in self.versions_of(client, origin).await {
             let Ok(Some(d)) = self.entry(client, Some(origin), Some(v)).await else { continue };
             let out = d.decode(&m.payload, key);
             if out.error.is_none() {
@@ -218,5 +210,37 @@ impl MessageDecoder {
             error: out.error.map(|e| format!("{e} (with the schema of {origin})")),
             notes: out.notes,
         })
+    }
+
+    /// Schema versions of a topic, newest first (cached for this decoder).
+    async fn versions_of(&mut self, client: &Client, topic: &TopicName) -> Vec<i64> {
+        let name = topic.to_string();
+        if !self.origin_versions.contains_key(&name) {
+            let mut versions: Vec<i64> =
+                client.schema_versions(topic).await.unwrap_or_default().iter().filter_map(|s| s.version).collect();
+            versions.sort_unstable_by(|a, b| b.cmp(a));
+            self.origin_versions.insert(name.clone(), versions);
+        }
+        self.origin_versions.get(&name).cloned().unwrap_or_default()
+    }
+
+    /// The schema version of `topic` a message was written with: its own when it carries
+    /// one that `topic` has, else the newest version of `topic` that decodes it cleanly
+    /// (a dead letter republished without its version). `None` when `topic` has no schema
+    /// or none fits.
+    pub async fn writer_version(&mut self, client: &Client, topic: &TopicName, m: &Message) -> Option<i64> {
+        let topic = topic.parent();
+        let versions = self.versions_of(client, &topic).await;
+        if let Some(v) = m.schema_version {
+            return versions.contains(&v).then_some(v);
+        }
+        let key = m.key.as_deref().map(str::as_bytes).filter(|_| !m.key_is_base64);
+        for v in versions {
+            let Ok(Some(d)) = self.entry(client, Some(&topic), Some(v)).await else { continue };
+            if d.decode(&m.payload, key).error.is_none() {
+                return Some(v);
+            }
+        }
+        None
     }
 }

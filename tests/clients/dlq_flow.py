@@ -7,6 +7,12 @@
       with i % 3 == 0 is negatively acknowledged until the policy moves it to the DLQ, the
       rest are acknowledged. Writes {"dead": [i...], "acked": [i...]} to OUT.
 
+  dlq_flow.py avro-dead-letter SERVICE TOPIC SUB DLQ OUT
+      Produce two orders with AvroSchema v1 and two with v2 (a field with a default added),
+      then dead-letter all four through a consumer WITHOUT schema (bytes), as on-call tools
+      do: its DLQ producer republishes them with no schema version. Writes the produced
+      values (by id) to OUT.
+
   dlq_flow.py consume SERVICE TOPIC SUB COUNT OUT
       Receive COUNT messages on SUB (Shared, existing cursor) and acknowledge them; writes
       them as JSON lines (key, properties, payload) to OUT. Stops after 60 s without news.
@@ -59,6 +65,46 @@ def dead_letter(service, topic, sub, dlq, n, out):
         json.dump({"dead": dead, "acked": sorted(acked)}, f)
 
 
+ORDER_V1 = {"type": "record", "name": "Order", "namespace": "it",
+            "fields": [{"name": "id", "type": "string"}, {"name": "amount", "type": "double"}]}
+ORDER_V2 = dict(ORDER_V1, fields=ORDER_V1["fields"] + [{"name": "currency", "type": "string", "default": "USD"}])
+
+
+def avro_dead_letter(service, topic, sub, dlq, out):
+    from pulsar.schema import AvroSchema
+    client = pulsar.Client(service, operation_timeout_seconds=30)
+    consumer = client.subscribe(
+        topic, sub, consumer_type=pulsar.ConsumerType.Shared,
+        initial_position=pulsar.InitialPosition.Earliest,
+        negative_ack_redelivery_delay_ms=100,
+        dead_letter_policy=pulsar.ConsumerDeadLetterPolicy(max_redeliver_count=1, dead_letter_topic=dlq))
+    values = {}
+    for definition, batch in ((ORDER_V1, [{"id": "o-1", "amount": 10.5}, {"id": "o-2", "amount": 20.25}]),
+                              (ORDER_V2, [{"id": "o-3", "amount": 30.0, "currency": "EUR"},
+                                          {"id": "o-4", "amount": 1.0, "currency": "USD"}])):
+        p = client.create_producer(topic, schema=AvroSchema(None, schema_definition=definition),
+                                   batching_enabled=False)
+        for v in batch:
+            p.send(v, partition_key=v["id"])
+            values[v["id"]] = v
+        p.close()
+    deadline = time.time() + 60
+    quiet_since = time.time()
+    while time.time() < deadline:
+        try:
+            msg = consumer.receive(timeout_millis=500)
+        except pulsar.Timeout:
+            if time.time() - quiet_since > 3:
+                break
+            continue
+        quiet_since = time.time()
+        consumer.negative_acknowledge(msg)
+    consumer.close()
+    client.close()
+    with open(out, "w") as f:
+        json.dump(values, f)
+
+
 def consume(service, topic, sub, count, out):
     client = pulsar.Client(service, operation_timeout_seconds=30)
     consumer = client.subscribe(topic, sub, consumer_type=pulsar.ConsumerType.Shared)
@@ -83,6 +129,8 @@ if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "dead-letter":
         dead_letter(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6]), sys.argv[7])
+    elif mode == "avro-dead-letter":
+        avro_dead_letter(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6])
     elif mode == "consume":
         consume(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), sys.argv[6])
     else:
