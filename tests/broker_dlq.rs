@@ -412,7 +412,11 @@ async fn the_tui_requeues_a_dlq_after_its_preview_and_typed_confirmation() {
     let summary = run.summary.as_ref().unwrap();
     assert_eq!((summary.progress.moved, summary.progress.failed), (3, 0), "{summary:?}");
     assert_eq!(sub_backlog(&dlq, "pulsar-tui-requeue", false), 0);
-    assert_eq!(sub_backlog(&origin, "worker", false), 3, "the origin's subscription sees them again");
+    // (requeued copies to a topic without schema are batched: the backlog counts entries)
+    assert!(sub_backlog(&origin, "worker", false) >= 1, "the origin's subscription sees them again");
+    let copies = json_lines(&pulsar_tui(&["read", &origin, "--format", "jsonl"]).stdout);
+    let keys: BTreeSet<&str> = copies.iter().map(|c| c["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["job-0", "job-1", "job-2"].into_iter().collect());
     assert_eq!(journal_ids(&journal).len(), 3);
     drop_namespace(&client, &ns).await;
 }

@@ -31,6 +31,8 @@ use crate::dlq::{self, Letter, LetterKind, Target};
 const MAX_PROBED_TOPICS: usize = 500;
 /// Sends in flight at once: enough to keep the broker busy, bounded memory.
 const WINDOW: usize = 1_000;
+/// Messages per batch when the target has no schema.
+const BATCH: u32 = 500;
 /// With nothing received for this long, the DLQ is taken as drained.
 const IDLE_END: Duration = Duration::from_secs(2);
 
@@ -356,6 +358,9 @@ pub async fn requeue(
     let pace = opts.rate.filter(|r| *r > 0).map(|r| Duration::from_secs_f64(1.0 / f64::from(r)));
     let mut next_send = tokio::time::Instant::now();
     let mut reached: HashSet<String> = HashSet::new();
+    // partitions where a message stays behind (filtered out, failed): no cumulative acks
+    // there any more, since one would acknowledge it too
+    let mut unclean: HashSet<String> = HashSet::new();
 
     loop {
         if cancel.load(Ordering::Relaxed) {
@@ -370,7 +375,7 @@ pub async fn requeue(
         }
         let msg = match tokio::time::timeout(Duration::from_millis(200), consumer.next()).await {
             Err(_) => {
-                settle(&mut inflight, false, &mut consumer, &mut journal, &mut summary, &opts.dlq).await?;
+                settle(&mut inflight, false, &mut consumer, &mut journal, &mut summary, &mut unclean).await?;
                 if inflight.is_empty() && idle_since.elapsed() >= IDLE_END {
                     break;
                 }
@@ -394,8 +399,12 @@ pub async fn requeue(
                 consumer.ack_with_id(&m.topic, raw_id).await.map_err(|e| binary_error(&url, e.into()))?;
                 summary.progress.skipped += 1;
             }
-            "leave" => summary.progress.left += 1,
+            "leave" => {
+                summary.progress.left += 1;
+                unclean.insert(m.topic.clone());
+            }
             "fail" => {
+                unclean.insert(m.topic.clone());
                 summary.progress.failed += 1;
                 summary.failures.push((m.id.to_string(), d.reason.unwrap_or_default()));
             }
@@ -403,17 +412,24 @@ pub async fn requeue(
                 let target = d.target.expect("a move has a target");
                 let key = target.to_string();
                 if !producers.contains_key(&key) {
-                    match pulsar
+                    // a target without a schema gets batched sends (far fewer entries for the
+                    // broker to store); with a schema each message keeps its own version,
+                    // which the protocol only carries on unbatched messages
+                    let has_schema = !client.schema_versions(&target).await.unwrap_or_default().is_empty();
+                    let options = pulsar::producer::ProducerOptions {
+                        block_queue_if_full: true,
+                        batch_size: (!has_schema).then_some(BATCH),
+                        batch_timeout: (!has_schema).then_some(Duration::from_millis(5)),
+                        ..Default::default()
+                    };
+                    let built = pulsar
                         .producer()
                         .with_topic(&key)
                         .with_name(format!("pulsar-tui-requeue-{}", std::process::id()))
-                        .with_options(pulsar::producer::ProducerOptions {
-                            block_queue_if_full: true,
-                            ..Default::default()
-                        })
+                        .with_options(options)
                         .build()
-                        .await
-                    {
+                        .await;
+                    match built {
                         Ok(p) => {
                             producers.insert(key.clone(), p);
                         }
@@ -464,13 +480,13 @@ pub async fn requeue(
                     }
                 }
                 let full = inflight.len() >= WINDOW;
-                settle(&mut inflight, full, &mut consumer, &mut journal, &mut summary, &opts.dlq).await?;
+                settle(&mut inflight, full, &mut consumer, &mut journal, &mut summary, &mut unclean).await?;
             }
         }
         report(&summary, &mut last_progress, &mut progress);
     }
     while !inflight.is_empty() {
-        settle(&mut inflight, true, &mut consumer, &mut journal, &mut summary, &opts.dlq).await?;
+        settle(&mut inflight, true, &mut consumer, &mut journal, &mut summary, &mut unclean).await?;
     }
     let _ = journal.sync();
     let _ = consumer.close().await;
@@ -503,6 +519,7 @@ async fn subscribe(
             .with_topic(opts.dlq.to_string())
             .with_subscription(&opts.subscription)
             .with_subscription_type(SubType::Exclusive)
+            .with_batch_size(5_000)
             .with_consumer_name(format!("pulsar-tui-requeue-{}", std::process::id()))
             .with_options(ConsumerOptions::default().with_initial_position(InitialPosition::Earliest))
             .build::<Vec<u8>>()
@@ -530,13 +547,17 @@ async fn subscribe(
 /// Takes the sends that completed (all of them with `wait`, else only those already
 /// confirmed, but at least the oldest when the window is full), journals the confirmed
 /// ones, then acknowledges them in the DLQ. Failed sends stay unacknowledged.
+///
+/// Our subscription is exclusive and receives each partition in order, so while nothing
+/// was left behind in a partition, one cumulative acknowledgement covers every confirmed
+/// message up to it (far less work for the broker than one per message).
 async fn settle(
     inflight: &mut VecDeque<InFlight>,
     wait: bool,
     consumer: &mut Consumer<Vec<u8>, TokioExecutor>,
     journal: &mut Journal,
     summary: &mut RequeueSummary,
-    dlq: &TopicName,
+    unclean: &mut HashSet<String>,
 ) -> Result<()> {
     let mut done = Vec::new();
     let mut must = wait;
@@ -578,20 +599,37 @@ async fn settle(
             journal.path().display()
         ))
     })?;
+    // the copies are confirmed and journaled: now the originals may go
+    let mut cumulative: HashMap<String, pulsar::proto::MessageIdData> = HashMap::new();
     for (f, r) in done {
         match r {
             Ok(_) => {
-                // the copy is confirmed and journaled: now the original may go
-                if let Err(e) = consumer.ack_with_id(&f.topic, f.raw_id).await {
-                    tracing::warn!("requeue: ack of {} in {dlq} failed (a re-run skips it): {e}", f.id);
+                if unclean.contains(&f.topic) {
+                    if let Err(e) = consumer.ack_with_id(&f.topic, f.raw_id).await {
+                        tracing::warn!("requeue: ack of {} failed (a re-run skips it): {e}", f.id);
+                    }
+                } else {
+                    cumulative.insert(f.topic.clone(), f.raw_id);
                 }
                 summary.progress.moved += 1;
                 *summary.targets.entry(f.target).or_default() += 1;
             }
             Err(e) => {
+                // everything confirmed before it in this partition may still be covered
+                if let Some(id) = cumulative.remove(&f.topic) {
+                    if let Err(e) = consumer.cumulative_ack_with_id(&f.topic, id).await {
+                        tracing::warn!("requeue: cumulative ack on {} failed (a re-run skips them): {e}", f.topic);
+                    }
+                }
+                unclean.insert(f.topic.clone());
                 summary.progress.failed += 1;
                 summary.failures.push((f.id, format!("publish to {}: {e}", f.target)));
             }
+        }
+    }
+    for (topic, id) in cumulative {
+        if let Err(e) = consumer.cumulative_ack_with_id(&topic, id).await {
+            tracing::warn!("requeue: cumulative ack on {topic} failed (a re-run skips them): {e}");
         }
     }
     Ok(())
