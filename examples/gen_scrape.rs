@@ -1,8 +1,9 @@
 //! Writes the synthetic Pulsar scrape used by `benches/metrics_parse.rs`, so
-//! `scripts/bench-metrics-python.py` can parse the very same bytes.
+//! `scripts/bench-metrics` can hand Python's parser the very same bytes.
 //!
-//! `cargo run --release --example gen_scrape -- [PATH] [TOPICS] [SUBSCRIPTIONS]`
-//! (defaults: the bench's temp file, 100000 topics, 300000 subscriptions).
+//! `cargo run --release --example gen_scrape -- [PATH] [TOPIC_SERIES] [SUBSCRIPTION_SERIES]`
+//! (defaults: the bench's temp file, 100000 topic series, 300000 subscription series).
+//! Prints the path, then one `key=value` line the script reads.
 
 #[path = "../benches/common/synth.rs"]
 mod synth;
@@ -14,10 +15,10 @@ fn main() {
     let path = args.next();
     let mut cfg = synth::SynthConfig::default();
     if let Some(t) = args.next().and_then(|a| a.parse().ok()) {
-        cfg.topics = t;
+        cfg.topic_series = t;
     }
     if let Some(s) = args.next().and_then(|a| a.parse().ok()) {
-        cfg.subscriptions = s;
+        cfg.subscription_series = s;
     }
     let path = path.map_or_else(|| synth::default_path(&cfg), Into::into);
     let file = match std::fs::File::create(&path) {
@@ -31,14 +32,17 @@ fn main() {
         Ok(st) => {
             let _ = writeln!(
                 std::io::stdout(),
-                "{}\n{} bytes, {} lines, {} samples ({} topic series x {} families, {} subscription series x {} families)",
+                "{}\nbytes={} lines={} samples={} topic_series={} subscription_series={} topic_rows={} \
+                 subscription_rows={} topic_families={} subscription_families={}",
                 path.display(),
                 st.bytes,
                 st.lines,
                 st.samples,
                 st.topic_series,
-                synth::TOPIC_FAMILIES.len(),
                 st.subscription_series,
+                st.topic_rows,
+                st.subscription_rows,
+                synth::TOPIC_FAMILIES.len(),
                 synth::SUB_FAMILIES.len()
             );
         }

@@ -46,6 +46,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub timeout: Option<u64>,
 
+    /// The colour theme: default, light, high-contrast, or a user theme NAME.toml in the
+    /// config dir's themes/ [default: the config's `theme`, else default]
+    #[arg(long, env = "PULSAR_TUI_THEME", global = true)]
+    pub theme: Option<String>,
+
     /// Refuse every write (requeue, subscription actions, produce) in the client layer
     #[arg(long, env = "PULSAR_TUI_READ_ONLY", global = true)]
     pub read_only: bool,

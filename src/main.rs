@@ -64,7 +64,35 @@ async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode>
             initial = app.jump_to(TopicName::parse(t)?);
         }
         let opts = RunOptions { exit_after_first_frame: cli.exit_after_first_frame };
-        runtime::run_tui(app, resolved.target.clone(), Theme::default(), initial, opts).await?;
+        let theme = match &resolved.theme {
+            None => Theme::default(),
+            Some(name) => {
+                // user themes: beside the config file in use, then in the config dir
+                let mut dirs = Vec::new();
+                if let Some(dir) = resolved.config_path.as_ref().and_then(|p| p.parent()) {
+                    dirs.push(dir.join("themes"));
+                }
+                if let Some(d) = pulsar_tui::config::project_dirs() {
+                    dirs.push(d.config_dir().join("themes"));
+                }
+                match Theme::named(name, &dirs) {
+                    Ok((theme, warnings)) => {
+                        if let Some(w) = warnings.first() {
+                            let line = w.line.map(|l| format!(" line {l}")).unwrap_or_default();
+                            let text = format!("theme{line}: {}", w.message);
+                            app.status =
+                                Some(pulsar_tui::app::StatusMessage { text, level: Level::Error, at: app.now });
+                        }
+                        theme
+                    }
+                    Err(e) => {
+                        app.status = Some(pulsar_tui::app::StatusMessage { text: e, level: Level::Error, at: app.now });
+                        Theme::default()
+                    }
+                }
+            }
+        };
+        runtime::run_tui(app, resolved.target.clone(), theme, initial, opts).await?;
         return Ok(ExitCode::SUCCESS);
     };
     let client = Client::new(resolved.target.clone())?;
@@ -96,6 +124,8 @@ async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode>
             out.flush()?;
         }
         Command::Metrics { namespace, topic, metrics_urls, format } => {
+            // --metrics-url wins over the config's metrics_urls
+            let metrics_urls = if metrics_urls.is_empty() { resolved.app.metrics_urls.clone() } else { metrics_urls };
             headless::metrics(
                 &client,
                 namespace.as_deref(),

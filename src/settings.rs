@@ -18,6 +18,8 @@ pub struct Resolved {
     pub warnings: Vec<ConfigWarning>,
     pub log_path: PathBuf,
     pub data_dir: PathBuf,
+    /// The theme's name (`--theme`, else the config's `theme`).
+    pub theme: Option<String>,
 }
 
 pub fn resolve(cli: &Cli) -> Resolved {
@@ -26,22 +28,18 @@ pub fn resolve(cli: &Cli) -> Resolved {
         Some(p) => config::load(p),
         None => (FileConfig::default(), Vec::new()),
     };
-    let service_url = cli.service_url.clone().or(file.service_url).unwrap_or_else(|| DEFAULT_SERVICE_URL.to_string());
-    let admin_url = cli.admin_url.clone().or(file.admin_url).unwrap_or_else(|| derive_admin_url(&service_url));
+    let service_url =
+        cli.service_url.clone().or(file.service_url.clone()).unwrap_or_else(|| DEFAULT_SERVICE_URL.to_string());
+    let admin_url = cli.admin_url.clone().or(file.admin_url.clone()).unwrap_or_else(|| derive_admin_url(&service_url));
     let op_timeout = Duration::from_secs(cli.timeout.or(file.op_timeout_secs).unwrap_or(10).max(1));
     let target = ClusterTarget {
         service_url: service_url.clone(),
         admin_url: admin_url.clone(),
-        token: cli.token.clone().or(file.token).filter(|t| !t.is_empty()),
+        token: cli.token.clone().or(file.token.clone()).filter(|t| !t.is_empty()),
         op_timeout,
         read_only: cli.read_only,
     };
-    let app = Settings {
-        refresh_interval: Duration::from_secs(file.refresh_interval_secs.unwrap_or(5)),
-        service_url,
-        admin_url,
-        ..Settings::default()
-    };
+    let app = app_settings(&file, service_url, admin_url);
     let data_dir = config::project_dirs()
         .map(|d| d.data_dir().to_path_buf())
         .unwrap_or_else(|| std::env::temp_dir().join("pulsar-tui"));
@@ -52,5 +50,64 @@ pub fn resolve(cli: &Cli) -> Resolved {
         read_only: target.read_only,
         ..app
     };
-    Resolved { target, app, config_path, warnings, log_path, data_dir }
+    let theme = cli.theme.clone().or(file.theme.clone());
+    Resolved { target, app, config_path, warnings, log_path, data_dir, theme }
+}
+
+/// The app's knobs from the config file (defaults for what it leaves out).
+pub fn app_settings(file: &FileConfig, service_url: String, admin_url: String) -> Settings {
+    let d = Settings::default();
+    Settings {
+        refresh_interval: file.refresh_interval_secs.map_or(d.refresh_interval, |s| Duration::from_secs(s.max(1))),
+        metrics_interval: file.metrics_interval_secs.map_or(d.metrics_interval, |s| Duration::from_secs(s.max(1))),
+        metrics_window: file.metrics_history_minutes.map_or(d.metrics_window, |m| Duration::from_secs(m.max(1) * 60)),
+        metrics_urls: file.metrics_urls.clone().unwrap_or_default(),
+        service_url,
+        admin_url,
+        ..d
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn urls() -> (String, String) {
+        ("pulsar://a:6650".into(), "http://a:8080".into())
+    }
+
+    #[test]
+    fn metrics_defaults_without_a_config_file() {
+        let (s, a) = urls();
+        let app = app_settings(&FileConfig::default(), s, a);
+        assert_eq!(app.refresh_interval, Duration::from_secs(5));
+        assert_eq!(app.metrics_interval, Duration::from_secs(5));
+        assert_eq!(app.metrics_window, Duration::from_secs(15 * 60));
+        assert!(app.metrics_urls.is_empty());
+        assert_eq!(app.admin_url, "http://a:8080");
+    }
+
+    #[test]
+    fn metrics_keys_from_the_config_file_reach_the_app() {
+        let text = "metrics_interval_secs = 2\nmetrics_history_minutes = 30\n\
+                    metrics_urls = [\"http://b1:8080/metrics/\"]\nrefresh_interval_secs = 7\n";
+        let (file, warnings) = config::parse(std::path::Path::new("/x/config.toml"), text);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let (s, a) = urls();
+        let app = app_settings(&file, s, a);
+        assert_eq!(app.metrics_interval, Duration::from_secs(2));
+        assert_eq!(app.metrics_window, Duration::from_secs(30 * 60));
+        assert_eq!(app.metrics_urls, vec!["http://b1:8080/metrics/".to_string()]);
+        assert_eq!(app.refresh_interval, Duration::from_secs(7));
+    }
+
+    #[test]
+    fn the_default_config_gives_the_default_settings() {
+        let (file, _) = config::parse(std::path::Path::new("/x/config.toml"), config::DEFAULT_CONFIG);
+        let (s, a) = urls();
+        let app = app_settings(&file, s, a);
+        let d = Settings::default();
+        assert_eq!((app.metrics_interval, app.metrics_window), (d.metrics_interval, d.metrics_window));
+        assert_eq!(app.metrics_urls, d.metrics_urls);
+    }
 }

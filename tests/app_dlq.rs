@@ -338,9 +338,7 @@ fn a_refused_action_shows_why_in_the_status_line() {
 
 #[test]
 fn read_only_shows_in_the_header() {
-    let mut settings = Settings::default();
-    settings.read_only = true;
-    let app = App::new(settings, Instant::now());
+    let app = App::new(Settings { read_only: true, ..Settings::default() }, Instant::now());
     let term = draw(&app, 80, 5);
     let first: String = screen(&term).lines().next().unwrap().to_string();
     assert!(first.contains("[RO]"), "{first}");

@@ -245,7 +245,7 @@ async fn pulsar_rs_dead_letters_requeue_a_filtered_set_to_another_topic() {
         assert_eq!(props["REAL_TOPIC"], topic, "kept with --keep-dlq-properties");
         assert!(props["ORIGIN_MESSAGE_ID"].parse::<pulsar_tui::pulsar::message::MessageId>().is_ok());
         assert_eq!(m["key"], format!("k-{}", props["i"]).as_str());
-        assert_eq!(m["event_time"].is_string(), true, "pulsar-rs keeps the event time and so do we");
+        assert!(m["event_time"].is_string(), "pulsar-rs keeps the event time and so do we");
     }
     drop_namespace(&client, &ns).await;
 }

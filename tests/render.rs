@@ -318,19 +318,66 @@ mod schema {
     }
 }
 
+/// A scrape of acme/shop: orders (4 partitions, backlog on analytics) and customers.
+fn shop_scrape() -> String {
+    let mut text = String::new();
+    let ns = "cluster=\"standalone\",namespace=\"acme/shop\"";
+    for (p, backlog, rin, rout, storage) in [
+        (0, 150, 5.0, 2.5, 1_048_576),
+        (1, 50, 5.0, 2.5, 1_048_576),
+        (2, 0, 1.25, 1.25, 524_288),
+        (3, 0, 1.25, 1.25, 0),
+    ] {
+        let t = format!("{ns},topic=\"persistent://acme/shop/orders-partition-{p}\"");
+        text += &format!("pulsar_msg_backlog{{{t}}} {backlog}\npulsar_rate_in{{{t}}} {rin}\n");
+        text += &format!("pulsar_rate_out{{{t}}} {rout}\npulsar_storage_size{{{t}}} {storage}\n");
+        text += &format!("pulsar_subscription_back_log{{{t},subscription=\"analytics\"}} {backlog}\n");
+        text += &format!("pulsar_subscription_msg_rate_out{{{t},subscription=\"analytics\"}} {rout}\n");
+        text += &format!("pulsar_subscription_back_log{{{t},subscription=\"payments\"}} 0\n");
+    }
+    let t = format!("{ns},topic=\"persistent://acme/shop/customers\"");
+    text += &format!("pulsar_msg_backlog{{{t}}} 0\npulsar_rate_in{{{t}}} 1.0\npulsar_storage_size{{{t}}} 2048\n");
+    text
+}
+
+/// Answers the app's metrics scrape (made at start) with a snapshot of `text`.
+fn answer_scrape(app: &mut App, text: &str) {
+    let snapshot = pulsar_tui::metrics::model::snapshot_from_str(text, "http://127.0.0.1:8080", 0);
+    let id = app.metrics.in_flight.expect("a scrape in flight");
+    app.handle(Event::Response(pulsar_tui::pulsar::request::Response {
+        id,
+        kind: ResponseKind::MetricsScraped { snapshot: Box::new(snapshot), at_ms: 0 },
+    }));
+}
+
+#[test]
+fn explorer_with_metric_columns_80x24() {
+    let mut app = loaded_app();
+    answer_scrape(&mut app, &shop_scrape());
+    let text = screen(&draw(&app, 80, 24));
+    // narrow: the backlog only, titled in the border; long names keep their end
+    let titles = text.lines().nth(1).unwrap();
+    assert!(titles.contains("━ Backlog┓"), "{text}");
+    assert!(!titles.contains("Out/s") && !titles.contains("In/s"), "{text}");
+    let p3 = text.lines().find(|l| l.contains("partition-3")).unwrap();
+    assert!(p3.contains("order…partition-3        0"), "{text}");
+    insta::assert_snapshot!("explorer__metrics__80x24", text);
+}
+
+#[test]
+fn explorer_with_metric_columns_160x48() {
+    let mut app = loaded_app();
+    answer_scrape(&mut app, &shop_scrape());
+    let text = screen(&draw(&app, 160, 48));
+    assert!(text.lines().nth(1).unwrap().contains("Backlog    In/s   Out/s   Storage"), "{text}");
+    insta::assert_snapshot!("explorer__metrics__160x48", text);
+}
+
 #[test]
 fn the_explorer_shows_the_live_backlog_from_metrics() {
     let mut app = App::new(Settings::default(), Instant::now());
     let start = app.start();
-    let scrape = find(&start, |k| matches!(k, RequestKind::ScrapeMetrics { .. })).clone();
-    let text = concat!(
-        "pulsar_msg_backlog{cluster=\"standalone\",namespace=\"acme/shop\",topic=\"persistent://acme/shop/orders-partition-0\"} 150\n",
-        "pulsar_msg_backlog{cluster=\"standalone\",namespace=\"acme/shop\",topic=\"persistent://acme/shop/orders-partition-1\"} 50\n",
-        "pulsar_subscription_back_log{cluster=\"standalone\",namespace=\"acme/shop\",topic=\"persistent://acme/shop/orders-partition-0\",subscription=\"analytics\"} 150\n",
-        "pulsar_subscription_back_log{cluster=\"standalone\",namespace=\"acme/shop\",topic=\"persistent://acme/shop/orders-partition-1\",subscription=\"analytics\"} 50\n",
-    );
-    let snapshot = pulsar_tui::metrics::model::snapshot_from_str(text, "http://b:8080", 0);
-    answer(&mut app, &scrape, ResponseKind::MetricsScraped { snapshot: Box::new(snapshot), at_ms: 0 });
+    answer_scrape(&mut app, &shop_scrape());
     let r = find(&start, |k| matches!(k, RequestKind::ListTenants));
     answer(&mut app, r, ResponseKind::TenantsListed { tenants: vec!["acme".into()] });
     expand_with(
@@ -343,19 +390,104 @@ fn the_explorer_shows_the_live_backlog_from_metrics() {
         &mut app,
         ResponseKind::TopicsListed {
             namespace: "acme/shop".into(),
-            topics: vec![TopicEntry { name: orders.clone(), partitions: 2 }],
+            topics: vec![TopicEntry { name: orders.clone(), partitions: 4 }],
         },
     );
     app.update(Action::Down);
     expand_with(&mut app, ResponseKind::SubscriptionsListed { topic: orders, subscriptions: vec!["analytics".into()] });
-    let term = draw(&app, 100, 20);
+    let term = draw(&app, 160, 20);
     let text = screen(&term);
-    let topic_line = text.lines().find(|l| l.contains("orders [2 partitions]")).unwrap();
-    assert!(topic_line.contains("orders [2 partitions]  200"), "partitions summed for the parent:\n{text}");
-    let sub_line = text.lines().find(|l| l.contains("⤷ analytics")).unwrap();
-    assert!(sub_line.contains("analytics  200"), "{text}");
+    // the explorer pane's text after the name, split in words
+    let cols = |needle: &str| -> Vec<String> {
+        let line = text.lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("no {needle}:\n{text}"));
+        let pane = line.split('┃').nth(1).unwrap();
+        pane[pane.find(needle).unwrap() + needle.len()..].split_whitespace().map(str::to_string).collect()
+    };
+    assert!(text.lines().nth(1).unwrap().contains("Backlog    In/s   Out/s   Storage"), "{text}");
+    // partitions summed for the parent: backlog, in/s, out/s, storage
+    assert_eq!(cols("orders [4 partitions]"), ["200", "12.5", "7.5", "2.5", "MB"], "{text}");
+    // the namespace row has the namespace totals (customers included)
+    assert_eq!(cols("N shop"), ["200", "13.5", "7.5", "2.5", "MB"], "{text}");
+    // a subscription has a backlog and an out-rate only
+    assert_eq!(cols("⤷ analytics"), ["200", "7.5"], "{text}");
+    // every column is right-aligned on the same edge
+    let ends: Vec<usize> = ["orders [4 partitions]", "N shop", "⤷ analytics"]
+        .iter()
+        .map(|n| {
+            let l = text.lines().find(|l| l.contains(n)).unwrap();
+            l[..l.find(" 200").unwrap()].chars().count()
+        })
+        .collect();
+    assert!(ends.windows(2).all(|w| w[0] == w[1]), "backlog columns not aligned: {ends:?}\n{text}");
     // a non-empty backlog is drawn in the warning colour
     let y = text.lines().position(|l| l.contains("⤷ analytics")).unwrap() as u16;
-    let x = sub_line[..sub_line.find("200").unwrap()].chars().count() as u16;
+    let sub_line = text.lines().nth(y as usize).unwrap();
+    let x = sub_line[..sub_line.find(" 200").unwrap()].chars().count() as u16 + 1;
     assert_eq!(term.backend().buffer()[(x, y)].fg, Theme::default().backlog_warn);
+}
+
+#[test]
+fn explorer_names_are_cut_before_the_metric_columns() {
+    let mut app = loaded_app();
+    answer_scrape(&mut app, &shop_scrape());
+    for w in [60u16, 80, 100, 140] {
+        let text = screen(&draw(&app, w, 24));
+        let line = text.lines().find(|l| l.contains("▾ orders")).unwrap();
+        assert!(line.contains("200┃") || line.contains("200 "), "width {w}: the backlog stays visible:\n{text}");
+    }
+}
+
+/// The metrics view of acme/shop with what only some brokers export: publish latency,
+/// offloaded storage and replication to another cluster.
+#[test]
+fn metrics_view_with_namespace_totals_latency_and_replication_120x30() {
+    let mut app = App::new(Settings::default(), Instant::now());
+    let _ = app.start();
+    let t = "cluster=\"standalone\",namespace=\"acme/shop\",topic=\"persistent://acme/shop/orders-partition-0\"";
+    let mut text = shop_scrape();
+    text += &format!("pulsar_storage_offloaded_size{{{t}}} 1073741824\n");
+    for (le, n) in [("0_5", 0), ("1", 2), ("5", 6), ("10", 7), ("20", 5), ("50", 0)] {
+        text += &format!("pulsar_storage_write_latency_le_{le}{{{t}}} {n}\n");
+    }
+    text += &format!("pulsar_storage_write_latency_count{{{t}}} 20\npulsar_storage_write_latency_sum{{{t}}} 166000\n");
+    let r = format!("{t},remote_cluster=\"west\"");
+    text += &format!("pulsar_replication_backlog{{{r}}} 42\npulsar_replication_rate_out{{{r}}} 3.5\n");
+    text += &format!("pulsar_replication_connected_count{{{r}}} 1\npulsar_replication_delay_in_seconds{{{r}}} 2\n");
+    answer_scrape(&mut app, &text);
+    app.handle(key('m'));
+    let out = screen(&draw(&app, 120, 30));
+    assert!(out.contains("Namespace") && out.contains("acme/shop"), "{out}");
+    // the namespace totals have the optional columns that fit; the topic's details have all
+    assert!(out.contains("Offloaded") && out.contains("Pub lat"), "{out}");
+    assert!(out.contains("publish latency 8.3 ms · p99 ≤ 20 ms"), "{out}");
+    assert!(out.contains("replication → west backlog 42"), "{out}");
+    insta::assert_snapshot!("metrics__latency_replication__120x30", out);
+}
+
+/// Without topic-level series the view says so and shows the admin API's topic stats.
+#[test]
+fn metrics_view_falls_back_to_admin_stats_120x30() {
+    let mut app = App::new(Settings::default(), Instant::now());
+    let _ = app.start();
+    let scrape = include_str!("fixtures/metrics/standalone-4.0.8-namespace-level.txt");
+    let mut snapshot = pulsar_tui::metrics::model::snapshot_from_str(scrape, "http://127.0.0.1:8090", 0);
+    assert_eq!(snapshot.fallback_namespaces(), ["public/default"]);
+    let stats: TopicStats = serde_json::from_str(include_str!("fixtures/metrics/admin-stats-nsfix-a.json")).unwrap();
+    let (t, subs) =
+        pulsar_tui::pulsar::scrape::metrics_from_admin_stats(&topic("persistent://public/default/nsfix-a"), 0, &stats);
+    snapshot.add_admin_topic(t, subs);
+    snapshot.admin_fallback = Some(pulsar_tui::metrics::AdminFallback { topics: 1, ..Default::default() });
+    let id = app.metrics.in_flight.unwrap();
+    app.handle(Event::Response(pulsar_tui::pulsar::request::Response {
+        id,
+        kind: ResponseKind::MetricsScraped { snapshot: Box::new(snapshot), at_ms: 0 },
+    }));
+    app.handle(key('m'));
+    let out = screen(&draw(&app, 120, 30));
+    assert!(out.contains("exposeTopicLevelMetricsInPrometheus=false"), "{out}");
+    assert!(out.contains("admin API's stats (1 topic)"), "{out}");
+    assert!(out.contains("namespace-level only"), "the broker is marked:\n{out}");
+    let row = out.lines().find(|l| l.contains("nsfix-a")).unwrap();
+    assert!(row.contains(" 20 "), "backlog from the admin stats:\n{out}");
+    insta::assert_snapshot!("metrics__admin_fallback__120x30", out);
 }

@@ -1,7 +1,12 @@
 //! Deterministic synthetic Pulsar scrape, shaped like a 4.0.8 broker's
-//! `/metrics/` output: a few JVM/broker families, then each topic family
-//! (`# TYPE ... gauge` + one line per topic/partition), then each
-//! subscription family (one line per subscription per partition).
+//! `/metrics/` output: a few JVM/broker families, then every per-topic family
+//! a real 4.0.8 broker writes (`# TYPE ... gauge` + one line per topic or
+//! partition), then every per-subscription family (one line per subscription
+//! per partition).
+//!
+//! Sized in **series** (one sample line = one series), as issue 3 asks:
+//! `topic_series` lines carry a `topic` label and no `subscription` label,
+//! `subscription_series` lines carry both, exactly.
 //!
 //! Shared by `benches/metrics_parse.rs` and `examples/gen_scrape.rs` (via
 //! `#[path]`), so the Python comparison reads the very same bytes.
@@ -14,10 +19,10 @@ use std::path::PathBuf;
 /// Size of the synthetic cluster.
 #[derive(Debug, Clone, Copy)]
 pub struct SynthConfig {
-    /// Topic series (each partition counts as one).
-    pub topics: usize,
-    /// Subscription series (each partition's subscription counts as one).
-    pub subscriptions: usize,
+    /// Series with a `topic` label and no `subscription` label.
+    pub topic_series: usize,
+    /// Series with a `subscription` label.
+    pub subscription_series: usize,
     /// Namespaces the topics are spread over.
     pub namespaces: usize,
     /// Partitions per partitioned topic.
@@ -28,7 +33,26 @@ pub struct SynthConfig {
 
 impl Default for SynthConfig {
     fn default() -> Self {
-        SynthConfig { topics: 100_000, subscriptions: 300_000, namespaces: 50, partitions: 4, partitioned_every: 2 }
+        SynthConfig {
+            topic_series: 100_000,
+            subscription_series: 300_000,
+            namespaces: 50,
+            partitions: 4,
+            partitioned_every: 2,
+        }
+    }
+}
+
+impl SynthConfig {
+    /// Topic rows (each partition counts as one): every row has all of
+    /// [`TOPIC_FAMILIES`] but the last, which gets what is left.
+    pub fn topic_rows(&self) -> usize {
+        self.topic_series.div_ceil(TOPIC_FAMILIES.len())
+    }
+
+    /// Subscription rows (a subscription of each partition counts as one).
+    pub fn subscription_rows(&self) -> usize {
+        self.subscription_series.div_ceil(SUB_FAMILIES.len())
     }
 }
 
@@ -40,33 +64,117 @@ pub struct SynthStats {
     pub samples: u64,
     pub topic_series: u64,
     pub subscription_series: u64,
+    pub topic_rows: u64,
+    pub subscription_rows: u64,
 }
 
-/// Topic families written per topic (8).
-pub const TOPIC_FAMILIES: [&str; 8] = [
-    "pulsar_subscriptions_count",
-    "pulsar_producers_count",
-    "pulsar_consumers_count",
-    "pulsar_rate_in",
-    "pulsar_rate_out",
-    "pulsar_throughput_in",
-    "pulsar_storage_size",
-    "pulsar_msg_backlog",
+/// Every per-topic series of a real 4.0.8 broker (`tests/fixtures/metrics/standalone-4.0.8.txt`,
+/// topic `promfix-a`), in the broker's order: (family, extra labels). 63 per topic.
+pub const TOPIC_FAMILIES: [(&str, &str); 63] = [
+    ("pulsar_storage_logical_size", ""),
+    ("pulsar_entry_size_le_1_mb", ""),
+    ("pulsar_producers_count", ""),
+    ("pulsar_storage_ledger_write_latency_sum", ""),
+    ("pulsar_storage_backlog_quota_limit_time", ""),
+    ("pulsar_storage_ledger_write_latency_le_1000", ""),
+    ("pulsar_entry_size_le_2_kb", ""),
+    ("pulsar_delayed_message_index_size_bytes", ""),
+    ("pulsar_storage_write_latency_le_10", ""),
+    ("pulsar_throughput_in", ""),
+    ("pulsar_in_bytes_total", ""),
+    ("pulsar_rate_in", ""),
+    ("pulsar_txn_tb_aborted_total", ""),
+    ("pulsar_entry_size_le_100_kb", ""),
+    ("pulsar_throughput_out", ""),
+    ("pulsar_in_messages_total", ""),
+    ("pulsar_storage_write_latency_count", ""),
+    ("pulsar_entry_size_le_1_kb", ""),
+    ("pulsar_storage_write_latency_le_100", ""),
+    ("pulsar_storage_ledger_write_latency_le_50", ""),
+    ("pulsar_storage_backlog_age_seconds", ""),
+    ("pulsar_storage_write_latency_le_20", ""),
+    ("pulsar_storage_write_latency_le_0_5", ""),
+    ("pulsar_entry_size_le_overflow", ""),
+    ("pulsar_storage_ledger_write_latency_le_5", ""),
+    ("pulsar_entry_size_le_4_kb", ""),
+    ("pulsar_txn_tb_active_total", ""),
+    ("pulsar_average_msg_size", ""),
+    ("pulsar_consumers_count", ""),
+    ("pulsar_storage_offloaded_size", ""),
+    ("pulsar_storage_write_latency_overflow", ""),
+    ("pulsar_storage_write_latency_le_200", ""),
+    ("pulsar_entry_size_le_16_kb", ""),
+    ("pulsar_storage_backlog_quota_exceeded_evictions_total", "quota_type=\"size\""),
+    ("pulsar_storage_backlog_quota_exceeded_evictions_total", "quota_type=\"time\""),
+    ("pulsar_rate_out", ""),
+    ("pulsar_storage_ledger_write_latency_le_200", ""),
+    ("pulsar_storage_ledger_write_latency_le_1", ""),
+    ("pulsar_storage_ledger_write_latency_le_20", ""),
+    ("pulsar_storage_write_latency_le_50", ""),
+    ("pulsar_storage_write_latency_le_5", ""),
+    ("pulsar_storage_size", ""),
+    ("pulsar_storage_backlog_quota_limit", ""),
+    ("pulsar_storage_write_latency_le_1", ""),
+    ("pulsar_entry_size_le_128", ""),
+    ("pulsar_storage_read_rate", ""),
+    ("pulsar_storage_read_cache_misses_rate", ""),
+    ("pulsar_storage_ledger_write_latency_le_10", ""),
+    ("pulsar_storage_ledger_write_latency_overflow", ""),
+    ("pulsar_storage_write_latency_le_1000", ""),
+    ("pulsar_storage_write_latency_sum", ""),
+    ("pulsar_storage_ledger_write_latency_le_0_5", ""),
+    ("pulsar_entry_size_count", ""),
+    ("pulsar_storage_ledger_write_latency_le_100", ""),
+    ("pulsar_storage_write_rate", ""),
+    ("pulsar_msg_backlog", ""),
+    ("pulsar_subscriptions_count", ""),
+    ("pulsar_storage_ledger_write_latency_count", ""),
+    ("pulsar_storage_backlog_size", ""),
+    ("pulsar_txn_tb_committed_total", ""),
+    ("pulsar_entry_size_le_512", ""),
+    ("pulsar_publish_rate_limit_times", ""),
+    ("pulsar_entry_size_sum", ""),
 ];
 
-/// Subscription families written per subscription (6).
-pub const SUB_FAMILIES: [&str; 6] = [
-    "pulsar_subscription_back_log",
-    "pulsar_subscription_back_log_no_delayed",
-    "pulsar_subscription_unacked_messages",
-    "pulsar_subscription_msg_rate_out",
-    "pulsar_subscription_msg_rate_redeliver",
-    "pulsar_subscription_consumers_count",
+/// Every per-subscription series of the same capture (subscription `sub1`). 32 per subscription.
+pub const SUB_FAMILIES: [(&str, &str); 32] = [
+    ("pulsar_subscription_filter_rejected_msg_count", ""),
+    ("pulsar_subscription_dispatch_throttled_bytes_events", "reason=\"subscription\""),
+    ("pulsar_subscription_dispatch_throttled_bytes_events", "reason=\"topic\""),
+    ("pulsar_subscription_dispatch_throttled_bytes_events", "reason=\"broker\""),
+    ("pulsar_subscription_filter_processed_msg_count", ""),
+    ("pulsar_subscription_msg_throughput_out", ""),
+    ("pulsar_subscription_blocked_on_unacked_messages", ""),
+    ("pulsar_subscription_last_acked_timestamp", ""),
+    ("pulsar_subscription_last_mark_delete_advanced_timestamp", ""),
+    ("pulsar_subscription_back_log_no_delayed", ""),
+    ("pulsar_subscription_last_consumed_flow_timestamp", ""),
+    ("pulsar_subscription_msg_ack_rate", ""),
+    ("pulsar_subscription_delayed", ""),
+    ("pulsar_subscription_unacked_messages", ""),
+    ("pulsar_out_bytes_total", ""),
+    ("pulsar_subscription_total_msg_expired", ""),
+    ("pulsar_subscription_msg_drop_rate", ""),
+    ("pulsar_subscription_filter_rescheduled_msg_count", ""),
+    ("pulsar_subscription_back_log", ""),
+    ("pulsar_subscription_msg_rate_redeliver", ""),
+    ("pulsar_subscription_delayed_message_index_size_bytes", ""),
+    ("pulsar_subscription_last_expire_timestamp", ""),
+    ("pulsar_subscription_in_replay", ""),
+    ("pulsar_subscription_filter_accepted_msg_count", ""),
+    ("pulsar_subscription_msg_rate_expired", ""),
+    ("pulsar_out_messages_total", ""),
+    ("pulsar_subscription_last_consumed_timestamp", ""),
+    ("pulsar_subscription_consumers_count", ""),
+    ("pulsar_subscription_dispatch_throttled_msg_events", "reason=\"subscription\""),
+    ("pulsar_subscription_dispatch_throttled_msg_events", "reason=\"topic\""),
+    ("pulsar_subscription_dispatch_throttled_msg_events", "reason=\"broker\""),
+    ("pulsar_subscription_msg_rate_out", ""),
 ];
 
 /// Where the bench and the example put the file by default.
 pub fn default_path(cfg: &SynthConfig) -> PathBuf {
-    std::env::temp_dir().join(format!("pulsar-tui-synth-{}t-{}s.prom", cfg.topics, cfg.subscriptions))
+    std::env::temp_dir().join(format!("pulsar-tui-synth-{}ts-{}ss.prom", cfg.topic_series, cfg.subscription_series))
 }
 
 fn mix(mut x: u64) -> u64 {
@@ -83,15 +191,16 @@ struct Topic {
 }
 
 fn topics(cfg: &SynthConfig) -> Vec<Topic> {
-    let mut out = Vec::with_capacity(cfg.topics);
+    let rows = cfg.topic_rows();
+    let mut out = Vec::with_capacity(rows);
     let mut group = 0usize;
-    while out.len() < cfg.topics {
+    while out.len() < rows {
         let ns_idx = group % cfg.namespaces.max(1);
         let namespace = format!("tenant-{}/ns-{}", ns_idx / 5, ns_idx % 5);
         let partitioned = cfg.partitioned_every > 0 && group.is_multiple_of(cfg.partitioned_every);
         if partitioned && cfg.partitions > 0 {
             for p in 0..cfg.partitions {
-                if out.len() == cfg.topics {
+                if out.len() == rows {
                     break;
                 }
                 out.push(Topic {
@@ -109,12 +218,35 @@ fn topics(cfg: &SynthConfig) -> Vec<Topic> {
 
 fn write_value<W: Write>(w: &mut W, family: &str, seed: u64) -> io::Result<()> {
     let r = mix(seed);
-    if family.contains("rate") || family.contains("throughput") {
+    if family.contains("rate") || family.contains("throughput") || family.contains("average") {
         write!(w, "{}.{:03}", r % 5000, (r >> 20) % 1000)
-    } else if family.ends_with("_count") {
+    } else if family.ends_with("_count") || family.contains("blocked") {
         write!(w, "{}", r % 8)
+    } else if family.ends_with("_timestamp") {
+        write!(w, "{}", 1_700_000_000_000 + r % 100_000_000)
     } else {
         write!(w, "{}", r % 1_000_000)
+    }
+}
+
+/// Consecutive entries of the same family, as `(family, first index, end index)`: one
+/// `# TYPE` line each, its series written together, as a broker does.
+fn runs(fams: &[(&'static str, &'static str)]) -> Vec<(&'static str, usize, usize)> {
+    let mut out: Vec<(&'static str, usize, usize)> = Vec::new();
+    for (i, (name, _)) in fams.iter().enumerate() {
+        match out.last_mut() {
+            Some(last) if last.0 == *name => last.2 = i + 1,
+            _ => out.push((name, i, i + 1)),
+        }
+    }
+    out
+}
+
+fn write_labels<W: Write>(w: &mut W, head: &str, extra: &str) -> io::Result<()> {
+    if extra.is_empty() {
+        write!(w, "{{{head}}} ")
+    } else {
+        write!(w, "{{{head},{extra}}} ")
     }
 }
 
@@ -130,38 +262,58 @@ pub fn write_scrape<W: Write>(out: W, cfg: &SynthConfig) -> io::Result<SynthStat
         st.samples += 1;
     }
     let topics = topics(cfg);
-    for (fi, fam) in TOPIC_FAMILIES.iter().enumerate() {
-        writeln!(w, "# TYPE {fam} gauge")?;
+    st.topic_rows = topics.len() as u64;
+    let nf = TOPIC_FAMILIES.len();
+    for (name, start, end) in runs(&TOPIC_FAMILIES) {
+        writeln!(w, "# TYPE {name} gauge")?;
         for (ti, t) in topics.iter().enumerate() {
-            write!(w, "{fam}{{{cluster},namespace=\"{}\",topic=\"{}\"}} ", t.namespace, t.name)?;
-            write_value(&mut w, fam, (fi as u64) << 40 | ti as u64)?;
-            w.write_all(b"\n")?;
-            st.samples += 1;
-            st.topic_series += 1;
+            for (fi, (_, extra)) in TOPIC_FAMILIES.iter().enumerate().take(end).skip(start) {
+                if ti * nf + fi >= cfg.topic_series {
+                    continue;
+                }
+                w.write_all(name.as_bytes())?;
+                let head = format!("{cluster},namespace=\"{}\",topic=\"{}\"", t.namespace, t.name);
+                write_labels(&mut w, &head, extra)?;
+                write_value(&mut w, name, (fi as u64) << 40 | ti as u64)?;
+                w.write_all(b"\n")?;
+                st.samples += 1;
+                st.topic_series += 1;
+            }
         }
     }
-    let subs_per_topic = cfg.subscriptions.div_ceil(topics.len().max(1)).max(1);
-    for (fi, fam) in SUB_FAMILIES.iter().enumerate() {
-        writeln!(w, "# TYPE {fam} gauge")?;
-        let mut written = 0usize;
-        'outer: for (ti, t) in topics.iter().enumerate() {
-            for si in 0..subs_per_topic {
-                if written == cfg.subscriptions {
-                    break 'outer;
+    // (topic row, subscription name) in topic order; at most `per_topic` per topic
+    let rows = cfg.subscription_rows();
+    let per_topic = rows.div_ceil(topics.len().max(1)).max(1);
+    let mut subs: Vec<(usize, String)> = Vec::with_capacity(rows);
+    'fill: for ti in 0..topics.len() {
+        for si in 0..per_topic {
+            if subs.len() == rows {
+                break 'fill;
+            }
+            let sub = match si {
+                0 => "analytics".to_string(),
+                1 => format!("billing-worker-{}", ti % 17),
+                _ => format!("sub-{si}"),
+            };
+            subs.push((ti, sub));
+        }
+    }
+    st.subscription_rows = subs.len() as u64;
+    let nf = SUB_FAMILIES.len();
+    for (name, start, end) in runs(&SUB_FAMILIES) {
+        writeln!(w, "# TYPE {name} gauge")?;
+        for (row, (ti, sub)) in subs.iter().enumerate() {
+            let t = &topics[*ti];
+            for (fi, (_, extra)) in SUB_FAMILIES.iter().enumerate().take(end).skip(start) {
+                if row * nf + fi >= cfg.subscription_series {
+                    continue;
                 }
-                let sub = match si {
-                    0 => "analytics".to_string(),
-                    1 => format!("billing-worker-{}", ti % 17),
-                    _ => format!("sub-{si}"),
-                };
-                write!(
-                    w,
-                    "{fam}{{{cluster},namespace=\"{}\",topic=\"{}\",subscription=\"{sub}\"}} ",
-                    t.namespace, t.name
-                )?;
-                write_value(&mut w, fam, (fi as u64 + 16) << 40 | (ti * 8 + si) as u64)?;
+                w.write_all(name.as_bytes())?;
+                let head =
+                    format!("{cluster},namespace=\"{}\",topic=\"{}\",subscription=\"{sub}\"", t.namespace, t.name);
+                write_labels(&mut w, &head, extra)?;
+                write_value(&mut w, name, (fi as u64 + 128) << 40 | row as u64)?;
                 w.write_all(b"\n")?;
-                written += 1;
                 st.samples += 1;
                 st.subscription_series += 1;
             }
@@ -170,8 +322,6 @@ pub fn write_scrape<W: Write>(out: W, cfg: &SynthConfig) -> io::Result<SynthStat
     w.inner.flush()?;
     st.bytes = w.bytes;
     st.lines = w.lines;
-    st.topic_series /= TOPIC_FAMILIES.len() as u64;
-    st.subscription_series /= SUB_FAMILIES.len() as u64;
     Ok(st)
 }
 

@@ -57,8 +57,9 @@ impl MetricsView {
     pub fn new(window_ms: u64) -> MetricsView {
         MetricsView {
             snapshot: None,
-            // one point per scrape; 2,000 points cover 15 min at 0.5 s
-            history: MetricsHistory::new(window_ms, 2_000),
+            // one point per scrape; 2,000 points cover 15 min at 0.5 s (the config warns
+            // when metrics_history_minutes needs more)
+            history: MetricsHistory::new(window_ms, crate::config::MAX_HISTORY_POINTS as usize),
             scraped_at: None,
             in_flight: None,
             error: None,

@@ -19,9 +19,29 @@ pub struct FileConfig {
     pub refresh_interval_secs: Option<u64>,
     pub op_timeout_secs: Option<u64>,
     pub theme: Option<String>,
+    /// Seconds between two scrapes of every broker's `/metrics`.
+    pub metrics_interval_secs: Option<u64>,
+    /// Minutes of metrics history kept per series (sparklines, trends, drain estimates).
+    pub metrics_history_minutes: Option<u64>,
+    /// Fixed `/metrics` URLs to scrape instead of every broker the admin API lists.
+    pub metrics_urls: Option<Vec<String>>,
 }
 
-const KNOWN_KEYS: &[&str] = &["service_url", "admin_url", "token", "refresh_interval_secs", "op_timeout_secs", "theme"];
+const KNOWN_KEYS: &[&str] = &[
+    "service_url",
+    "admin_url",
+    "token",
+    "refresh_interval_secs",
+    "op_timeout_secs",
+    "theme",
+    "metrics_interval_secs",
+    "metrics_history_minutes",
+    "metrics_urls",
+];
+
+/// The metrics history keeps at most this many points per series (one per scrape), so a
+/// window longer than this many scrape intervals is cut short.
+pub const MAX_HISTORY_POINTS: u64 = 2_000;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfigWarning {
@@ -107,10 +127,34 @@ pub fn parse(path: &Path, text: &str) -> (FileConfig, Vec<ConfigWarning>) {
             table.remove(&key);
         }
     }
-    for key in ["refresh_interval_secs", "op_timeout_secs"] {
+    for key in ["refresh_interval_secs", "op_timeout_secs", "metrics_interval_secs", "metrics_history_minutes"] {
         if table.get(key).and_then(|v| v.as_integer()) == Some(0) {
             warnings.push(warn(key_line(text, key), format!("{key} must be at least 1 (ignored)")));
             table.remove(key);
+        }
+    }
+    if let Some(urls) = table.get("metrics_urls").and_then(|v| v.as_array()) {
+        let bad: Vec<&str> = urls
+            .iter()
+            .filter_map(|u| u.as_str())
+            .filter(|u| !(u.starts_with("http://") || u.starts_with("https://")) || u.contains(char::is_whitespace))
+            .collect();
+        if !bad.is_empty() {
+            let msg = format!("metrics_urls must be http:// or https:// URLs, not {bad:?} (ignored)");
+            warnings.push(warn(key_line(text, "metrics_urls"), msg));
+            table.remove("metrics_urls");
+        }
+    }
+    let interval = table.get("metrics_interval_secs").and_then(|v| v.as_integer()).unwrap_or(5).max(1) as u64;
+    if let Some(minutes) = table.get("metrics_history_minutes").and_then(|v| v.as_integer()) {
+        let points = (minutes as u64).saturating_mul(60) / interval;
+        if points > MAX_HISTORY_POINTS {
+            let msg = format!(
+                "metrics_history_minutes = {minutes} is {points} scrapes at {interval} s; only the last \
+                 {MAX_HISTORY_POINTS} are kept (about {} min)",
+                MAX_HISTORY_POINTS * interval / 60
+            );
+            warnings.push(warn(key_line(text, "metrics_history_minutes"), msg));
         }
     }
     let cfg = table.try_into::<FileConfig>().unwrap_or_default();
@@ -145,6 +189,9 @@ mod tests {
         let (cfg, w) = parse(&p(), DEFAULT_CONFIG);
         assert!(w.is_empty(), "{w:?}");
         assert_eq!(cfg.refresh_interval_secs, Some(5));
+        assert_eq!(cfg.metrics_interval_secs, Some(5));
+        assert_eq!(cfg.metrics_history_minutes, Some(15));
+        assert_eq!(cfg.metrics_urls, None, "documented but commented out");
     }
 
     #[test]
@@ -166,5 +213,45 @@ mod tests {
         assert_eq!(cfg.refresh_interval_secs, None);
         let lines: Vec<_> = w.iter().map(|w| w.line).collect();
         assert_eq!(lines, vec![Some(2), Some(3), Some(4)], "{w:?}");
+    }
+
+    #[test]
+    fn metrics_keys_are_read() {
+        let text = "metrics_interval_secs = 10\nmetrics_history_minutes = 60\n\
+                    metrics_urls = [\"http://b1:8080/metrics/\", \"https://b2:8443/metrics/\"]\n";
+        let (cfg, w) = parse(&p(), text);
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(cfg.metrics_interval_secs, Some(10));
+        assert_eq!(cfg.metrics_history_minutes, Some(60));
+        assert_eq!(
+            cfg.metrics_urls,
+            Some(vec!["http://b1:8080/metrics/".to_string(), "https://b2:8443/metrics/".to_string()])
+        );
+    }
+
+    #[test]
+    fn bad_metrics_values_are_skipped_with_their_line() {
+        let text = "theme = \"dark\"\nmetrics_interval_secs = 0\nmetrics_history_minutes = -3\n\
+                    metrics_urls = [\"b1:8080/metrics\"]\n";
+        let (cfg, w) = parse(&p(), text);
+        assert_eq!(cfg.theme.as_deref(), Some("dark"));
+        assert_eq!((cfg.metrics_interval_secs, cfg.metrics_history_minutes, cfg.metrics_urls), (None, None, None));
+        let lines: Vec<_> = w.iter().map(|w| w.line).collect();
+        assert_eq!(lines, vec![Some(2), Some(3), Some(4)], "{w:?}");
+        assert!(w[2].message.contains("b1:8080/metrics"), "{}", w[2]);
+        // a list of something else than strings is a bad value too
+        let (cfg, w) = parse(&p(), "metrics_urls = [1, 2]\n");
+        assert_eq!(cfg.metrics_urls, None);
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].line, Some(1));
+    }
+
+    #[test]
+    fn a_history_longer_than_the_kept_points_is_a_warning_but_is_used() {
+        let (cfg, w) = parse(&p(), "metrics_interval_secs = 1\n\nmetrics_history_minutes = 60\n");
+        assert_eq!(cfg.metrics_history_minutes, Some(60));
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert_eq!(w[0].line, Some(3));
+        assert!(w[0].message.contains("3600 scrapes"), "{}", w[0]);
     }
 }

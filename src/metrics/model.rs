@@ -395,6 +395,25 @@ pub struct MetricsSnapshot {
     /// (`exposeTopicLevelMetricsInPrometheus=false`): topics and
     /// subscriptions are then incomplete or empty.
     pub topic_level: bool,
+    /// Namespaces some broker reported with namespace-level series only (sorted): their
+    /// topics are missing from the scrape.
+    #[serde(default)]
+    pub namespace_level: Vec<String>,
+    /// Set when the topics of [`Self::namespace_level`] namespaces were filled in from the
+    /// admin API's topic stats instead ([`Self::add_admin_topic`]).
+    #[serde(default)]
+    pub admin_fallback: Option<AdminFallback>,
+}
+
+/// How the topics missing from a namespace-level scrape were filled in from the admin API.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AdminFallback {
+    /// Topics (partitioned ones once) whose admin stats were added.
+    pub topics: usize,
+    /// More topics were listed than fetched (the fallback is bounded).
+    pub truncated: bool,
+    /// Why some listing or stats call failed (the first such error), if one did.
+    pub error: Option<String>,
 }
 
 impl MetricsSnapshot {
@@ -420,6 +439,37 @@ impl MetricsSnapshot {
     /// Brokers whose scrape failed.
     pub fn failed_brokers(&self) -> impl Iterator<Item = &BrokerScrapeStatus> {
         self.brokers.iter().filter(|b| b.result.is_err())
+    }
+
+    /// Namespaces whose topics must come from the admin API because the scrape has only
+    /// their namespace-level series (`exposeTopicLevelMetricsInPrometheus=false`): the v2
+    /// `tenant/namespace` names of [`Self::namespace_level`] (v1 names such as the
+    /// broker's heartbeat namespace `pulsar/cluster/host:port` are left out).
+    pub fn fallback_namespaces(&self) -> Vec<String> {
+        self.namespace_level
+            .iter()
+            .filter(|ns| {
+                let mut parts = ns.split('/');
+                matches!((parts.next(), parts.next(), parts.next()), (Some(t), Some(n), None) if !t.is_empty() && !n.is_empty())
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Adds a topic (and its subscriptions) read from the admin API's stats, unless the
+    /// scrape already has it (a topic on a broker that does export topic-level series).
+    /// Namespace totals are left alone: they come from the namespace-level series.
+    /// Returns whether it was added.
+    pub fn add_admin_topic(&mut self, topic: TopicMetrics, subscriptions: Vec<SubscriptionMetrics>) -> bool {
+        if self.topics.contains_key(&topic.name) {
+            return false;
+        }
+        for mut s in subscriptions {
+            s.topic.clone_from(&topic.name);
+            self.subscriptions.insert((topic.name.clone(), s.name.clone()), s);
+        }
+        self.topics.insert(topic.name.clone(), topic);
+        true
     }
 }
 
@@ -804,6 +854,8 @@ struct NamespaceAcc {
     metrics: NamespaceMetrics,
     /// `pulsar_topics_count` seen for this namespace.
     topics_count: Option<u64>,
+    /// Namespace-level series (other than `pulsar_topics_count`) were seen.
+    namespace_level: bool,
 }
 
 /// Streams samples (from one or several brokers) into a [`MetricsSnapshot`].
@@ -995,11 +1047,13 @@ impl SnapshotBuilder {
         }
         let acc = match self.namespaces.get_mut(ns) {
             Some(a) => a,
-            None => self
-                .namespaces
-                .entry(ns.to_owned())
-                .or_insert_with(|| NamespaceAcc { metrics: NamespaceMetrics::new(ns), topics_count: None }),
+            None => self.namespaces.entry(ns.to_owned()).or_insert_with(|| NamespaceAcc {
+                metrics: NamespaceMetrics::new(ns),
+                topics_count: None,
+                namespace_level: false,
+            }),
         };
+        acc.namespace_level |= fam != Family::TopicsCount;
         let m = &mut acc.metrics;
         match fam {
             Family::TopicsCount => {
@@ -1070,6 +1124,7 @@ impl SnapshotBuilder {
                 }
                 Some(mine) => {
                     mine.metrics.add(&acc.metrics);
+                    mine.namespace_level |= acc.namespace_level;
                     mine.topics_count = match (mine.topics_count, acc.topics_count) {
                         (Some(a), Some(b)) => Some(a.saturating_add(b)),
                         (a, b) => a.or(b),
@@ -1091,8 +1146,12 @@ impl SnapshotBuilder {
         drop(index);
         let mut ns_out: FxMap<String, NamespaceMetrics> = FxMap::default();
         let mut topics_count: FxMap<String, (Option<u64>, u64)> = FxMap::default();
+        let mut namespace_level: Vec<String> = Vec::new();
         for (ns, acc) in namespaces {
             topics_count.insert(ns.clone(), (acc.topics_count, 0));
+            if acc.namespace_level {
+                namespace_level.push(ns.clone());
+            }
             ns_out.insert(ns, acc.metrics);
         }
         // Namespace totals and topic counts from the raw rows.
@@ -1211,6 +1270,11 @@ impl SnapshotBuilder {
             namespaces: ns_out.into_iter().collect(),
             brokers,
             topic_level: !any_namespace_series,
+            namespace_level: {
+                namespace_level.sort_unstable();
+                namespace_level
+            },
+            admin_fallback: None,
         }
     }
 }

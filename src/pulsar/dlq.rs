@@ -383,7 +383,7 @@ pub async fn requeue(
                 continue;
             }
             Ok(None) => break,
-            Ok(Some(Err(e))) => return Err(binary_error(&url, e.into())),
+            Ok(Some(Err(e))) => return Err(binary_error(&url, e)),
             Ok(Some(Ok(m))) => m,
         };
         idle_since = Instant::now();

@@ -1,14 +1,28 @@
 //! Scraping every broker's Prometheus `/metrics` into one [`MetricsSnapshot`].
 
+use std::collections::BTreeMap;
+
 use futures::future::join_all;
+use futures::stream::{self, StreamExt};
 
 use super::error::{ClientError, Result};
-use super::Client;
+use super::stats::TopicStats;
+use super::topic::TopicName;
+use super::{Client, TopicEntry};
 use crate::metrics::prom::ParseOptions;
-use crate::metrics::{MetricsSnapshot, SnapshotBuilder};
+use crate::metrics::{
+    AdminFallback, MetricsSnapshot, ReplicationMetrics, SnapshotBuilder, SubscriptionMetrics, TopicMetrics,
+};
 
 /// Scrapes larger than this are refused (with a clear message) rather than parsed.
 pub const MAX_SCRAPE_BYTES: u64 = 512 * 1024 * 1024;
+
+/// When a broker exports namespace-level series only, at most this many topics per scrape
+/// get their stats from the admin API instead (one call each).
+pub const MAX_FALLBACK_TOPICS: usize = 500;
+
+/// Admin stats calls in flight at once during the fallback.
+const FALLBACK_CONCURRENCY: usize = 8;
 
 /// The `/metrics` URLs of the cluster: the fixed list when given, else every active broker
 /// of the first cluster, as the admin API lists them.
@@ -64,5 +78,201 @@ pub async fn scrape(client: &Client, fixed: &[String]) -> Result<MetricsSnapshot
         builder.finish()
     })
     .await;
-    joined.map_err(|e| ClientError::Protocol { what: "metrics parse".into(), reason: e.to_string() })
+    let mut snapshot =
+        joined.map_err(|e| ClientError::Protocol { what: "metrics parse".into(), reason: e.to_string() })?;
+    let namespaces = snapshot.fallback_namespaces();
+    if !namespaces.is_empty() {
+        admin_fallback(client, &mut snapshot, &namespaces).await;
+    }
+    Ok(snapshot)
+}
+
+/// Fills in the topics of `namespaces` (reported by some broker with namespace-level series
+/// only) from the admin API's topic stats: every topic of those namespaces, up to
+/// [`MAX_FALLBACK_TOPICS`], that the scrape does not already have. Never fails: what went
+/// wrong is recorded in [`MetricsSnapshot::admin_fallback`].
+pub async fn admin_fallback(client: &Client, snapshot: &mut MetricsSnapshot, namespaces: &[String]) {
+    let mut fallback = AdminFallback::default();
+    let listings = join_all(namespaces.iter().map(|ns| client.admin.topics(ns))).await;
+    let mut wanted: Vec<TopicEntry> = Vec::new();
+    for (ns, listing) in namespaces.iter().zip(listings) {
+        match listing {
+            Ok(entries) => {
+                wanted.extend(entries.into_iter().filter(|e| !snapshot.topics.contains_key(&e.name.to_string())))
+            }
+            Err(e) => {
+                fallback.error.get_or_insert_with(|| format!("cannot list the topics of {ns}: {e}"));
+            }
+        }
+    }
+    if wanted.len() > MAX_FALLBACK_TOPICS {
+        fallback.truncated = true;
+        wanted.truncate(MAX_FALLBACK_TOPICS);
+    }
+    let admin = &client.admin;
+    let fetched: Vec<_> = stream::iter(wanted)
+        .map(|e| async move {
+            let stats = admin.topic_stats(&e.name, e.partitions).await;
+            (e, stats)
+        })
+        .buffer_unordered(FALLBACK_CONCURRENCY)
+        .collect()
+        .await;
+    for (entry, stats) in fetched {
+        match stats {
+            Ok(stats) => {
+                let (topic, subs) = metrics_from_admin_stats(&entry.name, entry.partitions, &stats);
+                if snapshot.add_admin_topic(topic, subs) {
+                    fallback.topics += 1;
+                }
+            }
+            Err(e) => {
+                fallback.error.get_or_insert_with(|| format!("cannot read the stats of {}: {e}", entry.name));
+            }
+        }
+    }
+    snapshot.admin_fallback = Some(fallback);
+}
+
+/// One topic's admin stats (`/stats`, or `/partitioned-stats` aggregated for a
+/// partitioned topic with `partitions` > 0) as the rows the metrics view shows.
+/// Producers and consumers are counted once per name, as the scrape's partition
+/// aggregation does (a partitioned client holds one connection per partition).
+pub fn metrics_from_admin_stats(
+    topic: &TopicName,
+    partitions: u32,
+    stats: &TopicStats,
+) -> (TopicMetrics, Vec<SubscriptionMetrics>) {
+    let name = topic.to_string();
+    let count = |n: i64| n.max(0) as u64;
+    let distinct = |names: Vec<&str>| {
+        let unnamed = names.iter().filter(|n| n.is_empty()).count();
+        let mut named: Vec<&str> = names.into_iter().filter(|n| !n.is_empty()).collect();
+        named.sort_unstable();
+        named.dedup();
+        (named.len() + unnamed) as u64
+    };
+    let subs: Vec<SubscriptionMetrics> = stats
+        .subscriptions
+        .iter()
+        .map(|(sub, s)| SubscriptionMetrics {
+            topic: name.clone(),
+            name: sub.clone(),
+            partitions,
+            backlog: count(s.msg_backlog),
+            backlog_no_delayed: count(s.msg_backlog_no_delayed),
+            delayed: count(s.msg_delayed),
+            unacked: count(s.unacked_messages),
+            rate_redeliver: s.msg_rate_redeliver,
+            rate_out: s.msg_rate_out,
+            throughput_out: s.msg_throughput_out,
+            consumers: distinct(s.consumers.iter().map(|c| c.consumer_name.as_str()).collect()),
+            blocked: s.blocked_subscription_on_unacked_msgs,
+            ..Default::default()
+        })
+        .collect();
+    let replication: BTreeMap<String, ReplicationMetrics> = stats
+        .replication
+        .iter()
+        .map(|(remote, r)| {
+            let m = ReplicationMetrics {
+                backlog: count(r.replication_backlog),
+                rate_in: r.msg_rate_in,
+                rate_out: r.msg_rate_out,
+                throughput_in: r.msg_throughput_in,
+                throughput_out: r.msg_throughput_out,
+                connected: r.connected as u64,
+                delay_secs: r.replication_delay_in_seconds.max(0) as f64,
+            };
+            (remote.clone(), m)
+        })
+        .collect();
+    let topic_metrics = TopicMetrics {
+        name: name.clone(),
+        namespace: topic.namespace_path(),
+        partitions: (0..partitions).map(|i| topic.partition(i).to_string()).collect(),
+        producers: distinct(stats.publishers.iter().map(|p| p.producer_name.as_str()).collect()),
+        consumers: subs.iter().map(|s| s.consumers).sum(),
+        subscriptions: subs.len() as u64,
+        rate_in: stats.msg_rate_in,
+        rate_out: stats.msg_rate_out,
+        throughput_in: stats.msg_throughput_in,
+        throughput_out: stats.msg_throughput_out,
+        msg_backlog: subs.iter().map(|s| s.backlog).sum(),
+        backlog_size: count(stats.backlog_size),
+        storage_size: count(stats.storage_size),
+        offloaded_size: count(stats.offloaded_storage_size),
+        in_messages_total: count(stats.msg_in_counter),
+        in_bytes_total: count(stats.bytes_in_counter),
+        publish_latency: None,
+        replication,
+    };
+    (topic_metrics, subs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stats(name: &str) -> TopicStats {
+        let path = format!("{}/tests/fixtures/metrics/{name}", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn admin_stats_of_a_topic_become_metrics_rows() {
+        // captured from the broker of standalone-4.0.8-namespace-level.txt
+        let t = TopicName::parse("persistent://public/default/nsfix-a").unwrap();
+        let (m, subs) = metrics_from_admin_stats(&t, 0, &stats("admin-stats-nsfix-a.json"));
+        assert_eq!(m.name, "persistent://public/default/nsfix-a");
+        assert_eq!(m.namespace, "public/default");
+        assert!(!m.is_partitioned());
+        assert_eq!((m.msg_backlog, m.storage_size, m.backlog_size, m.in_messages_total), (20, 770, 770, 20));
+        assert_eq!((m.subscriptions, m.consumers, m.producers), (1, 0, 1));
+        assert_eq!(subs.len(), 1);
+        assert_eq!((subs[0].name.as_str(), subs[0].backlog, subs[0].partitions), ("sub1", 20, 0));
+    }
+
+    #[test]
+    fn partitioned_stats_become_one_parent_row() {
+        let t = TopicName::parse("persistent://public/default/nsfix-p").unwrap();
+        let (m, subs) = metrics_from_admin_stats(&t, 2, &stats("admin-stats-nsfix-p.json"));
+        assert_eq!(
+            m.partitions,
+            ["persistent://public/default/nsfix-p-partition-0", "persistent://public/default/nsfix-p-partition-1"]
+        );
+        assert_eq!((m.msg_backlog, m.storage_size, m.in_messages_total), (20, 1160, 30));
+        assert_eq!((m.consumers, m.producers), (1, 1));
+        assert_eq!(subs[0].name, "psub");
+        assert_eq!((subs[0].backlog, subs[0].consumers, subs[0].partitions), (20, 1, 2));
+        // the namespace-level scrape of the same broker: a + p backlogs and storage add up
+        let snap = crate::metrics::model::snapshot_from_str(
+            include_str!("../../tests/fixtures/metrics/standalone-4.0.8-namespace-level.txt"),
+            "b",
+            0,
+        );
+        let ns = &snap.namespaces["public/default"];
+        assert_eq!(ns.msg_backlog, m.msg_backlog + 20);
+        assert_eq!(ns.storage_size, m.storage_size + 770);
+    }
+
+    #[test]
+    fn replication_and_offload_come_through() {
+        let json = r#"{"offloadedStorageSize": 4096, "replication": {"west": {"msgRateIn": 1.5,
+            "msgRateOut": 2.5, "msgThroughputOut": 100.0, "replicationBacklog": 42, "connected": true,
+            "replicationDelayInSeconds": 3}}, "publishers": [{"producerName": "p"}, {"producerName": "p"}],
+            "subscriptions": {"s": {"consumers": [{"consumerName": "c1"}, {"consumerName": "c1"},
+            {"consumerName": "c2"}], "blockedSubscriptionOnUnackedMsgs": true}}}"#;
+        let st: TopicStats = serde_json::from_str(json).unwrap();
+        let t = TopicName::parse("persistent://t/n/x").unwrap();
+        let (m, subs) = metrics_from_admin_stats(&t, 3, &st);
+        assert_eq!(m.offloaded_size, 4096);
+        let west = &m.replication["west"];
+        assert_eq!(
+            (west.backlog, west.rate_in, west.rate_out, west.connected, west.delay_secs),
+            (42, 1.5, 2.5, 1, 3.0)
+        );
+        assert_eq!(m.producers, 1, "one partitioned producer, counted once");
+        assert_eq!((subs[0].consumers, subs[0].blocked), (2, true));
+    }
 }

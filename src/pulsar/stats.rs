@@ -18,6 +18,8 @@ pub struct TopicStats {
     pub average_msg_size: f64,
     pub storage_size: i64,
     pub backlog_size: i64,
+    pub offloaded_storage_size: i64,
+    pub bytes_in_counter: i64,
     pub publishers: Vec<PublisherStats>,
     pub subscriptions: BTreeMap<String, SubscriptionStats>,
     pub replication: BTreeMap<String, ReplicatorStats>,
@@ -69,8 +71,11 @@ pub struct ConsumerStats {
 pub struct ReplicatorStats {
     pub msg_rate_in: f64,
     pub msg_rate_out: f64,
+    pub msg_throughput_in: f64,
+    pub msg_throughput_out: f64,
     pub replication_backlog: i64,
     pub connected: bool,
+    pub replication_delay_in_seconds: i64,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]

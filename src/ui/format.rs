@@ -58,6 +58,15 @@ pub fn age(d: Duration) -> String {
     }
 }
 
+/// A count in at most 7 characters: `999,999`, then `1.2M`, `3.4G`.
+pub fn count_short(n: u64) -> String {
+    match n {
+        0..=999_999 => count(n as i64),
+        1_000_000..=999_949_999 => format!("{:.1}M", n as f64 / 1e6),
+        _ => format!("{:.1}G", n as f64 / 1e9),
+    }
+}
+
 /// `just now`, `12s ago`, `3m ago`.
 pub fn ago(d: Duration) -> String {
     if d.as_secs() == 0 {
@@ -95,6 +104,11 @@ mod tests {
         assert_eq!(age(Duration::from_secs(75)), "1m");
         assert_eq!(truncate("abcdef", 4), "abc…");
         assert_eq!(truncate("ab", 4), "ab");
+        assert_eq!(count_short(999_999), "999,999");
+        assert_eq!(count_short(1_260_000), "1.3M");
+        assert_eq!(count_short(999_949_999), "999.9M");
+        assert_eq!(count_short(999_950_000), "1.0G");
+        assert_eq!(count_short(u64::MAX).len(), "18446744073.7G".len());
     }
 }
 

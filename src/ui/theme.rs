@@ -6,6 +6,13 @@ use ratatui::style::Color;
 
 const DEFAULT_THEME: &str = include_str!("../../themes/default.toml");
 
+/// The built-in themes (`--theme NAME`), embedded from `themes/`.
+pub const BUILT_IN: &[(&str, &str)] = &[
+    ("default", DEFAULT_THEME),
+    ("light", include_str!("../../themes/light.toml")),
+    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
+];
+
 macro_rules! theme_slots {
     ($($slot:ident),* $(,)?) => {
         /// Every colour the UI uses, by meaning.
@@ -97,6 +104,33 @@ impl Theme {
     }
 }
 
+impl Theme {
+    /// The theme called `name`: a user theme `<dir>/NAME.toml` from the first of `dirs`
+    /// that has one (laid over the default, so it may set only some slots), else a
+    /// built-in one. An unknown name is an error listing what exists.
+    pub fn named(name: &str, dirs: &[std::path::PathBuf]) -> Result<(Theme, Vec<ThemeWarning>), String> {
+        for dir in dirs {
+            let path = dir.join(format!("{name}.toml"));
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                let (theme, warnings) = Theme::default().overlay(&text);
+                let warnings = warnings
+                    .into_iter()
+                    .map(|w| ThemeWarning { message: format!("{}: {}", path.display(), w.message), ..w })
+                    .collect();
+                return Ok((theme, warnings));
+            }
+        }
+        match BUILT_IN.iter().find(|(n, _)| *n == name) {
+            Some((_, text)) => Ok(Theme::default().overlay(text)),
+            None => Err(format!(
+                "unknown theme {name:?}: built in are {}; user themes go in {}",
+                BUILT_IN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
+                dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(" or ")
+            )),
+        }
+    }
+}
+
 fn parse_color(s: &str) -> Option<Color> {
     let s = s.trim();
     if let Ok(i) = s.parse::<u8>() {
@@ -115,6 +149,39 @@ mod tests {
         assert!(warnings.is_empty(), "{warnings:?}");
         assert_eq!(Theme::default().border_focused, Color::Cyan);
         assert_eq!(Theme::default().backlog_crit, Color::LightRed);
+    }
+
+    #[test]
+    fn built_in_themes_set_every_slot_and_differ() {
+        for (name, text) in BUILT_IN {
+            let (_, warnings) = Theme::blank().overlay(text);
+            assert!(warnings.is_empty(), "{name}: {warnings:?}");
+            // every slot is set: a blank theme overlaid equals the default overlaid
+            let (from_blank, _) = Theme::blank().overlay(text);
+            let (from_default, _) = Theme::default().overlay(text);
+            assert_eq!(from_blank, from_default, "{name} leaves a slot unset");
+        }
+        let light = Theme::named("light", &[]).unwrap().0;
+        let hc = Theme::named("high-contrast", &[]).unwrap().0;
+        assert_ne!(light, Theme::default());
+        assert_ne!(hc, light);
+        assert!(Theme::named("nope", &[]).unwrap_err().contains("high-contrast"));
+    }
+
+    #[test]
+    fn a_user_theme_overrides_some_slots_of_the_default() {
+        let dir = std::env::temp_dir().join(format!("pulsar-tui-themes-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("mine.toml"), "dlq_badge = \"#123456\"\nbogus = \"red\"\n").unwrap();
+        let (t, w) = Theme::named("mine", std::slice::from_ref(&dir)).unwrap();
+        assert_eq!(t.dlq_badge, Color::Rgb(0x12, 0x34, 0x56));
+        assert_eq!(t.border_focused, Theme::default().border_focused);
+        assert_eq!(w.len(), 1);
+        assert!(w[0].message.contains("mine.toml") && w[0].message.contains("bogus"), "{w:?}");
+        // a user file named like a built-in wins
+        std::fs::write(dir.join("light.toml"), "accent = \"red\"\n").unwrap();
+        assert_eq!(Theme::named("light", std::slice::from_ref(&dir)).unwrap().0.accent, Color::Red);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -224,3 +224,69 @@ fn non_finite_and_negative_values() {
     assert_eq!(t.backlog_size, u64::MAX);
     serde_json::to_string(&s).unwrap();
 }
+
+/// A real scrape of a 4.0.8 standalone broker started with
+/// `exposeTopicLevelMetricsInPrometheus=false` (see the fixtures README).
+const NAMESPACE_LEVEL_4_0_8: &str =
+    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/metrics/standalone-4.0.8-namespace-level.txt"));
+
+#[test]
+fn a_real_namespace_level_scrape_is_detected_and_needs_the_admin_fallback() {
+    let s = build(NAMESPACE_LEVEL_4_0_8);
+    assert!(!s.topic_level);
+    assert_eq!(s.brokers[0].topic_level, Some(false));
+    assert!(s.topics.is_empty() && s.subscriptions.is_empty() && s.partitions.is_empty());
+    let ns = &s.namespaces["public/default"];
+    // nsfix-a (20 messages, sub1 unread) + nsfix-p (2 partitions, 30 messages, psub acked 10)
+    assert_eq!(ns.msg_backlog, 40);
+    assert_eq!(ns.storage_size, 770 + 1160, "the admin API's storageSize of both topics");
+    assert_eq!(ns.in_messages_total, 50);
+    assert_eq!(ns.subscriptions, 5);
+    assert_eq!(ns.producers, 3);
+    assert_eq!(ns.topics, 4, "pulsar_topics_count: a, p-0, p-1 and __change_events");
+    // The heartbeat namespace (v1 name) is namespace-level too, but has no v2 admin listing.
+    assert_eq!(s.namespace_level, vec!["public/default".to_string(), "pulsar/standalone/127.0.0.1:8090".to_string()]);
+    assert_eq!(s.fallback_namespaces(), vec!["public/default".to_string()]);
+}
+
+#[test]
+fn a_topic_level_scrape_needs_no_fallback() {
+    let s = build(super::STANDALONE_4_0_8);
+    assert!(s.namespace_level.is_empty(), "{:?}", s.namespace_level);
+    assert!(s.fallback_namespaces().is_empty());
+}
+
+#[test]
+fn only_the_namespace_level_broker_s_namespaces_fall_back() {
+    // broker 1 exports topic-level series for t/a, broker 2 only namespace totals for t/b
+    let mut b = SnapshotBuilder::new();
+    let one = "pulsar_msg_backlog{cluster=\"c\",namespace=\"t/a\",topic=\"persistent://t/a/x\"} 5\n\
+               pulsar_topics_count{cluster=\"c\",namespace=\"t/a\"} 1\n";
+    let st = parse_str(one, |s| b.ingest(s));
+    b.add_broker_result("b1", Ok(st), 0);
+    let two = "pulsar_msg_backlog{cluster=\"c\",namespace=\"t/b\",remote_cluster=\"local\"} 7\n";
+    let st = parse_str(two, |s| b.ingest(s));
+    b.add_broker_result("b2", Ok(st), 0);
+    let mut s = b.finish();
+    assert!(!s.topic_level);
+    assert_eq!(s.brokers.iter().map(|b| b.topic_level).collect::<Vec<_>>(), vec![Some(true), Some(false)]);
+    assert_eq!(s.fallback_namespaces(), vec!["t/b".to_string()]);
+    // a fallback topic is added once, with its subscriptions; one the scrape has is not replaced
+    let topic = TopicMetrics {
+        name: "persistent://t/b/y".into(),
+        namespace: "t/b".into(),
+        msg_backlog: 7,
+        ..Default::default()
+    };
+    let sub = SubscriptionMetrics { name: "s".into(), backlog: 7, ..Default::default() };
+    assert!(s.add_admin_topic(topic, vec![sub]));
+    assert_eq!(
+        s.subscriptions_of("persistent://t/b/y").map(|s| (s.topic.as_str(), s.backlog)).collect::<Vec<_>>(),
+        [("persistent://t/b/y", 7)]
+    );
+    let dup = TopicMetrics { name: "persistent://t/a/x".into(), msg_backlog: 99, ..Default::default() };
+    assert!(!s.add_admin_topic(dup, Vec::new()));
+    assert_eq!(s.topics["persistent://t/a/x"].msg_backlog, 5);
+    // namespace totals still come from the series
+    assert_eq!(s.namespaces["t/b"].msg_backlog, 7);
+}
