@@ -131,6 +131,10 @@ pub enum Command {
         /// Add the payload as base64 (`raw_base64`) to each JSON line
         #[arg(long)]
         raw: bool,
+        /// Decode with this instead of the topic's registry schema: string | bytes | int64 |
+        /// double | timestamp | ... | avro FILE.avsc | proto FILE.desc pkg.Message
+        #[arg(long, value_name = "DECODER")]
+        decode_as: Option<String>,
     },
     /// Print one scrape of every broker's /metrics: one row per topic and per subscription.
     Metrics {

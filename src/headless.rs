@@ -168,6 +168,8 @@ pub struct ReadArgs<'a> {
     pub filter: Option<&'a str>,
     pub format: crate::cli::ReadFormat,
     pub raw: bool,
+    /// "Decode as…" instead of the registry's schema (`auto` or nothing: the registry).
+    pub decode_as: Option<&'a str>,
 }
 
 /// `pulsar-tui read`: streams messages to `out`; returns how many were printed.
@@ -185,7 +187,11 @@ pub async fn read(client: &Client, args: &ReadArgs<'_>, out: &mut impl Write) ->
     let filter =
         args.filter.map(crate::filter::Filter::compile).transpose().map_err(|e| anyhow::anyhow!("--filter: {e}"))?;
     let mut reader = TopicReader::open(client, &topic, &start, args.follow).await?;
-    let mut decoder = MessageDecoder::new(&topic);
+    let choice = match args.decode_as {
+        Some(text) => crate::decode::DecodeAs::parse(text).map_err(anyhow::Error::msg)?,
+        None => None,
+    };
+    let mut decoder = MessageDecoder::new(&topic).forcing(choice.as_ref()).map_err(anyhow::Error::msg)?;
     let mut n = 0u64;
     if args.count == Some(0) {
         return Ok(0);

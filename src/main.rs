@@ -109,7 +109,7 @@ async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode>
             out.flush()?;
             eprintln!("produced {n} messages to {topic}");
         }
-        Command::Read { topic, from, until, count, follow, filter, format, raw } => {
+        Command::Read { topic, from, until, count, follow, filter, format, raw, decode_as } => {
             let args = headless::ReadArgs {
                 topic: &topic,
                 from: &from,
@@ -119,6 +119,7 @@ async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode>
                 filter: filter.as_deref(),
                 format,
                 raw,
+                decode_as: decode_as.as_deref(),
             };
             headless::read(&client, &args, &mut out).await?;
             out.flush()?;

@@ -106,6 +106,8 @@ impl Scan {
 pub struct Browser {
     pub topic: TopicName,
     pub start: StartFrom,
+    /// "Decode as…" (`d`): every read decodes with it instead of the registry's schema.
+    pub decode_as: Option<crate::decode::DecodeAs>,
     pub rows: VecDeque<Row>,
     /// Every page read so far (bounded by the topic's depth / PAGE, a few bytes each).
     pages: Vec<PageMeta>,
@@ -137,6 +139,7 @@ impl Browser {
             topic,
             pages: vec![PageMeta { from: PageFrom::Start(start.clone()), len: 0 }],
             start,
+            decode_as: None,
             rows: VecDeque::new(),
             first_page: 0,
             loaded_pages: 0,
@@ -169,7 +172,12 @@ impl Browser {
 
     /// The first load.
     pub fn initial_load(&self) -> RequestKind {
-        RequestKind::ReadPage { topic: self.topic.clone(), from: self.pages[0].from.clone(), limit: self.page }
+        RequestKind::ReadPage {
+            topic: self.topic.clone(),
+            from: self.pages[0].from.clone(),
+            limit: self.page,
+            decode_as: self.decode_as.clone(),
+        }
     }
 
     /// Absolute number (from the start position) of the first row in the window.
@@ -187,15 +195,24 @@ impl Browser {
             if let Some(next) = &self.next {
                 let from = PageFrom::Cursor(next.clone());
                 return Some((
-                    RequestKind::ReadPage { topic: self.topic.clone(), from, limit: self.page },
+                    RequestKind::ReadPage {
+                        topic: self.topic.clone(),
+                        from,
+                        limit: self.page,
+                        decode_as: self.decode_as.clone(),
+                    },
                     Dir::Forward,
                 ));
             }
         }
         if self.selected <= prefetch && self.first_page > 0 {
             let prev = &self.pages[self.first_page - 1];
-            let kind =
-                RequestKind::ReadPage { topic: self.topic.clone(), from: prev.from.clone(), limit: prev.len.max(1) };
+            let kind = RequestKind::ReadPage {
+                topic: self.topic.clone(),
+                from: prev.from.clone(),
+                limit: prev.len.max(1),
+                decode_as: self.decode_as.clone(),
+            };
             return Some((kind, Dir::Backward));
         }
         None

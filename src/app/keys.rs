@@ -47,6 +47,8 @@ pub enum Action {
     JumpToOrigin,
     /// The write actions of the selected topic or subscription.
     Actions,
+    /// Force a decoder on the browsed topic ("decode as…").
+    DecodeAs,
 }
 
 /// Where a binding applies.
@@ -221,6 +223,12 @@ pub const KEYMAP: &[Binding] = &[
         keys: &["R"],
         action: Action::Requeue,
         help: "requeue the selected message (or the filter's matches) of a DLQ",
+    },
+    Binding {
+        context: KeyContext::Browser,
+        keys: &["d"],
+        action: Action::DecodeAs,
+        help: "decode as… (string, int64, avro FILE.avsc, proto FILE.desc Msg, auto)",
     },
     Binding {
         context: KeyContext::Browser,

@@ -53,6 +53,10 @@ pub enum Mode {
     ScanPrompt {
         input: String,
     },
+    /// Typing a "decode as…" choice for the browsed topic.
+    DecodePrompt {
+        input: String,
+    },
 }
 
 /// What fills the screen below the header.
@@ -156,6 +160,8 @@ pub struct App {
     pub requeue: Option<dlq::RequeueDialog>,
     /// The write-action dialog of the explorer.
     pub action: Option<dlq::ActionDialog>,
+    /// "Decode as…" choices by topic (partitioned parent), kept while the app runs.
+    pub decode_as: HashMap<String, crate::decode::DecodeAs>,
     /// Schema versions by topic (parent name), for the browser's Schema tab.
     pub schemas: HashMap<String, Vec<crate::decode::SchemaInfo>>,
     /// The view to go back to from the schema view.
@@ -198,6 +204,7 @@ impl App {
             dlq: None,
             requeue: None,
             action: None,
+            decode_as: HashMap::new(),
             schemas: HashMap::new(),
             schema_return: View::Explorer,
             tree: Tree::default(),
@@ -257,6 +264,7 @@ impl App {
         let schemas = self.request(RequestKind::FetchSchemas { topic: topic.clone() });
         out.push(schemas);
         let mut b = Browser::new(topic, start);
+        b.decode_as = self.decode_as.get(&b.topic.parent().to_string()).cloned();
         b.page = self.settings.page_size.max(1);
         b.window = self.settings.window.max(b.page * 2);
         let req = self.request(b.initial_load());
@@ -396,6 +404,7 @@ impl App {
             from: crate::pulsar::request::PageFrom::Start(b.start.clone()),
             filter: expr.clone(),
             limit: b.window,
+            decode_as: b.decode_as.clone(),
         };
         let mut out: Vec<Request> = running.into_iter().map(|id| self.cancel(id)).collect();
         let req = self.request(kind);
@@ -517,8 +526,9 @@ impl App {
                 };
                 let loading = b.loading.take().map(|(id, _)| id);
                 let topic = b.topic.clone();
+                let decode_as = b.decode_as.clone();
                 let mut out: Vec<Request> = loading.into_iter().map(|id| self.cancel(id)).collect();
-                let req = self.request(RequestKind::Follow { topic, cursor });
+                let req = self.request(RequestKind::Follow { topic, cursor, decode_as });
                 if let Some(b) = self.browser.as_mut() {
                     b.follow = Some(req.id);
                     b.selected = b.rows.len().saturating_sub(1);
@@ -550,12 +560,39 @@ impl App {
                 return self.open_browser(topic, start);
             }
             Action::Requeue => return self.browser_requeue(),
+            Action::DecodeAs => {
+                let input = b.decode_as.as_ref().map(|d| d.to_string()).unwrap_or_default();
+                self.mode = Mode::DecodePrompt { input };
+            }
             Action::JumpToOrigin => return self.jump_to_origin(),
             Action::Quit => self.quit = true,
             Action::ToggleHelp => self.show_help = !self.show_help,
             _ => {}
         }
         self.browser_load()
+    }
+
+    /// `d` in the browser: decode the topic's messages with the user's choice (or `auto`:
+    /// the registry again), re-reading from the same start.
+    fn set_decode_as(&mut self, text: &str) -> Vec<Request> {
+        let Some(b) = self.browser.as_ref() else { return Vec::new() };
+        let (topic, start) = (b.topic.clone(), b.start.clone());
+        let key = topic.parent().to_string();
+        match crate::decode::DecodeAs::parse(text) {
+            Ok(Some(choice)) => {
+                self.set_status(Level::Info, format!("decoding {} as {choice}", topic.parent()));
+                self.decode_as.insert(key, choice);
+            }
+            Ok(None) => {
+                self.set_status(Level::Info, format!("decoding {} with its registry schema", topic.parent()));
+                self.decode_as.remove(&key);
+            }
+            Err(e) => {
+                self.set_status(Level::Error, e);
+                return Vec::new();
+            }
+        }
+        self.open_browser(topic, start)
     }
 
     /// The wall clock for rates: ticks move `now`, but a scan's progress arrives between ticks.
@@ -669,7 +706,9 @@ impl App {
             return self.sync_details();
         }
         let scan = matches!(self.mode, Mode::ScanPrompt { .. });
-        if let Mode::ScanPrompt { input } | Mode::StartPrompt { input } = &mut self.mode {
+        let decode = matches!(self.mode, Mode::DecodePrompt { .. });
+        if let Mode::ScanPrompt { input } | Mode::StartPrompt { input } | Mode::DecodePrompt { input } = &mut self.mode
+        {
             match edit_line(input, &k) {
                 LineEdit::Editing => {}
                 LineEdit::Cancelled => self.mode = Mode::Normal,
@@ -677,6 +716,10 @@ impl App {
                 LineEdit::Submitted(text) if scan => {
                     self.mode = Mode::Normal;
                     return self.start_scan(text);
+                }
+                LineEdit::Submitted(text) if decode => {
+                    self.mode = Mode::Normal;
+                    return self.set_decode_as(&text);
                 }
                 LineEdit::Submitted(text) => {
                     self.mode = Mode::Normal;
@@ -782,7 +825,8 @@ impl App {
                 | Action::NextTab
                 | Action::OpenDlq
                 | Action::Requeue
-                | Action::JumpToOrigin,
+                | Action::JumpToOrigin
+                | Action::DecodeAs,
                 _,
             ) => {}
             (Action::Actions, _) => return self.open_actions(),

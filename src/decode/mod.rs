@@ -34,6 +34,7 @@
 mod avro;
 pub mod diff;
 mod error;
+mod forced;
 mod hex;
 mod json;
 mod key_value;
@@ -44,6 +45,7 @@ mod schema;
 mod timefmt;
 
 pub use error::DecodeError;
+pub use forced::DecodeAs;
 pub use hex::{hex_dump, to_hex};
 pub use preview::preview;
 pub use schema::{parse_schema_list, schema_version_from_bytes, SchemaInfo, SchemaType};

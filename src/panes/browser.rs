@@ -20,7 +20,7 @@ const HEX_MAX_BYTES: usize = 16 * 1024;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let Some(b) = app.browser.as_ref() else { return };
-    let prompt = matches!(app.mode, Mode::StartPrompt { .. } | Mode::ScanPrompt { .. });
+    let prompt = matches!(app.mode, Mode::StartPrompt { .. } | Mode::ScanPrompt { .. } | Mode::DecodePrompt { .. });
     let [main, prompt_area] =
         Layout::vertical([Constraint::Min(0), Constraint::Length(if prompt { 1 } else { 0 })]).areas(area);
     let (table_area, detail_area) = if b.detail {
@@ -40,6 +40,18 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Span::styled("█", Style::default().fg(theme.accent)),
             Span::styled(
                 "   earliest · latest · -N · +N · ledger:entry[:partition] · 2026-11-27T10:00:00Z · 15m/2h/1d",
+                Style::default().fg(theme.dim),
+            ),
+        ]);
+        f.render_widget(Paragraph::new(line), prompt_area);
+    }
+    if let Mode::DecodePrompt { input } = &app.mode {
+        let line = Line::from(vec![
+            Span::styled("decode as: ", Style::default().fg(theme.accent)),
+            Span::raw(input.clone()),
+            Span::styled("█", Style::default().fg(theme.accent)),
+            Span::styled(
+                "   auto · string · bytes · int64 · double · timestamp · avro FILE.avsc · proto FILE.desc pkg.Msg",
                 Style::default().fg(theme.dim),
             ),
         ]);
@@ -89,6 +101,9 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, b: &Browser, theme: &Theme
     title.push_str(&format!("· from {} ", describe_start(&b.start)));
     if let Some(scan) = &b.scan {
         title.push_str(&format!("· where {} ", truncate(&scan.expr, 60)));
+    }
+    if let Some(d) = &b.decode_as {
+        title.push_str(&format!("· decoded as {} ", truncate(&d.to_string(), 40)));
     }
     let block = pane_block(&title, focused, theme).title_bottom(status_line(b, theme));
     let block = block.title(

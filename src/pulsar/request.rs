@@ -44,11 +44,14 @@ pub enum RequestKind {
         topic: TopicName,
         from: PageFrom,
         limit: usize,
+        /// "Decode as…" instead of the registry's schema.
+        decode_as: Option<crate::decode::DecodeAs>,
     },
     /// New messages from a cursor on, streamed as `MessagesArrived` until cancelled.
     Follow {
         topic: TopicName,
         cursor: Cursor,
+        decode_as: Option<crate::decode::DecodeAs>,
     },
     /// Scrape `/metrics` of every broker (or of the fixed list).
     ScrapeMetrics {
@@ -70,6 +73,7 @@ pub enum RequestKind {
         from: PageFrom,
         filter: String,
         limit: usize,
+        decode_as: Option<crate::decode::DecodeAs>,
     },
     /// The DLQ and RETRY topics of a namespace.
     ListLetters {

@@ -92,6 +92,29 @@ impl Client {
     }
 }
 
+/// The decoder a "decode as…" choice names, reading the files it names.
+pub fn forced_decoder(choice: &crate::decode::DecodeAs) -> std::result::Result<Decoder, String> {
+    use crate::decode::DecodeAs;
+    let read =
+        |p: &std::path::Path| std::fs::read(p).map_err(|e| format!("decode as: cannot read {}: {e}", p.display()));
+    let info = match choice {
+        DecodeAs::Type(t) => SchemaInfo {
+            schema_type: *t,
+            version: None,
+            timestamp_ms: None,
+            data: String::new(),
+            properties: Default::default(),
+        },
+        DecodeAs::Avro(p) => {
+            let text = String::from_utf8(read(p)?).map_err(|_| format!("decode as: {} is not UTF-8", p.display()))?;
+            SchemaInfo::from_avsc(&text).map_err(|e| format!("decode as: {}: {e}", p.display()))?
+        }
+        DecodeAs::Proto { descriptor_set, message } => SchemaInfo::from_descriptor_set(&read(descriptor_set)?, message)
+            .map_err(|e| format!("decode as: {}: {e}", descriptor_set.display()))?,
+    };
+    Decoder::new(&info).map_err(|e| format!("decode as {choice}: {e}"))
+}
+
 /// Decodes the messages of one read, remembering the decoders it used (no lock per message).
 pub struct MessageDecoder {
     topic: TopicName,
@@ -104,6 +127,8 @@ pub struct MessageDecoder {
     /// that carries no version).
     origin_versions: HashMap<String, Vec<i64>>,
     schemaless: Decoder,
+    /// "Decode as…": used for every message instead of the registry's schema.
+    forced: Option<(Arc<Decoder>, String)>,
 }
 
 impl MessageDecoder {
@@ -114,7 +139,16 @@ impl MessageDecoder {
             local: HashMap::new(),
             origin_versions: HashMap::new(),
             schemaless: Decoder::schemaless(),
+            forced: None,
         }
+    }
+
+    /// Decodes every message with `choice` (see [`forced_decoder`]); `None` keeps the registry.
+    pub fn forcing(mut self, choice: Option<&crate::decode::DecodeAs>) -> std::result::Result<MessageDecoder, String> {
+        if let Some(c) = choice {
+            self.forced = Some((Arc::new(forced_decoder(c)?), c.to_string()));
+        }
+        Ok(self)
     }
 
     /// Decodes with `topic`'s schema, or with `fallback`'s when `topic` has none for a
@@ -148,6 +182,11 @@ impl MessageDecoder {
                 std::borrow::Cow::Borrowed(k.as_bytes())
             }
         });
+        if let Some((d, name)) = &self.forced {
+            let mut out = d.decode(&m.payload, key.as_deref());
+            out.notes.push(format!("decoded as {name} (forced with d; `auto` goes back to the registry)"));
+            return Decoded { value: out.value, error: out.error.map(|e| e.to_string()), notes: out.notes };
+        }
         let own = self.entry(client, None, m.schema_version).await;
         let no_schema = matches!(&own, Ok(None)) || matches!(&own, Err(r) if r.contains("not found"));
         if no_schema {

@@ -22,12 +22,14 @@ async fn browsed(client: &Client, decoder: &mut MessageDecoder, m: Message) -> B
 }
 
 async fn read_page(client: &Client, kind: &RequestKind) -> super::Result<ResponseKind> {
-    let RequestKind::ReadPage { topic, from, limit } = kind else { unreachable!("read_page takes ReadPage") };
+    let RequestKind::ReadPage { topic, from, limit, decode_as } = kind else {
+        unreachable!("read_page takes ReadPage")
+    };
+    let mut decoder = MessageDecoder::new(topic).forcing(decode_as.as_ref()).map_err(super::ClientError::Invalid)?;
     let mut reader = match from {
         PageFrom::Start(s) => TopicReader::open(client, topic, s, false).await?,
         PageFrom::Cursor(c) => TopicReader::open_at(client, topic, c, false).await?,
     };
-    let mut decoder = MessageDecoder::new(topic);
     let mut messages = Vec::with_capacity((*limit).min(4096));
     let mut at_end = true;
     while messages.len() < *limit {
@@ -55,13 +57,17 @@ async fn write_export(path: &std::path::Path, lines: &[String]) -> super::Result
 
 /// Scans a topic with a filter, sending progress about every 200 ms.
 async fn scan(client: Client, id: RequestId, kind: RequestKind, tx: UnboundedSender<Response>) {
-    let RequestKind::Scan { topic, from, filter, limit } = &kind else { unreachable!("scan takes Scan") };
+    let RequestKind::Scan { topic, from, filter, limit, decode_as } = &kind else { unreachable!("scan takes Scan") };
     let fail = |error: super::ClientError| {
         let _ = tx.send(Response { id, kind: ResponseKind::Failed { request: kind.clone(), error } });
     };
     let filter = match crate::filter::Filter::compile(filter) {
         Ok(f) => f,
         Err(e) => return fail(super::ClientError::Invalid(format!("filter: {e}"))),
+    };
+    let mut decoder = match MessageDecoder::new(topic).forcing(decode_as.as_ref()) {
+        Ok(d) => d,
+        Err(e) => return fail(super::ClientError::Invalid(e)),
     };
     let opened = match from {
         PageFrom::Start(s) => TopicReader::open(&client, topic, s, false).await,
@@ -71,7 +77,6 @@ async fn scan(client: Client, id: RequestId, kind: RequestKind, tx: UnboundedSen
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    let mut decoder = MessageDecoder::new(topic);
     let (mut scanned, mut errors, mut found) = (0u64, 0u64, 0usize);
     let mut batch = Vec::new();
     let mut last = std::time::Instant::now();
@@ -115,7 +120,15 @@ async fn scan(client: Client, id: RequestId, kind: RequestKind, tx: UnboundedSen
 
 /// Streams new messages until the task is aborted (or the channel closes).
 async fn follow(client: Client, id: RequestId, kind: RequestKind, tx: UnboundedSender<Response>) {
-    let RequestKind::Follow { topic, cursor } = &kind else { unreachable!("follow takes Follow") };
+    let RequestKind::Follow { topic, cursor, decode_as } = &kind else { unreachable!("follow takes Follow") };
+    let mut decoder = match MessageDecoder::new(topic).forcing(decode_as.as_ref()) {
+        Ok(d) => d,
+        Err(e) => {
+            let error = super::ClientError::Invalid(e);
+            let _ = tx.send(Response { id, kind: ResponseKind::Failed { request: kind.clone(), error } });
+            return;
+        }
+    };
     let mut reader = match TopicReader::open_at(&client, topic, cursor, true).await {
         Ok(r) => r,
         Err(error) => {
@@ -123,7 +136,6 @@ async fn follow(client: Client, id: RequestId, kind: RequestKind, tx: UnboundedS
             return;
         }
     };
-    let mut decoder = MessageDecoder::new(topic);
     loop {
         let first = match reader.next().await {
             Ok(Some(m)) => m,
