@@ -30,7 +30,7 @@ fn expected(payload: &str) -> Value {
 }
 
 /// Sends the bytes of a fixture file as one message with the Python client (no schema).
-fn python_send_bytes(topic: &str, file: &PathBuf) {
+fn python_send_bytes(topic: &str, file: &std::path::Path) {
     let script = r#"
 import sys, pulsar
 client = pulsar.Client(sys.argv[1], operation_timeout_seconds=30)

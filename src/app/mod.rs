@@ -969,7 +969,7 @@ impl App {
         let mut out = Vec::new();
         match r.kind {
             ResponseKind::Failed { request, error } => {
-                out.extend(self.on_failure(r.id, request, error));
+                out.extend(self.on_failure(r.id, *request, error));
             }
             ok => {
                 if !matches!(self.connection, Connection::Connected) {

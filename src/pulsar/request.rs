@@ -219,7 +219,8 @@ pub enum ResponseKind {
         message: String,
     },
     Failed {
-        request: RequestKind,
+        /// Boxed: a request is much larger than most responses.
+        request: Box<RequestKind>,
         error: ClientError,
     },
 }
