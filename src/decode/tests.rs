@@ -156,8 +156,73 @@ fn pseudo_random_bytes_never_panic() {
     }
 }
 
+/// The long fuzz run: `PULSAR_TUI_FUZZ_SECONDS=180 cargo test --release --lib long_fuzz --
+/// --ignored --nocapture` mutates the fixture payloads of every Avro, Protobuf and
+/// KeyValue decoder (and random bytes) for that many seconds per decoder, with a seed from
+/// the clock (printed, so a failure can be replayed with PULSAR_TUI_FUZZ_SEED). CI runs the
+/// short, deterministic versions above and below.
+#[test]
+#[ignore]
+fn long_fuzz() {
+    let seconds: u64 = std::env::var("PULSAR_TUI_FUZZ_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
+    let seed: u64 = std::env::var("PULSAR_TUI_FUZZ_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1
+    });
+    println!("long_fuzz: seed {seed}, {seconds} s per decoder");
+    let seeds: Vec<Vec<u8>> = [
+        "avro_everything",
+        "avro_node",
+        "protobuf_native_person",
+        "kv_inline",
+        "kv_separated",
+        "kv_primitive",
+        "json_user",
+    ]
+    .iter()
+    .map(|n| load_case(n).payload)
+    .collect();
+    let mut rng = XorShift(seed);
+    for (name, dec) in fuzz_decoders()
+        .iter()
+        .filter(|(n, _)| n.starts_with("avro") || n.starts_with("protobuf") || n.starts_with("kv") || n == "order_v2")
+    {
+        let start = std::time::Instant::now();
+        let mut runs = 0u64;
+        while start.elapsed().as_secs() < seconds {
+            let bytes: Vec<u8> = if runs % 4 == 0 {
+                let len = (rng.next() % 300) as usize;
+                (0..len).map(|_| rng.next() as u8).collect()
+            } else {
+                let mut b = seeds[(rng.next() as usize) % seeds.len()].clone();
+                for _ in 0..1 + rng.next() % 8 {
+                    if b.is_empty() {
+                        break;
+                    }
+                    let at = (rng.next() as usize) % b.len();
+                    match rng.next() % 4 {
+                        0 => b[at] = rng.next() as u8,
+                        1 => b.truncate(at),
+                        2 => b.insert(at, rng.next() as u8),
+                        _ => b[at] ^= 1 << (rng.next() % 8),
+                    }
+                }
+                b
+            };
+            let key: Vec<u8> = (0..(rng.next() % 12)).map(|_| rng.next() as u8).collect();
+            let out = dec.decode(&bytes, Some(&key));
+            check_invariants(name, &out);
+            runs += 1;
+        }
+        println!("long_fuzz: {name}: {runs} inputs in {:.0} s, no panic", start.elapsed().as_secs_f64());
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    // PROPTEST_CASES raises the case count for a longer run
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256),
