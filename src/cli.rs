@@ -59,6 +59,10 @@ pub struct Cli {
     #[arg(long, hide = true)]
     pub exit_after_first_frame: bool,
 
+    /// Panic after drawing the first frame (tests that the terminal is restored)
+    #[arg(long, hide = true)]
+    pub panic_after_first_frame: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

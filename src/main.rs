@@ -63,7 +63,10 @@ async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode>
         if let Some(t) = &cli.topic {
             initial = app.jump_to(TopicName::parse(t)?);
         }
-        let opts = RunOptions { exit_after_first_frame: cli.exit_after_first_frame };
+        let opts = RunOptions {
+            exit_after_first_frame: cli.exit_after_first_frame,
+            panic_after_first_frame: cli.panic_after_first_frame,
+        };
         let theme = match &resolved.theme {
             None => Theme::default(),
             Some(name) => {

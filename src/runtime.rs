@@ -23,6 +23,8 @@ const TICK: Duration = Duration::from_millis(250);
 pub struct RunOptions {
     /// Quit right after the first frame is drawn (benchmarks: start-up to first frame).
     pub exit_after_first_frame: bool,
+    /// Panic right after the first frame: the end-to-end test of terminal restoration.
+    pub panic_after_first_frame: bool,
 }
 
 /// Runs the TUI on the real terminal and restores it on every way out, panics included
@@ -59,6 +61,9 @@ where
     terminal.draw(|f| ui::render(f, &app, &theme))?;
     if opts.exit_after_first_frame {
         return Ok(());
+    }
+    if opts.panic_after_first_frame {
+        panic!("injected panic (--panic-after-first-frame)");
     }
     let client = tokio::task::spawn_blocking(move || Client::new(target)).await??;
     let (tx, mut rx) = mpsc::unbounded_channel();

@@ -347,3 +347,51 @@ fn read_only_shows_in_the_header() {
     let first: String = screen(&term).lines().next().unwrap().to_string();
     assert!(first.contains("[RO]"), "{first}");
 }
+
+/// Every view and dialog drawn on terminals from 1x1 to 40x10: nothing panics (ratatui
+/// clips, our layout arithmetic must not underflow).
+#[test]
+fn tiny_terminals_never_panic() {
+    use pulsar_tui::pulsar::message::StartFrom;
+    use pulsar_tui::pulsar::reader::{Cursor, PartStart};
+    let mut states: Vec<App> = Vec::new();
+    states.push(app_on_namespace());
+    let mut help = app_on_namespace();
+    help.update(Action::ToggleHelp);
+    states.push(help);
+    states.push(dlq_view());
+    let mut preview = dlq_view();
+    let reqs = preview.update(Action::Requeue);
+    let r = find(&reqs, |k| matches!(k, RequestKind::PlanRequeue { .. })).clone();
+    answer(
+        &mut preview,
+        &r,
+        ResponseKind::RequeuePlanned { summary: Box::new(plan(2)), meaning: "m".into(), subscription: None },
+    );
+    states.push(preview);
+    let mut menu = app_on_subscription();
+    menu.update(Action::Actions);
+    states.push(menu);
+    let mut browser = App::new(Settings::default(), Instant::now());
+    let reqs = browser.open_browser(topic("persistent://acme/shop/orders"), StartFrom::Earliest);
+    let r = find(&reqs, |k| matches!(k, RequestKind::ReadPage { .. })).clone();
+    let messages = (0..5).map(|i| common::browsed(i, b"{\"a\": 1}")).collect();
+    let next = Cursor { parts: vec![PartStart::Earliest] };
+    answer(
+        &mut browser,
+        &r,
+        ResponseKind::PageRead { topic: topic("persistent://acme/shop/orders"), messages, next, at_end: true },
+    );
+    browser.update(Action::ToggleDetail);
+    states.push(browser);
+    let mut metrics = app_on_namespace();
+    metrics.update(Action::ToggleMetrics);
+    states.push(metrics);
+    for app in &states {
+        for w in [1u16, 2, 5, 10, 20, 33, 40] {
+            for h in [1u16, 2, 3, 5, 7, 10] {
+                let _ = draw(app, w, h);
+            }
+        }
+    }
+}

@@ -307,6 +307,35 @@ fn q_quits_and_restores_the_terminal() {
 }
 
 #[test]
+fn a_panic_restores_the_terminal_and_says_why() {
+    let t = Tmux::app("panic", &["--panic-after-first-frame"]);
+    let screen = t.wait_for(&["EXITED:"]);
+    assert!(screen.contains("EXITED:101"), "a panic exits with 101:\n{screen}");
+    // the message may have scrolled up behind a backtrace: look at the history too
+    let history = String::from_utf8_lossy(&t.tmux(&["capture-pane", "-p", "-S", "-", "-t", "e2e"]).stdout).into_owned();
+    assert!(history.contains("injected panic"), "the panic message is shown:\n{history}");
+    assert_eq!(t.display("#{alternate_on}"), "0", "still in the alternate screen:\n{screen}");
+    assert_eq!(t.display("#{cursor_flag}"), "1", "cursor still hidden:\n{screen}");
+    t.type_text("still-cooked");
+    t.keys(&["Enter"]);
+    t.wait_for(&["GOT:still-cooked"]);
+}
+
+#[test]
+fn resizing_to_20x5_and_back_keeps_working() {
+    let t = Tmux::app("resize", &[]);
+    waits_connected(&t);
+    for (w, h) in [("20", "5"), ("1", "1"), ("20", "5"), ("120", "40")] {
+        t.tmux(&["resize-window", "-t", "e2e", "-x", w, "-y", h]);
+    }
+    t.keys(&["?"]);
+    t.wait_for(&["Help — Esc closes"]);
+    t.keys(&["Escape"]);
+    t.wait_until("the explorer again", |s| s.contains("Explorer") && !s.contains("Help — Esc closes"));
+    quit_and_check_restored(&t);
+}
+
+#[test]
 fn unreachable_broker_keeps_the_ui_usable() {
     let t = Tmux::start("unreachable", "pulsar://127.0.0.1:1", "http://127.0.0.1:1", &[]);
     let screen =

@@ -136,7 +136,7 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, b: &Browser, theme: &Theme
         header.push("P");
     }
     header.extend(["Key", "Message id", "Ver", "Size", "Value"]);
-    let height = inner.height.saturating_sub(1) as usize;
+    let height = (inner.height.saturating_sub(1) as usize).max(1);
     // only the visible rows are built
     let offset = if b.selected >= height { b.selected + 1 - height } else { 0 };
     let rows = b.rows.iter().skip(offset).take(height).map(|r| {
