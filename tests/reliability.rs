@@ -1,0 +1,148 @@
+//! Reliability under bad input and a slow broker: malformed payloads of every schema type
+//! browse without a panic, each with its decode error; a 5 MB message opens; an admin API
+//! that never answers times the request out with a message while the UI keeps working.
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use common::{draw, screen, target, unique, Driver};
+use pulsar_tui::app::keys::Action;
+use pulsar_tui::app::{Connection, Settings};
+use pulsar_tui::pulsar::message::StartFrom;
+use pulsar_tui::pulsar::{Client, ClusterTarget, TopicName};
+use serde_json::Value;
+
+fn read_all(topic: &str) -> Vec<Value> {
+    let out = Command::new(env!("CARGO_BIN_EXE_pulsar-tui"))
+        .args(["read", topic, "--format", "jsonl"])
+        .env("PULSAR_SERVICE_URL", target().service_url)
+        .env("PULSAR_ADMIN_URL", target().admin_url)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "read {topic}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[test]
+fn a_thousand_malformed_payloads_of_every_schema_type_each_get_a_decode_error() {
+    let prefix = format!("persistent://public/default/{}-", unique("garbage"));
+    let dir = std::env::temp_dir().join(unique("pulsar-tui-garbage"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let produced = dir.join("produced.json");
+    // one valid message of each type registers the schemas (the official Python client)
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients/produce_schemas.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .args([&target().service_url, &prefix, produced.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // then 1,000 payloads that match no schema, from a schema-less producer
+    let garbage = r#"
+import random, sys, pulsar
+client = pulsar.Client(sys.argv[1], operation_timeout_seconds=30)
+rnd = random.Random(42)
+for topic in sys.argv[2:]:
+    p = client.create_producer(topic, batching_enabled=True, block_if_queue_full=True)
+    for i in range(1000):
+        n = rnd.choice([0, 1, 3, 7, 50, 300])
+        # bytes 0x80-0xff are never valid UTF-8 on their own, nor a complete varint/Avro datum
+        p.send_async(bytes([0xff]) + bytes(rnd.randrange(128, 256) for _ in range(n)), None)
+    p.flush(); p.close()
+client.close()
+"#;
+    let kinds = ["orders", "customers", "tickets", "notes"];
+    let topics: Vec<String> = kinds.iter().map(|k| format!("{prefix}{k}")).collect();
+    let out = Command::new("python3").args(["-c", garbage, &target().service_url]).args(&topics).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for (kind, topic) in kinds.iter().zip(&topics) {
+        let messages = read_all(topic);
+        let errors: Vec<&Value> = messages.iter().filter(|m| !m["decode_error"].is_null()).collect();
+        assert!(messages.len() >= 1000, "{kind}: {} messages", messages.len());
+        assert_eq!(errors.len(), 1000, "{kind}: every malformed payload has a decode error");
+        for e in errors {
+            assert_eq!(e["value"], Value::Null, "{kind}: {e}");
+            assert!(e["size"].as_u64().unwrap() >= 1);
+        }
+    }
+    // the browser shows them too, with the error and a hex view, without panicking
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut d = Driver::new(Client::new(target()).unwrap(), Settings::default());
+        let reqs = d.app.open_browser(TopicName::parse(&topics[0]).unwrap(), StartFrom::Earliest);
+        d.submit(reqs);
+        d.until("a page", Duration::from_secs(20), |app| app.browser.as_ref().is_some_and(|b| b.rows.len() > 100))
+            .await;
+        d.act(Action::Bottom);
+        d.act(Action::ToggleDetail);
+        let text = screen(&draw(&d.app, 120, 40));
+        assert!(text.contains("decode error"), "{text}");
+        assert!(text.contains("00000000"), "a hex view: {text}");
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_five_megabyte_message_opens_in_the_browser_and_in_read() {
+    let topic = format!("persistent://public/default/{}", unique("big"));
+    let script = r#"
+import sys, pulsar
+client = pulsar.Client(sys.argv[1], operation_timeout_seconds=30)
+p = client.create_producer(sys.argv[2], batching_enabled=False)
+p.send(b'{"blob": "' + b"x" * 5_000_000 + b'"}')
+p.send(b"after")
+p.close(); client.close()
+"#;
+    let out = Command::new("python3").args(["-c", script, &target().service_url, &topic]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let messages = read_all(&topic);
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[0]["size"], 5_000_012);
+    assert_eq!(messages[0]["value"]["blob"].as_str().unwrap().len(), 5_000_000);
+    let mut d = Driver::new(Client::new(target()).unwrap(), Settings::default());
+    let reqs = d.app.open_browser(TopicName::parse(&topic).unwrap(), StartFrom::Earliest);
+    d.submit(reqs);
+    d.until("both messages", Duration::from_secs(30), |app| app.browser.as_ref().is_some_and(|b| b.rows.len() == 2))
+        .await;
+    d.act(Action::ToggleDetail);
+    let text = screen(&draw(&d.app, 120, 40));
+    assert!(text.contains("\"blob\""), "{text}");
+    d.act(Action::ToggleHex);
+    assert!(screen(&draw(&d.app, 120, 40)).contains("00000000"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_api_that_never_answers_times_out_with_a_message_and_the_ui_keeps_working() {
+    // accepts connections and never answers
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming().flatten() {
+            held.push(s);
+        }
+    });
+    let mut t = ClusterTarget::new(&format!("pulsar://127.0.0.1:{port}"), &format!("http://127.0.0.1:{port}"));
+    t.op_timeout = Duration::from_secs(2);
+    let mut d = Driver::new(Client::new(t).unwrap(), Settings::default());
+    // while the requests hang, keys still act (handle never waits on the worker)
+    assert!(d.app.pending_requests() > 0);
+    d.act(Action::ToggleMetrics);
+    assert_eq!(d.app.view, pulsar_tui::app::View::Metrics);
+    d.act(Action::Back);
+    assert_eq!(d.app.view, pulsar_tui::app::View::Explorer);
+    d.act(Action::ToggleHelp);
+    assert!(d.app.show_help);
+    d.act(Action::ToggleHelp);
+    d.until(
+        "the timeout in the status line",
+        Duration::from_secs(20),
+        |app| matches!(&app.connection, Connection::Down { reason, .. } if reason.contains("timed out")),
+    )
+    .await;
+    let text = screen(&draw(&d.app, 120, 10));
+    assert!(text.contains("broker unreachable") && text.contains("timed out"), "{text}");
+}
