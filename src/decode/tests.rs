@@ -189,7 +189,7 @@ fn long_fuzz() {
         let start = std::time::Instant::now();
         let mut runs = 0u64;
         while start.elapsed().as_secs() < seconds {
-            let bytes: Vec<u8> = if runs % 4 == 0 {
+            let bytes: Vec<u8> = if runs.is_multiple_of(4) {
                 let len = (rng.next() % 300) as usize;
                 (0..len).map(|_| rng.next() as u8).collect()
             } else {
