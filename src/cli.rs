@@ -46,6 +46,10 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub timeout: Option<u64>,
 
+    /// A named cluster of the config file (`[contexts.NAME]`)
+    #[arg(long, env = "PULSAR_TUI_CONTEXT", global = true)]
+    pub context: Option<String>,
+
     /// The colour theme: default, light, high-contrast, or a user theme NAME.toml in the
     /// config dir's themes/ [default: the config's `theme`, else default]
     #[arg(long, env = "PULSAR_TUI_THEME", global = true)]

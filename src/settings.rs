@@ -24,10 +24,35 @@ pub struct Resolved {
 
 pub fn resolve(cli: &Cli) -> Resolved {
     let config_path = config::discover(cli.config.as_deref());
-    let (file, warnings) = match &config_path {
+    let (file, mut warnings) = match &config_path {
         Some(p) => config::load(p),
         None => (FileConfig::default(), Vec::new()),
     };
+    let context = cli.context.clone().or(file.context.clone());
+    let (file, context) = match &context {
+        Some(name) => match file.in_context(name) {
+            Ok(f) => {
+                let color = file.context_color(name);
+                (f, Some((name.clone(), color)))
+            }
+            Err(e) => {
+                let path = config_path.clone().unwrap_or_default();
+                warnings.push(config::ConfigWarning { file: path, line: None, message: e });
+                (file, None)
+            }
+        },
+        None => (file, None),
+    };
+    let (token, token_problem) = token_of(cli, &file);
+    if let Some(message) = token_problem {
+        let path = config_path.clone().unwrap_or_default();
+        warnings.push(config::ConfigWarning { file: path, line: None, message });
+    }
+    if let (Some(p), Some(_)) = (&config_path, &file.token) {
+        if let Some(w) = world_readable(p) {
+            warnings.push(w);
+        }
+    }
     let service_url =
         cli.service_url.clone().or(file.service_url.clone()).unwrap_or_else(|| DEFAULT_SERVICE_URL.to_string());
     let admin_url = cli.admin_url.clone().or(file.admin_url.clone()).unwrap_or_else(|| derive_admin_url(&service_url));
@@ -35,9 +60,10 @@ pub fn resolve(cli: &Cli) -> Resolved {
     let target = ClusterTarget {
         service_url: service_url.clone(),
         admin_url: admin_url.clone(),
-        token: cli.token.clone().or(file.token.clone()).filter(|t| !t.is_empty()),
+        token,
+        token_file: if cli.token.is_some() { None } else { file.token_file.clone() },
         op_timeout,
-        read_only: cli.read_only,
+        read_only: cli.read_only || file.read_only.unwrap_or(false),
     };
     let app = app_settings(&file, service_url, admin_url);
     let data_dir = config::project_dirs()
@@ -48,10 +74,59 @@ pub fn resolve(cli: &Cli) -> Resolved {
         export_dir: data_dir.join("exports"),
         journal_path: data_dir.join("requeue-journal.jsonl"),
         read_only: target.read_only,
+        context,
         ..app
     };
     let theme = cli.theme.clone().or(file.theme.clone());
     Resolved { target, app, config_path, warnings, log_path, data_dir, theme }
+}
+
+/// The JWT: `--token`/`$PULSAR_TOKEN`, else the config's `token`, `token_file` or
+/// `token_env`; and why a configured source gave nothing (never the token itself).
+fn token_of(cli: &Cli, file: &FileConfig) -> (Option<String>, Option<String>) {
+    if let Some(t) = cli.token.clone().filter(|t| !t.is_empty()) {
+        return (Some(t), None);
+    }
+    if let Some(t) = file.token.clone().filter(|t| !t.is_empty()) {
+        return (Some(t), None);
+    }
+    if let Some(p) = &file.token_file {
+        return match std::fs::read_to_string(p) {
+            Ok(t) if !t.trim().is_empty() => (Some(t.trim().to_string()), None),
+            Ok(_) => (None, Some(format!("token_file {} is empty", p.display()))),
+            Err(e) => (None, Some(format!("token_file {}: {e}", p.display()))),
+        };
+    }
+    if let Some(var) = &file.token_env {
+        return match std::env::var(var) {
+            Ok(t) if !t.trim().is_empty() => (Some(t.trim().to_string()), None),
+            _ => (None, Some(format!("token_env: ${var} is not set"))),
+        };
+    }
+    (None, None)
+}
+
+/// A config file holding a secret should not be readable by everyone.
+fn world_readable(path: &std::path::Path) -> Option<config::ConfigWarning> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode();
+        if mode & 0o004 != 0 {
+            return Some(config::ConfigWarning {
+                file: path.to_path_buf(),
+                line: None,
+                message: format!(
+                    "holds a token but is readable by everyone (mode {:o}): chmod 600 {}",
+                    mode & 0o777,
+                    path.display()
+                ),
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    None
 }
 
 /// The app's knobs from the config file (defaults for what it leaves out).

@@ -25,6 +25,70 @@ pub struct FileConfig {
     pub metrics_history_minutes: Option<u64>,
     /// Fixed `/metrics` URLs to scrape instead of every broker the admin API lists.
     pub metrics_urls: Option<Vec<String>>,
+    /// A file holding the JWT (re-read when the broker answers 401: rotated tokens).
+    pub token_file: Option<PathBuf>,
+    /// An environment variable holding the JWT.
+    pub token_env: Option<String>,
+    /// Refuse every write.
+    pub read_only: Option<bool>,
+    /// The context used without `--context`.
+    pub context: Option<String>,
+    /// Named clusters; the chosen one's keys override the top-level ones.
+    pub contexts: Option<std::collections::BTreeMap<String, ContextConfig>>,
+}
+
+/// One named cluster of `[contexts.NAME]`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextConfig {
+    pub service_url: Option<String>,
+    pub admin_url: Option<String>,
+    pub token: Option<String>,
+    pub token_file: Option<PathBuf>,
+    pub token_env: Option<String>,
+    pub read_only: Option<bool>,
+    /// The header's colour for this context (a theme colour: `red`, `#ff8800`, `208`).
+    pub color: Option<String>,
+    pub metrics_urls: Option<Vec<String>>,
+}
+
+const CONTEXT_KEYS: &[&str] =
+    &["service_url", "admin_url", "token", "token_file", "token_env", "read_only", "color", "metrics_urls"];
+
+impl FileConfig {
+    /// The config as seen in context `name`: its keys over the top-level ones.
+    pub fn in_context(&self, name: &str) -> Result<FileConfig, String> {
+        let contexts = self.contexts.as_ref();
+        let Some(c) = contexts.and_then(|cs| cs.get(name)) else {
+            let known: Vec<&str> = contexts.map(|cs| cs.keys().map(String::as_str).collect()).unwrap_or_default();
+            return Err(if known.is_empty() {
+                format!("no context {name:?}: the config defines no [contexts.NAME]")
+            } else {
+                format!("no context {name:?}; the config defines: {}", known.join(", "))
+            });
+        };
+        let mut out = self.clone();
+        // a context's own credentials replace all of the top level's
+        if c.token.is_some() || c.token_file.is_some() || c.token_env.is_some() {
+            out.token = c.token.clone();
+            out.token_file = c.token_file.clone();
+            out.token_env = c.token_env.clone();
+        }
+        if c.service_url.is_some() {
+            out.service_url = c.service_url.clone();
+            // the admin URL of another cluster is never inherited
+            out.admin_url = None;
+        }
+        out.admin_url = c.admin_url.clone().or(out.admin_url);
+        out.read_only = c.read_only.or(out.read_only);
+        out.metrics_urls = c.metrics_urls.clone().or(out.metrics_urls);
+        Ok(out)
+    }
+
+    /// The context's colour, when it has one.
+    pub fn context_color(&self, name: &str) -> Option<String> {
+        self.contexts.as_ref()?.get(name)?.color.clone()
+    }
 }
 
 const KNOWN_KEYS: &[&str] = &[
@@ -37,6 +101,11 @@ const KNOWN_KEYS: &[&str] = &[
     "metrics_interval_secs",
     "metrics_history_minutes",
     "metrics_urls",
+    "token_file",
+    "token_env",
+    "read_only",
+    "context",
+    "contexts",
 ];
 
 /// The metrics history keeps at most this many points per series (one per scrape), so a
@@ -119,6 +188,10 @@ pub fn parse(path: &Path, text: &str) -> (FileConfig, Vec<ConfigWarning>) {
             table.remove(&key);
             continue;
         }
+        if key == "contexts" {
+            check_contexts(text, &mut table, &mut warnings, &warn);
+            continue;
+        }
         // check each value alone, so that one bad value does not discard the others
         let mut single = toml::Table::new();
         single.insert(key.clone(), table[&key].clone());
@@ -160,6 +233,55 @@ pub fn parse(path: &Path, text: &str) -> (FileConfig, Vec<ConfigWarning>) {
     let cfg = table.try_into::<FileConfig>().unwrap_or_default();
     warnings.sort_by_key(|w| w.line);
     (cfg, warnings)
+}
+
+/// `[contexts.NAME]` tables: unknown keys and bad values are reported per context, with
+/// the line, and dropped; the rest of the context stays.
+fn check_contexts(
+    text: &str,
+    table: &mut toml::Table,
+    warnings: &mut Vec<ConfigWarning>,
+    warn: &dyn Fn(Option<usize>, String) -> ConfigWarning,
+) {
+    let Some(contexts) = table.get_mut("contexts").and_then(|v| v.as_table_mut()) else {
+        warnings.push(warn(key_line(text, "contexts"), "contexts must be tables: [contexts.NAME] (ignored)".into()));
+        table.remove("contexts");
+        return;
+    };
+    let names: Vec<String> = contexts.keys().cloned().collect();
+    for name in names {
+        let header = text
+            .lines()
+            .position(|l| l.trim().trim_matches(['[', ']']).trim() == format!("contexts.{name}"))
+            .map(|i| i + 1);
+        let Some(ctx) = contexts.get_mut(&name).and_then(|v| v.as_table_mut()) else {
+            warnings.push(warn(header, format!("contexts.{name} must be a table (ignored)")));
+            contexts.remove(&name);
+            continue;
+        };
+        let keys: Vec<String> = ctx.keys().cloned().collect();
+        for key in keys {
+            // the key's line: the first `key =` after the context's header
+            let line = header.and_then(|h| {
+                text.lines().enumerate().skip(h).find(|(_, l)| {
+                    let l = l.trim_start();
+                    l.strip_prefix(key.as_str()).is_some_and(|r| r.trim_start().starts_with('='))
+                })
+            });
+            let line = line.map(|(i, _)| i + 1).or(header);
+            if !CONTEXT_KEYS.contains(&key.as_str()) {
+                warnings.push(warn(line, format!("contexts.{name}: unknown key {key:?} (ignored)")));
+                ctx.remove(&key);
+                continue;
+            }
+            let mut single = toml::Table::new();
+            single.insert(key.clone(), ctx[&key].clone());
+            if let Err(e) = single.try_into::<ContextConfig>() {
+                warnings.push(warn(line, format!("contexts.{name}: bad value for {key:?}: {} (ignored)", e.message())));
+                ctx.remove(&key);
+            }
+        }
+    }
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -253,5 +375,59 @@ mod tests {
         assert_eq!(w.len(), 1, "{w:?}");
         assert_eq!(w[0].line, Some(3));
         assert!(w[0].message.contains("3600 scrapes"), "{}", w[0]);
+    }
+}
+
+#[cfg(test)]
+mod context_tests {
+    use super::*;
+
+    const TEXT: &str = r#"service_url = "pulsar://local:6650"
+token = "top-secret"
+context = "staging"
+
+[contexts.prod]
+service_url = "pulsar+ssl://prod:6651"
+token_file = "/etc/pulsar/prod.jwt"
+read_only = true
+color = "red"
+bogus = 1
+
+[contexts.staging]
+admin_url = "http://staging-admin:8080"
+read_only = "yes"
+"#;
+
+    #[test]
+    fn contexts_parse_with_line_numbered_warnings() {
+        let (cfg, w) = parse(Path::new("/x/config.toml"), TEXT);
+        let msgs: Vec<String> = w.iter().map(|w| format!("{:?} {}", w.line, w.message)).collect();
+        assert_eq!(w.len(), 2, "{msgs:?}");
+        assert_eq!(w[0].line, Some(10));
+        assert!(w[0].message.contains("contexts.prod: unknown key \"bogus\""), "{msgs:?}");
+        assert_eq!(w[1].line, Some(14));
+        assert!(w[1].message.contains("contexts.staging: bad value for \"read_only\""), "{msgs:?}");
+        let contexts = cfg.contexts.as_ref().unwrap();
+        assert_eq!(contexts.len(), 2);
+        assert_eq!(contexts["prod"].read_only, Some(true));
+        assert_eq!(cfg.context.as_deref(), Some("staging"));
+    }
+
+    #[test]
+    fn a_context_overrides_the_top_level_and_never_inherits_another_clusters_credentials() {
+        let (cfg, _) = parse(Path::new("/x/config.toml"), TEXT);
+        let prod = cfg.in_context("prod").unwrap();
+        assert_eq!(prod.service_url.as_deref(), Some("pulsar+ssl://prod:6651"));
+        assert_eq!(prod.admin_url, None, "derived from the context's service URL");
+        assert_eq!(prod.token, None, "the top-level token is not sent to prod");
+        assert_eq!(prod.token_file.as_deref(), Some(Path::new("/etc/pulsar/prod.jwt")));
+        assert_eq!(prod.read_only, Some(true));
+        assert_eq!(cfg.context_color("prod").as_deref(), Some("red"));
+        let staging = cfg.in_context("staging").unwrap();
+        assert_eq!(staging.service_url.as_deref(), Some("pulsar://local:6650"));
+        assert_eq!(staging.admin_url.as_deref(), Some("http://staging-admin:8080"));
+        assert_eq!(staging.token.as_deref(), Some("top-secret"));
+        let e = cfg.in_context("dev").unwrap_err();
+        assert!(e.contains("prod, staging"), "{e}");
     }
 }

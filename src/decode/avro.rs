@@ -59,11 +59,10 @@ fn value_budget(payload_len: usize) -> usize {
 /// Maximum number of notes collected per decode.
 const MAX_NOTES: usize = 20;
 
-/// A compiled Avro schema.
+/// A compiled Avro schema: the parsed [`Schema`] flattened into a [`Plan`].
 #[derive(Debug, Clone)]
 pub(crate) struct AvroDecoder {
-    schema: Schema,
-    names: HashMap<Name, Schema>,
+    plan: Plan,
 }
 
 /// Parses Avro schema text and collects its named types.

@@ -18,7 +18,9 @@ const MAX_REDIRECTS: usize = 5;
 pub struct AdminClient {
     http: reqwest::Client,
     base: String,
-    token: Option<String>,
+    /// Shared by every clone, so a token re-read after a 401 serves them all.
+    token: std::sync::Arc<std::sync::RwLock<Option<String>>>,
+    token_file: Option<std::path::PathBuf>,
     timeout: Duration,
     read_only: bool,
 }
@@ -50,7 +52,39 @@ impl AdminClient {
             .user_agent(concat!("pulsar-tui/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ClientError::Invalid(format!("cannot build the HTTP client: {e}")))?;
-        Ok(AdminClient { http, base: base_url.trim_end_matches('/').to_string(), token, timeout, read_only: false })
+        Ok(AdminClient {
+            http,
+            base: base_url.trim_end_matches('/').to_string(),
+            token: std::sync::Arc::new(std::sync::RwLock::new(token)),
+            token_file: None,
+            timeout,
+            read_only: false,
+        })
+    }
+
+    /// The file the token came from: re-read once when the broker answers 401, so a
+    /// rotated token is picked up without a restart.
+    pub fn set_token_file(&mut self, path: Option<std::path::PathBuf>) {
+        self.token_file = path;
+    }
+
+    fn token(&self) -> Option<String> {
+        self.token.read().ok().and_then(|t| t.clone())
+    }
+
+    /// After a 401: re-reads the token file; true when it holds a different token.
+    fn reload_token(&self) -> bool {
+        let Some(path) = &self.token_file else { return false };
+        let Ok(text) = std::fs::read_to_string(path) else { return false };
+        let fresh = text.trim().to_string();
+        if fresh.is_empty() || Some(&fresh) == self.token().as_ref() {
+            return false;
+        }
+        tracing::info!("admin API answered 401: using the new token from {}", path.display());
+        if let Ok(mut t) = self.token.write() {
+            *t = Some(fresh);
+        }
+        true
     }
 
     /// In read-only mode every call but GET is refused before any I/O.
@@ -67,8 +101,21 @@ impl AdminClient {
         &self.http
     }
 
-    /// Sends one request, following same-scheme redirects with the auth header kept.
+    /// Sends one request, following same-scheme redirects with the auth header kept; a
+    /// 401 with a rotated token file is retried once with the new token.
     async fn send(&self, method: Method, path: &str, body: Option<serde_json::Value>) -> Result<reqwest::Response> {
+        match self.send_once(method.clone(), path, body.clone()).await {
+            Err(ClientError::Unauthorized { .. }) if self.reload_token() => self.send_once(method, path, body).await,
+            r => r,
+        }
+    }
+
+    async fn send_once(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<reqwest::Response> {
         let what = format!("{method} {path}");
         if self.read_only && method != Method::GET {
             return Err(ClientError::ReadOnly { what });
@@ -76,7 +123,7 @@ impl AdminClient {
         let mut url = format!("{}{}", self.base, path);
         for _ in 0..=MAX_REDIRECTS {
             let mut req = self.http.request(method.clone(), &url);
-            if let Some(t) = &self.token {
+            if let Some(t) = self.token() {
                 req = req.bearer_auth(t);
             }
             if let Some(b) = &body {

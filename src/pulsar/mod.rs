@@ -36,6 +36,8 @@ pub struct ClusterTarget {
     pub admin_url: String,
     /// A JWT, sent as `Authorization: Bearer` and as the binary protocol's token.
     pub token: Option<String>,
+    /// Where the token came from, re-read when the admin API answers 401 (rotation).
+    pub token_file: Option<std::path::PathBuf>,
     /// Timeout of one operation (admin call, lookup, connect).
     pub op_timeout: Duration,
     /// Refuse every write (admin PUT/POST/DELETE, producing, acknowledging) before any I/O.
@@ -48,6 +50,7 @@ impl ClusterTarget {
             service_url: service_url.to_string(),
             admin_url: admin_url.to_string(),
             token: None,
+            token_file: None,
             op_timeout: Duration::from_secs(10),
             read_only: false,
         }
@@ -83,6 +86,7 @@ impl Client {
     pub fn new(target: ClusterTarget) -> Result<Client> {
         let mut admin = AdminClient::new(&target.admin_url, target.token.clone(), target.op_timeout)?;
         admin.set_read_only(target.read_only);
+        admin.set_token_file(target.token_file.clone());
         Ok(Client {
             target: Arc::new(target),
             admin,

@@ -53,6 +53,14 @@ pub fn render(f: &mut Frame, app: &App, theme: &Theme) {
 fn render_header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let base = Style::default().fg(theme.header_fg).bg(theme.header_bg);
     let mut spans = vec![Span::styled(" pulsar-tui ", base.add_modifier(Modifier::BOLD))];
+    if let Some((name, color)) = &app.settings.context {
+        let bg = color.as_deref().and_then(theme::parse_color).unwrap_or(theme.accent);
+        spans.push(Span::styled(
+            format!(" {name} "),
+            Style::default().fg(theme.header_fg).bg(bg).add_modifier(Modifier::BOLD),
+        ));
+        spans.push(Span::styled(" ", base));
+    }
     if app.settings.read_only {
         spans.push(Span::styled("[RO] ", base.fg(theme.status_error).add_modifier(Modifier::BOLD)));
     }

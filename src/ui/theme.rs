@@ -131,7 +131,8 @@ impl Theme {
     }
 }
 
-fn parse_color(s: &str) -> Option<Color> {
+/// A colour as themes and contexts write it: a name, `#rrggbb` or an index 0-255.
+pub fn parse_color(s: &str) -> Option<Color> {
     let s = s.trim();
     if let Ok(i) = s.parse::<u8>() {
         return Some(Color::Indexed(i));
