@@ -231,15 +231,20 @@ impl AvroDecoder {
     /// Compiles Avro schema JSON text.
     pub(crate) fn new(schema_text: &str) -> Result<Self, DecodeError> {
         let (schema, names) = parse_schema(schema_text)?;
-        Ok(AvroDecoder { schema, names })
+        Ok(AvroDecoder { plan: Plan::compile(&schema, &names) })
     }
 
     /// Decodes one datum. Returns the JSON rendering and notes (e.g. about
     /// trailing bytes or out-of-range logical values).
     pub(crate) fn decode(&self, payload: &[u8]) -> Result<(Value, Vec<String>), DecodeError> {
-        let mut d =
-            Datum { buf: payload, pos: 0, names: &self.names, budget: value_budget(payload.len()), notes: Vec::new() };
-        let v = d.value(&self.schema, None, 0)?;
+        let mut d = Datum {
+            buf: payload,
+            pos: 0,
+            nodes: &self.plan.nodes,
+            budget: value_budget(payload.len()),
+            notes: Vec::new(),
+        };
+        let v = d.value(self.plan.root, 0)?;
         let rest = payload.len().saturating_sub(d.pos);
         if rest > 0 {
             d.note(format!(
@@ -250,10 +255,155 @@ impl AvroDecoder {
     }
 }
 
+/// The schema flattened into an arena of [`Node`]s, built once per schema
+/// so that decoding does not walk `apache-avro`'s [`Schema`] (no namespace
+/// resolution, no name lookups, no field-name hashing per datum).
+///
+/// Named-type references are resolved here, each distinct target once; a
+/// recursive type becomes a cycle through a [`Node::Ref`]. The decoding
+/// semantics (depth, value budget, errors) are those of a direct walk of the
+/// schema: every `Ref` and `Union` layer still counts as a value and checks
+/// the depth, exactly as before.
+#[derive(Debug, Clone)]
+struct Plan {
+    nodes: Vec<Node>,
+    root: usize,
+}
+
+#[derive(Debug, Clone)]
+enum Node {
+    Null,
+    Boolean,
+    Int,
+    Long,
+    Float,
+    Double,
+    Bytes,
+    String,
+    /// The nodes of the branches, by branch index.
+    Union(Box<[usize]>),
+    /// The node of the items.
+    Array(usize),
+    /// The node of the values.
+    Map(usize),
+    /// A record: its field names (all mapped to `null`) in schema order,
+    /// cloned per datum (a clone copies the hash table instead of hashing
+    /// every name again), and the fields' nodes in the same order.
+    Record {
+        template: Map<String, Value>,
+        fields: Box<[usize]>,
+    },
+    /// A record with repeated field names (rejected by `apache-avro`; kept
+    /// for safety): fields are inserted one by one, the last one winning.
+    RecordByName(Box<[(String, usize)]>),
+    /// A resolved named-type reference: the node of the named type.
+    Ref(usize),
+    /// A reference that does not resolve (its fully qualified name).
+    Unresolved(Name),
+    /// Schema nesting beyond anything that decodes within [`MAX_DEPTH`].
+    TooDeep,
+    /// Any other type (named and logical leaves), decoded by [`Datum::leaf`].
+    Other(Schema),
+}
+
+/// Schema nesting (records, arrays, maps, unions) compiled inline. A union
+/// cannot directly contain a union, so a node at this nesting is at least
+/// `MAX_DEPTH` records/arrays/maps deep and can never be decoded.
+const MAX_PLAN_NESTING: usize = 4 * MAX_DEPTH + 16;
+
+impl Plan {
+    fn compile(schema: &Schema, names: &HashMap<Name, Schema>) -> Plan {
+        let mut c = Compiler { names, nodes: Vec::new(), refs: HashMap::new(), pending: Vec::new() };
+        let root = c.node(schema, None, 0);
+        // Named types are compiled from a work list rather than recursively,
+        // so a long chain of references cannot exhaust the stack.
+        while let Some((id, key, target)) = c.pending.pop() {
+            let t = c.node(target, key.namespace(), 0);
+            if let Some(n) = c.nodes.get_mut(id) {
+                *n = Node::Ref(t);
+            }
+        }
+        Plan { nodes: c.nodes, root }
+    }
+}
+
+struct Compiler<'s> {
+    names: &'s HashMap<Name, Schema>,
+    nodes: Vec<Node>,
+    /// The `Ref` node of every named type referenced so far.
+    refs: HashMap<&'s Name, usize>,
+    /// `Ref` nodes whose target still has to be compiled.
+    pending: Vec<(usize, &'s Name, &'s Schema)>,
+}
+
+impl<'s> Compiler<'s> {
+    fn push(&mut self, n: Node) -> usize {
+        self.nodes.push(n);
+        self.nodes.len() - 1
+    }
+
+    /// Compiles `schema` found in a type position where the enclosing
+    /// namespace is `ns` (the same resolution rules as `collect_names`).
+    fn node(&mut self, schema: &'s Schema, ns: NamespaceRef, nesting: usize) -> usize {
+        if nesting > MAX_PLAN_NESTING {
+            return self.push(Node::TooDeep);
+        }
+        let node = match schema {
+            Schema::Null => Node::Null,
+            Schema::Boolean => Node::Boolean,
+            Schema::Int => Node::Int,
+            Schema::Long => Node::Long,
+            Schema::Float => Node::Float,
+            Schema::Double => Node::Double,
+            Schema::Bytes => Node::Bytes,
+            Schema::String => Node::String,
+            Schema::Union(u) => {
+                let branches: Vec<usize> = u.variants().iter().map(|v| self.node(v, ns, nesting + 1)).collect();
+                Node::Union(branches.into_boxed_slice())
+            }
+            Schema::Array(a) => Node::Array(self.node(&a.items, ns, nesting + 1)),
+            Schema::Map(m) => Node::Map(self.node(&m.types, ns, nesting + 1)),
+            Schema::Record(r) => {
+                let fq = r.name.fully_qualified_name(ns);
+                let inner_ns = fq.namespace();
+                let fields: Vec<(String, usize)> =
+                    r.fields.iter().map(|f| (f.name.clone(), self.node(&f.schema, inner_ns, nesting + 1))).collect();
+                let mut template = Map::with_capacity(fields.len());
+                for (name, _) in &fields {
+                    template.insert(name.clone(), Value::Null);
+                }
+                if template.len() == fields.len() {
+                    Node::Record { template, fields: fields.into_iter().map(|(_, id)| id).collect() }
+                } else {
+                    Node::RecordByName(fields.into_boxed_slice())
+                }
+            }
+            Schema::Ref { name } => {
+                let names: &'s HashMap<Name, Schema> = self.names;
+                let fq = name.fully_qualified_name(ns);
+                match names.get_key_value(fq.as_ref()).or_else(|| names.get_key_value(name)) {
+                    None => Node::Unresolved(fq.into_owned()),
+                    Some((key, target)) => {
+                        if let Some(&id) = self.refs.get(key) {
+                            return id;
+                        }
+                        let id = self.push(Node::TooDeep); // replaced by `Plan::compile`
+                        self.refs.insert(key, id);
+                        self.pending.push((id, key, target));
+                        return id;
+                    }
+                }
+            }
+            other => Node::Other(other.clone()),
+        };
+        self.push(node)
+    }
+}
+
 struct Datum<'a> {
     buf: &'a [u8],
     pos: usize,
-    names: &'a HashMap<Name, Schema>,
+    nodes: &'a [Node],
     /// Remaining number of values we are willing to produce.
     budget: usize,
     notes: Vec<String>,
@@ -380,64 +530,99 @@ impl<'a> Datum<'a> {
         Value::from(raw)
     }
 
-    fn value(&mut self, schema: &'a Schema, ns: NamespaceRef, depth: usize) -> Result<Value, DecodeError> {
+    fn value(&mut self, id: usize, depth: usize) -> Result<Value, DecodeError> {
         if depth > MAX_DEPTH {
             return Err(too_deep());
         }
         self.spend()?;
-        Ok(match schema {
+        let nodes: &'a [Node] = self.nodes;
+        let Some(node) = nodes.get(id) else {
+            return Err(DecodeError::Unsupported("internal: dangling Avro plan node".into()));
+        };
+        Ok(match node {
+            Node::String => Value::String(self.string("avro string")?),
+            Node::Long => Value::from(self.long("avro long")?),
+            Node::Double => f64_value(self.double()?),
+            Node::Int => Value::from(self.int("avro int")?),
+            Node::Null => Value::Null,
+            Node::Boolean => Value::Bool(self.boolean()?),
+            Node::Float => f32_value(self.float()?),
+            Node::Bytes => b64(self.bytes("avro bytes")?),
+            Node::Record { template, fields } => {
+                let mut obj = template.clone();
+                for (slot, &f) in obj.values_mut().zip(fields.iter()) {
+                    *slot = self.value(f, depth + 1)?;
+                }
+                Value::Object(obj)
+            }
             // Unions and references do not nest the output: same depth.
-            Schema::Union(u) => {
+            Node::Union(branches) => {
                 let idx = self.long("avro union branch")?;
-                let variants = u.variants();
-                let branch = usize::try_from(idx).ok().and_then(|i| variants.get(i));
-                match branch {
-                    Some(s) => self.value(s, ns, depth)?,
-                    None => return Err(bad_index("union branch", idx, variants.len())),
+                match usize::try_from(idx).ok().and_then(|i| branches.get(i)) {
+                    Some(&b) => self.value(b, depth)?,
+                    None => return Err(bad_index("union branch", idx, branches.len())),
                 }
             }
-            Schema::Array(a) => {
-                let mut items = Vec::new();
+            Node::Array(items) => {
+                let mut out = Vec::new();
                 while let Some(n) = self.block_count("avro array block")? {
+                    // A capacity hint only: bounded by the payload left (and a
+                    // constant), never by the declared count alone.
+                    out.reserve(usize::try_from(n).unwrap_or(usize::MAX).min(self.remaining()).min(1024));
                     for _ in 0..n {
-                        items.push(self.value(&a.items, ns, depth + 1)?);
+                        out.push(self.value(*items, depth + 1)?);
                     }
                 }
-                Value::Array(items)
+                Value::Array(out)
             }
-            Schema::Map(m) => {
+            Node::Map(values) => {
                 let mut obj = Map::new();
                 while let Some(n) = self.block_count("avro map block")? {
                     for _ in 0..n {
                         self.spend()?;
                         let k = self.string("avro map key")?;
-                        let v = self.value(&m.types, ns, depth + 1)?;
+                        let v = self.value(*values, depth + 1)?;
                         obj.insert(k, v);
                     }
                 }
                 Value::Object(obj)
             }
-            Schema::Record(r) => {
-                let fq = r.name.fully_qualified_name(ns);
-                let inner_ns = fq.namespace();
-                let mut obj = Map::with_capacity(r.fields.len());
-                for f in &r.fields {
-                    let v = self.value(&f.schema, inner_ns, depth + 1)?;
-                    obj.insert(f.name.clone(), v);
+            Node::RecordByName(fields) => {
+                let mut obj = Map::with_capacity(fields.len());
+                for (name, f) in fields.iter() {
+                    let v = self.value(*f, depth + 1)?;
+                    obj.insert(name.clone(), v);
                 }
                 Value::Object(obj)
             }
-            Schema::Ref { name } => {
-                let names: &'a HashMap<Name, Schema> = self.names;
-                let fq = name.fully_qualified_name(ns);
-                let (key, target) = names
-                    .get_key_value(fq.as_ref())
-                    .or_else(|| names.get_key_value(name))
-                    .ok_or_else(|| unresolved(&fq))?;
-                self.value(target, key.namespace(), depth)?
-            }
-            other => self.leaf(other)?,
+            Node::Ref(target) => self.value(*target, depth)?,
+            Node::Unresolved(name) => return Err(unresolved(name)),
+            Node::TooDeep => return Err(too_deep()),
+            Node::Other(schema) => self.leaf(schema)?,
         })
+    }
+
+    fn boolean(&mut self) -> Result<bool, DecodeError> {
+        match self.take(1, "avro boolean")? {
+            [0] => Ok(false),
+            [1] => Ok(true),
+            other => Err(DecodeError::Malformed(format!(
+                "invalid Avro boolean byte {:#04x}",
+                other.first().copied().unwrap_or(0)
+            ))),
+        }
+    }
+
+    fn float(&mut self) -> Result<f32, DecodeError> {
+        let b = self.take(4, "avro float")?;
+        let arr: [u8; 4] = b.try_into().unwrap_or_default();
+        Ok(f32::from_le_bytes(arr))
+    }
+
+    fn double(&mut self) -> Result<f64, DecodeError> {
+        let b = self.take(8, "avro double")?;
+        let arr: [u8; 8] = b.try_into().unwrap_or_default();
+        Ok(f64::from_le_bytes(arr))
     }
 
     /// Non-recursive values. Kept out of [`Self::value`] (and never
@@ -446,28 +631,11 @@ impl<'a> Datum<'a> {
     fn leaf(&mut self, schema: &'a Schema) -> Result<Value, DecodeError> {
         Ok(match schema {
             Schema::Null => Value::Null,
-            Schema::Boolean => match self.take(1, "avro boolean")? {
-                [0] => Value::Bool(false),
-                [1] => Value::Bool(true),
-                other => {
-                    return Err(DecodeError::Malformed(format!(
-                        "invalid Avro boolean byte {:#04x}",
-                        other.first().copied().unwrap_or(0)
-                    )))
-                }
-            },
+            Schema::Boolean => Value::Bool(self.boolean()?),
             Schema::Int => Value::from(self.int("avro int")?),
             Schema::Long => Value::from(self.long("avro long")?),
-            Schema::Float => {
-                let b = self.take(4, "avro float")?;
-                let arr: [u8; 4] = b.try_into().unwrap_or_default();
-                f32_value(f32::from_le_bytes(arr))
-            }
-            Schema::Double => {
-                let b = self.take(8, "avro double")?;
-                let arr: [u8; 8] = b.try_into().unwrap_or_default();
-                f64_value(f64::from_le_bytes(arr))
-            }
+            Schema::Float => f32_value(self.float()?),
+            Schema::Double => f64_value(self.double()?),
             Schema::Bytes => b64(self.bytes("avro bytes")?),
             Schema::String => Value::String(self.string("avro string")?),
             Schema::Fixed(f) => b64(self.take(f.size, "avro fixed")?),
@@ -495,7 +663,7 @@ impl<'a> Datum<'a> {
             }
             Schema::BigDecimal => {
                 let raw = self.bytes("avro big-decimal")?;
-                let mut inner = Datum { buf: raw, pos: 0, names: self.names, budget: 4, notes: Vec::new() };
+                let mut inner = Datum { buf: raw, pos: 0, nodes: &[], budget: 4, notes: Vec::new() };
                 let unscaled = inner.bytes("big-decimal value")?;
                 let scale = inner.long("big-decimal scale")?;
                 Value::String(decimal_string(unscaled, scale)?)

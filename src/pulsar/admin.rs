@@ -370,6 +370,13 @@ async fn check_status(resp: reqwest::Response, what: &str) -> Result<reqwest::Re
     let what = what.to_string();
     let body = resp.text().await.unwrap_or_default();
     Err(match status {
+        // Pulsar answers 401 both to a bad token (an HTML page) and to a valid token whose
+        // role lacks permission (a JSON reason): the second is a refusal, not a login failure
+        StatusCode::UNAUTHORIZED
+            if serde_json::from_str::<serde_json::Value>(&body).is_ok_and(|v| v["reason"].is_string()) =>
+        {
+            ClientError::Forbidden { what: format!("{what}: {}", broker_reason(&body)) }
+        }
         StatusCode::UNAUTHORIZED => ClientError::Unauthorized { what },
         StatusCode::FORBIDDEN => ClientError::Forbidden { what },
         StatusCode::NOT_FOUND => ClientError::NotFound { what },

@@ -15,7 +15,7 @@ pub enum ClientError {
     #[error("authentication failed (HTTP 401) for {what}")]
     Unauthorized { what: String },
     /// 403: authenticated, but not allowed.
-    #[error("not authorized (HTTP 403) for {what}")]
+    #[error("not authorized (the token's role lacks permission) for {what}")]
     Forbidden { what: String },
     /// 404: the tenant, namespace, topic or subscription does not exist.
     #[error("not found: {what}")]

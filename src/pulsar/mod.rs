@@ -130,7 +130,22 @@ impl Client {
         let connect = tokio::time::timeout(t.op_timeout * 2, builder.build());
         let p = match connect.await {
             Ok(Ok(p)) => p,
-            Ok(Err(e)) => return Err(binary_error(&t.service_url, e)),
+            Ok(Err(e)) => {
+                let err = binary_error(&t.service_url, e);
+                // pulsar-rs reports a refused token as a generic "fatal error when connecting";
+                // the admin API says why, with the same token
+                if t.token.is_some() && err.to_string().contains("fatal error") {
+                    if let Err(ClientError::Unauthorized { .. }) = self.admin.clusters().await {
+                        return Err(ClientError::Unauthorized {
+                            what: format!(
+                                "binary protocol at {} (the admin API refuses the same token)",
+                                t.service_url
+                            ),
+                        });
+                    }
+                }
+                return Err(err);
+            }
             Err(_) => {
                 return Err(ClientError::Timeout {
                     what: format!("connect to {}", t.service_url),

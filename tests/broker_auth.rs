@@ -1,0 +1,143 @@
+//! Token authentication against a real broker started in token mode (PULSAR_AUTH=1) on its
+//! own ports by scripts/pulsar-standalone: a valid token works for the admin API and the
+//! binary protocol, a wrong token fails clearly and promptly, a rotated token file is
+//! picked up while running.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use pulsar_tui::pulsar::{Client, ClientError, ClusterTarget};
+
+const BROKER_PORT: &str = "16650";
+const WEB_PORT: &str = "18080";
+const BK_PORT: &str = "13181";
+
+fn standalone() -> PathBuf {
+    std::env::var_os("PULSAR_TUI_STANDALONE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/pulsar-standalone"))
+}
+
+/// The token-mode broker; stopped when dropped (also when the test fails).
+struct AuthBroker {
+    run_dir: PathBuf,
+}
+
+impl AuthBroker {
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(standalone());
+        c.args(args)
+            .env("PULSAR_AUTH", "1")
+            .env("PULSAR_RUN_DIR", &self.run_dir)
+            .env("PULSAR_BROKER_PORT", BROKER_PORT)
+            .env("PULSAR_WEB_PORT", WEB_PORT)
+            .env("PULSAR_BK_PORT", BK_PORT);
+        c
+    }
+
+    fn start() -> AuthBroker {
+        let b = AuthBroker { run_dir: std::env::temp_dir().join("pulsar-tui-it-auth-broker") };
+        let out = b.command(&["start"]).stderr(Stdio::inherit()).output().expect("run pulsar-standalone");
+        assert!(out.status.success(), "the token-mode broker did not start: {}", String::from_utf8_lossy(&out.stdout));
+        b
+    }
+
+    fn token(&self, role: &str) -> String {
+        let out = self.command(&["token", role]).output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+}
+
+impl Drop for AuthBroker {
+    fn drop(&mut self) {
+        let _ = self.command(&["stop"]).output();
+    }
+}
+
+fn pulsar_tui(token: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pulsar-tui"))
+        .args(args)
+        .env("PULSAR_SERVICE_URL", format!("pulsar://127.0.0.1:{BROKER_PORT}"))
+        .env("PULSAR_ADMIN_URL", format!("http://127.0.0.1:{WEB_PORT}"))
+        .env("PULSAR_TOKEN", token)
+        .env("PULSAR_TUI_LOG_FILE", std::env::temp_dir().join("pulsar-tui-it-auth.log"))
+        .args(["--timeout", "5"])
+        .output()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_work_fail_clearly_and_rotate_on_a_token_mode_broker() {
+    let broker = AuthBroker::start();
+    let admin = broker.token("admin");
+    let nobody = broker.token("nobody");
+
+    // a valid token: admin API and binary protocol
+    let out = pulsar_tui(&admin, &["ls"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"public\""));
+    let topic = format!("persistent://public/default/{}", common::unique("auth"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pulsar-tui"))
+        .args(["produce", &topic])
+        .env("PULSAR_SERVICE_URL", format!("pulsar://127.0.0.1:{BROKER_PORT}"))
+        .env("PULSAR_ADMIN_URL", format!("http://127.0.0.1:{WEB_PORT}"))
+        .env("PULSAR_TOKEN", &admin)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(b"hello\n").unwrap();
+    }
+    assert!(child.wait().unwrap().success());
+    let out = pulsar_tui(&admin, &["read", &topic, "--format", "value"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "\"hello\"");
+
+    // a forged token: clear messages from both protocols, and no hang (--timeout 5)
+    let forged = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJlLW9mLW5vYm9keQ";
+    let out = pulsar_tui(forged, &["ls"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("authentication failed"), "{err}");
+    assert!(!err.contains(forged), "the token is never printed: {err}");
+    let out = pulsar_tui(forged, &["read", &topic]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("authentication failed"), "{err}");
+    // the binary protocol alone (no admin call first)
+    let mut t =
+        ClusterTarget::new(&format!("pulsar://127.0.0.1:{BROKER_PORT}"), &format!("http://127.0.0.1:{WEB_PORT}"));
+    t.token = Some(forged.into());
+    t.op_timeout = Duration::from_secs(5);
+    let e = Client::new(t).unwrap().pulsar().await.err().expect("a forged token is refused");
+    assert!(matches!(e, ClientError::Unauthorized { .. }), "{e:?}");
+    assert!(e.to_string().contains("authentication failed"), "{e}");
+    // a valid token of a role without permission: a refusal, not an authentication failure
+    let out = pulsar_tui(&nobody, &["ls", "public"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not authorized") && err.contains("lacks permission"), "{err}");
+
+    // a token file rotated while the client runs
+    let dir = std::env::temp_dir().join(common::unique("pulsar-tui-auth-rotate"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("token");
+    std::fs::write(&file, forged).unwrap();
+    let mut t =
+        ClusterTarget::new(&format!("pulsar://127.0.0.1:{BROKER_PORT}"), &format!("http://127.0.0.1:{WEB_PORT}"));
+    t.token = Some(forged.into());
+    t.token_file = Some(file.clone());
+    t.op_timeout = Duration::from_secs(5);
+    let client = Client::new(t).unwrap();
+    assert!(matches!(client.admin.tenants().await, Err(ClientError::Unauthorized { .. })));
+    std::fs::write(&file, format!("{admin}\n")).unwrap();
+    assert!(client.admin.tenants().await.unwrap().contains(&"public".to_string()));
+    let _ = std::fs::remove_dir_all(&dir);
+    drop(broker);
+}
