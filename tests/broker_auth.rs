@@ -81,20 +81,8 @@ async fn tokens_work_fail_clearly_and_rotate_on_a_token_mode_broker() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("\"public\""));
     let topic = format!("persistent://public/default/{}", common::unique("auth"));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pulsar-tui"))
-        .args(["produce", &topic])
-        .env("PULSAR_SERVICE_URL", format!("pulsar://127.0.0.1:{BROKER_PORT}"))
-        .env("PULSAR_ADMIN_URL", format!("http://127.0.0.1:{WEB_PORT}"))
-        .env("PULSAR_TOKEN", &admin)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        child.stdin.take().unwrap().write_all(b"hello\n").unwrap();
-    }
-    assert!(child.wait().unwrap().success());
+    let (service, web) = (format!("pulsar://127.0.0.1:{BROKER_PORT}"), format!("http://127.0.0.1:{WEB_PORT}"));
+    common::produce_lines(&service, &web, Some(&admin), &topic, &[], "hello\n");
     let out = pulsar_tui(&admin, &["read", &topic, "--format", "value"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "\"hello\"");

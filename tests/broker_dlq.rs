@@ -266,24 +266,10 @@ async fn read_only_mode_refuses_requeue_before_touching_the_dlq() {
 
 /// Fills a DLQ with `n` messages (payload m-i) through `pulsar-tui produce`.
 fn fill(dlq: &str, n: usize) {
-    let mut child = Command::new(bin())
-        .args(["produce", dlq, "--key", "k-{n}", "--property", "REAL_TOPIC=persistent://public/default/unused"])
-        .env("PULSAR_SERVICE_URL", target().service_url)
-        .env("PULSAR_ADMIN_URL", target().admin_url)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().unwrap();
-        let mut buf = String::new();
-        for i in 0..n {
-            buf.push_str(&format!("m-{i}\n"));
-        }
-        stdin.write_all(buf.as_bytes()).unwrap();
-    }
-    assert!(child.wait().unwrap().success());
+    let lines: String = (0..n).map(|i| format!("m-{i}\n")).collect();
+    let t = target();
+    let args = ["--key", "k-{n}", "--property", "REAL_TOPIC=persistent://public/default/unused"];
+    common::produce_lines(&t.service_url, &t.admin_url, None, dlq, &args, &lines);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -366,19 +352,16 @@ async fn the_tui_requeues_a_dlq_after_its_preview_and_typed_confirmation() {
     let origin = format!("persistent://{ns}/jobs");
     let dlq = format!("persistent://{ns}/jobs-worker-DLQ");
     client.admin.create_subscription(&TopicName::parse(&origin).unwrap(), "worker").await.unwrap();
-    let mut child = Command::new(bin())
-        .args(["produce", &dlq, "--key", "job-{n}", "--property", &format!("REAL_TOPIC={origin}")])
-        .env("PULSAR_SERVICE_URL", target().service_url)
-        .env("PULSAR_ADMIN_URL", target().admin_url)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        child.stdin.take().unwrap().write_all(b"a\nb\nc\n").unwrap();
-    }
-    assert!(child.wait().unwrap().success());
+    let real = format!("REAL_TOPIC={origin}");
+    let t = target();
+    common::produce_lines(
+        &t.service_url,
+        &t.admin_url,
+        None,
+        &dlq,
+        &["--key", "job-{n}", "--property", &real],
+        "a\nb\nc\n",
+    );
 
     let journal = temp("journal.jsonl");
     let settings = Settings { journal_path: journal.clone(), ..Settings::default() };

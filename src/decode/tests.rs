@@ -115,6 +115,25 @@ impl XorShift {
     }
 }
 
+/// One of `seeds`, with 1 to `max_edits` random edits (a byte replaced, flipped or
+/// inserted, or the tail cut).
+fn mutate(rng: &mut XorShift, seeds: &[Vec<u8>], max_edits: u64) -> Vec<u8> {
+    let mut b = seeds[(rng.next() as usize) % seeds.len()].clone();
+    for _ in 0..1 + rng.next() % max_edits {
+        if b.is_empty() {
+            break;
+        }
+        let at = (rng.next() as usize) % b.len();
+        match rng.next() % 4 {
+            0 => b[at] = rng.next() as u8,
+            1 => b.truncate(at),
+            2 => b.insert(at, rng.next() as u8),
+            _ => b[at] ^= 1 << (rng.next() % 8),
+        }
+    }
+    b
+}
+
 /// ≥ 10k pseudo-random byte strings per decoder, plus mutations of the
 /// valid fixture payloads (which reach far deeper into each decoder).
 #[test]
@@ -133,21 +152,7 @@ fn pseudo_random_bytes_never_panic() {
                 let len = (rng.next() % 64) as usize;
                 (0..len).map(|_| rng.next() as u8).collect()
             } else {
-                let seed = &seeds[(rng.next() as usize) % seeds.len()];
-                let mut b = seed.clone();
-                let flips = 1 + rng.next() % 4;
-                for _ in 0..flips {
-                    if b.is_empty() {
-                        break;
-                    }
-                    let at = (rng.next() as usize) % b.len();
-                    match rng.next() % 3 {
-                        0 => b[at] = rng.next() as u8,
-                        1 => b.truncate(at),
-                        _ => b.insert(at, rng.next() as u8),
-                    }
-                }
-                b
+                mutate(&mut rng, &seeds, 4)
             };
             let key: Vec<u8> = (0..(rng.next() % 8)).map(|_| rng.next() as u8).collect();
             let out = dec.decode(&bytes, Some(&key));
@@ -193,20 +198,7 @@ fn long_fuzz() {
                 let len = (rng.next() % 300) as usize;
                 (0..len).map(|_| rng.next() as u8).collect()
             } else {
-                let mut b = seeds[(rng.next() as usize) % seeds.len()].clone();
-                for _ in 0..1 + rng.next() % 8 {
-                    if b.is_empty() {
-                        break;
-                    }
-                    let at = (rng.next() as usize) % b.len();
-                    match rng.next() % 4 {
-                        0 => b[at] = rng.next() as u8,
-                        1 => b.truncate(at),
-                        2 => b.insert(at, rng.next() as u8),
-                        _ => b[at] ^= 1 << (rng.next() % 8),
-                    }
-                }
-                b
+                mutate(&mut rng, &seeds, 8)
             };
             let key: Vec<u8> = (0..(rng.next() % 12)).map(|_| rng.next() as u8).collect();
             let out = dec.decode(&bytes, Some(&key));

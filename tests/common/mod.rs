@@ -230,3 +230,23 @@ pub fn expand_with(app: &mut App, children: ResponseKind) -> Vec<Request> {
     .clone();
     answer(app, &r, children)
 }
+
+/// Publishes `lines` (one message each) with `pulsar-tui produce TOPIC ARGS...` against
+/// `service`/`admin` (with `token` when given); panics when it fails.
+pub fn produce_lines(service: &str, admin: &str, token: Option<&str>, topic: &str, args: &[&str], lines: &str) {
+    use std::io::Write;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_pulsar-tui"));
+    cmd.arg("produce")
+        .arg(topic)
+        .args(args)
+        .env("PULSAR_SERVICE_URL", service)
+        .env("PULSAR_ADMIN_URL", admin)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null());
+    if let Some(t) = token {
+        cmd.env("PULSAR_TOKEN", t);
+    }
+    let mut child = cmd.spawn().expect("pulsar-tui produce runs");
+    child.stdin.take().unwrap().write_all(lines.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success(), "pulsar-tui produce to {topic} failed");
+}
