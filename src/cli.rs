@@ -46,6 +46,12 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub timeout: Option<u64>,
 
+    /// Import a Pulsar client.conf (webServiceUrl, brokerServiceUrl, token authParams) as
+    /// the cluster to use [default, when no config of our own exists: $PULSAR_CLIENT_CONF,
+    /// $PULSAR_HOME/conf/client.conf]
+    #[arg(long, value_name = "PATH", global = true)]
+    pub client_conf: Option<PathBuf>,
+
     /// A named cluster of the config file (`[contexts.NAME]`)
     #[arg(long, env = "PULSAR_TUI_CONTEXT", global = true)]
     pub context: Option<String>,

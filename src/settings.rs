@@ -28,6 +28,27 @@ pub fn resolve(cli: &Cli) -> Resolved {
         Some(p) => config::load(p),
         None => (FileConfig::default(), Vec::new()),
     };
+    // Pulsar's client.conf: by explicit path, or when no config of our own exists
+    let client_conf =
+        cli.client_conf.clone().or_else(|| config_path.is_none().then(config::client_conf::discover).flatten());
+    let mut file = file;
+    if let Some(p) = &client_conf {
+        match std::fs::read_to_string(p) {
+            Ok(text) => {
+                let (ctx, w) = config::client_conf::parse(p, &text);
+                warnings.extend(w);
+                file.contexts.get_or_insert_with(Default::default).insert("client.conf".into(), ctx);
+                if cli.context.is_none() {
+                    file.context = Some("client.conf".into());
+                }
+            }
+            Err(e) => warnings.push(config::ConfigWarning {
+                file: p.clone(),
+                line: None,
+                message: format!("cannot read: {e}"),
+            }),
+        }
+    }
     let context = cli.context.clone().or(file.context.clone());
     let (file, context) = match &context {
         Some(name) => match file.in_context(name) {
@@ -45,7 +66,7 @@ pub fn resolve(cli: &Cli) -> Resolved {
     };
     let (token, token_problem) = token_of(cli, &file);
     if let Some(message) = token_problem {
-        let path = config_path.clone().unwrap_or_default();
+        let path = config_path.clone().or(client_conf.clone()).unwrap_or_default();
         warnings.push(config::ConfigWarning { file: path, line: None, message });
     }
     if let (Some(p), Some(_)) = (&config_path, &file.token) {

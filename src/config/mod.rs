@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub mod client_conf;
+
 /// The documented default config (also written by `pulsar-tui info --default-config`).
 pub const DEFAULT_CONFIG: &str = include_str!("../../assets/default-config.toml");
 
