@@ -29,8 +29,10 @@ use crate::dlq::{self, Letter, LetterKind, Target};
 /// Topics whose first message is examined for DLQ properties, at most (name-matched
 /// letters are always found).
 const MAX_PROBED_TOPICS: usize = 500;
-/// Sends in flight at once: enough to keep the broker busy, bounded memory.
-const WINDOW: usize = 1_000;
+/// Sends in flight at once: enough batches to keep the broker's storage busy...
+const WINDOW: usize = 8_000;
+/// ...and at most this many payload bytes, whatever the message size.
+const WINDOW_BYTES: usize = 32 << 20;
 /// Messages per batch when the target has no schema.
 const BATCH: u32 = 500;
 /// With nothing received for this long, the DLQ is taken as drained.
@@ -305,6 +307,7 @@ pub async fn plan_requeue(client: &Client, opts: &RequeueOptions) -> Result<(Req
 }
 
 struct InFlight {
+    size: usize,
     topic: String,
     raw_id: pulsar::proto::MessageIdData,
     id: String,
@@ -353,6 +356,7 @@ pub async fn requeue(
 
     let mut producers: HashMap<String, Producer<TokioExecutor>> = HashMap::new();
     let mut inflight: VecDeque<InFlight> = VecDeque::new();
+    let mut inflight_bytes = 0usize;
     let mut last_progress = Instant::now();
     let mut idle_since = Instant::now();
     let pace = opts.rate.filter(|r| *r > 0).map(|r| Duration::from_secs_f64(1.0 / f64::from(r)));
@@ -375,7 +379,16 @@ pub async fn requeue(
         }
         let msg = match tokio::time::timeout(Duration::from_millis(200), consumer.next()).await {
             Err(_) => {
-                settle(&mut inflight, false, &mut consumer, &mut journal, &mut summary, &mut unclean).await?;
+                settle(
+                    &mut inflight,
+                    false,
+                    &mut consumer,
+                    &mut journal,
+                    &mut summary,
+                    &mut unclean,
+                    &mut inflight_bytes,
+                )
+                .await?;
                 if inflight.is_empty() && idle_since.elapsed() >= IDLE_END {
                     break;
                 }
@@ -444,6 +457,7 @@ pub async fn requeue(
                 // letter often lost its version: the newest of the target's that decodes it)
                 let schema_version =
                     planner.decoder.writer_version(client, &target, &m).await.map(|v| v.to_be_bytes().to_vec());
+                let size = m.payload.len();
                 let out = pulsar::producer::Message {
                     properties: dlq::requeued_properties(
                         &m.properties,
@@ -468,6 +482,7 @@ pub async fn requeue(
                 let producer = producers.get_mut(&key).expect("inserted above");
                 match producer.send_non_blocking(out).await {
                     Ok(send) => inflight.push_back(InFlight {
+                        size,
                         topic: m.topic.clone(),
                         raw_id,
                         id: m.id.to_string(),
@@ -479,14 +494,25 @@ pub async fn requeue(
                         summary.failures.push((m.id.to_string(), format!("publish to {key}: {e}")));
                     }
                 }
-                let full = inflight.len() >= WINDOW;
-                settle(&mut inflight, full, &mut consumer, &mut journal, &mut summary, &mut unclean).await?;
+                inflight_bytes += size;
+                let full = inflight.len() >= WINDOW || inflight_bytes >= WINDOW_BYTES;
+                settle(
+                    &mut inflight,
+                    full,
+                    &mut consumer,
+                    &mut journal,
+                    &mut summary,
+                    &mut unclean,
+                    &mut inflight_bytes,
+                )
+                .await?;
             }
         }
         report(&summary, &mut last_progress, &mut progress);
     }
     while !inflight.is_empty() {
-        settle(&mut inflight, true, &mut consumer, &mut journal, &mut summary, &mut unclean).await?;
+        settle(&mut inflight, true, &mut consumer, &mut journal, &mut summary, &mut unclean, &mut inflight_bytes)
+            .await?;
     }
     let _ = journal.sync();
     let _ = consumer.close().await;
@@ -558,6 +584,7 @@ async fn settle(
     journal: &mut Journal,
     summary: &mut RequeueSummary,
     unclean: &mut HashSet<String>,
+    inflight_bytes: &mut usize,
 ) -> Result<()> {
     let mut done = Vec::new();
     let mut must = wait;
@@ -572,6 +599,7 @@ async fn settle(
         };
         must = wait;
         let f = inflight.pop_front().expect("front exists");
+        *inflight_bytes -= f.size;
         done.push((f, r));
         if wait && done.len() >= WINDOW {
             break;
