@@ -269,7 +269,7 @@ fn a_failed_load_marks_the_node_and_it_can_be_retried() {
     let err = ClientError::Forbidden { what: "GET /admin/v2/persistent/acme/billing".into() };
     answer(&mut app, &r, ResponseKind::Failed { request: Box::new(r.kind.clone()), error: err });
     let node = app.tree.selected().unwrap();
-    assert!(matches!(&node.load, Load::Failed(e) if e.contains("403")), "{:?}", node.load);
+    assert!(matches!(&node.load, Load::Failed(e) if e.contains("lacks permission")), "{:?}", node.load);
     assert!(app.status.as_ref().unwrap().text.contains("not authorized"));
     assert_eq!(app.connection, Connection::Connected, "a refusal is not a lost connection");
     // the user can try again
