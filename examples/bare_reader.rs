@@ -10,12 +10,14 @@
 //! Prints `count=N elapsed_s=S msgs_per_s=R` on stderr; the clock starts before the
 //! connection (as for `pulsar-tui read`, which also connects, looks up and subscribes).
 //! For experiments, BARE_BATCH_SIZE (flow permits per request, pulsar-rs default 1000) and
-//! BARE_RECEIVER_QUEUE (pulsar-rs default 1000) override the two flow-control knobs.
+//! BARE_RECEIVER_QUEUE (pulsar-rs default 1000) override the two flow-control knobs, and
+//! BARE_NO_ACK=1 reads with a non-durable `Consumer` that never acks, instead of the
+//! `Reader` (which sends one CommandAck per message): what reading could cost without that.
 
 use std::time::Instant;
 
 use futures::StreamExt;
-use pulsar::consumer::{ConsumerOptions, InitialPosition};
+use pulsar::consumer::{Consumer, ConsumerOptions, InitialPosition};
 use pulsar::reader::Reader;
 use pulsar::{Pulsar, TokioExecutor};
 
@@ -42,11 +44,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(b) = knob("BARE_BATCH_SIZE") {
         builder = builder.with_batch_size(b);
     }
-    let mut reader: Reader<Vec<u8>, TokioExecutor> = builder.into_reader().await?;
+    let mut stream: std::pin::Pin<Box<dyn futures::Stream<Item = Result<_, pulsar::Error>>>> =
+        if std::env::var("BARE_NO_ACK").is_ok_and(|v| v == "1") {
+            let consumer: Consumer<Vec<u8>, TokioExecutor> = builder
+                .with_subscription(format!("bare-reader-{}", std::process::id()))
+                .with_subscription_type(pulsar::SubType::Exclusive)
+                .build()
+                .await?;
+            Box::pin(consumer)
+        } else {
+            let reader: Reader<Vec<u8>, TokioExecutor> = builder.into_reader().await?;
+            Box::pin(reader)
+        };
 
     let mut count = 0u64;
     while count < n {
-        match reader.next().await {
+        match stream.next().await {
             Some(Ok(_message)) => count += 1,
             Some(Err(e)) => return Err(format!("reading {topic} after {count} messages: {e}").into()),
             None => break,

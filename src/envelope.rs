@@ -49,6 +49,64 @@ pub fn filter_matches(
     })
 }
 
+/// The envelope of one message, borrowed: serializes to the same JSON as [`envelope`]
+/// without building a `Value` (no copy of the decoded value, no map of owned keys).
+#[derive(serde::Serialize)]
+struct EnvelopeRef<'a> {
+    topic: &'a str,
+    message_id: DisplayStr<&'a crate::pulsar::message::MessageId>,
+    partition: i32,
+    key: Option<&'a str>,
+    ordering_key: Option<std::borrow::Cow<'a, str>>,
+    properties: &'a std::collections::BTreeMap<String, String>,
+    publish_time: String,
+    event_time: Option<String>,
+    producer: &'a str,
+    sequence_id: i64,
+    schema_version: Option<i64>,
+    redelivery_count: Option<u32>,
+    size: usize,
+    value: &'a Value,
+    decode_error: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    raw_base64: Option<String>,
+}
+
+/// Serializes a `Display` value as a JSON string, written straight to the output.
+struct DisplayStr<T>(T);
+
+impl<T: std::fmt::Display> serde::Serialize for DisplayStr<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+/// Writes the envelope of one message and a newline to `out`: the same bytes as
+/// `writeln!(out, "{}", envelope(m, decoded, raw))`, several times faster (the hot path of
+/// `pulsar-tui read --format jsonl`).
+pub fn write_envelope(out: &mut impl std::io::Write, m: &Message, decoded: &Decoded, raw: bool) -> std::io::Result<()> {
+    let e = EnvelopeRef {
+        topic: &m.topic,
+        message_id: DisplayStr(&m.id),
+        partition: m.id.partition,
+        key: m.key.as_deref(),
+        ordering_key: m.ordering_key.as_deref().map(String::from_utf8_lossy),
+        properties: &m.properties,
+        publish_time: format_time(m.publish_time_ms),
+        event_time: m.event_time_ms.map(format_time),
+        producer: &m.producer,
+        sequence_id: m.sequence_id,
+        schema_version: m.schema_version,
+        redelivery_count: m.redelivery_count,
+        size: m.payload.len(),
+        value: &decoded.value,
+        decode_error: decoded.error.as_deref(),
+        raw_base64: raw.then(|| base64::engine::general_purpose::STANDARD.encode(&m.payload)),
+    };
+    serde_json::to_writer(&mut *out, &e).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")
+}
+
 /// The envelope of one message; `raw` adds the payload as base64.
 pub fn envelope(m: &Message, decoded: &Decoded, raw: bool) -> Value {
     let mut o = Map::new();
@@ -79,6 +137,42 @@ pub fn envelope(m: &Message, decoded: &Decoded, raw: bool) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn write_envelope_writes_the_bytes_of_envelope() {
+        use crate::pulsar::message::MessageId;
+        let mut m = Message {
+            topic: "persistent://t/ns/x-partition-1".into(),
+            id: MessageId { ledger: 12, entry: 3, partition: 1, batch: -1 },
+            key: Some("u-\"42\"".into()),
+            key_is_base64: false,
+            ordering_key: Some(vec![0xff, b'o']),
+            properties: [("k".to_string(), "v\n".to_string()), ("a".to_string(), "é".to_string())].into(),
+            publish_time_ms: 1_795_000_000_123,
+            event_time_ms: Some(1_000),
+            producer: "p-1".into(),
+            sequence_id: 7,
+            schema_version: Some(2),
+            redelivery_count: None,
+            compression: None,
+            payload: br#"{"a":[1,2.5,"x"],"b":null}"#.to_vec(),
+        };
+        for raw in [false, true] {
+            for d in [decode_schemaless(&m.payload), Decoded { value: Value::Null, error: Some("bad".into()), notes: vec![] }] {
+                let mut out = Vec::new();
+                write_envelope(&mut out, &m, &d, raw).unwrap();
+                assert_eq!(String::from_utf8(out).unwrap(), format!("{}\n", envelope(&m, &d, raw)));
+            }
+        }
+        m.key = None;
+        m.ordering_key = None;
+        m.event_time_ms = None;
+        m.schema_version = None;
+        let d = decode_schemaless(&m.payload);
+        let mut out = Vec::new();
+        write_envelope(&mut out, &m, &d, false).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), format!("{}\n", envelope(&m, &d, false)));
+    }
 
     #[test]
     fn schemaless_decoding_prefers_json_then_text_then_hex() {

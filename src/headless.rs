@@ -174,8 +174,16 @@ pub struct ReadArgs<'a> {
 
 /// `pulsar-tui read`: streams messages to `out`; returns how many were printed.
 pub async fn read(client: &Client, args: &ReadArgs<'_>, out: &mut impl Write) -> Result<u64> {
+    // stdout is line-buffered: one write(2) per message without this
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, out);
+    let n = read_to(client, args, &mut out).await;
+    out.flush()?;
+    n
+}
+
+async fn read_to(client: &Client, args: &ReadArgs<'_>, out: &mut impl Write) -> Result<u64> {
     use crate::cli::ReadFormat;
-    use crate::envelope::envelope;
+    use crate::envelope::write_envelope;
     use crate::pulsar::message::{format_time, StartFrom, Until};
     use crate::pulsar::reader::TopicReader;
     use crate::pulsar::schemas::MessageDecoder;
@@ -209,8 +217,11 @@ pub async fn read(client: &Client, args: &ReadArgs<'_>, out: &mut impl Write) ->
             }
         }
         match args.format {
-            ReadFormat::Jsonl => writeln!(out, "{}", envelope(&m, &decoded, args.raw))?,
-            ReadFormat::Value => writeln!(out, "{}", decoded.value)?,
+            ReadFormat::Jsonl => write_envelope(out, &m, &decoded, args.raw)?,
+            ReadFormat::Value => {
+                serde_json::to_writer(&mut *out, &decoded.value)?;
+                out.write_all(b"\n")?;
+            }
             ReadFormat::Table => writeln!(
                 out,
                 "{}  {:<18} {:<16} {}",

@@ -231,14 +231,30 @@ impl Message {
 
 /// Milliseconds since the epoch as RFC 3339 with milliseconds (`2026-11-27T10:00:00.123Z`).
 pub fn format_time(ms: i64) -> String {
-    DateTime::<Utc>::from_timestamp_millis(ms)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
-        .unwrap_or_else(|| ms.to_string())
+    // years 0000-9999: chrono's RFC 3339 writer, the same text as the strftime below without
+    // parsing a format string per call (it is on the hot path of `pulsar-tui read`)
+    const YEAR_0: i64 = -62_167_219_200_000; // 0000-01-01T00:00:00Z
+    const YEAR_10000: i64 = 253_402_300_800_000; // 10000-01-01T00:00:00Z
+    match DateTime::<Utc>::from_timestamp_millis(ms) {
+        Some(t) if (YEAR_0..YEAR_10000).contains(&ms) => t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        Some(t) => t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        None => ms.to_string(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn format_time_fast_path_matches_strftime() {
+        let slow = |ms: i64| DateTime::<Utc>::from_timestamp_millis(ms).unwrap().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+        for ms in [0, 1, 999, 1_000, 1_795_000_000_123, -1, -62_167_219_200_000, 253_402_300_799_999, 951_782_400_000] {
+            assert_eq!(format_time(ms), slow(ms), "{ms}");
+        }
+        assert_eq!(format_time(1_795_000_000_123), "2026-11-18T11:06:40.123Z");
+        assert_eq!(format_time(253_402_300_800_000), slow(253_402_300_800_000));
+    }
 
     #[test]
     fn message_ids_parse_and_print() {

@@ -6,9 +6,8 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use futures::stream::{SelectAll, Stream, StreamExt};
-use pulsar::consumer::{ConsumerOptions, InitialPosition};
-use pulsar::reader::Reader;
-use pulsar::TokioExecutor;
+use pulsar::consumer::{Consumer, ConsumerOptions, InitialPosition};
+use pulsar::{SubType, TokioExecutor};
 
 use super::error::{ClientError, Result};
 use super::message::{Message, MessageId, StartFrom};
@@ -20,6 +19,8 @@ type LiveStream =
 
 /// How long a partition that is known to hold more messages may stay silent.
 const STALL: Duration = Duration::from_secs(30);
+/// Subscribing, and asking the last message id, must answer within this.
+const OPEN_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long to wait on a partition whose end is unknown before calling it done.
 const UNSURE_IDLE: Duration = Duration::from_millis(1500);
 
@@ -41,9 +42,23 @@ pub struct Cursor {
     pub parts: Vec<PartStart>,
 }
 
+/// A non-durable, exclusive consumer that never acknowledges: a reader without pulsar-rs's
+/// `Reader`, which acknowledges every message (one CommandAck frame and a few KB moved
+/// through its engine per message: 4-5x slower, ~1 GB of RSS per million messages).
+/// Acknowledging is useless here: the subscription is in memory and ends with the consumer.
+type PartReader = Consumer<Vec<u8>, TokioExecutor>;
+
+/// A subscription name no other reader uses (the broker refuses a second exclusive consumer).
+fn reader_subscription() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!("pulsar-tui-reader-{:x}-{}-{}", nanos, std::process::id(), SEQ.fetch_add(1, Ordering::Relaxed))
+}
+
 struct Part {
     topic: String,
-    reader: Option<Reader<Vec<u8>, TokioExecutor>>,
+    reader: Option<PartReader>,
     start: PartStart,
     /// The last message id when the read started; `None` when the broker could not say.
     end: Option<MessageId>,
@@ -201,16 +216,33 @@ impl TopicReader {
                 proto.batch_index = None; // the broker delivers whole entries
                 options = options.starting_on_message(proto);
             }
-            let mut reader: Reader<Vec<u8>, TokioExecutor> = pulsar
-                .reader()
-                .with_topic(name.to_string())
-                .with_consumer_name("pulsar-tui-reader")
-                .with_options(options)
-                .into_reader()
+            // pulsar-rs has no timeout of its own on subscribe or get-last-message-id: a broker
+            // that accepts the connection and then stops answering would hang the page read
+            let timed_out = |what: &str| ClientError::Timeout { what: format!("{what} {name}"), after: OPEN_TIMEOUT };
+            let mut reader: PartReader = tokio::time::timeout(
+                OPEN_TIMEOUT,
+                pulsar
+                    .consumer()
+                    .with_topic(name.to_string())
+                    .with_consumer_name("pulsar-tui-reader")
+                    .with_subscription(reader_subscription())
+                    .with_subscription_type(SubType::Exclusive)
+                    .with_options(options)
+                    .build(),
+            )
+            .await
+            .map_err(|_| timed_out("opening a reader on"))?
+            .map_err(|e| binary_error(&url, e))?;
+            let last = tokio::time::timeout(OPEN_TIMEOUT, reader.get_last_message_id())
                 .await
+                .map_err(|_| timed_out("asking the last message id of"))?
                 .map_err(|e| binary_error(&url, e))?;
-            let last = reader.get_last_message_id().await.map_err(|e| binary_error(&url, e))?;
-            let last = MessageId::from_proto(&last);
+            let last = last.first().map(MessageId::from_proto).unwrap_or(MessageId {
+                ledger: -1,
+                entry: -1,
+                partition: -1,
+                batch: -1,
+            });
             let end = (last.entry >= 0 && last.ledger >= 0).then_some(last);
             let nothing_left = match (end, start) {
                 (_, PartStart::Latest) => true,
@@ -302,14 +334,28 @@ impl TopicReader {
                 }
             };
             let m = match item {
-                None => {
+                None if part.end.is_none() => {
                     part.done = true;
                     return Ok(());
+                }
+                // the stream ended before the last message id known at open time: the
+                // connection was lost (a broker restart), not the end of the topic
+                None => {
+                    let after = part.emitted.map_or_else(|| "the start".to_string(), |id| id.to_string());
+                    return Err(ClientError::Binary(format!(
+                        "the broker closed the reader of {} after {after}, before its last message {}",
+                        part.topic,
+                        part.end.map(|e| e.to_string()).unwrap_or_default()
+                    )));
                 }
                 Some(Err(e)) => return Err(binary_error(&url, e)),
                 Some(Ok(m)) => Message::from_pulsar(m),
             };
             if part.skips(&m) {
+                continue;
+            }
+            // after a reconnect the broker may deliver from the start position again
+            if part.emitted.is_some_and(|e| m.id.position() <= e.position()) {
                 continue;
             }
             if let Some(end) = part.end {
