@@ -20,6 +20,10 @@
 //! for a quick run). Before timing, every record is decoded once and the three formats
 //! are checked to give the same JSON values.
 
+// the binary's allocator (src/main.rs), so that the numbers are the binary's
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 

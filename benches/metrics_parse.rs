@@ -16,6 +16,10 @@
 #[path = "common/synth.rs"]
 mod synth;
 
+// the binary's allocator (src/main.rs), so that the numbers are the binary's
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use pulsar_tui::metrics::history::MetricsHistory;
 use pulsar_tui::metrics::model::{MetricsSnapshot, SnapshotBuilder};

@@ -6,6 +6,10 @@
 //!
 //! `cargo bench --bench render` (add `-- --quick` for a fast run).
 
+// the binary's allocator (src/main.rs), so that the numbers are the binary's
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

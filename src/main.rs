@@ -11,6 +11,11 @@ use pulsar_tui::runtime::{self, RunOptions};
 use pulsar_tui::ui::theme::Theme;
 use pulsar_tui::{headless, logging, settings};
 
+// mimalloc: the decoders and the JSON-lines writer allocate many small strings and maps per
+// message; glibc malloc made that a third of Avro decode time (scripts/bench-decode).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let resolved = settings::resolve(&cli);

@@ -2,7 +2,8 @@
 //!
 //! The schema is parsed (and its named types resolved) by `apache-avro`.
 //! The datum is walked by a small decoder of our own, driven by that parsed
-//! [`Schema`], instead of `GenericDatumReader::read_value`, because:
+//! [`Schema`] (compiled once into a flat plan, see [`Plan`]), instead of
+//! `GenericDatumReader::read_value`, because:
 //!
 //! * `apache-avro` 0.22 recurses without a depth limit, so a recursive
 //!   schema (`Node { next: [null, Node] }`) plus a few KiB of payload
@@ -433,6 +434,14 @@ pub(crate) fn f32_value(f: f32) -> Value {
     f64_value(v)
 }
 
+/// Stores `v` in `slot`, which holds `null` (a fresh value or a field of a
+/// record template): nothing to drop, so no call to `Value`'s destructor.
+#[inline(always)]
+fn put(slot: &mut Value, v: Value) {
+    debug_assert!(slot.is_null());
+    std::mem::forget(std::mem::replace(slot, v));
+}
+
 #[cold]
 fn too_deep() -> DecodeError {
     DecodeError::Malformed(format!("Avro value nested deeper than {MAX_DEPTH} levels"))
@@ -459,6 +468,7 @@ impl<'a> Datum<'a> {
         self.buf.len().saturating_sub(self.pos)
     }
 
+    #[inline]
     fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], DecodeError> {
         let end = self.pos.checked_add(n).ok_or_else(|| DecodeError::truncated(what, n, self.remaining()))?;
         match self.buf.get(self.pos..end) {
@@ -470,10 +480,19 @@ impl<'a> Datum<'a> {
         }
     }
 
+    #[inline]
     fn varint(&mut self, what: &str) -> Result<u64, DecodeError> {
+        // One-byte varints (small numbers, most lengths) without a call.
+        if let Some(&b) = self.buf.get(self.pos) {
+            if b < 0x80 {
+                self.pos += 1;
+                return Ok(u64::from(b));
+            }
+        }
         super::read_varint(self.buf, &mut self.pos, what)
     }
 
+    #[inline]
     fn long(&mut self, what: &str) -> Result<i64, DecodeError> {
         let z = self.varint(what)?;
         Ok(((z >> 1) as i64) ^ -((z & 1) as i64))
@@ -485,6 +504,7 @@ impl<'a> Datum<'a> {
     }
 
     /// A length prefix, checked against the remaining payload.
+    #[inline]
     fn len(&mut self, what: &str) -> Result<usize, DecodeError> {
         let v = self.long(what)?;
         let n = usize::try_from(v).map_err(|_| DecodeError::Malformed(format!("negative length {v} for {what}")))?;
@@ -494,16 +514,27 @@ impl<'a> Datum<'a> {
         Ok(n)
     }
 
+    #[inline]
     fn bytes(&mut self, what: &str) -> Result<&'a [u8], DecodeError> {
         let n = self.len(what)?;
-        self.take(n, what)
+        // `len` checked `n` against the remaining payload.
+        let start = self.pos;
+        match self.buf.get(start..start.saturating_add(n)) {
+            Some(b) => {
+                self.pos = start + n;
+                Ok(b)
+            }
+            None => Err(DecodeError::truncated(what, n, self.remaining())),
+        }
     }
 
+    #[inline]
     fn string(&mut self, what: &str) -> Result<String, DecodeError> {
         let b = self.bytes(what)?;
         std::str::from_utf8(b).map(str::to_owned).map_err(|_| DecodeError::InvalidUtf8)
     }
 
+    #[inline]
     fn spend(&mut self) -> Result<(), DecodeError> {
         self.budget = self.budget.checked_sub(1).ok_or_else(|| {
             DecodeError::Malformed("too many values for the payload size (bogus block count?)".into())
@@ -530,7 +561,19 @@ impl<'a> Datum<'a> {
         Value::from(raw)
     }
 
+    #[inline]
     fn value(&mut self, id: usize, depth: usize) -> Result<Value, DecodeError> {
+        let mut v = Value::Null;
+        self.fill(id, depth, &mut v)?;
+        Ok(v)
+    }
+
+    /// Decodes the value of node `id` into `slot` (which holds `null`):
+    /// records are built in place instead of being moved up the recursion.
+    /// Primitives are decoded here, inlined into the loops of
+    /// [`Self::fill_nested`]; everything else is decoded there.
+    #[inline(always)]
+    fn fill(&mut self, id: usize, depth: usize, slot: &mut Value) -> Result<(), DecodeError> {
         if depth > MAX_DEPTH {
             return Err(too_deep());
         }
@@ -539,7 +582,7 @@ impl<'a> Datum<'a> {
         let Some(node) = nodes.get(id) else {
             return Err(DecodeError::Unsupported("internal: dangling Avro plan node".into()));
         };
-        Ok(match node {
+        let v = match node {
             Node::String => Value::String(self.string("avro string")?),
             Node::Long => Value::from(self.long("avro long")?),
             Node::Double => f64_value(self.double()?),
@@ -548,20 +591,33 @@ impl<'a> Datum<'a> {
             Node::Boolean => Value::Bool(self.boolean()?),
             Node::Float => f32_value(self.float()?),
             Node::Bytes => b64(self.bytes("avro bytes")?),
+            _ => return self.fill_nested(node, depth, slot),
+        };
+        put(slot, v);
+        Ok(())
+    }
+
+    /// The non-primitive part of [`Self::fill`] (after its depth check and
+    /// value count).
+    #[inline(never)]
+    fn fill_nested(&mut self, node: &'a Node, depth: usize, slot: &mut Value) -> Result<(), DecodeError> {
+        let v = match node {
             Node::Record { template, fields } => {
-                let mut obj = template.clone();
-                for (slot, &f) in obj.values_mut().zip(fields.iter()) {
-                    *slot = self.value(f, depth + 1)?;
+                put(slot, Value::Object(template.clone()));
+                if let Value::Object(obj) = slot {
+                    for (field_slot, &f) in obj.values_mut().zip(fields.iter()) {
+                        self.fill(f, depth + 1, field_slot)?;
+                    }
                 }
-                Value::Object(obj)
+                return Ok(());
             }
             // Unions and references do not nest the output: same depth.
             Node::Union(branches) => {
                 let idx = self.long("avro union branch")?;
-                match usize::try_from(idx).ok().and_then(|i| branches.get(i)) {
-                    Some(&b) => self.value(b, depth)?,
-                    None => return Err(bad_index("union branch", idx, branches.len())),
-                }
+                return match usize::try_from(idx).ok().and_then(|i| branches.get(i)) {
+                    Some(&b) => self.fill(b, depth, slot),
+                    None => Err(bad_index("union branch", idx, branches.len())),
+                };
             }
             Node::Array(items) => {
                 let mut out = Vec::new();
@@ -595,11 +651,23 @@ impl<'a> Datum<'a> {
                 }
                 Value::Object(obj)
             }
-            Node::Ref(target) => self.value(*target, depth)?,
+            Node::Ref(target) => return self.fill(*target, depth, slot),
             Node::Unresolved(name) => return Err(unresolved(name)),
             Node::TooDeep => return Err(too_deep()),
             Node::Other(schema) => self.leaf(schema)?,
-        })
+            Node::Null
+            | Node::Boolean
+            | Node::Int
+            | Node::Long
+            | Node::Float
+            | Node::Double
+            | Node::Bytes
+            | Node::String => {
+                return Err(DecodeError::Unsupported("internal: primitive reached the nested decoder".into()))
+            }
+        };
+        put(slot, v);
+        Ok(())
     }
 
     fn boolean(&mut self) -> Result<bool, DecodeError> {
@@ -625,8 +693,8 @@ impl<'a> Datum<'a> {
         Ok(f64::from_le_bytes(arr))
     }
 
-    /// Non-recursive values. Kept out of [`Self::value`] (and never
-    /// inlined) so the recursive frame stays small in debug builds.
+    /// Logical and named leaf values. Kept out of [`Self::fill_nested`]
+    /// (and never inlined) so the recursive frame stays small in debug builds.
     #[inline(never)]
     fn leaf(&mut self, schema: &'a Schema) -> Result<Value, DecodeError> {
         Ok(match schema {
