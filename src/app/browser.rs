@@ -120,6 +120,11 @@ pub struct Browser {
     pub selected: usize,
     pub loading: Option<(RequestId, Dir)>,
     pub follow: Option<RequestId>,
+    /// Follow mode was stopped by a connection failure: it starts again on reconnection
+    /// (and is retried while the broker still refuses the binary protocol).
+    pub resume_follow: bool,
+    /// When follow mode last failed.
+    pub follow_failed_at: Option<std::time::Instant>,
     pub detail: bool,
     pub tab: DetailTab,
     pub value_mode: ValueMode,
@@ -148,6 +153,8 @@ impl Browser {
             selected: 0,
             loading: None,
             follow: None,
+            resume_follow: false,
+            follow_failed_at: None,
             detail: false,
             tab: DetailTab::Value,
             value_mode: ValueMode::Decoded,

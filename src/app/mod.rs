@@ -285,6 +285,37 @@ impl App {
         ids.into_iter().map(|id| self.cancel(id)).collect()
     }
 
+    /// Follows the browsed topic from `cursor` (cancelling a page load in flight).
+    fn start_follow(&mut self, cursor: crate::pulsar::reader::Cursor) -> Vec<Request> {
+        let Some(b) = self.browser.as_mut() else { return Vec::new() };
+        let loading = b.loading.take().map(|(id, _)| id);
+        let topic = b.topic.clone();
+        let decode_as = b.decode_as.clone();
+        let mut out: Vec<Request> = loading.into_iter().map(|id| self.cancel(id)).collect();
+        let req = self.request(RequestKind::Follow { topic, cursor, decode_as });
+        if let Some(b) = self.browser.as_mut() {
+            b.follow = Some(req.id);
+            b.resume_follow = false;
+        }
+        out.push(req);
+        out
+    }
+
+    /// After a reconnection: a follow that failed, or that may be stuck on the lost
+    /// connection, starts again after the newest message shown.
+    fn resume_follow(&mut self) -> Vec<Request> {
+        let Some(b) = self.browser.as_mut() else { return Vec::new() };
+        if b.follow.is_none() && !b.resume_follow {
+            return Vec::new();
+        }
+        let Some(cursor) = b.follow_cursor() else { return Vec::new() };
+        let old = b.follow.take();
+        b.error = None;
+        let mut out: Vec<Request> = old.into_iter().map(|id| self.cancel(id)).collect();
+        out.extend(self.start_follow(cursor));
+        out
+    }
+
     fn cancel(&mut self, id: RequestId) -> Request {
         self.pending.remove(&id);
         self.next_id += 1;
@@ -520,6 +551,7 @@ impl App {
                 self.mode = Mode::ScanPrompt { input };
             }
             Action::ToggleFollow => {
+                b.resume_follow = false;
                 if let Some(id) = b.follow.take() {
                     return vec![self.cancel(id)];
                 }
@@ -527,17 +559,8 @@ impl App {
                     self.set_status(Level::Error, "nothing loaded yet to follow from".into());
                     return Vec::new();
                 };
-                let loading = b.loading.take().map(|(id, _)| id);
-                let topic = b.topic.clone();
-                let decode_as = b.decode_as.clone();
-                let mut out: Vec<Request> = loading.into_iter().map(|id| self.cancel(id)).collect();
-                let req = self.request(RequestKind::Follow { topic, cursor, decode_as });
-                if let Some(b) = self.browser.as_mut() {
-                    b.follow = Some(req.id);
-                    b.selected = b.rows.len().saturating_sub(1);
-                }
-                out.push(req);
-                return out;
+                b.selected = b.rows.len().saturating_sub(1);
+                return self.start_follow(cursor);
             }
             Action::Back => {
                 if b.detail {
@@ -948,6 +971,15 @@ impl App {
                 }
             }
             _ => {
+                // the admin API may answer again before the binary protocol does
+                let retry_follow = self.browser.as_ref().is_some_and(|b| {
+                    b.resume_follow
+                        && b.follow.is_none()
+                        && b.follow_failed_at.is_none_or(|t| now.duration_since(t) >= self.settings.reconnect_interval)
+                });
+                if retry_follow {
+                    out.extend(self.resume_follow());
+                }
                 let in_flight = self.details.request.is_some_and(|id| self.pending.contains_key(&id));
                 let stale = self
                     .details
@@ -985,6 +1017,7 @@ impl App {
                         self.details.fetched_at = None;
                         self.details.key = None;
                         out.extend(self.sync_details());
+                        out.extend(self.resume_follow());
                     }
                 }
                 self.last_refresh = Some(self.now);
@@ -1188,6 +1221,8 @@ impl App {
                     }
                     if b.follow == Some(id) {
                         b.follow = None;
+                        b.resume_follow = error.is_connectivity();
+                        b.follow_failed_at = Some(self.now);
                         b.error = Some(error.to_string());
                     }
                 }
