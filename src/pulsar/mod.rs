@@ -168,6 +168,12 @@ pub fn binary_error(url: &str, e: pulsar::Error) -> ClientError {
         _ if text.contains("uthentic") || text.contains("Unauthorized") => {
             ClientError::Unauthorized { what: format!("binary protocol at {url}: {text}") }
         }
+        // a lookup, consumer or producer error that wraps a lost or refused connection
+        pulsar::Error::ServiceDiscovery(_) | pulsar::Error::Consumer(_) | pulsar::Error::Producer(_)
+            if text.contains("Connection error") || text.contains("isconnected") =>
+        {
+            ClientError::Unreachable { url: url.to_string(), reason: text }
+        }
         _ => ClientError::Binary(text),
     }
 }

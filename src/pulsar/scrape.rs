@@ -17,6 +17,10 @@ use crate::metrics::{
 /// Scrapes larger than this are refused (with a clear message) rather than parsed.
 pub const MAX_SCRAPE_BYTES: u64 = 512 * 1024 * 1024;
 
+/// A scrape that keeps streaming may take this long in all (each wait is bounded by the
+/// operation timeout).
+const SCRAPE_TOTAL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// When a broker exports namespace-level series only, at most this many topics per scrape
 /// get their stats from the admin API instead (one call each).
 pub const MAX_FALLBACK_TOPICS: usize = 500;
@@ -41,45 +45,114 @@ pub async fn broker_metrics_urls(client: &Client, fixed: &[String]) -> Result<Ve
     Ok(brokers.into_iter().map(|b| format!("{scheme}://{b}/metrics/")).collect())
 }
 
-async fn fetch(client: &Client, url: &str) -> std::result::Result<bytes::Bytes, String> {
-    let mut req = client.admin.http().get(url);
+/// Starts the GET of one broker's `/metrics` (status checked, body not read yet).
+async fn start_fetch(client: &Client, url: &str) -> std::result::Result<reqwest::Response, String> {
+    // the client's timeout bounds a whole request; a large scrape may take longer to stream
+    // (it is parsed as it arrives), so the operation timeout bounds the wait for the
+    // headers here and for each chunk of the body in `scrape_one` instead
+    let wait = client.target.op_timeout;
+    let mut req = client.admin.http().get(url).timeout(SCRAPE_TOTAL_TIMEOUT);
     if let Some(t) = &client.target.token {
         req = req.bearer_auth(t);
     }
-    let resp = req.send().await.map_err(|e| format!("cannot scrape {url}: {e}"))?;
+    let resp = tokio::time::timeout(wait, req.send())
+        .await
+        .map_err(|_| format!("cannot scrape {url}: no answer within {}s", wait.as_secs()))?
+        .map_err(|e| format!("cannot scrape {url}: {e}"))?;
     if !resp.status().is_success() {
         return Err(format!("{url}: HTTP {}", resp.status()));
     }
     if resp.content_length().is_some_and(|n| n > MAX_SCRAPE_BYTES) {
         return Err(format!("{url}: scrape larger than {} MB, refused", MAX_SCRAPE_BYTES >> 20));
     }
-    resp.bytes().await.map_err(|e| format!("{url}: {e}"))
+    Ok(resp)
+}
+
+/// A blocking `Read` over the body chunks that the async side hands over: the parser reads
+/// the scrape while it downloads, so memory stays bounded (a few chunks in flight plus the
+/// aggregates) however large the scrape is. (`tokio-util`'s `SyncIoBridge` does the same
+/// over an `AsyncRead`; this is the few lines it takes without the extra crate.)
+struct ChunkReader {
+    rx: tokio::sync::mpsc::Receiver<std::result::Result<bytes::Bytes, String>>,
+    current: bytes::Bytes,
+}
+
+impl std::io::Read for ChunkReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.current.is_empty() {
+            match self.rx.blocking_recv() {
+                None => return Ok(0),
+                Some(Ok(chunk)) => self.current = chunk,
+                Some(Err(e)) => return Err(std::io::Error::other(e)),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current.split_to(n));
+        Ok(n)
+    }
+}
+
+/// Downloads and parses one broker's scrape at the same time, into a builder of its own.
+async fn scrape_one(client: &Client, url: &str, now: i64) -> SnapshotBuilder {
+    let broker = url.trim_end_matches('/').trim_end_matches("/metrics").to_string();
+    let mut resp = match start_fetch(client, url).await {
+        Ok(r) => r,
+        Err(e) => {
+            let mut b = SnapshotBuilder::new();
+            b.add_broker_result(broker, Err(e), now);
+            return b;
+        }
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
+    // parsing is CPU work: off the async threads
+    let parse = tokio::task::spawn_blocking(move || {
+        let opts = ParseOptions { max_bytes: Some(MAX_SCRAPE_BYTES), ..ParseOptions::default() };
+        let reader = std::io::BufReader::with_capacity(256 * 1024, ChunkReader { rx, current: bytes::Bytes::new() });
+        let mut b = SnapshotBuilder::new();
+        let status = b.ingest_scrape(broker, reader, &opts, now).clone();
+        if status.result.is_err() {
+            // what was parsed before the failure does not count
+            b = SnapshotBuilder::new();
+            b.add_broker_result(status.broker, status.result, now);
+        }
+        b
+    });
+    let wait = client.target.op_timeout;
+    loop {
+        let next = match tokio::time::timeout(wait, resp.chunk()).await {
+            Ok(Ok(Some(chunk))) => Ok(chunk),
+            Ok(Ok(None)) => break,
+            Ok(Err(e)) => Err(format!("{url}: {e}")),
+            Err(_) => Err(format!("{url}: the scrape stalled (no data for {}s)", wait.as_secs())),
+        };
+        let failed = next.is_err();
+        // a closed channel: the parser stopped early (too large); it says why
+        if tx.send(next).await.is_err() || failed {
+            break;
+        }
+    }
+    drop(tx);
+    match parse.await {
+        Ok(b) => b,
+        Err(e) => {
+            let mut b = SnapshotBuilder::new();
+            b.add_broker_result(url.to_string(), Err(format!("parsing the scrape of {url}: {e}")), now);
+            b
+        }
+    }
 }
 
 /// One scrape of every broker. A broker that fails is recorded in the snapshot (with why)
 /// and the others still count; only failing to list the brokers is an error.
 pub async fn scrape(client: &Client, fixed: &[String]) -> Result<MetricsSnapshot> {
     let urls = broker_metrics_urls(client, fixed).await?;
-    let bodies = join_all(urls.iter().map(|u| fetch(client, u))).await;
     let now = chrono::Utc::now().timestamp_millis();
-    // parsing is CPU work: off the async threads
-    let joined = tokio::task::spawn_blocking(move || {
-        let opts = ParseOptions { max_bytes: Some(MAX_SCRAPE_BYTES), ..ParseOptions::default() };
-        let mut builder = SnapshotBuilder::new();
-        for (url, body) in urls.iter().zip(bodies) {
-            let broker = url.trim_end_matches('/').trim_end_matches("/metrics").to_string();
-            match body {
-                Ok(b) => {
-                    builder.ingest_scrape(broker, &b[..], &opts, now);
-                }
-                Err(e) => builder.add_broker_result(broker, Err(e), now),
-            }
-        }
-        builder.finish()
-    })
-    .await;
-    let mut snapshot =
-        joined.map_err(|e| ClientError::Protocol { what: "metrics parse".into(), reason: e.to_string() })?;
+    let parts = join_all(urls.iter().map(|u| scrape_one(client, u, now))).await;
+    let mut builder = SnapshotBuilder::new();
+    for part in parts {
+        builder.merge(part);
+    }
+    let mut snapshot = builder.finish();
     let namespaces = snapshot.fallback_namespaces();
     if !namespaces.is_empty() {
         admin_fallback(client, &mut snapshot, &namespaces).await;
