@@ -158,7 +158,10 @@ mod tests {
             payload: br#"{"a":[1,2.5,"x"],"b":null}"#.to_vec(),
         };
         for raw in [false, true] {
-            for d in [decode_schemaless(&m.payload), Decoded { value: Value::Null, error: Some("bad".into()), notes: vec![] }] {
+            for d in [
+                decode_schemaless(&m.payload),
+                Decoded { value: Value::Null, error: Some("bad".into()), notes: vec![] },
+            ] {
                 let mut out = Vec::new();
                 write_envelope(&mut out, &m, &d, raw).unwrap();
                 assert_eq!(String::from_utf8(out).unwrap(), format!("{}\n", envelope(&m, &d, raw)));

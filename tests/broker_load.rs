@@ -91,8 +91,5 @@ async fn many_topics_and_partitions_list_filter_and_render() {
     let text = screen(&draw(&d.app, 160, 48));
     assert!(text.contains("t-0"), "{text}");
 
-    let _ = client
-        .admin
-        .write(reqwest::Method::DELETE, &format!("/admin/v2/namespaces/{ns}?force=true"), None)
-        .await;
+    let _ = client.admin.write(reqwest::Method::DELETE, &format!("/admin/v2/namespaces/{ns}?force=true"), None).await;
 }

@@ -120,7 +120,14 @@ async fn app_survives_a_broker_restart() {
     let lines: String = (0..LETTERS).map(|i| format!("letter-{i}\n")).collect();
     let service = client.target.service_url.clone();
     let admin = client.target.admin_url.clone();
-    common::produce_lines(&service, &admin, None, &dlq.to_string(), &["--property", &format!("REAL_TOPIC={back}")], &lines);
+    common::produce_lines(
+        &service,
+        &admin,
+        None,
+        &dlq.to_string(),
+        &["--property", &format!("REAL_TOPIC={back}")],
+        &lines,
+    );
     let journal = std::env::temp_dir().join(format!("{}.jsonl", unique("restart-journal")));
     let mut first_run = requeue(&client, &dlq, &back, &journal, Some("1000"));
     let mut err = std::io::BufReader::new(first_run.stderr.take().unwrap());
@@ -200,12 +207,15 @@ async fn app_survives_a_broker_restart() {
     let l = live.to_string();
     let producer = std::thread::spawn(move || common::python_produce(&l, 2, "after"));
     b.until("messages after the restart", RECOVERY + Duration::from_secs(10), |app| {
-        app.browser.as_ref().is_some_and(|v| v.rows.iter().filter(|r| r.message.payload.starts_with(b"after-")).count() == 2)
+        app.browser
+            .as_ref()
+            .is_some_and(|v| v.rows.iter().filter(|r| r.message.payload.starts_with(b"after-")).count() == 2)
     })
     .await;
     producer.join().unwrap();
     let v = b.app.browser.as_ref().unwrap();
-    let payloads: Vec<String> = v.rows.iter().map(|r| String::from_utf8_lossy(&r.message.payload).to_string()).collect();
+    let payloads: Vec<String> =
+        v.rows.iter().map(|r| String::from_utf8_lossy(&r.message.payload).to_string()).collect();
     let distinct: HashSet<&String> = payloads.iter().collect();
     assert_eq!(distinct.len(), payloads.len(), "no message shown twice: {payloads:?}");
     assert!(v.follow.is_some(), "still following");
@@ -232,7 +242,8 @@ async fn app_survives_a_broker_restart() {
     while !ok {
         eprintln!("requeue run {runs} failed (re-running): {}", text.lines().last().unwrap_or_default());
         assert!(runs < 5, "the requeue never completed: {text}");
-        (ok, text) = finish(requeue(&client, &dlq, &back, &journal, None), "a requeue re-run", Duration::from_secs(120));
+        (ok, text) =
+            finish(requeue(&client, &dlq, &back, &journal, None), "a requeue re-run", Duration::from_secs(120));
         runs += 1;
     }
     let copies = common::python_read(&back.to_string());
@@ -241,7 +252,12 @@ async fn app_survives_a_broker_restart() {
         *count.entry(m["payload"].as_str().unwrap().to_string()).or_default() += 1;
     }
     let missing: Vec<usize> = (0..LETTERS).filter(|i| !count.contains_key(&format!("letter-{i}"))).collect();
-    assert!(missing.is_empty(), "{} letters missing after {runs} runs, e.g. {:?}", missing.len(), &missing[..missing.len().min(5)]);
+    assert!(
+        missing.is_empty(),
+        "{} letters missing after {runs} runs, e.g. {:?}",
+        missing.len(),
+        &missing[..missing.len().min(5)]
+    );
     let duplicates: usize = count.values().map(|c| c - 1).sum();
     eprintln!("requeue across a restart: {runs} run(s), {} copies, {duplicates} duplicates", copies.len());
     let journaled = std::fs::read_to_string(&journal).unwrap().lines().count();

@@ -177,7 +177,8 @@ fn huge_metrics_endpoint(total: usize) -> (u16, u64) {
                     Ok(n) => head.extend_from_slice(&buf[..n]),
                 }
             }
-            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nConnection: close\r\n\r\n");
+            let _ =
+                s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nConnection: close\r\n\r\n");
             let mut sent = 0;
             while sent < total {
                 if s.write_all(block.as_bytes()).is_err() {
@@ -208,7 +209,11 @@ fn a_200_mb_metrics_scrape_is_parsed_in_bounded_memory() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("metrics --format json prints JSON lines"))
         .collect();
-    assert!(lines.iter().any(|l| l["type"] == "broker" && l["ok"] == true), "the scrape succeeded: {:?}", lines.first());
+    assert!(
+        lines.iter().any(|l| l["type"] == "broker" && l["ok"] == true),
+        "the scrape succeeded: {:?}",
+        lines.first()
+    );
     let t999 = lines
         .iter()
         .find(|l| l["name"] == "persistent://public/huge/t-999")

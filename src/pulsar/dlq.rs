@@ -315,6 +315,17 @@ struct InFlight {
     send: pulsar::producer::SendFuture,
 }
 
+/// The copies sent and not yet settled, in send order.
+#[derive(Default)]
+struct Pipeline {
+    inflight: VecDeque<InFlight>,
+    /// Payload bytes in `inflight`.
+    bytes: usize,
+    /// Partitions where a message stays behind (filtered out, failed): no cumulative acks
+    /// there any more, since one would acknowledge it too.
+    unclean: HashSet<String>,
+}
+
 /// Moves messages out of a DLQ (see the module docs for why nothing is lost). Calls
 /// `progress` at most every 100 ms; `cancel` stops it cleanly after the sends in flight.
 pub async fn requeue(
@@ -355,23 +366,19 @@ pub async fn requeue(
         .and_then(|s| s.subscriptions.get(&opts.subscription).map(|s| s.msg_backlog.max(0) as u64));
 
     let mut producers: HashMap<String, Producer<TokioExecutor>> = HashMap::new();
-    let mut inflight: VecDeque<InFlight> = VecDeque::new();
-    let mut inflight_bytes = 0usize;
+    let mut pipe = Pipeline::default();
     let mut last_progress = Instant::now();
     let mut idle_since = Instant::now();
     let pace = opts.rate.filter(|r| *r > 0).map(|r| Duration::from_secs_f64(1.0 / f64::from(r)));
     let mut next_send = tokio::time::Instant::now();
     let mut reached: HashSet<String> = HashSet::new();
-    // partitions where a message stays behind (filtered out, failed): no cumulative acks
-    // there any more, since one would acknowledge it too
-    let mut unclean: HashSet<String> = HashSet::new();
 
     loop {
         if cancel.load(Ordering::Relaxed) {
             summary.cancelled = true;
             break;
         }
-        if opts.limit.is_some_and(|l| summary.progress.moved + inflight.len() as u64 >= l) {
+        if opts.limit.is_some_and(|l| summary.progress.moved + pipe.inflight.len() as u64 >= l) {
             break;
         }
         if summary.progress.total == Some(0) || (!ends.is_empty() && reached.len() >= ends.len()) {
@@ -379,17 +386,8 @@ pub async fn requeue(
         }
         let msg = match tokio::time::timeout(Duration::from_millis(200), consumer.next()).await {
             Err(_) => {
-                settle(
-                    &mut inflight,
-                    false,
-                    &mut consumer,
-                    &mut journal,
-                    &mut summary,
-                    &mut unclean,
-                    &mut inflight_bytes,
-                )
-                .await?;
-                if inflight.is_empty() && idle_since.elapsed() >= IDLE_END {
+                pipe.settle(false, &mut consumer, &mut journal, &mut summary).await?;
+                if pipe.inflight.is_empty() && idle_since.elapsed() >= IDLE_END {
                     break;
                 }
                 report(&summary, &mut last_progress, &mut progress);
@@ -414,10 +412,10 @@ pub async fn requeue(
             }
             "leave" => {
                 summary.progress.left += 1;
-                unclean.insert(m.topic.clone());
+                pipe.unclean.insert(m.topic.clone());
             }
             "fail" => {
-                unclean.insert(m.topic.clone());
+                pipe.unclean.insert(m.topic.clone());
                 summary.progress.failed += 1;
                 summary.failures.push((m.id.to_string(), d.reason.unwrap_or_default()));
             }
@@ -481,7 +479,7 @@ pub async fn requeue(
                 }
                 let producer = producers.get_mut(&key).expect("inserted above");
                 match producer.send_non_blocking(out).await {
-                    Ok(send) => inflight.push_back(InFlight {
+                    Ok(send) => pipe.inflight.push_back(InFlight {
                         size,
                         topic: m.topic.clone(),
                         raw_id,
@@ -494,25 +492,15 @@ pub async fn requeue(
                         summary.failures.push((m.id.to_string(), format!("publish to {key}: {e}")));
                     }
                 }
-                inflight_bytes += size;
-                let full = inflight.len() >= WINDOW || inflight_bytes >= WINDOW_BYTES;
-                settle(
-                    &mut inflight,
-                    full,
-                    &mut consumer,
-                    &mut journal,
-                    &mut summary,
-                    &mut unclean,
-                    &mut inflight_bytes,
-                )
-                .await?;
+                pipe.bytes += size;
+                let full = pipe.inflight.len() >= WINDOW || pipe.bytes >= WINDOW_BYTES;
+                pipe.settle(full, &mut consumer, &mut journal, &mut summary).await?;
             }
         }
         report(&summary, &mut last_progress, &mut progress);
     }
-    while !inflight.is_empty() {
-        settle(&mut inflight, true, &mut consumer, &mut journal, &mut summary, &mut unclean, &mut inflight_bytes)
-            .await?;
+    while !pipe.inflight.is_empty() {
+        pipe.settle(true, &mut consumer, &mut journal, &mut summary).await?;
     }
     let _ = journal.sync();
     let _ = consumer.close().await;
@@ -570,95 +558,95 @@ async fn subscribe(
     }
 }
 
-/// Takes the sends that completed (all of them with `wait`, else only those already
-/// confirmed, but at least the oldest when the window is full), journals the confirmed
-/// ones, then acknowledges them in the DLQ. Failed sends stay unacknowledged.
-///
-/// Our subscription is exclusive and receives each partition in order, so while nothing
-/// was left behind in a partition, one cumulative acknowledgement covers every confirmed
-/// message up to it (far less work for the broker than one per message).
-async fn settle(
-    inflight: &mut VecDeque<InFlight>,
-    wait: bool,
-    consumer: &mut Consumer<Vec<u8>, TokioExecutor>,
-    journal: &mut Journal,
-    summary: &mut RequeueSummary,
-    unclean: &mut HashSet<String>,
-    inflight_bytes: &mut usize,
-) -> Result<()> {
-    let mut done = Vec::new();
-    let mut must = wait;
-    while let Some(front) = inflight.front_mut() {
-        let r = if must {
-            (&mut front.send).await
-        } else {
-            match (&mut front.send).now_or_never() {
-                Some(r) => r,
-                None => break,
-            }
-        };
-        must = wait;
-        let f = inflight.pop_front().expect("front exists");
-        *inflight_bytes -= f.size;
-        done.push((f, r));
-        if wait && done.len() >= WINDOW {
-            break;
-        }
-    }
-    if done.is_empty() {
-        return Ok(());
-    }
-    let now = format_time(chrono::Utc::now().timestamp_millis());
-    let mut entries = Vec::with_capacity(done.len());
-    for (f, r) in &done {
-        if let Ok(receipt) = r {
-            entries.push(JournalEntry {
-                dlq: f.topic.clone(),
-                message_id: f.id.clone(),
-                target: f.target.clone(),
-                target_message_id: receipt.message_id.as_ref().map(|id| MessageId::from_proto(id).to_string()),
-                at: now.clone(),
-            });
-        }
-    }
-    journal.append(&entries).map_err(|e| {
-        ClientError::Invalid(format!(
-            "cannot write the journal {}: {e} (stopped; nothing was lost)",
-            journal.path().display()
-        ))
-    })?;
-    // the copies are confirmed and journaled: now the originals may go
-    let mut cumulative: HashMap<String, pulsar::proto::MessageIdData> = HashMap::new();
-    for (f, r) in done {
-        match r {
-            Ok(_) => {
-                if unclean.contains(&f.topic) {
-                    if let Err(e) = consumer.ack_with_id(&f.topic, f.raw_id).await {
-                        tracing::warn!("requeue: ack of {} failed (a re-run skips it): {e}", f.id);
-                    }
-                } else {
-                    cumulative.insert(f.topic.clone(), f.raw_id);
+impl Pipeline {
+    /// Takes the sends that completed (all of them with `wait`, else only those already
+    /// confirmed, but at least the oldest when the window is full), journals the confirmed
+    /// ones, then acknowledges them in the DLQ. Failed sends stay unacknowledged.
+    ///
+    /// Our subscription is exclusive and receives each partition in order, so while nothing
+    /// was left behind in a partition, one cumulative acknowledgement covers every confirmed
+    /// message up to it (far less work for the broker than one per message).
+    async fn settle(
+        &mut self,
+        wait: bool,
+        consumer: &mut Consumer<Vec<u8>, TokioExecutor>,
+        journal: &mut Journal,
+        summary: &mut RequeueSummary,
+    ) -> Result<()> {
+        let mut done = Vec::new();
+        let mut must = wait;
+        while let Some(front) = self.inflight.front_mut() {
+            let r = if must {
+                (&mut front.send).await
+            } else {
+                match (&mut front.send).now_or_never() {
+                    Some(r) => r,
+                    None => break,
                 }
-                summary.progress.moved += 1;
-                *summary.targets.entry(f.target).or_default() += 1;
+            };
+            must = wait;
+            let f = self.inflight.pop_front().expect("front exists");
+            self.bytes -= f.size;
+            done.push((f, r));
+            if wait && done.len() >= WINDOW {
+                break;
             }
-            Err(e) => {
-                // everything confirmed before it in this partition may still be covered
-                if let Some(id) = cumulative.remove(&f.topic) {
-                    if let Err(e) = consumer.cumulative_ack_with_id(&f.topic, id).await {
-                        tracing::warn!("requeue: cumulative ack on {} failed (a re-run skips them): {e}", f.topic);
+        }
+        if done.is_empty() {
+            return Ok(());
+        }
+        let now = format_time(chrono::Utc::now().timestamp_millis());
+        let mut entries = Vec::with_capacity(done.len());
+        for (f, r) in &done {
+            if let Ok(receipt) = r {
+                entries.push(JournalEntry {
+                    dlq: f.topic.clone(),
+                    message_id: f.id.clone(),
+                    target: f.target.clone(),
+                    target_message_id: receipt.message_id.as_ref().map(|id| MessageId::from_proto(id).to_string()),
+                    at: now.clone(),
+                });
+            }
+        }
+        journal.append(&entries).map_err(|e| {
+            ClientError::Invalid(format!(
+                "cannot write the journal {}: {e} (stopped; nothing was lost)",
+                journal.path().display()
+            ))
+        })?;
+        // the copies are confirmed and journaled: now the originals may go
+        let mut cumulative: HashMap<String, pulsar::proto::MessageIdData> = HashMap::new();
+        for (f, r) in done {
+            match r {
+                Ok(_) => {
+                    if self.unclean.contains(&f.topic) {
+                        if let Err(e) = consumer.ack_with_id(&f.topic, f.raw_id).await {
+                            tracing::warn!("requeue: ack of {} failed (a re-run skips it): {e}", f.id);
+                        }
+                    } else {
+                        cumulative.insert(f.topic.clone(), f.raw_id);
                     }
+                    summary.progress.moved += 1;
+                    *summary.targets.entry(f.target).or_default() += 1;
                 }
-                unclean.insert(f.topic.clone());
-                summary.progress.failed += 1;
-                summary.failures.push((f.id, format!("publish to {}: {e}", f.target)));
+                Err(e) => {
+                    // everything confirmed before it in this partition may still be covered
+                    if let Some(id) = cumulative.remove(&f.topic) {
+                        if let Err(e) = consumer.cumulative_ack_with_id(&f.topic, id).await {
+                            tracing::warn!("requeue: cumulative ack on {} failed (a re-run skips them): {e}", f.topic);
+                        }
+                    }
+                    self.unclean.insert(f.topic.clone());
+                    summary.progress.failed += 1;
+                    summary.failures.push((f.id, format!("publish to {}: {e}", f.target)));
+                }
             }
         }
-    }
-    for (topic, id) in cumulative {
-        if let Err(e) = consumer.cumulative_ack_with_id(&topic, id).await {
-            tracing::warn!("requeue: cumulative ack on {topic} failed (a re-run skips them): {e}");
+        for (topic, id) in cumulative {
+            if let Err(e) = consumer.cumulative_ack_with_id(&topic, id).await {
+                tracing::warn!("requeue: cumulative ack on {topic} failed (a re-run skips them): {e}");
+            }
         }
+        Ok(())
     }
-    Ok(())
 }

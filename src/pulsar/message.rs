@@ -248,7 +248,8 @@ mod tests {
 
     #[test]
     fn format_time_fast_path_matches_strftime() {
-        let slow = |ms: i64| DateTime::<Utc>::from_timestamp_millis(ms).unwrap().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+        let slow =
+            |ms: i64| DateTime::<Utc>::from_timestamp_millis(ms).unwrap().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
         for ms in [0, 1, 999, 1_000, 1_795_000_000_123, -1, -62_167_219_200_000, 253_402_300_799_999, 951_782_400_000] {
             assert_eq!(format_time(ms), slow(ms), "{ms}");
         }
