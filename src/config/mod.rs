@@ -33,6 +33,18 @@ pub struct FileConfig {
     pub token_env: Option<String>,
     /// Refuse every write.
     pub read_only: Option<bool>,
+    /// A PEM file of CA certificates trusted for `pulsar+ssl://` and `https://`.
+    pub tls_trust_certs_file: Option<PathBuf>,
+    /// Accept any certificate (no checks at all); the header shows a warning badge.
+    pub tls_allow_insecure: Option<bool>,
+    /// Check that the certificate names the host (default true).
+    pub tls_hostname_verification: Option<bool>,
+    /// OAuth2 client credentials: the issuer's URL (discovery under it).
+    pub oauth2_issuer_url: Option<String>,
+    /// OAuth2: the JSON key file with `client_id` and `client_secret`.
+    pub oauth2_credentials_file: Option<PathBuf>,
+    pub oauth2_audience: Option<String>,
+    pub oauth2_scope: Option<String>,
     /// The context used without `--context`.
     pub context: Option<String>,
     /// Named clusters; the chosen one's keys override the top-level ones.
@@ -52,7 +64,30 @@ pub struct ContextConfig {
     /// The header's colour for this context (a theme colour: `red`, `#ff8800`, `208`).
     pub color: Option<String>,
     pub metrics_urls: Option<Vec<String>>,
+    /// A PEM file of CA certificates trusted for `pulsar+ssl://` and `https://`.
+    pub tls_trust_certs_file: Option<PathBuf>,
+    /// Accept any certificate (no checks at all); the header shows a warning badge.
+    pub tls_allow_insecure: Option<bool>,
+    /// Check that the certificate names the host (default true).
+    pub tls_hostname_verification: Option<bool>,
+    /// OAuth2 client credentials: the issuer's URL (discovery under it).
+    pub oauth2_issuer_url: Option<String>,
+    /// OAuth2: the JSON key file with `client_id` and `client_secret`.
+    pub oauth2_credentials_file: Option<PathBuf>,
+    pub oauth2_audience: Option<String>,
+    pub oauth2_scope: Option<String>,
 }
+
+/// The keys of TLS and OAuth2, valid at the top level and in contexts.
+const SECURITY_KEYS: &[&str] = &[
+    "tls_trust_certs_file",
+    "tls_allow_insecure",
+    "tls_hostname_verification",
+    "oauth2_issuer_url",
+    "oauth2_credentials_file",
+    "oauth2_audience",
+    "oauth2_scope",
+];
 
 const CONTEXT_KEYS: &[&str] =
     &["service_url", "admin_url", "token", "token_file", "token_env", "read_only", "color", "metrics_urls"];
@@ -70,12 +105,21 @@ impl FileConfig {
             });
         };
         let mut out = self.clone();
-        // a context's own credentials replace all of the top level's
-        if c.token.is_some() || c.token_file.is_some() || c.token_env.is_some() {
+        // a context's own credentials (a token or OAuth2) replace all of the top level's
+        let oauth2 = c.oauth2_issuer_url.is_some() || c.oauth2_credentials_file.is_some();
+        if c.token.is_some() || c.token_file.is_some() || c.token_env.is_some() || oauth2 {
             out.token = c.token.clone();
             out.token_file = c.token_file.clone();
             out.token_env = c.token_env.clone();
+            out.oauth2_issuer_url = c.oauth2_issuer_url.clone();
+            out.oauth2_credentials_file = c.oauth2_credentials_file.clone();
+            out.oauth2_audience = c.oauth2_audience.clone();
+            out.oauth2_scope = c.oauth2_scope.clone();
         }
+        // TLS settings are inherited (a company CA serves every cluster) unless the context has its own
+        out.tls_trust_certs_file = c.tls_trust_certs_file.clone().or(out.tls_trust_certs_file);
+        out.tls_allow_insecure = c.tls_allow_insecure.or(out.tls_allow_insecure);
+        out.tls_hostname_verification = c.tls_hostname_verification.or(out.tls_hostname_verification);
         if c.service_url.is_some() {
             out.service_url = c.service_url.clone();
             // the admin URL of another cluster is never inherited
@@ -185,7 +229,7 @@ pub fn parse(path: &Path, text: &str) -> (FileConfig, Vec<ConfigWarning>) {
     let keys: Vec<String> = table.keys().cloned().collect();
     for key in keys {
         let line = key_line(text, &key);
-        if !KNOWN_KEYS.contains(&key.as_str()) {
+        if !KNOWN_KEYS.contains(&key.as_str()) && !SECURITY_KEYS.contains(&key.as_str()) {
             warnings.push(warn(line, format!("unknown key {key:?} (ignored)")));
             table.remove(&key);
             continue;
@@ -271,7 +315,7 @@ fn check_contexts(
                 })
             });
             let line = line.map(|(i, _)| i + 1).or(header);
-            if !CONTEXT_KEYS.contains(&key.as_str()) {
+            if !CONTEXT_KEYS.contains(&key.as_str()) && !SECURITY_KEYS.contains(&key.as_str()) {
                 warnings.push(warn(line, format!("contexts.{name}: unknown key {key:?} (ignored)")));
                 ctx.remove(&key);
                 continue;
