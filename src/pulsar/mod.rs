@@ -118,6 +118,11 @@ impl Client {
         })
     }
 
+    /// The OAuth2 token source (shared by both protocols), when OAuth2 is configured.
+    pub fn oauth2(&self) -> Option<&OAuth2TokenSource> {
+        self.oauth2.as_ref()
+    }
+
     /// Refuses a write in read-only mode, before any I/O. Every write path calls this first
     /// (the admin client checks it on its own for every non-GET call).
     pub fn ensure_writable(&self, what: &str) -> Result<()> {

@@ -142,7 +142,18 @@ pub fn tls_error_in_chain(url: &str, e: &(dyn std::error::Error + 'static)) -> O
         }
         cur = level.source();
     }
-    best.map(|(problem, detail)| ClientError::Tls { url: url.to_string(), problem, detail })
+    best.map(|(problem, detail)| ClientError::Tls { url: url.to_string(), problem, detail: concise(&detail) })
+}
+
+/// OpenSSL's verify result (`... certificate verify failed:...: (Hostname mismatch)`)
+/// without the library's error-stack noise; other messages as they are.
+fn concise(text: &str) -> String {
+    if text.contains("certificate verify failed") && text.ends_with(')') {
+        if let Some(open) = text.rfind(" (") {
+            return text[open + 2..text.len() - 1].to_string();
+        }
+    }
+    text.to_string()
 }
 
 /// `host` and `port` of `pulsar+ssl://host:port[,host2:port2]` (the first host).
@@ -172,7 +183,7 @@ pub async fn probe(service_url: &str, opts: &TlsOptions, timeout: Duration) -> R
             .map_err(|e| ClientError::Unreachable { url: service_url.to_string(), reason: e.to_string() })?;
         match connector.connect(&host, tcp).await {
             Ok(_) => Ok(()),
-            Err(e) => Err(tls_error_in_chain(service_url, &e).unwrap_or(ClientError::Tls {
+            Err(e) => Err(tls_error_in_chain(service_url, &e).unwrap_or_else(|| ClientError::Tls {
                 url: service_url.to_string(),
                 problem: TlsProblem::Handshake,
                 detail: e.to_string(),
@@ -199,6 +210,8 @@ mod tests {
         assert_eq!(classify(host), Some(TlsProblem::HostnameMismatch));
         assert_eq!(classify("IP address mismatch"), Some(TlsProblem::HostnameMismatch));
         assert_eq!(classify("Connection refused (os error 111)"), None);
+        assert_eq!(concise(untrusted), "unable to get local issuer certificate");
+        assert_eq!(concise("wrong version number"), "wrong version number");
     }
 
     #[test]
