@@ -245,6 +245,37 @@ mod tests {
         assert_eq!(app.refresh_interval, Duration::from_secs(7));
     }
 
+    fn cli(args: &[&str]) -> Cli {
+        use clap::Parser;
+        Cli::parse_from(std::iter::once("pulsar-tui").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn oauth2_needs_an_issuer_and_a_credentials_file_and_a_flag_token_wins() {
+        let (file, _) = config::parse(
+            std::path::Path::new("/x/config.toml"),
+            "oauth2_issuer_url = \"https://auth.example/\"\noauth2_credentials_file = \"/nonexistent/key.json\"\n\
+             oauth2_audience = \"urn:a\"\ntoken = \"t\"\n",
+        );
+        let (o, problems) = oauth2_of(&cli(&[]), &file);
+        let o = o.expect("configured");
+        assert_eq!((o.issuer_url.as_str(), o.audience.as_deref()), ("https://auth.example/", Some("urn:a")));
+        assert!(problems.iter().any(|p| p.contains("/nonexistent/key.json")), "{problems:?}");
+        assert!(problems.iter().any(|p| p.contains("OAuth2 is used")), "{problems:?}");
+        let (o, _) = oauth2_of(&cli(&["--token", "flag"]), &file);
+        assert_eq!(o, None, "--token wins over the config's OAuth2");
+        let half = FileConfig { oauth2_issuer_url: Some("https://auth.example/".into()), ..Default::default() };
+        let (o, problems) = oauth2_of(&cli(&[]), &half);
+        assert_eq!(o, None);
+        assert!(problems[0].contains("needs both"), "{problems:?}");
+        let bad = FileConfig {
+            oauth2_issuer_url: Some("auth.example".into()),
+            oauth2_credentials_file: Some("/k.json".into()),
+            ..Default::default()
+        };
+        assert!(oauth2_of(&cli(&[]), &bad).1[0].contains("http:// or https://"));
+    }
+
     #[test]
     fn the_default_config_gives_the_default_settings() {
         let (file, _) = config::parse(std::path::Path::new("/x/config.toml"), config::DEFAULT_CONFIG);

@@ -476,4 +476,44 @@ read_only = "yes"
         let e = cfg.in_context("dev").unwrap_err();
         assert!(e.contains("prod, staging"), "{e}");
     }
+
+    #[test]
+    fn tls_and_oauth2_keys_parse_inherit_and_replace_credentials() {
+        let text = r#"token = "top-secret"
+tls_trust_certs_file = "/etc/pulsar/company-ca.pem"
+tls_hostname_verification = false
+
+[contexts.cloud]
+service_url = "pulsar+ssl://cloud:6651"
+oauth2_issuer_url = "https://auth.example/"
+oauth2_credentials_file = "/etc/pulsar/key.json"
+oauth2_audience = "urn:pulsar"
+oauth2_scope = "admin"
+tls_hostname_verification = true
+
+[contexts.lab]
+tls_allow_insecure = "yes"
+tls_trust_certs_file = "/lab/ca.pem"
+"#;
+        let (cfg, w) = parse(Path::new("/x/config.toml"), text);
+        let msgs: Vec<String> = w.iter().map(|w| format!("{:?} {}", w.line, w.message)).collect();
+        assert_eq!(w.len(), 1, "{msgs:?}");
+        assert_eq!(w[0].line, Some(14));
+        assert!(w[0].message.contains("contexts.lab: bad value for \"tls_allow_insecure\""), "{msgs:?}");
+        let cloud = cfg.in_context("cloud").unwrap();
+        assert_eq!(cloud.token, None, "OAuth2 in a context replaces the top-level token");
+        assert_eq!(cloud.oauth2_issuer_url.as_deref(), Some("https://auth.example/"));
+        assert_eq!(cloud.oauth2_credentials_file.as_deref(), Some(Path::new("/etc/pulsar/key.json")));
+        assert_eq!(
+            (cloud.oauth2_audience.as_deref(), cloud.oauth2_scope.as_deref()),
+            (Some("urn:pulsar"), Some("admin"))
+        );
+        assert_eq!(cloud.tls_trust_certs_file.as_deref(), Some(Path::new("/etc/pulsar/company-ca.pem")), "inherited");
+        assert_eq!(cloud.tls_hostname_verification, Some(true), "the context's own value wins");
+        let lab = cfg.in_context("lab").unwrap();
+        assert_eq!(lab.token.as_deref(), Some("top-secret"));
+        assert_eq!(lab.tls_allow_insecure, None, "the bad value was dropped");
+        assert_eq!(lab.tls_trust_certs_file.as_deref(), Some(Path::new("/lab/ca.pem")));
+        assert_eq!(lab.tls_hostname_verification, Some(false));
+    }
 }
