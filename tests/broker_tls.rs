@@ -199,9 +199,25 @@ async fn tls_with_a_ca_file_untrusted_hostname_mismatch_and_insecure() {
         ),
     )
     .unwrap();
-    let cli = pulsar_tui_cli(&["pulsar-tui", "--config", cfg.to_str().unwrap()]);
+    // the URLs as flags too: scripts/test exports PULSAR_SERVICE_URL/PULSAR_ADMIN_URL (the
+    // default broker), which would win over the file
+    let (service, admin) =
+        (format!("pulsar+ssl://127.0.0.1:{BROKER_TLS_PORT}"), format!("https://127.0.0.1:{WEB_TLS_PORT}"));
+    let cli = pulsar_tui::cli::Cli::parse_from([
+        "pulsar-tui",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--context",
+        "lab",
+        "--service-url",
+        &service,
+        "--admin-url",
+        &admin,
+    ]);
     let resolved = pulsar_tui::settings::resolve(&cli);
     assert!(resolved.warnings.is_empty(), "{:?}", resolved.warnings);
+    assert_eq!(resolved.app.context.as_ref().map(|c| c.0.as_str()), Some("lab"));
+    assert_eq!((resolved.target.service_url.as_str(), resolved.target.admin_url.as_str()), (&*service, &*admin));
     assert!(resolved.target.tls.allow_insecure && resolved.app.tls_insecure);
     let client = Client::new(resolved.target.clone()).unwrap();
     assert!(client.admin.tenants().await.unwrap().contains(&"public".to_string()));
@@ -211,13 +227,4 @@ async fn tls_with_a_ca_file_untrusted_hostname_mismatch_and_insecure() {
     assert!(header.contains("⚠ TLS insecure"), "{header}");
     let _ = std::fs::remove_dir_all(&dir);
     drop(broker);
-}
-
-/// The CLI as parsed from `args`, with the environment of this test process not leaking
-/// TLS or URL settings in.
-fn pulsar_tui_cli(args: &[&str]) -> pulsar_tui::cli::Cli {
-    for var in ["PULSAR_SERVICE_URL", "PULSAR_ADMIN_URL", "PULSAR_TOKEN", "PULSAR_TLS_TRUST_CERTS_FILE"] {
-        assert!(std::env::var_os(var).is_none(), "{var} is set in the test environment");
-    }
-    pulsar_tui::cli::Cli::parse_from(args)
 }

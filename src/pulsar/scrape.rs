@@ -43,10 +43,17 @@ pub async fn broker_metrics_urls(client: &Client, fixed: &[String]) -> Result<Ve
 
 async fn fetch(client: &Client, url: &str) -> std::result::Result<bytes::Bytes, String> {
     let mut req = client.admin.http().get(url);
-    if let Some(t) = &client.target.token {
+    let token = match client.oauth2() {
+        Some(o) => Some(o.token().await.map_err(|e| format!("cannot scrape {url}: {e}"))?),
+        None => client.target.token.clone(),
+    };
+    if let Some(t) = &token {
         req = req.bearer_auth(t);
     }
-    let resp = req.send().await.map_err(|e| format!("cannot scrape {url}: {e}"))?;
+    let resp = req.send().await.map_err(|e| match super::tls::tls_error_in_chain(url, &e) {
+        Some(tls) => format!("cannot scrape {url}: {tls}"),
+        None => format!("cannot scrape {url}: {e}"),
+    })?;
     if !resp.status().is_success() {
         return Err(format!("{url}: HTTP {}", resp.status()));
     }
