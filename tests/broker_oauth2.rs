@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 
 use pulsar_tui::pulsar::{Client, ClientError, ClusterTarget, OAuth2Params};
 
-const BROKER_PORT: &str = "36650";
-const WEB_PORT: &str = "38080";
-const BK_PORT: &str = "33181";
+const BROKER_PORT: &str = "56650";
+const WEB_PORT: &str = "58080";
+const BK_PORT: &str = "53181";
 const AUDIENCE: &str = "urn:pulsar-tui-it";
 
 fn standalone() -> PathBuf {

@@ -15,11 +15,11 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use pulsar_tui::pulsar::{Client, ClientError, ClusterTarget, TlsOptions, TlsProblem};
 
-const BROKER_PORT: &str = "26650";
-const WEB_PORT: &str = "28080";
-const BK_PORT: &str = "23181";
-const BROKER_TLS_PORT: &str = "26651";
-const WEB_TLS_PORT: &str = "28443";
+const BROKER_PORT: &str = "46650";
+const WEB_PORT: &str = "48080";
+const BK_PORT: &str = "43181";
+const BROKER_TLS_PORT: &str = "46651";
+const WEB_TLS_PORT: &str = "48443";
 
 fn standalone() -> PathBuf {
     std::env::var_os("PULSAR_TUI_STANDALONE")
