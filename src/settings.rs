@@ -94,7 +94,7 @@ pub fn resolve(cli: &Cli) -> Resolved {
         service_url: service_url.clone(),
         admin_url: admin_url.clone(),
         token,
-        token_file: if cli.token.is_some() { None } else { file.token_file.clone() },
+        token_file: if cli.token.is_some() || oauth2.is_some() { None } else { file.token_file.clone() },
         op_timeout,
         read_only: cli.read_only || file.read_only.unwrap_or(false),
         tls,

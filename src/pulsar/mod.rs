@@ -179,9 +179,7 @@ impl Client {
                 }
                 // the same for the OAuth2 issuer (refused credentials, unreachable issuer)
                 if let Some(source) = &self.oauth2 {
-                    if let Err(e) = source.token().await {
-                        return Err(e);
-                    }
+                    source.token().await?;
                 }
                 // pulsar-rs reports a refused token as a generic "fatal error when connecting";
                 // the admin API says why, with the same token
