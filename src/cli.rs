@@ -46,7 +46,8 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub timeout: Option<u64>,
 
-    /// Import a Pulsar client.conf (webServiceUrl, brokerServiceUrl, token authParams) as
+    /// Import a Pulsar client.conf (webServiceUrl, brokerServiceUrl, token or OAuth2 authParams,
+    /// tlsTrustCertsFilePath, tlsAllowInsecureConnection, tlsEnableHostnameVerification) as
     /// the cluster to use [default, when no config of our own exists: $PULSAR_CLIENT_CONF,
     /// $PULSAR_HOME/conf/client.conf]
     #[arg(long, value_name = "PATH", global = true)]
