@@ -38,6 +38,8 @@ impl AuthBroker {
             .env("PULSAR_RUN_DIR", &self.run_dir)
             .env("PULSAR_BROKER_PORT", BROKER_PORT)
             .env("PULSAR_WEB_PORT", WEB_PORT)
+            // a loaded machine (2 cores, other brokers) can need more than the default 180 s
+            .env("PULSAR_START_TIMEOUT", std::env::var("PULSAR_START_TIMEOUT").unwrap_or_else(|_| "600".into()))
             .env("PULSAR_BK_PORT", BK_PORT);
         c
     }
