@@ -46,7 +46,8 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub timeout: Option<u64>,
 
-    /// Import a Pulsar client.conf (webServiceUrl, brokerServiceUrl, token authParams) as
+    /// Import a Pulsar client.conf (webServiceUrl, brokerServiceUrl, token or OAuth2 authParams,
+    /// tlsTrustCertsFilePath, tlsAllowInsecureConnection, tlsEnableHostnameVerification) as
     /// the cluster to use [default, when no config of our own exists: $PULSAR_CLIENT_CONF,
     /// $PULSAR_HOME/conf/client.conf]
     #[arg(long, value_name = "PATH", global = true)]
@@ -60,6 +61,14 @@ pub struct Cli {
     /// config dir's themes/ [default: the config's `theme`, else default]
     #[arg(long, env = "PULSAR_TUI_THEME", global = true)]
     pub theme: Option<String>,
+
+    /// A PEM file of CA certificates to trust for pulsar+ssl:// and https:// (besides the system's)
+    #[arg(long, env = "PULSAR_TLS_TRUST_CERTS_FILE", value_name = "PATH", global = true)]
+    pub tls_trust_certs_file: Option<PathBuf>,
+
+    /// Accept any TLS certificate, unchecked (the header shows a warning badge)
+    #[arg(long, env = "PULSAR_TLS_ALLOW_INSECURE", global = true)]
+    pub tls_allow_insecure: bool,
 
     /// Refuse every write (requeue, subscription actions, produce) in the client layer
     #[arg(long, env = "PULSAR_TUI_READ_ONLY", global = true)]

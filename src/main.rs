@@ -190,6 +190,17 @@ async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode>
             writeln!(out, "service url:  {}", resolved.target.service_url)?;
             writeln!(out, "admin url:    {}", resolved.target.admin_url)?;
             writeln!(out, "token:        {}", if resolved.target.token.is_some() { "set (hidden)" } else { "none" })?;
+            if let Some(o) = &resolved.target.oauth2 {
+                writeln!(out, "oauth2:       {} (credentials {})", o.issuer_url, o.credentials_file.display())?;
+            }
+            let tls = &resolved.target.tls;
+            writeln!(
+                out,
+                "tls:          trust {}, hostname verification {}{}",
+                path(tls.trust_certs_file.as_deref()),
+                if tls.hostname_verification { "on" } else { "off" },
+                if tls.allow_insecure { ", INSECURE (any certificate accepted)" } else { "" }
+            )?;
             for w in &resolved.warnings {
                 writeln!(out, "warning:      {w}")?;
             }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::app::Settings;
 use crate::cli::Cli;
 use crate::config::{self, ConfigWarning, FileConfig};
-use crate::pulsar::{derive_admin_url, ClusterTarget};
+use crate::pulsar::{derive_admin_url, ClusterTarget, OAuth2Params, TlsOptions};
 
 pub const DEFAULT_SERVICE_URL: &str = "pulsar://127.0.0.1:6650";
 
@@ -64,8 +64,20 @@ pub fn resolve(cli: &Cli) -> Resolved {
         },
         None => (file, None),
     };
-    let (token, token_problem) = token_of(cli, &file);
-    if let Some(message) = token_problem {
+    let (oauth2, oauth2_problems) = oauth2_of(cli, &file);
+    let (token, token_problem) = if oauth2.is_some() { (None, None) } else { token_of(cli, &file) };
+    let tls = TlsOptions {
+        trust_certs_file: cli.tls_trust_certs_file.clone().or(file.tls_trust_certs_file.clone()),
+        allow_insecure: cli.tls_allow_insecure || file.tls_allow_insecure.unwrap_or(false),
+        hostname_verification: file.tls_hostname_verification.unwrap_or(true),
+    };
+    let mut problems: Vec<String> = oauth2_problems.into_iter().chain(token_problem).collect();
+    if let Some(p) = &tls.trust_certs_file {
+        if let Err(e) = std::fs::metadata(p) {
+            problems.push(format!("tls_trust_certs_file {}: {e}", p.display()));
+        }
+    }
+    for message in problems {
         let path = config_path.clone().or(client_conf.clone()).unwrap_or_default();
         warnings.push(config::ConfigWarning { file: path, line: None, message });
     }
@@ -82,9 +94,11 @@ pub fn resolve(cli: &Cli) -> Resolved {
         service_url: service_url.clone(),
         admin_url: admin_url.clone(),
         token,
-        token_file: if cli.token.is_some() { None } else { file.token_file.clone() },
+        token_file: if cli.token.is_some() || oauth2.is_some() { None } else { file.token_file.clone() },
         op_timeout,
         read_only: cli.read_only || file.read_only.unwrap_or(false),
+        tls,
+        oauth2,
     };
     let app = app_settings(&file, service_url, admin_url);
     let data_dir = config::project_dirs()
@@ -95,11 +109,45 @@ pub fn resolve(cli: &Cli) -> Resolved {
         export_dir: data_dir.join("exports"),
         journal_path: data_dir.join("requeue-journal.jsonl"),
         read_only: target.read_only,
+        tls_insecure: target.tls_insecure(),
         context,
         ..app
     };
     let theme = cli.theme.clone().or(file.theme.clone());
     Resolved { target, app, config_path, warnings, log_path, data_dir, theme }
+}
+
+/// OAuth2 client credentials from the config (unless `--token`/`$PULSAR_TOKEN` is given),
+/// and what is wrong with them (an incomplete setup is ignored with a warning).
+fn oauth2_of(cli: &Cli, file: &FileConfig) -> (Option<OAuth2Params>, Vec<String>) {
+    let mut problems = Vec::new();
+    if file.oauth2_issuer_url.is_none() && file.oauth2_credentials_file.is_none() {
+        return (None, problems);
+    }
+    if cli.token.as_deref().is_some_and(|t| !t.is_empty()) {
+        return (None, problems);
+    }
+    let (Some(issuer), Some(creds)) = (&file.oauth2_issuer_url, &file.oauth2_credentials_file) else {
+        problems.push("OAuth2 needs both oauth2_issuer_url and oauth2_credentials_file (OAuth2 ignored)".into());
+        return (None, problems);
+    };
+    if !(issuer.starts_with("https://") || issuer.starts_with("http://")) {
+        problems.push(format!("oauth2_issuer_url must be an http:// or https:// URL, not {issuer:?} (OAuth2 ignored)"));
+        return (None, problems);
+    }
+    if let Err(e) = std::fs::metadata(creds) {
+        problems.push(format!("oauth2_credentials_file {}: {e}", creds.display()));
+    }
+    if file.token.is_some() || file.token_file.is_some() || file.token_env.is_some() {
+        problems.push("both a token and OAuth2 are configured: OAuth2 is used".into());
+    }
+    let params = OAuth2Params {
+        issuer_url: issuer.clone(),
+        credentials_file: creds.clone(),
+        audience: file.oauth2_audience.clone(),
+        scope: file.oauth2_scope.clone(),
+    };
+    (Some(params), problems)
 }
 
 /// The JWT: `--token`/`$PULSAR_TOKEN`, else the config's `token`, `token_file` or
@@ -195,6 +243,37 @@ mod tests {
         assert_eq!(app.metrics_window, Duration::from_secs(30 * 60));
         assert_eq!(app.metrics_urls, vec!["http://b1:8080/metrics/".to_string()]);
         assert_eq!(app.refresh_interval, Duration::from_secs(7));
+    }
+
+    fn cli(args: &[&str]) -> Cli {
+        use clap::Parser;
+        Cli::parse_from(std::iter::once("pulsar-tui").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn oauth2_needs_an_issuer_and_a_credentials_file_and_a_flag_token_wins() {
+        let (file, _) = config::parse(
+            std::path::Path::new("/x/config.toml"),
+            "oauth2_issuer_url = \"https://auth.example/\"\noauth2_credentials_file = \"/nonexistent/key.json\"\n\
+             oauth2_audience = \"urn:a\"\ntoken = \"t\"\n",
+        );
+        let (o, problems) = oauth2_of(&cli(&[]), &file);
+        let o = o.expect("configured");
+        assert_eq!((o.issuer_url.as_str(), o.audience.as_deref()), ("https://auth.example/", Some("urn:a")));
+        assert!(problems.iter().any(|p| p.contains("/nonexistent/key.json")), "{problems:?}");
+        assert!(problems.iter().any(|p| p.contains("OAuth2 is used")), "{problems:?}");
+        let (o, _) = oauth2_of(&cli(&["--token", "flag"]), &file);
+        assert_eq!(o, None, "--token wins over the config's OAuth2");
+        let half = FileConfig { oauth2_issuer_url: Some("https://auth.example/".into()), ..Default::default() };
+        let (o, problems) = oauth2_of(&cli(&[]), &half);
+        assert_eq!(o, None);
+        assert!(problems[0].contains("needs both"), "{problems:?}");
+        let bad = FileConfig {
+            oauth2_issuer_url: Some("auth.example".into()),
+            oauth2_credentials_file: Some("/k.json".into()),
+            ..Default::default()
+        };
+        assert!(oauth2_of(&cli(&[]), &bad).1[0].contains("http:// or https://"));
     }
 
     #[test]

@@ -81,3 +81,21 @@ fn the_header_shows_the_context_in_its_colour_and_read_only() {
         assert_eq!(term.backend().buffer()[(x, 0)].bg, want, "{name}: {header}");
     }
 }
+
+#[test]
+fn the_header_warns_when_a_tls_check_is_off() {
+    let theme = Theme::default();
+    for insecure in [false, true] {
+        let settings = Settings { tls_insecure: insecure, read_only: true, ..Settings::default() };
+        let app = App::new(settings, Instant::now());
+        let term = draw(&app, 80, 4);
+        let header = screen(&term).lines().next().unwrap().to_string();
+        assert_eq!(header.contains("⚠ TLS insecure"), insecure, "{header}");
+        if insecure {
+            // in the theme's warning colour, after [RO]
+            let x = header.find('⚠').map(|b| header[..b].chars().count() as u16).unwrap();
+            assert_eq!(term.backend().buffer()[(x, 0)].fg, theme.status_warn, "{header}");
+            assert!(header.find("[RO]") < header.find('⚠'), "{header}");
+        }
+    }
+}

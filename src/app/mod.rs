@@ -128,6 +128,8 @@ pub struct Settings {
     pub journal_path: std::path::PathBuf,
     /// Writes are refused by the client; the header says `[RO]`.
     pub read_only: bool,
+    /// A TLS check is off (insecure switch or no hostname check): the header warns.
+    pub tls_insecure: bool,
     /// The config context in use and its colour (shown in the header).
     pub context: Option<(String, Option<String>)>,
 }
@@ -147,6 +149,7 @@ impl Default for Settings {
             export_dir: std::env::temp_dir().join("pulsar-tui-exports"),
             journal_path: std::env::temp_dir().join("pulsar-tui-requeue-journal.jsonl"),
             read_only: false,
+            tls_insecure: false,
             context: None,
         }
     }

@@ -11,9 +11,15 @@ const TOKEN_PLUGINS: [&str; 2] = [
     "org.apache.pulsar.client.impl.auth.AuthenticationToken$",
 ];
 
+/// Java's OAuth2 plugin (client credentials).
+const OAUTH2_PLUGIN: &str = "org.apache.pulsar.client.impl.auth.oauth2.AuthenticationOAuth2";
+
 /// Reads `client.conf`-style properties: `webServiceUrl`, `brokerServiceUrl`,
 /// `authPlugin` + `authParams` (token: `token:JWT`, `file:///path`, or JSON
-/// `{"token": ...}`). TLS keys are reported as not supported yet, so nobody believes they
+/// `{"token": ...}`; OAuth2: JSON `{"type": "client_credentials", "issuerUrl": ...,
+/// "privateKey": "file:///key.json", "audience": ..., "scope": ...}`), and
+/// `tlsTrustCertsFilePath`, `tlsAllowInsecureConnection`, `tlsEnableHostnameVerification`.
+/// Client certificates (mutual TLS) are reported as not supported, so nobody believes they
 /// are in force.
 pub fn parse(path: &Path, text: &str) -> (ContextConfig, Vec<ConfigWarning>) {
     let warn = |line: usize, message: String| ConfigWarning { file: path.to_path_buf(), line: Some(line), message };
@@ -36,9 +42,22 @@ pub fn parse(path: &Path, text: &str) -> (ContextConfig, Vec<ConfigWarning>) {
             "brokerServiceUrl" | "brokerServiceUrlTls" => ctx.service_url = Some(value.to_string()),
             "authPlugin" => plugin = Some((i + 1, value.to_string())),
             "authParams" => params = Some((i + 1, value.to_string())),
-            "tlsTrustCertsFilePath" | "tlsAllowInsecureConnection" | "tlsEnableHostnameVerification" => {
-                warnings.push(warn(i + 1, format!("{key}: TLS options are not supported yet (ignored)")))
+            "tlsTrustCertsFilePath" => ctx.tls_trust_certs_file = Some(PathBuf::from(value)),
+            "tlsAllowInsecureConnection" | "tlsEnableHostnameVerification" => {
+                let Some(b) = java_bool(value) else {
+                    warnings.push(warn(i + 1, format!("{key}: {value:?} is not true or false (ignored)")));
+                    continue;
+                };
+                if key == "tlsAllowInsecureConnection" {
+                    ctx.tls_allow_insecure = Some(b);
+                } else {
+                    ctx.tls_hostname_verification = Some(b);
+                }
             }
+            "tlsCertificateFilePath" | "tlsKeyFilePath" => warnings
+                .push(warn(i + 1, format!("{key}: client certificates (mutual TLS) are not supported (ignored)"))),
+            "useKeyStoreTls" if java_bool(value) == Some(true) => warnings
+                .push(warn(i + 1, "useKeyStoreTls: key stores are not supported, use PEM files (ignored)".into())),
             _ => {}
         }
     }
@@ -59,13 +78,62 @@ pub fn parse(path: &Path, text: &str) -> (ContextConfig, Vec<ConfigWarning>) {
                 ctx.token = Some(params.trim().to_string());
             }
         }
+        (Some((_, p)), Some((line, params))) if p == OAUTH2_PLUGIN => {
+            oauth2_params(&params, line, &mut ctx, &mut warnings, &warn)
+        }
         (Some((line, p)), _) if !p.is_empty() => {
             let name = p.rsplit('.').next().unwrap_or(&p).to_string();
-            warnings.push(warn(line, format!("authPlugin {name}: only token authentication is supported (ignored)")));
+            warnings.push(warn(
+                line,
+                format!("authPlugin {name}: only token and OAuth2 authentication are supported (ignored)"),
+            ));
         }
         _ => {}
     }
     (ctx, warnings)
+}
+
+/// Java's `Boolean.parseBoolean` minus its leniency: `true`/`false`, any case.
+fn java_bool(v: &str) -> Option<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
+
+/// OAuth2 `authParams`: JSON with `issuerUrl`, `privateKey` (`file:///path` or a path),
+/// `audience`, `scope` (the Python client's snake_case names are accepted too).
+fn oauth2_params(
+    params: &str,
+    line: usize,
+    ctx: &mut ContextConfig,
+    warnings: &mut Vec<ConfigWarning>,
+    warn: &dyn Fn(usize, String) -> ConfigWarning,
+) {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(params) else {
+        warnings.push(warn(line, "authParams: OAuth2 parameters must be JSON (ignored)".into()));
+        return;
+    };
+    let get = |a: &str, b: &str| v[a].as_str().or(v[b].as_str()).map(str::to_string);
+    if let Some(t) = get("type", "type").filter(|t| t != "client_credentials") {
+        warnings
+            .push(warn(line, format!("authParams: OAuth2 type {t:?}: only client_credentials is supported (ignored)")));
+        return;
+    }
+    let (Some(issuer), Some(key)) = (get("issuerUrl", "issuer_url"), get("privateKey", "private_key")) else {
+        warnings.push(warn(line, "authParams: OAuth2 needs issuerUrl and privateKey (ignored)".into()));
+        return;
+    };
+    if key.starts_with("data:") {
+        warnings.push(warn(line, "authParams: privateKey data: URLs are not supported, use a file (ignored)".into()));
+        return;
+    }
+    let path = key.strip_prefix("file://").unwrap_or(&key);
+    ctx.oauth2_issuer_url = Some(issuer);
+    ctx.oauth2_credentials_file = Some(PathBuf::from(path));
+    ctx.oauth2_audience = get("audience", "audience");
+    ctx.oauth2_scope = get("scope", "scope");
 }
 
 /// The client.conf to import when no config of our own exists: `$PULSAR_CLIENT_CONF`,
@@ -93,9 +161,39 @@ mod tests {
         assert_eq!(ctx.admin_url.as_deref(), Some("https://pulsar.example.com:8443/"));
         assert_eq!(ctx.service_url.as_deref(), Some("pulsar+ssl://pulsar.example.com:6651/"));
         assert_eq!(ctx.token_file.as_deref(), Some(Path::new("/var/run/secrets/pulsar/token")));
-        assert_eq!(w.len(), 2, "{w:?}");
-        assert!(w.iter().all(|w| w.message.contains("TLS options are not supported yet")));
-        assert_eq!(w[0].line, Some(9));
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(ctx.tls_trust_certs_file.as_deref(), Some(Path::new("/etc/ssl/certs/ca.pem")));
+        assert_eq!(ctx.tls_allow_insecure, Some(false));
+        assert_eq!(ctx.tls_hostname_verification, None, "absent: our default (on) stays");
+    }
+
+    #[test]
+    fn oauth2_and_tls_keys_map_onto_the_context() {
+        let p = Path::new("/x/client.conf");
+        let text = "brokerServiceUrl=pulsar+ssl://b:6651\n\
+                    authPlugin=org.apache.pulsar.client.impl.auth.oauth2.AuthenticationOAuth2\n\
+                    authParams={\"type\":\"client_credentials\",\"issuerUrl\":\"https://auth.example/\",\
+                    \"privateKey\":\"file:///etc/pulsar/key.json\",\"audience\":\"urn:pulsar\",\"scope\":\"produce\"}\n\
+                    tlsEnableHostnameVerification=false\ntlsAllowInsecureConnection=TRUE\n\
+                    tlsCertificateFilePath=/c.pem\ntlsAllowInsecureConnection=maybe\n";
+        let (ctx, w) = parse(p, text);
+        assert_eq!(ctx.oauth2_issuer_url.as_deref(), Some("https://auth.example/"));
+        assert_eq!(ctx.oauth2_credentials_file.as_deref(), Some(Path::new("/etc/pulsar/key.json")));
+        assert_eq!(ctx.oauth2_audience.as_deref(), Some("urn:pulsar"));
+        assert_eq!(ctx.oauth2_scope.as_deref(), Some("produce"));
+        assert_eq!(ctx.token, None);
+        assert_eq!(ctx.tls_hostname_verification, Some(false));
+        assert_eq!(ctx.tls_allow_insecure, Some(true), "a bad later value does not undo a good one");
+        let msgs: Vec<_> = w.iter().map(|w| (w.line, w.message.clone())).collect();
+        assert_eq!(w.len(), 2, "{msgs:?}");
+        assert!(w[0].message.contains("mutual TLS") && w[0].line == Some(6), "{msgs:?}");
+        assert!(w[1].message.contains("not true or false") && w[1].line == Some(7), "{msgs:?}");
+        // an incomplete OAuth2 setup is a warning, never a half-configured context
+        let text = "authPlugin=org.apache.pulsar.client.impl.auth.oauth2.AuthenticationOAuth2\n\
+                    authParams={\"issuerUrl\":\"https://auth.example/\"}\n";
+        let (ctx, w) = parse(p, text);
+        assert_eq!(ctx.oauth2_issuer_url, None);
+        assert!(w[0].message.contains("needs issuerUrl and privateKey"), "{w:?}");
     }
 
     #[test]
@@ -109,7 +207,7 @@ mod tests {
         let text = "authPlugin=org.apache.pulsar.client.impl.auth.AuthenticationTls\nauthParams=tlsCertFile:/a\n";
         let (ctx, w) = parse(p, text);
         assert_eq!(ctx.token, None);
-        assert!(w[0].message.contains("AuthenticationTls: only token authentication"), "{w:?}");
+        assert!(w[0].message.contains("AuthenticationTls: only token and OAuth2 authentication"), "{w:?}");
         assert_eq!(w[0].line, Some(1));
     }
 }

@@ -33,6 +33,18 @@ pub struct FileConfig {
     pub token_env: Option<String>,
     /// Refuse every write.
     pub read_only: Option<bool>,
+    /// A PEM file of CA certificates trusted for `pulsar+ssl://` and `https://`.
+    pub tls_trust_certs_file: Option<PathBuf>,
+    /// Accept any certificate (no checks at all); the header shows a warning badge.
+    pub tls_allow_insecure: Option<bool>,
+    /// Check that the certificate names the host (default true).
+    pub tls_hostname_verification: Option<bool>,
+    /// OAuth2 client credentials: the issuer's URL (discovery under it).
+    pub oauth2_issuer_url: Option<String>,
+    /// OAuth2: the JSON key file with `client_id` and `client_secret`.
+    pub oauth2_credentials_file: Option<PathBuf>,
+    pub oauth2_audience: Option<String>,
+    pub oauth2_scope: Option<String>,
     /// The context used without `--context`.
     pub context: Option<String>,
     /// Named clusters; the chosen one's keys override the top-level ones.
@@ -52,7 +64,30 @@ pub struct ContextConfig {
     /// The header's colour for this context (a theme colour: `red`, `#ff8800`, `208`).
     pub color: Option<String>,
     pub metrics_urls: Option<Vec<String>>,
+    /// A PEM file of CA certificates trusted for `pulsar+ssl://` and `https://`.
+    pub tls_trust_certs_file: Option<PathBuf>,
+    /// Accept any certificate (no checks at all); the header shows a warning badge.
+    pub tls_allow_insecure: Option<bool>,
+    /// Check that the certificate names the host (default true).
+    pub tls_hostname_verification: Option<bool>,
+    /// OAuth2 client credentials: the issuer's URL (discovery under it).
+    pub oauth2_issuer_url: Option<String>,
+    /// OAuth2: the JSON key file with `client_id` and `client_secret`.
+    pub oauth2_credentials_file: Option<PathBuf>,
+    pub oauth2_audience: Option<String>,
+    pub oauth2_scope: Option<String>,
 }
+
+/// The keys of TLS and OAuth2, valid at the top level and in contexts.
+const SECURITY_KEYS: &[&str] = &[
+    "tls_trust_certs_file",
+    "tls_allow_insecure",
+    "tls_hostname_verification",
+    "oauth2_issuer_url",
+    "oauth2_credentials_file",
+    "oauth2_audience",
+    "oauth2_scope",
+];
 
 const CONTEXT_KEYS: &[&str] =
     &["service_url", "admin_url", "token", "token_file", "token_env", "read_only", "color", "metrics_urls"];
@@ -70,12 +105,21 @@ impl FileConfig {
             });
         };
         let mut out = self.clone();
-        // a context's own credentials replace all of the top level's
-        if c.token.is_some() || c.token_file.is_some() || c.token_env.is_some() {
+        // a context's own credentials (a token or OAuth2) replace all of the top level's
+        let oauth2 = c.oauth2_issuer_url.is_some() || c.oauth2_credentials_file.is_some();
+        if c.token.is_some() || c.token_file.is_some() || c.token_env.is_some() || oauth2 {
             out.token = c.token.clone();
             out.token_file = c.token_file.clone();
             out.token_env = c.token_env.clone();
+            out.oauth2_issuer_url = c.oauth2_issuer_url.clone();
+            out.oauth2_credentials_file = c.oauth2_credentials_file.clone();
+            out.oauth2_audience = c.oauth2_audience.clone();
+            out.oauth2_scope = c.oauth2_scope.clone();
         }
+        // TLS settings are inherited (a company CA serves every cluster) unless the context has its own
+        out.tls_trust_certs_file = c.tls_trust_certs_file.clone().or(out.tls_trust_certs_file);
+        out.tls_allow_insecure = c.tls_allow_insecure.or(out.tls_allow_insecure);
+        out.tls_hostname_verification = c.tls_hostname_verification.or(out.tls_hostname_verification);
         if c.service_url.is_some() {
             out.service_url = c.service_url.clone();
             // the admin URL of another cluster is never inherited
@@ -185,7 +229,7 @@ pub fn parse(path: &Path, text: &str) -> (FileConfig, Vec<ConfigWarning>) {
     let keys: Vec<String> = table.keys().cloned().collect();
     for key in keys {
         let line = key_line(text, &key);
-        if !KNOWN_KEYS.contains(&key.as_str()) {
+        if !KNOWN_KEYS.contains(&key.as_str()) && !SECURITY_KEYS.contains(&key.as_str()) {
             warnings.push(warn(line, format!("unknown key {key:?} (ignored)")));
             table.remove(&key);
             continue;
@@ -271,7 +315,7 @@ fn check_contexts(
                 })
             });
             let line = line.map(|(i, _)| i + 1).or(header);
-            if !CONTEXT_KEYS.contains(&key.as_str()) {
+            if !CONTEXT_KEYS.contains(&key.as_str()) && !SECURITY_KEYS.contains(&key.as_str()) {
                 warnings.push(warn(line, format!("contexts.{name}: unknown key {key:?} (ignored)")));
                 ctx.remove(&key);
                 continue;
@@ -431,5 +475,45 @@ read_only = "yes"
         assert_eq!(staging.token.as_deref(), Some("top-secret"));
         let e = cfg.in_context("dev").unwrap_err();
         assert!(e.contains("prod, staging"), "{e}");
+    }
+
+    #[test]
+    fn tls_and_oauth2_keys_parse_inherit_and_replace_credentials() {
+        let text = r#"token = "top-secret"
+tls_trust_certs_file = "/etc/pulsar/company-ca.pem"
+tls_hostname_verification = false
+
+[contexts.cloud]
+service_url = "pulsar+ssl://cloud:6651"
+oauth2_issuer_url = "https://auth.example/"
+oauth2_credentials_file = "/etc/pulsar/key.json"
+oauth2_audience = "urn:pulsar"
+oauth2_scope = "admin"
+tls_hostname_verification = true
+
+[contexts.lab]
+tls_allow_insecure = "yes"
+tls_trust_certs_file = "/lab/ca.pem"
+"#;
+        let (cfg, w) = parse(Path::new("/x/config.toml"), text);
+        let msgs: Vec<String> = w.iter().map(|w| format!("{:?} {}", w.line, w.message)).collect();
+        assert_eq!(w.len(), 1, "{msgs:?}");
+        assert_eq!(w[0].line, Some(14));
+        assert!(w[0].message.contains("contexts.lab: bad value for \"tls_allow_insecure\""), "{msgs:?}");
+        let cloud = cfg.in_context("cloud").unwrap();
+        assert_eq!(cloud.token, None, "OAuth2 in a context replaces the top-level token");
+        assert_eq!(cloud.oauth2_issuer_url.as_deref(), Some("https://auth.example/"));
+        assert_eq!(cloud.oauth2_credentials_file.as_deref(), Some(Path::new("/etc/pulsar/key.json")));
+        assert_eq!(
+            (cloud.oauth2_audience.as_deref(), cloud.oauth2_scope.as_deref()),
+            (Some("urn:pulsar"), Some("admin"))
+        );
+        assert_eq!(cloud.tls_trust_certs_file.as_deref(), Some(Path::new("/etc/pulsar/company-ca.pem")), "inherited");
+        assert_eq!(cloud.tls_hostname_verification, Some(true), "the context's own value wins");
+        let lab = cfg.in_context("lab").unwrap();
+        assert_eq!(lab.token.as_deref(), Some("top-secret"));
+        assert_eq!(lab.tls_allow_insecure, None, "the bad value was dropped");
+        assert_eq!(lab.tls_trust_certs_file.as_deref(), Some(Path::new("/lab/ca.pem")));
+        assert_eq!(lab.tls_hostname_verification, Some(false));
     }
 }

@@ -7,7 +7,9 @@ use serde::de::DeserializeOwned;
 
 use super::error::{ClientError, Result};
 use super::message::MessageId;
+use super::oauth2::OAuth2TokenSource;
 use super::stats::{TenantInfo, TopicStats};
+use super::tls::TlsOptions;
 use super::topic::TopicName;
 
 /// How many cross-broker redirects one call may follow.
@@ -21,6 +23,8 @@ pub struct AdminClient {
     /// Shared by every clone, so a token re-read after a 401 serves them all.
     token: std::sync::Arc<std::sync::RwLock<Option<String>>>,
     token_file: Option<std::path::PathBuf>,
+    /// OAuth2 client credentials: the token comes from the issuer (cached, refreshed).
+    oauth2: Option<OAuth2TokenSource>,
     timeout: Duration,
     read_only: bool,
 }
@@ -43,13 +47,20 @@ pub struct TopicEntry {
 
 impl AdminClient {
     pub fn new(base_url: &str, token: Option<String>, timeout: Duration) -> Result<AdminClient> {
-        let http = reqwest::Client::builder()
+        AdminClient::with_tls(base_url, token, timeout, &TlsOptions::default())
+    }
+
+    /// A client whose certificate checks follow `tls` (also used for `/metrics`).
+    pub fn with_tls(base_url: &str, token: Option<String>, timeout: Duration, tls: &TlsOptions) -> Result<AdminClient> {
+        let builder = reqwest::Client::builder()
             .connect_timeout(timeout.min(Duration::from_secs(5)))
             .timeout(timeout)
             // Redirects are followed by hand (see `send`): reqwest drops the
             // Authorization header when a 307 sends us to another broker.
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("pulsar-tui/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("pulsar-tui/", env!("CARGO_PKG_VERSION")));
+        let http = tls
+            .apply_to_reqwest(builder)?
             .build()
             .map_err(|e| ClientError::Invalid(format!("cannot build the HTTP client: {e}")))?;
         Ok(AdminClient {
@@ -57,6 +68,7 @@ impl AdminClient {
             base: base_url.trim_end_matches('/').to_string(),
             token: std::sync::Arc::new(std::sync::RwLock::new(token)),
             token_file: None,
+            oauth2: None,
             timeout,
             read_only: false,
         })
@@ -66,6 +78,26 @@ impl AdminClient {
     /// rotated token is picked up without a restart.
     pub fn set_token_file(&mut self, path: Option<std::path::PathBuf>) {
         self.token_file = path;
+    }
+
+    /// Tokens come from an OAuth2 issuer (client credentials) instead of a fixed token.
+    pub fn set_oauth2(&mut self, source: Option<OAuth2TokenSource>) {
+        self.oauth2 = source;
+    }
+
+    /// The token to send: the OAuth2 source's (fetched when needed) or the fixed one.
+    async fn current_token(&self) -> Result<Option<String>> {
+        match &self.oauth2 {
+            Some(o) => o.token().await.map(Some),
+            None => Ok(self.token()),
+        }
+    }
+
+    /// After a 401 with OAuth2: a new token from the issuer, when it gives another one.
+    async fn refresh_oauth2(&self) -> bool {
+        let Some(o) = &self.oauth2 else { return false };
+        let Ok(rejected) = o.token().await else { return false };
+        o.refresh_after_rejection(&rejected).await.is_some()
     }
 
     fn token(&self) -> Option<String> {
@@ -106,6 +138,13 @@ impl AdminClient {
     async fn send(&self, method: Method, path: &str, body: Option<serde_json::Value>) -> Result<reqwest::Response> {
         match self.send_once(method.clone(), path, body.clone()).await {
             Err(ClientError::Unauthorized { .. }) if self.reload_token() => self.send_once(method, path, body).await,
+            Err(ClientError::Unauthorized { what }) => {
+                if self.refresh_oauth2().await {
+                    self.send_once(method, path, body).await
+                } else {
+                    Err(ClientError::Unauthorized { what })
+                }
+            }
             r => r,
         }
     }
@@ -121,9 +160,10 @@ impl AdminClient {
             return Err(ClientError::ReadOnly { what });
         }
         let mut url = format!("{}{}", self.base, path);
+        let token = self.current_token().await?;
         for _ in 0..=MAX_REDIRECTS {
             let mut req = self.http.request(method.clone(), &url);
-            if let Some(t) = self.token() {
+            if let Some(t) = &token {
                 req = req.bearer_auth(t);
             }
             if let Some(b) = &body {
@@ -151,6 +191,10 @@ impl AdminClient {
     }
 
     fn map_transport(&self, url: &str, what: &str, e: reqwest::Error) -> ClientError {
+        // a certificate problem is not an unreachable broker: say which
+        if let Some(tls) = super::tls::tls_error_in_chain(url, &e) {
+            return tls;
+        }
         if e.is_timeout() {
             ClientError::Timeout { what: what.to_string(), after: self.timeout }
         } else if e.is_connect() {
@@ -414,7 +458,7 @@ fn resolve_location(current: &str, location: &str) -> String {
     }
 }
 
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut cur: &dyn std::error::Error = e;
     while let Some(next) = cur.source() {
         cur = next;

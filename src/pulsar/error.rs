@@ -11,6 +11,13 @@ pub enum ClientError {
     /// The request did not finish in time.
     #[error("timed out after {}s: {what}", .after.as_secs())]
     Timeout { what: String, after: Duration },
+    /// The TLS handshake failed: the certificate is not trusted, names another host, or
+    /// the handshake itself broke.
+    #[error("{}", tls_message(.url, .problem, .detail))]
+    Tls { url: String, problem: TlsProblem, detail: String },
+    /// The OAuth2 issuer refused the client credentials (wrong client id or secret).
+    #[error("authentication failed: the OAuth2 issuer {issuer} refused the client credentials ({reason})")]
+    IssuerRefused { issuer: String, reason: String },
     /// 401: the token (or other credentials) was refused.
     #[error("authentication failed (HTTP 401) for {what}")]
     Unauthorized { what: String },
@@ -35,6 +42,31 @@ pub enum ClientError {
     /// Bad input from the user (a malformed topic name, message id...).
     #[error("{0}")]
     Invalid(String),
+}
+
+/// Why a TLS handshake failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsProblem {
+    /// The certificate chain does not lead to a trusted CA (or is expired).
+    NotTrusted,
+    /// The certificate does not name the host we connected to.
+    HostnameMismatch,
+    /// Anything else (protocol mismatch, a plain-text port...).
+    Handshake,
+}
+
+fn tls_message(url: &str, problem: &TlsProblem, detail: &str) -> String {
+    match problem {
+        TlsProblem::NotTrusted => format!(
+            "TLS: certificate not trusted ({url}: {detail}); give its CA with tls_trust_certs_file \
+             (or tls_allow_insecure = true to skip every check)"
+        ),
+        TlsProblem::HostnameMismatch => format!(
+            "TLS: hostname mismatch (the certificate of {url} does not name that host: {detail}); \
+             connect with a name the certificate has (or tls_hostname_verification = false)"
+        ),
+        TlsProblem::Handshake => format!("TLS: handshake with {url} failed: {detail}"),
+    }
 }
 
 impl ClientError {

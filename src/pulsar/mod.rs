@@ -9,11 +9,13 @@ pub mod admin;
 pub mod dlq;
 pub mod error;
 pub mod message;
+pub mod oauth2;
 pub mod reader;
 pub mod request;
 pub mod schemas;
 pub mod scrape;
 pub mod stats;
+pub mod tls;
 pub mod topic;
 pub mod worker;
 
@@ -24,7 +26,9 @@ use pulsar::{ConnectionRetryOptions, OperationRetryOptions, Pulsar, TokioExecuto
 use tokio::sync::Mutex;
 
 pub use admin::{AdminClient, TopicEntry};
-pub use error::{ClientError, Result};
+pub use error::{ClientError, Result, TlsProblem};
+pub use oauth2::{OAuth2Params, OAuth2TokenSource};
+pub use tls::TlsOptions;
 pub use topic::TopicName;
 
 /// Where the cluster is and how to talk to it.
@@ -42,6 +46,10 @@ pub struct ClusterTarget {
     pub op_timeout: Duration,
     /// Refuse every write (admin PUT/POST/DELETE, producing, acknowledging) before any I/O.
     pub read_only: bool,
+    /// Certificate checks of `pulsar+ssl://` and `https://` (both protocols).
+    pub tls: TlsOptions,
+    /// OAuth2 client credentials: tokens come from the issuer (over `token`).
+    pub oauth2: Option<OAuth2Params>,
 }
 
 impl ClusterTarget {
@@ -53,7 +61,14 @@ impl ClusterTarget {
             token_file: None,
             op_timeout: Duration::from_secs(10),
             read_only: false,
+            tls: TlsOptions::default(),
+            oauth2: None,
         }
+    }
+
+    /// A TLS check is switched off: the header shows a warning badge.
+    pub fn tls_insecure(&self) -> bool {
+        self.tls.is_insecure()
     }
 }
 
@@ -79,20 +94,33 @@ pub struct Client {
     pub target: Arc<ClusterTarget>,
     pub admin: AdminClient,
     schemas: Arc<schemas::SchemaCache>,
+    /// The OAuth2 token source shared by both protocols.
+    oauth2: Option<OAuth2TokenSource>,
     binary: Arc<Mutex<Option<Pulsar<TokioExecutor>>>>,
 }
 
 impl Client {
     pub fn new(target: ClusterTarget) -> Result<Client> {
-        let mut admin = AdminClient::new(&target.admin_url, target.token.clone(), target.op_timeout)?;
+        let mut admin = AdminClient::with_tls(&target.admin_url, target.token.clone(), target.op_timeout, &target.tls)?;
         admin.set_read_only(target.read_only);
         admin.set_token_file(target.token_file.clone());
+        let oauth2 = match &target.oauth2 {
+            Some(p) => Some(OAuth2TokenSource::new(p.clone(), &target.tls, target.op_timeout)?),
+            None => None,
+        };
+        admin.set_oauth2(oauth2.clone());
         Ok(Client {
             target: Arc::new(target),
             admin,
             schemas: Arc::new(schemas::SchemaCache::default()),
+            oauth2,
             binary: Arc::new(Mutex::new(None)),
         })
+    }
+
+    /// The OAuth2 token source (shared by both protocols), when OAuth2 is configured.
+    pub fn oauth2(&self) -> Option<&OAuth2TokenSource> {
+        self.oauth2.as_ref()
     }
 
     /// Refuses a write in read-only mode, before any I/O. Every write path calls this first
@@ -123,22 +151,43 @@ impl Client {
                 max_retries: Some(3),
                 retry_delay: Duration::from_millis(500),
             });
-        if let Some(token) = &t.token {
+        if let Some(source) = &self.oauth2 {
+            builder = builder.with_auth_provider(Box::new(oauth2::PulsarOAuth2(source.clone())));
+        } else if let Some(token) = &t.token {
             builder =
                 builder.with_auth(pulsar::Authentication { name: "token".into(), data: token.clone().into_bytes() });
+        }
+        if t.service_url.starts_with("pulsar+ssl://") {
+            if let Some(pem) = t.tls.trust_pem()? {
+                builder = builder.with_certificate_chain(pem);
+            }
+            builder = builder
+                .with_allow_insecure_connection(t.tls.allow_insecure)
+                .with_tls_hostname_verification_enabled(t.tls.hostname_verification);
         }
         let connect = tokio::time::timeout(t.op_timeout * 2, builder.build());
         let p = match connect.await {
             Ok(Ok(p)) => p,
             Ok(Err(e)) => {
                 let err = binary_error(&t.service_url, e);
+                // pulsar-rs says "fatal error when connecting" for a refused certificate too:
+                // one handshake of our own with the same settings tells why
+                if t.service_url.starts_with("pulsar+ssl://") {
+                    if let Err(tls @ ClientError::Tls { .. }) = tls::probe(&t.service_url, &t.tls, t.op_timeout).await {
+                        return Err(tls);
+                    }
+                }
+                // the same for the OAuth2 issuer (refused credentials, unreachable issuer)
+                if let Some(source) = &self.oauth2 {
+                    source.token().await?;
+                }
                 // pulsar-rs reports a refused token as a generic "fatal error when connecting";
                 // the admin API says why, with the same token
-                if t.token.is_some() && err.to_string().contains("fatal error") {
+                if (t.token.is_some() || self.oauth2.is_some()) && err.to_string().contains("fatal error") {
                     if let Err(ClientError::Unauthorized { .. }) = self.admin.clusters().await {
                         return Err(ClientError::Unauthorized {
                             what: format!(
-                                "binary protocol at {} (the admin API refuses the same token)",
+                                "binary protocol at {} (the admin API refuses the same credentials)",
                                 t.service_url
                             ),
                         });

@@ -52,13 +52,20 @@ async fn start_fetch(client: &Client, url: &str) -> std::result::Result<reqwest:
     // headers here and for each chunk of the body in `scrape_one` instead
     let wait = client.target.op_timeout;
     let mut req = client.admin.http().get(url).timeout(SCRAPE_TOTAL_TIMEOUT);
-    if let Some(t) = &client.target.token {
+    let token = match client.oauth2() {
+        Some(o) => Some(o.token().await.map_err(|e| format!("cannot scrape {url}: {e}"))?),
+        None => client.target.token.clone(),
+    };
+    if let Some(t) = &token {
         req = req.bearer_auth(t);
     }
     let resp = tokio::time::timeout(wait, req.send())
         .await
         .map_err(|_| format!("cannot scrape {url}: no answer within {}s", wait.as_secs()))?
-        .map_err(|e| format!("cannot scrape {url}: {e}"))?;
+        .map_err(|e| match super::tls::tls_error_in_chain(url, &e) {
+            Some(tls) => format!("cannot scrape {url}: {tls}"),
+            None => format!("cannot scrape {url}: {e}"),
+        })?;
     if !resp.status().is_success() {
         return Err(format!("{url}: HTTP {}", resp.status()));
     }

@@ -64,6 +64,9 @@ fn render_header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if app.settings.read_only {
         spans.push(Span::styled("[RO] ", base.fg(theme.status_error).add_modifier(Modifier::BOLD)));
     }
+    if app.settings.tls_insecure {
+        spans.push(Span::styled("⚠ TLS insecure ", base.fg(theme.status_warn).add_modifier(Modifier::BOLD)));
+    }
     let mut crumbs: Vec<String> = vec![app.cluster.clone().unwrap_or_else(|| app.settings.admin_url.clone())];
     if let Some(key) = app.tree.selected_key() {
         for node in app.tree.lineage(&key) {
