@@ -5,8 +5,7 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Duration;
 
 use pulsar_tui::pulsar::{Client, ClientError, ClusterTarget};
@@ -15,47 +14,17 @@ const BROKER_PORT: &str = "16650";
 const WEB_PORT: &str = "18080";
 const BK_PORT: &str = "13181";
 
-fn standalone() -> PathBuf {
-    std::env::var_os("PULSAR_TUI_STANDALONE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/pulsar-standalone"))
-}
-
-/// The token-mode broker; stopped when dropped (also when the test fails).
-struct AuthBroker {
-    run_dir: PathBuf,
-}
-
-impl AuthBroker {
-    fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(standalone());
-        c.args(args)
-            .env("PULSAR_AUTH", "1")
-            .env("PULSAR_RUN_DIR", &self.run_dir)
-            .env("PULSAR_BROKER_PORT", BROKER_PORT)
-            .env("PULSAR_WEB_PORT", WEB_PORT)
-            .env("PULSAR_BK_PORT", BK_PORT);
-        c
-    }
-
-    fn start() -> AuthBroker {
-        let b = AuthBroker { run_dir: std::env::temp_dir().join("pulsar-tui-it-auth-broker") };
-        let out = b.command(&["start"]).stderr(Stdio::inherit()).output().expect("run pulsar-standalone");
-        assert!(out.status.success(), "the token-mode broker did not start: {}", String::from_utf8_lossy(&out.stdout));
-        b
-    }
-
-    fn token(&self, role: &str) -> String {
-        let out = self.command(&["token", role]).output().unwrap();
-        assert!(out.status.success());
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-}
-
-impl Drop for AuthBroker {
-    fn drop(&mut self) {
-        let _ = self.command(&["stop"]).output();
-    }
+/// The token-mode broker of this test.
+fn auth_broker() -> common::OwnBroker {
+    common::OwnBroker::start(
+        "auth",
+        &[
+            ("PULSAR_AUTH", "1"),
+            ("PULSAR_BROKER_PORT", BROKER_PORT),
+            ("PULSAR_WEB_PORT", WEB_PORT),
+            ("PULSAR_BK_PORT", BK_PORT),
+        ],
+    )
 }
 
 fn pulsar_tui(token: &str, args: &[&str]) -> Output {
@@ -72,7 +41,7 @@ fn pulsar_tui(token: &str, args: &[&str]) -> Output {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_work_fail_clearly_and_rotate_on_a_token_mode_broker() {
-    let broker = AuthBroker::start();
+    let broker = auth_broker();
     let admin = broker.token("admin");
     let nobody = broker.token("nobody");
 

@@ -19,49 +19,21 @@ const WEB_PORT: &str = "58080";
 const BK_PORT: &str = "53181";
 const AUDIENCE: &str = "urn:pulsar-tui-it";
 
-fn standalone() -> PathBuf {
-    std::env::var_os("PULSAR_TUI_STANDALONE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/pulsar-standalone"))
+/// The token-mode broker of this test.
+fn auth_broker() -> common::OwnBroker {
+    common::OwnBroker::start(
+        "oauth2",
+        &[
+            ("PULSAR_AUTH", "1"),
+            ("PULSAR_BROKER_PORT", BROKER_PORT),
+            ("PULSAR_WEB_PORT", WEB_PORT),
+            ("PULSAR_BK_PORT", BK_PORT),
+        ],
+    )
 }
 
-/// The token-mode broker; stopped when dropped (also when the test fails).
-struct AuthBroker {
-    run_dir: PathBuf,
-}
-
-impl AuthBroker {
-    fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(standalone());
-        c.args(args)
-            .env("PULSAR_AUTH", "1")
-            .env("PULSAR_RUN_DIR", &self.run_dir)
-            .env("PULSAR_BROKER_PORT", BROKER_PORT)
-            .env("PULSAR_WEB_PORT", WEB_PORT)
-            // a loaded machine (2 cores, other brokers) can need more than the default 180 s
-            .env("PULSAR_START_TIMEOUT", std::env::var("PULSAR_START_TIMEOUT").unwrap_or_else(|_| "600".into()))
-            .env("PULSAR_BK_PORT", BK_PORT);
-        c
-    }
-
-    fn start() -> AuthBroker {
-        let b = AuthBroker { run_dir: std::env::temp_dir().join("pulsar-tui-it-oauth2-broker") };
-        let out = b.command(&["start"]).stderr(Stdio::inherit()).output().expect("run pulsar-standalone");
-        assert!(out.status.success(), "the token-mode broker did not start: {}", String::from_utf8_lossy(&out.stdout));
-        b
-    }
-
-    fn secret_key(&self) -> PathBuf {
-        self.run_dir.join("tokens/secret.key")
-    }
-}
-
-impl Drop for AuthBroker {
-    fn drop(&mut self) {
-        if std::env::var_os("PULSAR_TUI_KEEP_TEST_BROKER").is_none() {
-            let _ = self.command(&["stop"]).output();
-        }
-    }
+fn secret_key(broker: &common::OwnBroker) -> PathBuf {
+    broker.run_dir.join("tokens/secret.key")
 }
 
 /// The test issuer; killed (by its own pid) when dropped.
@@ -186,8 +158,8 @@ client.close()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oauth2_client_credentials_on_both_protocols() {
-    let broker = AuthBroker::start();
-    let issuer = Issuer::start(&broker.secret_key(), &[]);
+    let broker = auth_broker();
+    let issuer = Issuer::start(&secret_key(&broker), &[]);
     let dir = std::env::temp_dir().join(common::unique("pulsar-tui-oauth2"));
     std::fs::create_dir_all(&dir).unwrap();
     let good = creds(&dir, "tui.json", "tui", "s3cret-tui");
@@ -234,7 +206,7 @@ async fn oauth2_client_credentials_on_both_protocols() {
 
     // a token the issuer says lives an hour but whose JWT expires in 2 s: the broker refuses
     // it after that, and the client fetches a new one and retries (every call succeeds)
-    let short = Issuer::start(&broker.secret_key(), &["--jwt-ttl", "2", "--expires-in", "3600"]);
+    let short = Issuer::start(&secret_key(&broker), &["--jwt-ttl", "2", "--expires-in", "3600"]);
     let client = Client::new(target(&short.url, &good, Some(AUDIENCE))).unwrap();
     let source = client.oauth2().unwrap().clone();
     let deadline = Instant::now() + Duration::from_secs(30);

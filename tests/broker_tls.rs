@@ -9,7 +9,7 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
@@ -21,53 +21,25 @@ const BK_PORT: &str = "43181";
 const BROKER_TLS_PORT: &str = "46651";
 const WEB_TLS_PORT: &str = "48443";
 
-fn standalone() -> PathBuf {
-    std::env::var_os("PULSAR_TUI_STANDALONE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/pulsar-standalone"))
+/// The TLS broker of this test: a certificate for `localhost` only.
+fn tls_broker() -> common::OwnBroker {
+    common::OwnBroker::start(
+        "tls",
+        &[
+            ("PULSAR_TLS", "1"),
+            ("PULSAR_TLS_SAN", "DNS:localhost"),
+            ("PULSAR_ADVERTISED_ADDRESS", "localhost"),
+            ("PULSAR_BROKER_PORT", BROKER_PORT),
+            ("PULSAR_WEB_PORT", WEB_PORT),
+            ("PULSAR_BK_PORT", BK_PORT),
+            ("PULSAR_BROKER_PORT_TLS", BROKER_TLS_PORT),
+            ("PULSAR_WEB_PORT_TLS", WEB_TLS_PORT),
+        ],
+    )
 }
 
-/// The TLS broker; stopped when dropped (also when the test fails).
-struct TlsBroker {
-    run_dir: PathBuf,
-}
-
-impl TlsBroker {
-    fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(standalone());
-        c.args(args)
-            .env("PULSAR_TLS", "1")
-            .env("PULSAR_TLS_SAN", "DNS:localhost")
-            .env("PULSAR_ADVERTISED_ADDRESS", "localhost")
-            .env("PULSAR_RUN_DIR", &self.run_dir)
-            .env("PULSAR_BROKER_PORT", BROKER_PORT)
-            .env("PULSAR_WEB_PORT", WEB_PORT)
-            // a loaded machine (2 cores, other brokers) can need more than the default 180 s
-            .env("PULSAR_START_TIMEOUT", std::env::var("PULSAR_START_TIMEOUT").unwrap_or_else(|_| "600".into()))
-            .env("PULSAR_BK_PORT", BK_PORT)
-            .env("PULSAR_BROKER_PORT_TLS", BROKER_TLS_PORT)
-            .env("PULSAR_WEB_PORT_TLS", WEB_TLS_PORT);
-        c
-    }
-
-    fn start() -> TlsBroker {
-        let b = TlsBroker { run_dir: std::env::temp_dir().join("pulsar-tui-it-tls-broker") };
-        let out = b.command(&["start"]).stderr(Stdio::inherit()).output().expect("run pulsar-standalone");
-        assert!(out.status.success(), "the TLS broker did not start: {}", String::from_utf8_lossy(&out.stdout));
-        b
-    }
-
-    fn ca(&self) -> PathBuf {
-        self.run_dir.join("tls/ca.cert.pem")
-    }
-}
-
-impl Drop for TlsBroker {
-    fn drop(&mut self) {
-        if std::env::var_os("PULSAR_TUI_KEEP_TEST_BROKER").is_none() {
-            let _ = self.command(&["stop"]).output();
-        }
-    }
+fn ca(broker: &common::OwnBroker) -> PathBuf {
+    broker.run_dir.join("tls/ca.cert.pem")
 }
 
 fn target(host: &str, tls: TlsOptions) -> ClusterTarget {
@@ -131,8 +103,8 @@ async fn expect_tls_error(client: &Client, problem: TlsProblem, text: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls_with_a_ca_file_untrusted_hostname_mismatch_and_insecure() {
-    let broker = TlsBroker::start();
-    let ca = broker.ca();
+    let broker = tls_broker();
+    let ca = ca(&broker);
     let ca_s = ca.to_str().unwrap().to_string();
     let with_ca = TlsOptions { trust_certs_file: Some(ca.clone()), ..Default::default() };
 

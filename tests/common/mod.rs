@@ -250,3 +250,53 @@ pub fn produce_lines(service: &str, admin: &str, token: Option<&str>, topic: &st
     child.stdin.take().unwrap().write_all(lines.as_bytes()).unwrap();
     assert!(child.wait().unwrap().success(), "pulsar-tui produce to {topic} failed");
 }
+
+/// A broker of one test's own (token auth, TLS...), started by `scripts/pulsar-standalone`
+/// with `env` (its ports and knobs) in a run dir of its own; stopped when dropped, also when
+/// the test fails (unless `PULSAR_TUI_KEEP_TEST_BROKER` is set, for debugging).
+pub struct OwnBroker {
+    pub run_dir: std::path::PathBuf,
+    env: Vec<(String, String)>,
+}
+
+impl OwnBroker {
+    /// Starts it in `$TMPDIR/pulsar-tui-it-NAME-broker`.
+    pub fn start(name: &str, env: &[(&str, &str)]) -> OwnBroker {
+        let b = OwnBroker {
+            run_dir: std::env::temp_dir().join(format!("pulsar-tui-it-{name}-broker")),
+            env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        };
+        let out = b.command(&["start"]).stderr(std::process::Stdio::inherit()).output().expect("run pulsar-standalone");
+        assert!(out.status.success(), "the {name} broker did not start: {}", String::from_utf8_lossy(&out.stdout));
+        b
+    }
+
+    /// `scripts/pulsar-standalone ARGS` for this broker.
+    pub fn command(&self, args: &[&str]) -> std::process::Command {
+        let script = std::env::var_os("PULSAR_TUI_STANDALONE")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/pulsar-standalone"));
+        let mut c = std::process::Command::new(script);
+        c.args(args)
+            .env("PULSAR_RUN_DIR", &self.run_dir)
+            // a loaded machine (2 cores, other brokers) can need more than the default 180 s
+            .env("PULSAR_START_TIMEOUT", std::env::var("PULSAR_START_TIMEOUT").unwrap_or_else(|_| "600".into()))
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
+        c
+    }
+
+    /// A token for `role` (token-auth brokers).
+    pub fn token(&self, role: &str) -> String {
+        let out = self.command(&["token", role]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+}
+
+impl Drop for OwnBroker {
+    fn drop(&mut self) {
+        if std::env::var_os("PULSAR_TUI_KEEP_TEST_BROKER").is_none() {
+            let _ = self.command(&["stop"]).output();
+        }
+    }
+}
