@@ -18,6 +18,7 @@ static PROPERTIES: LazyLock<BTreeMap<String, String>> = LazyLock::new(|| {
     BTreeMap::from([("trace-id".to_owned(), "abc".to_owned()), ("x".to_owned(), "1".to_owned())])
 });
 static NO_PROPERTIES: LazyLock<BTreeMap<String, String>> = LazyLock::new(BTreeMap::new);
+static NULL: LazyLock<Value> = LazyLock::new(|| Value::Null);
 
 static VALUE: LazyLock<Value> = LazyLock::new(|| {
     json!({
@@ -67,7 +68,7 @@ fn empty() -> FilterInput<'static> {
         schema_version: None,
         redelivery_count: None,
         size: 0,
-        value: &Value::Null,
+        value: &NULL,
         decode_error: Some("avro: unexpected end of input"),
         topic: "persistent://public/default/orders-partition-7",
     }

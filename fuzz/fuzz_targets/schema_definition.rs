@@ -27,7 +27,7 @@ fn exercise(info: &SchemaInfo) {
     let Ok(decoder) = Decoder::new(info) else { return };
     assert_eq!(decoder.schema_type(), info.schema_type);
     for p in PAYLOADS {
-        let out = decoder.decode(p, Some(b"\x04ab"));
+        let out = decoder.decode(p, Some(&b"\x04ab"[..]));
         if out.error.is_some() {
             assert_eq!(out.value, serde_json::Value::Null);
         }
