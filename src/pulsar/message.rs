@@ -270,9 +270,9 @@ mod tests {
         }
     }
 
-    /// Found by the `message_id` fuzz target: partition and batch were cast from i64 with
-    /// `as i32`, so `1:2:4294967295` was accepted as partition -1 and `1:2:4294967296` as
-    /// partition 0.
+    /// Found while writing the `message_id` fuzz target's property (the fields are the numbers
+    /// written): partition and batch were cast from i64 with `as i32`, so `1:2:4294967295` was
+    /// accepted as partition -1 and `1:2:4294967296` as partition 0.
     #[test]
     fn message_id_parts_out_of_i32_range_are_errors() {
         for bad in [
