@@ -75,7 +75,9 @@ impl FromStr for MessageId {
                 None => Ok(default),
             }
         };
-        let id = MessageId { ledger: n(0, 0)?, entry: n(1, 0)?, partition: n(2, -1)? as i32, batch: n(3, -1)? as i32 };
+        // partition and batch are i32: a larger number is an error, not wrapped around
+        let n32 = |i: usize| -> Result<i32, ClientError> { i32::try_from(n(i, -1)?).map_err(|_| bad()) };
+        let id = MessageId { ledger: n(0, 0)?, entry: n(1, 0)?, partition: n32(2)?, batch: n32(3)? };
         if id.ledger < 0 || id.entry < 0 || id.partition < -1 || id.batch < -1 {
             return Err(bad());
         }
@@ -267,6 +269,26 @@ mod tests {
         for bad in ["", "12", "a:b", "1:2:3:4:5", "-5:1", "1:2:-3", "1:2:x"] {
             assert!(bad.parse::<MessageId>().is_err(), "{bad:?}");
         }
+    }
+
+    /// Found while writing the `message_id` fuzz target's property (the fields are the numbers
+    /// written): partition and batch were cast from i64 with `as i32`, so `1:2:4294967295` was
+    /// accepted as partition -1 and `1:2:4294967296` as partition 0.
+    #[test]
+    fn message_id_parts_out_of_i32_range_are_errors() {
+        for bad in [
+            "1:2:4294967295",
+            "1:2:4294967296",
+            "1:2:3:4294967295",
+            "1:2:3:4294967296",
+            "1:2:2147483648",
+            "1:2:-2147483649",
+        ] {
+            assert!(bad.parse::<MessageId>().is_err(), "{bad:?}");
+        }
+        let max: MessageId = "9223372036854775807:9223372036854775807:2147483647:2147483647".parse().unwrap();
+        assert_eq!(max, MessageId { ledger: i64::MAX, entry: i64::MAX, partition: i32::MAX, batch: i32::MAX });
+        assert_eq!(max.to_string().parse::<MessageId>().unwrap(), max);
     }
 
     #[test]
