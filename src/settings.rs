@@ -49,6 +49,45 @@ pub fn resolve(cli: &Cli) -> Resolved {
             }),
         }
     }
+    // pulsarctl's config: by explicit path, or when no config of our own exists. Its
+    // contexts never replace ours (same name: ours wins); its current-context is used
+    // unless --context, an explicit --client-conf, or (for the discovered file) another
+    // import or our config already chose one
+    let pulsarctl =
+        cli.pulsarctl_config.clone().or_else(|| config_path.is_none().then(config::pulsarctl::discover).flatten());
+    if let Some(p) = &pulsarctl {
+        match std::fs::read_to_string(p) {
+            Ok(text) => {
+                let imported = config::pulsarctl::parse(p, &text);
+                warnings.extend(imported.warnings);
+                let contexts = file.contexts.get_or_insert_with(Default::default);
+                let mut inline_token = false;
+                for (name, ctx) in imported.contexts {
+                    if contexts.contains_key(&name) {
+                        let message = format!("context {name} is defined already: pulsarctl's is not imported");
+                        warnings.push(config::ConfigWarning { file: p.clone(), line: None, message });
+                        continue;
+                    }
+                    inline_token |= ctx.token.is_some();
+                    contexts.insert(name, ctx);
+                }
+                if inline_token {
+                    warnings.extend(world_readable(p));
+                }
+                let explicit = cli.pulsarctl_config.is_some() && cli.client_conf.is_none();
+                if cli.context.is_none() && (explicit || file.context.is_none()) {
+                    if let Some(current) = imported.current {
+                        file.context = Some(current);
+                    }
+                }
+            }
+            Err(e) => warnings.push(config::ConfigWarning {
+                file: p.clone(),
+                line: None,
+                message: format!("cannot read: {e}"),
+            }),
+        }
+    }
     let context = cli.context.clone().or(file.context.clone());
     let (file, context) = match &context {
         Some(name) => match file.in_context(name) {
@@ -57,7 +96,7 @@ pub fn resolve(cli: &Cli) -> Resolved {
                 (f, Some((name.clone(), color)))
             }
             Err(e) => {
-                let path = config_path.clone().unwrap_or_default();
+                let path = config_path.clone().or(pulsarctl.clone()).unwrap_or_default();
                 warnings.push(config::ConfigWarning { file: path, line: None, message: e });
                 (file, None)
             }
@@ -66,7 +105,7 @@ pub fn resolve(cli: &Cli) -> Resolved {
     };
     let (token, token_problem) = token_of(cli, &file);
     if let Some(message) = token_problem {
-        let path = config_path.clone().or(client_conf.clone()).unwrap_or_default();
+        let path = config_path.clone().or(client_conf.clone()).or(pulsarctl.clone()).unwrap_or_default();
         warnings.push(config::ConfigWarning { file: path, line: None, message });
     }
     if let (Some(p), Some(_)) = (&config_path, &file.token) {
@@ -86,7 +125,8 @@ pub fn resolve(cli: &Cli) -> Resolved {
         op_timeout,
         read_only: cli.read_only || file.read_only.unwrap_or(false),
     };
-    let app = app_settings(&file, service_url, admin_url);
+    // the app shows these (header, info): never with credentials in them
+    let app = app_settings(&file, crate::pulsar::redact_url(&service_url), crate::pulsar::redact_url(&admin_url));
     let data_dir = config::project_dirs()
         .map(|d| d.data_dir().to_path_buf())
         .unwrap_or_else(|| std::env::temp_dir().join("pulsar-tui"));
@@ -108,8 +148,8 @@ fn token_of(cli: &Cli, file: &FileConfig) -> (Option<String>, Option<String>) {
     if let Some(t) = cli.token.clone().filter(|t| !t.is_empty()) {
         return (Some(t), None);
     }
-    if let Some(t) = file.token.clone().filter(|t| !t.is_empty()) {
-        return (Some(t), None);
+    if let Some(t) = file.token.as_ref().filter(|t| !t.is_empty()) {
+        return (Some(t.expose().to_string()), None);
     }
     if let Some(p) = &file.token_file {
         return match std::fs::read_to_string(p) {

@@ -7,6 +7,44 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub mod client_conf;
+pub mod pulsarctl;
+
+/// A secret (a token): `Debug` prints `<hidden>`, so no derived `Debug` of a config, a
+/// panic message or a log line can show it. Read it with [`Secret::expose`].
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<hidden>")
+    }
+}
+
+impl std::ops::Deref for Secret {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Secret {
+        Secret(s)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Secret {
+        Secret(s.to_string())
+    }
+}
 
 /// The documented default config (also written by `pulsar-tui info --default-config`).
 pub const DEFAULT_CONFIG: &str = include_str!("../../assets/default-config.toml");
@@ -17,7 +55,7 @@ pub const DEFAULT_CONFIG: &str = include_str!("../../assets/default-config.toml"
 pub struct FileConfig {
     pub service_url: Option<String>,
     pub admin_url: Option<String>,
-    pub token: Option<String>,
+    pub token: Option<Secret>,
     pub refresh_interval_secs: Option<u64>,
     pub op_timeout_secs: Option<u64>,
     pub theme: Option<String>,
@@ -45,7 +83,7 @@ pub struct FileConfig {
 pub struct ContextConfig {
     pub service_url: Option<String>,
     pub admin_url: Option<String>,
-    pub token: Option<String>,
+    pub token: Option<Secret>,
     pub token_file: Option<PathBuf>,
     pub token_env: Option<String>,
     pub read_only: Option<bool>,
@@ -429,6 +467,8 @@ read_only = "yes"
         assert_eq!(staging.service_url.as_deref(), Some("pulsar://local:6650"));
         assert_eq!(staging.admin_url.as_deref(), Some("http://staging-admin:8080"));
         assert_eq!(staging.token.as_deref(), Some("top-secret"));
+        let debug = format!("{cfg:?} {staging:#?} {:?}", cfg.contexts);
+        assert!(!debug.contains("top-secret") && debug.contains("<hidden>"), "{debug}");
         let e = cfg.in_context("dev").unwrap_err();
         assert!(e.contains("prod, staging"), "{e}");
     }
