@@ -237,6 +237,46 @@ mod tests {
         assert_eq!(app.refresh_interval, Duration::from_secs(7));
     }
 
+    fn fixture(name: &str) -> String {
+        format!("{}/tests/fixtures/config/{name}", env!("CARGO_MANIFEST_DIR"))
+    }
+
+    fn cli(args: &[&str]) -> Cli {
+        use clap::Parser;
+        let mut all = vec!["pulsar-tui", "--config", "/nonexistent/pulsar-tui/config.toml"];
+        all.extend_from_slice(args);
+        Cli::try_parse_from(all).unwrap()
+    }
+
+    #[test]
+    fn an_explicit_pulsarctl_config_is_imported_with_its_current_context() {
+        // flags and the environment win over contexts: check only what they leave alone
+        let env_free = |v: &str| std::env::var_os(v).is_none();
+        let r = resolve(&cli(&["--pulsarctl-config", &fixture("pulsarctl-config.yaml")]));
+        if env_free("PULSAR_TUI_CONTEXT") {
+            assert_eq!(r.app.context.as_ref().map(|c| c.0.as_str()), Some("staging"), "{:?}", r.warnings);
+            if env_free("PULSAR_TOKEN") {
+                assert_eq!(r.target.token.as_deref(), Some("eyJhbGciOiJIUzI1NiJ9.c3RhZ2luZw.c2ln"));
+            }
+            if env_free("PULSAR_ADMIN_URL") {
+                assert_eq!(r.target.admin_url, "http://pulsar.staging.example:8080");
+            }
+        }
+        // the derived broker URL of prod is reported; our missing config file is too
+        assert!(r.warnings.iter().any(|w| w.message.contains("pulsarctl has no broker URL")), "{:?}", r.warnings);
+        let r = resolve(&cli(&["--pulsarctl-config", &fixture("pulsarctl-config.yaml"), "--context", "prod"]));
+        assert_eq!(r.app.context.as_ref().map(|c| c.0.as_str()), Some("prod"));
+        if env_free("PULSAR_TOKEN") {
+            assert_eq!(r.target.token, None, "the token file does not exist");
+            assert_eq!(r.target.token_file.as_deref(), Some(std::path::Path::new("/etc/pulsar/prod.jwt")));
+            assert!(r.warnings.iter().any(|w| w.message.contains("token_file /etc/pulsar/prod.jwt")), "{:?}", r.warnings);
+        }
+        if env_free("PULSAR_SERVICE_URL") {
+            assert_eq!(r.target.service_url, "pulsar+ssl://pulsar.prod.example:6651");
+        }
+        assert!(!format!("{r:?}").contains("c3RhZ2luZw"));
+    }
+
     #[test]
     fn the_default_config_gives_the_default_settings() {
         let (file, _) = config::parse(std::path::Path::new("/x/config.toml"), config::DEFAULT_CONFIG);

@@ -284,3 +284,39 @@ fn the_tui_its_exports_its_log_and_a_panic_never_show_secrets() {
     s.assert_files_clean();
     assert!(Path::new(&exports).exists());
 }
+
+#[test]
+fn pulsarctl_configs_are_imported_by_the_binary_without_showing_their_tokens() {
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/config");
+    let s = Setup::new("pulsarctl");
+    let staging_token = "eyJhbGciOiJIUzI1NiJ9.c3RhZ2luZw.c2ln";
+    let run = |args: &[&str]| {
+        let out = s
+            .command()
+            .env("PULSAR_TUI_CONFIG", "/nonexistent/pulsar-tui/config.toml")
+            .arg("--pulsarctl-config")
+            .arg(fixtures.join(args[0]))
+            .args(&args[1..])
+            .output()
+            .unwrap();
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(!text.contains(staging_token) && !text.contains("c3RhZ2luZw"), "{args:?} shows the token:\n{text}");
+        (out.status.success(), text)
+    };
+    // the current context (staging) with its token
+    let (ok, text) = run(&["pulsarctl-config.yaml", "info"]);
+    assert!(ok, "{text}");
+    assert!(text.contains("admin url:    http://pulsar.staging.example:8080"), "{text}");
+    assert!(text.contains("service url:  pulsar://broker.staging.example:6650"), "{text}");
+    assert!(text.contains("token:        set (hidden)"), "{text}");
+    // another context, with the derived broker URL and its warning
+    let (ok, text) = run(&["pulsarctl-config.yaml", "--context", "prod", "info"]);
+    assert!(ok, "{text}");
+    assert!(text.contains("service url:  pulsar+ssl://pulsar.prod.example:6651"), "{text}");
+    assert!(text.contains("pulsarctl-config.yaml:17: context prod: pulsarctl has no broker URL"), "{text}");
+    // a partial file: its problems, with their lines, and a non-zero exit
+    let (ok, text) = run(&["pulsarctl-partial.yaml", "--check-config"]);
+    assert!(!ok, "{text}");
+    assert!(text.contains("pulsarctl-partial.yaml:18: context nourl: no admin-service-url"), "{text}");
+    assert!(text.contains("pulsarctl-partial.yaml:9: auth-info oauth: OAuth2 is not supported yet"), "{text}");
+}
