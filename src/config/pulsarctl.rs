@@ -362,7 +362,7 @@ mod tests {
         assert!(has(23, "current-context \"broken\" is not an imported context"), "{m:?}");
         assert_eq!(i.contexts[0].1.token.as_deref(), Some("inline-wins"));
         assert_eq!(i.contexts[1].1.token, None);
-        assert_eq!(i.contexts[1].1.service_url.as_deref(), Some("pulsar://[::1]:6650"));
+        assert_eq!(i.contexts[0].1.service_url.as_deref(), Some("pulsar://[::1]:6650"));
     }
 
     #[test]
