@@ -50,8 +50,8 @@ impl From<&str> for Secret {
 pub const DEFAULT_CONFIG: &str = include_str!("../../assets/default-config.toml");
 
 /// Settings a config file may hold. Every field is optional; command-line flags and
-/// environment variables win over it.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+/// environment variables win over it. `Debug` hides tokens and URL credentials.
+#[derive(Clone, Default, PartialEq, Deserialize)]
 pub struct FileConfig {
     pub service_url: Option<String>,
     pub admin_url: Option<String>,
@@ -77,8 +77,8 @@ pub struct FileConfig {
     pub contexts: Option<std::collections::BTreeMap<String, ContextConfig>>,
 }
 
-/// One named cluster of `[contexts.NAME]`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+/// One named cluster of `[contexts.NAME]`. `Debug` hides tokens and URL credentials.
+#[derive(Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContextConfig {
     pub service_url: Option<String>,
@@ -90,6 +90,47 @@ pub struct ContextConfig {
     /// The header's colour for this context (a theme colour: `red`, `#ff8800`, `208`).
     pub color: Option<String>,
     pub metrics_urls: Option<Vec<String>>,
+}
+
+/// URLs as `Debug` shows them: without their user info (`http://user:password@host`).
+fn urls_for_debug<'a>(urls: impl IntoIterator<Item = &'a String>) -> Vec<String> {
+    urls.into_iter().map(|u| crate::pulsar::redact_url(u)).collect()
+}
+
+impl fmt::Debug for FileConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileConfig")
+            .field("service_url", &urls_for_debug(&self.service_url))
+            .field("admin_url", &urls_for_debug(&self.admin_url))
+            .field("token", &self.token)
+            .field("refresh_interval_secs", &self.refresh_interval_secs)
+            .field("op_timeout_secs", &self.op_timeout_secs)
+            .field("theme", &self.theme)
+            .field("metrics_interval_secs", &self.metrics_interval_secs)
+            .field("metrics_history_minutes", &self.metrics_history_minutes)
+            .field("metrics_urls", &self.metrics_urls.as_ref().map(urls_for_debug))
+            .field("token_file", &self.token_file)
+            .field("token_env", &self.token_env)
+            .field("read_only", &self.read_only)
+            .field("context", &self.context)
+            .field("contexts", &self.contexts)
+            .finish()
+    }
+}
+
+impl fmt::Debug for ContextConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ContextConfig")
+            .field("service_url", &urls_for_debug(&self.service_url))
+            .field("admin_url", &urls_for_debug(&self.admin_url))
+            .field("token", &self.token)
+            .field("token_file", &self.token_file)
+            .field("token_env", &self.token_env)
+            .field("read_only", &self.read_only)
+            .field("color", &self.color)
+            .field("metrics_urls", &self.metrics_urls.as_ref().map(urls_for_debug))
+            .finish()
+    }
 }
 
 const CONTEXT_KEYS: &[&str] =
