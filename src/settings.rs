@@ -269,7 +269,11 @@ mod tests {
         if env_free("PULSAR_TOKEN") {
             assert_eq!(r.target.token, None, "the token file does not exist");
             assert_eq!(r.target.token_file.as_deref(), Some(std::path::Path::new("/etc/pulsar/prod.jwt")));
-            assert!(r.warnings.iter().any(|w| w.message.contains("token_file /etc/pulsar/prod.jwt")), "{:?}", r.warnings);
+            assert!(
+                r.warnings.iter().any(|w| w.message.contains("token_file /etc/pulsar/prod.jwt")),
+                "{:?}",
+                r.warnings
+            );
         }
         if env_free("PULSAR_SERVICE_URL") {
             assert_eq!(r.target.service_url, "pulsar+ssl://pulsar.prod.example:6651");

@@ -136,7 +136,9 @@ fn redirects_keep_the_token_inside_the_cluster_only_and_refused_tokens_are_never
     let i = forged.len() - 10;
     forged[i] = if forged[i] == 'A' { 'B' } else { 'A' };
     let forged: String = forged.into_iter().collect();
-    for args in [&["ls"][..], &["stats", "persistent://public/default/none"], &["read", "persistent://public/default/t"]] {
+    for args in
+        [&["ls"][..], &["stats", "persistent://public/default/none"], &["read", "persistent://public/default/t"]]
+    {
         let out = pulsar_tui(&service, &broker.web_url(), &forged, &log, args);
         let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         assert!(!out.status.success(), "{args:?}: a forged token is refused");

@@ -18,7 +18,10 @@ use clap::Parser;
 use pulsar_tui::cli::Cli;
 
 fn service_url() -> String {
-    std::env::var("PULSAR_TUI_IT_SERVICE_URL").ok().filter(|v| !v.is_empty()).unwrap_or("pulsar://127.0.0.1:6650".into())
+    std::env::var("PULSAR_TUI_IT_SERVICE_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or("pulsar://127.0.0.1:6650".into())
 }
 
 fn admin_url() -> String {
@@ -120,8 +123,14 @@ fn debug_formats_of_the_settings_hide_the_token_and_url_passwords() {
     let (file, _) = pulsar_tui::config::load(&s.config());
     s.assert_clean("Debug of FileConfig", &format!("{file:?} {file:#?}"));
     // a token given on the command line too
-    let cli = Cli::try_parse_from(["pulsar-tui", "--token", &s.token, "--admin-url", &format!("http://u:{}@h:8080", s.password)])
-        .unwrap();
+    let cli = Cli::try_parse_from([
+        "pulsar-tui",
+        "--token",
+        &s.token,
+        "--admin-url",
+        &format!("http://u:{}@h:8080", s.password),
+    ])
+    .unwrap();
     s.assert_clean("Debug of Cli", &format!("{cli:?} {cli:#?}"));
     let client = pulsar_tui::pulsar::Client::new(pulsar_tui::settings::resolve(&cli).target).unwrap();
     s.assert_clean("Debug of the client's target", &format!("{:?}", client.target));
@@ -146,7 +155,13 @@ fn headless_commands_never_print_log_or_export_secrets() {
     assert!(err.contains("unknown key \"log\""), "{err}");
     s.assert_output_clean("--check-config", &out);
 
-    for args in [&["ls"][..], &["ls", "public/default"], &["stats", &topic], &["schema", &topic], &["metrics", "--namespace", "public/default"]] {
+    for args in [
+        &["ls"][..],
+        &["ls", "public/default"],
+        &["stats", &topic],
+        &["schema", &topic],
+        &["metrics", "--namespace", "public/default"],
+    ] {
         let out = s.run(args);
         s.assert_output_clean(&format!("{args:?}"), &out);
     }

@@ -79,7 +79,9 @@ pub fn parse(path: &Path, text: &str) -> Imported {
             Some("current-context") => match v {
                 Yaml::String(s) if !s.is_empty() => out.current = Some(s.clone()),
                 Yaml::String(_) | Yaml::Null => {}
-                _ => out.warnings.push(warn(top_line(text, "current-context"), "current-context must be a name".into())),
+                _ => {
+                    out.warnings.push(warn(top_line(text, "current-context"), "current-context must be a name".into()))
+                }
             },
             Some(key) => out.warnings.push(warn(top_line(text, key), format!("unknown key {key:?} (ignored)"))),
             None => out.warnings.push(warn(None, "a top-level key is not a string (ignored)".into())),
@@ -125,7 +127,8 @@ pub fn parse(path: &Path, text: &str) -> Imported {
             match key {
                 "admin-service-url" | "broker-service-url" | "user" | "bookie-service-url" => {}
                 _ => {
-                    let msg = format!("context {name}: unknown key {key:?} (ignored; known: {})", CONTEXT_KEYS.join(", "));
+                    let msg =
+                        format!("context {name}: unknown key {key:?} (ignored; known: {})", CONTEXT_KEYS.join(", "));
                     out.warnings.push(warn(line, msg));
                     continue;
                 }
@@ -139,7 +142,9 @@ pub fn parse(path: &Path, text: &str) -> Imported {
                     if value.starts_with("http://") || value.starts_with("https://") {
                         ctx.admin_url = Some(value);
                     } else {
-                        let msg = format!("context {name}: admin-service-url must be an http:// or https:// URL, not {value:?}");
+                        let msg = format!(
+                            "context {name}: admin-service-url must be an http:// or https:// URL, not {value:?}"
+                        );
                         out.warnings.push(warn(line, msg));
                     }
                 }

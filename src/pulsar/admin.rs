@@ -195,7 +195,9 @@ impl AdminClient {
             }
             return match (check_status(resp, &what).await, left_cluster) {
                 (Err(ClientError::Unauthorized { what }), Some(to)) => Err(ClientError::Unauthorized {
-                    what: format!("{what} (redirected to {to}, which is not a broker of this cluster: the token was not sent)"),
+                    what: format!(
+                        "{what} (redirected to {to}, which is not a broker of this cluster: the token was not sent)"
+                    ),
                 }),
                 (r, _) => r,
             };

@@ -40,9 +40,8 @@ pub fn origin_of_address(address: &str) -> Option<Origin> {
 
 fn normalize_host(host: &str) -> String {
     let h = host.trim_start_matches('[').trim_end_matches(']').trim_end_matches('.').to_ascii_lowercase();
-    let loopback = h == "localhost"
-        || h.ends_with(".localhost")
-        || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    let loopback =
+        h == "localhost" || h.ends_with(".localhost") || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
     if loopback {
         LOOPBACK.to_string()
     } else {
