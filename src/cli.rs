@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(
     name = "pulsar-tui",
     version,
@@ -53,6 +53,12 @@ pub struct Cli {
     #[arg(long, value_name = "PATH", global = true)]
     pub client_conf: Option<PathBuf>,
 
+    /// Import pulsarctl's config (YAML: its contexts, admin-service-url, token / tokenFile)
+    /// as contexts, using its current-context [default, when no config of our own exists:
+    /// the first file of $PULSARCONFIG, ~/.config/pulsar/config]
+    #[arg(long, value_name = "PATH", global = true)]
+    pub pulsarctl_config: Option<PathBuf>,
+
     /// A named cluster of the config file (`[contexts.NAME]`)
     #[arg(long, env = "PULSAR_TUI_CONTEXT", global = true)]
     pub context: Option<String>,
@@ -84,6 +90,20 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// Hand-written so that the token never shows (in a panic message, a log line...).
+impl std::fmt::Debug for Cli {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cli")
+            .field("service_url", &self.service_url.as_deref().map(crate::pulsar::redact_url))
+            .field("admin_url", &self.admin_url.as_deref().map(crate::pulsar::redact_url))
+            .field("token", &self.token.as_ref().map(|_| "<hidden>"))
+            .field("config", &self.config)
+            .field("context", &self.context)
+            .field("command", &self.command)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -2,7 +2,9 @@
 
 use std::path::Path;
 
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
 
 /// Starts logging to `path` at the level of `$PULSAR_TUI_LOG` (default `info`).
 /// Returns a guard that flushes on drop.
@@ -13,6 +15,29 @@ pub fn init(path: &Path) -> anyhow::Result<tracing_appender::non_blocking::Worke
     let file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
     let (writer, guard) = tracing_appender::non_blocking(file);
     let filter = EnvFilter::try_from_env("PULSAR_TUI_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer).with_ansi(false).try_init().ok();
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_filter(filter)
+        .with_filter(tracing_subscriber::filter::filter_fn(|meta| !reveals_secrets(meta.target(), *meta.level())));
+    tracing_subscriber::registry().with(layer).try_init().ok();
     Ok(guard)
+}
+
+/// Log lines that would write a secret, whatever `$PULSAR_TUI_LOG` asks for: pulsar-rs
+/// traces every frame of a connection, the CONNECT frame with the token's bytes included.
+pub fn reveals_secrets(target: &str, level: tracing::Level) -> bool {
+    level == tracing::Level::TRACE && (target == "pulsar::connection" || target.starts_with("pulsar::connection::"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pulsar_connection_traces_are_never_written() {
+        assert!(reveals_secrets("pulsar::connection", tracing::Level::TRACE));
+        assert!(!reveals_secrets("pulsar::connection", tracing::Level::DEBUG));
+        assert!(!reveals_secrets("pulsar::consumer", tracing::Level::TRACE));
+    }
 }

@@ -24,10 +24,12 @@ fn main() -> ExitCode {
             eprintln!("{w}");
         }
         return match (&resolved.config_path, resolved.warnings.is_empty()) {
-            (None, _) => {
+            (None, true) => {
                 eprintln!("no config file found (using defaults)");
                 ExitCode::SUCCESS
             }
+            // an imported client.conf or pulsarctl config with problems
+            (None, false) => ExitCode::from(2),
             (Some(p), true) => {
                 eprintln!("{}: ok", p.display());
                 ExitCode::SUCCESS
@@ -187,8 +189,8 @@ async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode>
             writeln!(out, "config file:  {}", path(resolved.config_path.as_deref()))?;
             writeln!(out, "data dir:     {}", resolved.data_dir.display())?;
             writeln!(out, "log file:     {}", resolved.log_path.display())?;
-            writeln!(out, "service url:  {}", resolved.target.service_url)?;
-            writeln!(out, "admin url:    {}", resolved.target.admin_url)?;
+            writeln!(out, "service url:  {}", pulsar_tui::pulsar::redact_url(&resolved.target.service_url))?;
+            writeln!(out, "admin url:    {}", pulsar_tui::pulsar::redact_url(&resolved.target.admin_url))?;
             writeln!(out, "token:        {}", if resolved.target.token.is_some() { "set (hidden)" } else { "none" })?;
             if let Some(o) = &resolved.target.oauth2 {
                 writeln!(out, "oauth2:       {} (credentials {})", o.issuer_url, o.credentials_file.display())?;

@@ -49,6 +49,45 @@ pub fn resolve(cli: &Cli) -> Resolved {
             }),
         }
     }
+    // pulsarctl's config: by explicit path, or when no config of our own exists. Its
+    // contexts never replace ours (same name: ours wins); its current-context is used
+    // unless --context, an explicit --client-conf, or (for the discovered file) another
+    // import or our config already chose one
+    let pulsarctl =
+        cli.pulsarctl_config.clone().or_else(|| config_path.is_none().then(config::pulsarctl::discover).flatten());
+    if let Some(p) = &pulsarctl {
+        match std::fs::read_to_string(p) {
+            Ok(text) => {
+                let imported = config::pulsarctl::parse(p, &text);
+                warnings.extend(imported.warnings);
+                let contexts = file.contexts.get_or_insert_with(Default::default);
+                let mut inline_token = false;
+                for (name, ctx) in imported.contexts {
+                    if contexts.contains_key(&name) {
+                        let message = format!("context {name} is defined already: pulsarctl's is not imported");
+                        warnings.push(config::ConfigWarning { file: p.clone(), line: None, message });
+                        continue;
+                    }
+                    inline_token |= ctx.token.is_some();
+                    contexts.insert(name, ctx);
+                }
+                if inline_token {
+                    warnings.extend(world_readable(p));
+                }
+                let explicit = cli.pulsarctl_config.is_some() && cli.client_conf.is_none();
+                if cli.context.is_none() && (explicit || file.context.is_none()) {
+                    if let Some(current) = imported.current {
+                        file.context = Some(current);
+                    }
+                }
+            }
+            Err(e) => warnings.push(config::ConfigWarning {
+                file: p.clone(),
+                line: None,
+                message: format!("cannot read: {e}"),
+            }),
+        }
+    }
     let context = cli.context.clone().or(file.context.clone());
     let (file, context) = match &context {
         Some(name) => match file.in_context(name) {
@@ -57,7 +96,7 @@ pub fn resolve(cli: &Cli) -> Resolved {
                 (f, Some((name.clone(), color)))
             }
             Err(e) => {
-                let path = config_path.clone().unwrap_or_default();
+                let path = config_path.clone().or(pulsarctl.clone()).unwrap_or_default();
                 warnings.push(config::ConfigWarning { file: path, line: None, message: e });
                 (file, None)
             }
@@ -78,7 +117,7 @@ pub fn resolve(cli: &Cli) -> Resolved {
         }
     }
     for message in problems {
-        let path = config_path.clone().or(client_conf.clone()).unwrap_or_default();
+        let path = config_path.clone().or(client_conf.clone()).or(pulsarctl.clone()).unwrap_or_default();
         warnings.push(config::ConfigWarning { file: path, line: None, message });
     }
     if let (Some(p), Some(_)) = (&config_path, &file.token) {
@@ -100,7 +139,8 @@ pub fn resolve(cli: &Cli) -> Resolved {
         tls,
         oauth2,
     };
-    let app = app_settings(&file, service_url, admin_url);
+    // the app shows these (header, info): never with credentials in them
+    let app = app_settings(&file, crate::pulsar::redact_url(&service_url), crate::pulsar::redact_url(&admin_url));
     let data_dir = config::project_dirs()
         .map(|d| d.data_dir().to_path_buf())
         .unwrap_or_else(|| std::env::temp_dir().join("pulsar-tui"));
@@ -156,8 +196,8 @@ fn token_of(cli: &Cli, file: &FileConfig) -> (Option<String>, Option<String>) {
     if let Some(t) = cli.token.clone().filter(|t| !t.is_empty()) {
         return (Some(t), None);
     }
-    if let Some(t) = file.token.clone().filter(|t| !t.is_empty()) {
-        return (Some(t), None);
+    if let Some(t) = file.token.as_ref().filter(|t| !t.is_empty()) {
+        return (Some(t.expose().to_string()), None);
     }
     if let Some(p) = &file.token_file {
         return match std::fs::read_to_string(p) {
@@ -245,9 +285,15 @@ mod tests {
         assert_eq!(app.refresh_interval, Duration::from_secs(7));
     }
 
+    fn fixture(name: &str) -> String {
+        format!("{}/tests/fixtures/config/{name}", env!("CARGO_MANIFEST_DIR"))
+    }
+
     fn cli(args: &[&str]) -> Cli {
         use clap::Parser;
-        Cli::parse_from(std::iter::once("pulsar-tui").chain(args.iter().copied()))
+        let mut all = vec!["pulsar-tui", "--config", "/nonexistent/pulsar-tui/config.toml"];
+        all.extend_from_slice(args);
+        Cli::try_parse_from(all).unwrap()
     }
 
     #[test]
@@ -274,6 +320,39 @@ mod tests {
             ..Default::default()
         };
         assert!(oauth2_of(&cli(&[]), &bad).1[0].contains("http:// or https://"));
+    }
+
+    #[test]
+    fn an_explicit_pulsarctl_config_is_imported_with_its_current_context() {
+        // flags and the environment win over contexts: check only what they leave alone
+        let env_free = |v: &str| std::env::var_os(v).is_none();
+        let r = resolve(&cli(&["--pulsarctl-config", &fixture("pulsarctl-config.yaml")]));
+        if env_free("PULSAR_TUI_CONTEXT") {
+            assert_eq!(r.app.context.as_ref().map(|c| c.0.as_str()), Some("staging"), "{:?}", r.warnings);
+            if env_free("PULSAR_TOKEN") {
+                assert_eq!(r.target.token.as_deref(), Some("eyJhbGciOiJIUzI1NiJ9.c3RhZ2luZw.c2ln"));
+            }
+            if env_free("PULSAR_ADMIN_URL") {
+                assert_eq!(r.target.admin_url, "http://pulsar.staging.example:8080");
+            }
+        }
+        // the derived broker URL of prod is reported; our missing config file is too
+        assert!(r.warnings.iter().any(|w| w.message.contains("pulsarctl has no broker URL")), "{:?}", r.warnings);
+        let r = resolve(&cli(&["--pulsarctl-config", &fixture("pulsarctl-config.yaml"), "--context", "prod"]));
+        assert_eq!(r.app.context.as_ref().map(|c| c.0.as_str()), Some("prod"));
+        if env_free("PULSAR_TOKEN") {
+            assert_eq!(r.target.token, None, "the token file does not exist");
+            assert_eq!(r.target.token_file.as_deref(), Some(std::path::Path::new("/etc/pulsar/prod.jwt")));
+            assert!(
+                r.warnings.iter().any(|w| w.message.contains("token_file /etc/pulsar/prod.jwt")),
+                "{:?}",
+                r.warnings
+            );
+        }
+        if env_free("PULSAR_SERVICE_URL") {
+            assert_eq!(r.target.service_url, "pulsar+ssl://pulsar.prod.example:6651");
+        }
+        assert!(!format!("{r:?}").contains("c3RhZ2luZw"));
     }
 
     #[test]

@@ -68,14 +68,14 @@ pub fn parse(path: &Path, text: &str) -> (ContextConfig, Vec<ConfigWarning>) {
             if let Some(file) = params.strip_prefix("file://") {
                 ctx.token_file = Some(PathBuf::from(file));
             } else if let Some(token) = params.strip_prefix("token:") {
-                ctx.token = Some(token.trim().to_string());
+                ctx.token = Some(token.trim().into());
             } else if let Ok(v) = serde_json::from_str::<serde_json::Value>(&params) {
                 match v["token"].as_str() {
-                    Some(t) => ctx.token = Some(t.to_string()),
+                    Some(t) => ctx.token = Some(t.into()),
                     None => warnings.push(warn(line, "authParams: no \"token\" in the JSON (ignored)".into())),
                 }
             } else {
-                ctx.token = Some(params.trim().to_string());
+                ctx.token = Some(params.trim().into());
             }
         }
         (Some((_, p)), Some((line, params))) if p == OAUTH2_PLUGIN => {

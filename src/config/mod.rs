@@ -7,17 +7,55 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub mod client_conf;
+pub mod pulsarctl;
+
+/// A secret (a token): `Debug` prints `<hidden>`, so no derived `Debug` of a config, a
+/// panic message or a log line can show it. Read it with [`Secret::expose`].
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<hidden>")
+    }
+}
+
+impl std::ops::Deref for Secret {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Secret {
+        Secret(s)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Secret {
+        Secret(s.to_string())
+    }
+}
 
 /// The documented default config (also written by `pulsar-tui info --default-config`).
 pub const DEFAULT_CONFIG: &str = include_str!("../../assets/default-config.toml");
 
 /// Settings a config file may hold. Every field is optional; command-line flags and
-/// environment variables win over it.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+/// environment variables win over it. `Debug` hides tokens and URL credentials.
+#[derive(Clone, Default, PartialEq, Deserialize)]
 pub struct FileConfig {
     pub service_url: Option<String>,
     pub admin_url: Option<String>,
-    pub token: Option<String>,
+    pub token: Option<Secret>,
     pub refresh_interval_secs: Option<u64>,
     pub op_timeout_secs: Option<u64>,
     pub theme: Option<String>,
@@ -51,13 +89,13 @@ pub struct FileConfig {
     pub contexts: Option<std::collections::BTreeMap<String, ContextConfig>>,
 }
 
-/// One named cluster of `[contexts.NAME]`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+/// One named cluster of `[contexts.NAME]`. `Debug` hides tokens and URL credentials.
+#[derive(Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContextConfig {
     pub service_url: Option<String>,
     pub admin_url: Option<String>,
-    pub token: Option<String>,
+    pub token: Option<Secret>,
     pub token_file: Option<PathBuf>,
     pub token_env: Option<String>,
     pub read_only: Option<bool>,
@@ -88,6 +126,61 @@ const SECURITY_KEYS: &[&str] = &[
     "oauth2_audience",
     "oauth2_scope",
 ];
+
+/// URLs as `Debug` shows them: without their user info (`http://user:password@host`).
+fn urls_for_debug<'a>(urls: impl IntoIterator<Item = &'a String>) -> Vec<String> {
+    urls.into_iter().map(|u| crate::pulsar::redact_url(u)).collect()
+}
+
+impl fmt::Debug for FileConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileConfig")
+            .field("service_url", &urls_for_debug(&self.service_url))
+            .field("admin_url", &urls_for_debug(&self.admin_url))
+            .field("token", &self.token)
+            .field("refresh_interval_secs", &self.refresh_interval_secs)
+            .field("op_timeout_secs", &self.op_timeout_secs)
+            .field("theme", &self.theme)
+            .field("metrics_interval_secs", &self.metrics_interval_secs)
+            .field("metrics_history_minutes", &self.metrics_history_minutes)
+            .field("metrics_urls", &self.metrics_urls.as_ref().map(urls_for_debug))
+            .field("token_file", &self.token_file)
+            .field("token_env", &self.token_env)
+            .field("read_only", &self.read_only)
+            .field("tls_trust_certs_file", &self.tls_trust_certs_file)
+            .field("tls_allow_insecure", &self.tls_allow_insecure)
+            .field("tls_hostname_verification", &self.tls_hostname_verification)
+            .field("oauth2_issuer_url", &self.oauth2_issuer_url.as_deref().map(crate::pulsar::redact_url))
+            .field("oauth2_credentials_file", &self.oauth2_credentials_file)
+            .field("oauth2_audience", &self.oauth2_audience)
+            .field("oauth2_scope", &self.oauth2_scope)
+            .field("context", &self.context)
+            .field("contexts", &self.contexts)
+            .finish()
+    }
+}
+
+impl fmt::Debug for ContextConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ContextConfig")
+            .field("service_url", &urls_for_debug(&self.service_url))
+            .field("admin_url", &urls_for_debug(&self.admin_url))
+            .field("token", &self.token)
+            .field("token_file", &self.token_file)
+            .field("token_env", &self.token_env)
+            .field("read_only", &self.read_only)
+            .field("color", &self.color)
+            .field("metrics_urls", &self.metrics_urls.as_ref().map(urls_for_debug))
+            .field("tls_trust_certs_file", &self.tls_trust_certs_file)
+            .field("tls_allow_insecure", &self.tls_allow_insecure)
+            .field("tls_hostname_verification", &self.tls_hostname_verification)
+            .field("oauth2_issuer_url", &self.oauth2_issuer_url.as_deref().map(crate::pulsar::redact_url))
+            .field("oauth2_credentials_file", &self.oauth2_credentials_file)
+            .field("oauth2_audience", &self.oauth2_audience)
+            .field("oauth2_scope", &self.oauth2_scope)
+            .finish()
+    }
+}
 
 const CONTEXT_KEYS: &[&str] =
     &["service_url", "admin_url", "token", "token_file", "token_env", "read_only", "color", "metrics_urls"];
@@ -473,6 +566,8 @@ read_only = "yes"
         assert_eq!(staging.service_url.as_deref(), Some("pulsar://local:6650"));
         assert_eq!(staging.admin_url.as_deref(), Some("http://staging-admin:8080"));
         assert_eq!(staging.token.as_deref(), Some("top-secret"));
+        let debug = format!("{cfg:?} {staging:#?} {:?}", cfg.contexts);
+        assert!(!debug.contains("top-secret") && debug.contains("<hidden>"), "{debug}");
         let e = cfg.in_context("dev").unwrap_err();
         assert!(e.contains("prod, staging"), "{e}");
     }

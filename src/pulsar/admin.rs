@@ -8,12 +8,19 @@ use serde::de::DeserializeOwned;
 use super::error::{ClientError, Result};
 use super::message::MessageId;
 use super::oauth2::OAuth2TokenSource;
+use super::redirect::{self, ClusterOrigins, Origin};
 use super::stats::{TenantInfo, TopicStats};
 use super::tls::TlsOptions;
 use super::topic::TopicName;
 
 /// How many cross-broker redirects one call may follow.
 const MAX_REDIRECTS: usize = 5;
+
+/// A redirect to an origin not yet known re-reads the cluster's broker list at most this often.
+const RELEARN_BROKERS_AFTER: Duration = Duration::from_secs(30);
+
+/// The brokers learned from `/admin/v2/brokers/{cluster}`, and when.
+type Learned = std::sync::Arc<tokio::sync::Mutex<Option<(std::time::Instant, Vec<Origin>)>>>;
 
 /// Client of one cluster's admin API. Cheap to clone: it shares the connection pool.
 #[derive(Clone)]
@@ -27,6 +34,9 @@ pub struct AdminClient {
     oauth2: Option<OAuth2TokenSource>,
     timeout: Duration,
     read_only: bool,
+    /// Who may receive the token on a redirect (see `pulsar::redirect`).
+    origins: ClusterOrigins,
+    learned: Learned,
 }
 
 /// One message as the admin "examine" call shows it.
@@ -71,7 +81,15 @@ impl AdminClient {
             oauth2: None,
             timeout,
             read_only: false,
+            origins: ClusterOrigins::new(base_url, None),
+            learned: Learned::default(),
         })
+    }
+
+    /// The configured service URL: its hosts (at the admin URL's port) belong to the
+    /// cluster, so a redirect to them keeps the token.
+    pub fn set_service_url(&mut self, service_url: &str) {
+        self.origins = ClusterOrigins::new(&self.base, Some(service_url));
     }
 
     /// The file the token came from: re-read once when the broker answers 401, so a
@@ -149,6 +167,16 @@ impl AdminClient {
         }
     }
 
+    /// One call, following up to [`MAX_REDIRECTS`] redirects by hand. 307/308 keep the
+    /// method and body; 303 (and 301/302 of a GET) continue as a GET; a 301/302/303 of a
+    /// write is refused rather than silently turned into a GET.
+    ///
+    /// The token goes only to origins of the cluster (`pulsar::redirect`). A redirect to any
+    /// other host is still followed, without the `Authorization` header (what curl and
+    /// browsers do): a cluster without authentication may sit behind a host we do not
+    /// know, and the request carries nothing secret once the header is gone. A later hop
+    /// never gets the token back: the foreign host chose it. When such a chain ends in 401,
+    /// the error says that the token was not sent, and where the chain left the cluster.
     async fn send_once(
         &self,
         method: Method,
@@ -159,35 +187,101 @@ impl AdminClient {
         if self.read_only && method != Method::GET {
             return Err(ClientError::ReadOnly { what });
         }
+        let (mut method, mut body) = (method, body);
         let mut url = format!("{}{}", self.base, path);
         let token = self.current_token().await?;
+        let mut left_cluster: Option<String> = None;
         for _ in 0..=MAX_REDIRECTS {
             let mut req = self.http.request(method.clone(), &url);
-            if let Some(t) = &token {
-                req = req.bearer_auth(t);
+            if left_cluster.is_none() {
+                if let Some(t) = &token {
+                    req = req.bearer_auth(t);
+                }
             }
             if let Some(b) = &body {
                 req = req.json(b);
             }
             let resp = req.send().await.map_err(|e| self.map_transport(&url, &what, e))?;
             let status = resp.status();
-            if status.is_redirection() {
+            if matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
                 let next = resp.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).ok_or_else(|| {
                     ClientError::Protocol { what: what.clone(), reason: format!("{status} without Location") }
                 })?;
                 let next = resolve_location(&url, next);
-                if url.starts_with("https://") && next.starts_with("http://") {
+                if url.starts_with("https://") && !next.starts_with("https://") {
                     return Err(ClientError::Protocol {
                         what,
                         reason: "refusing a redirect from https to http".into(),
                     });
                 }
+                match status.as_u16() {
+                    307 | 308 => {}
+                    303 => (method, body) = (Method::GET, None),
+                    _ if method == Method::GET => {}
+                    _ => {
+                        return Err(ClientError::Protocol {
+                            what,
+                            reason: format!("{status} to a {method}: only 307/308 keep the method (not followed)"),
+                        })
+                    }
+                }
+                if left_cluster.is_none() && !self.in_cluster(&next).await {
+                    let to = redirect::display_origin(&next);
+                    tracing::warn!("{what}: redirected to {to}, not a broker of this cluster: the token is not sent");
+                    left_cluster = Some(to);
+                }
                 url = next;
                 continue;
             }
-            return check_status(resp, &what).await;
+            return match (check_status(resp, &what).await, left_cluster) {
+                (Err(ClientError::Unauthorized { what }), Some(to)) => Err(ClientError::Unauthorized {
+                    what: format!(
+                        "{what} (redirected to {to}, which is not a broker of this cluster: the token was not sent)"
+                    ),
+                }),
+                (r, _) => r,
+            };
         }
         Err(ClientError::Protocol { what, reason: "too many redirects".into() })
+    }
+
+    /// True when `url` is an origin of the cluster: known from the configuration, or a
+    /// broker the cluster lists (read again when an unknown origin shows up, at most every
+    /// [`RELEARN_BROKERS_AFTER`], so that a broker added later is found).
+    async fn in_cluster(&self, url: &str) -> bool {
+        let Some(o) = redirect::origin(url) else { return false };
+        if self.origins.is_fixed(&o) {
+            return true;
+        }
+        let mut learned = self.learned.lock().await;
+        let known = |l: &Option<(std::time::Instant, Vec<Origin>)>| l.as_ref().is_some_and(|(_, v)| v.contains(&o));
+        if !known(&*learned) && learned.as_ref().is_none_or(|(at, _)| at.elapsed() >= RELEARN_BROKERS_AFTER) {
+            let listed = self.list_brokers().await;
+            *learned = Some((std::time::Instant::now(), self.origins.brokers(&listed)));
+        }
+        known(&*learned)
+    }
+
+    /// The web addresses of the brokers of every cluster the admin URL lists, asked of the
+    /// admin URL itself without following redirects (a broker answers these calls itself;
+    /// for a remote cluster of a geo-replicated setup it redirects, and that cluster's
+    /// brokers are not ours). Failures give an empty list: the token is then kept for
+    /// the configured origins only.
+    async fn list_brokers(&self) -> Vec<String> {
+        let get = |path: String| async move {
+            let mut req = self.http.get(format!("{}{path}", self.base));
+            if let Some(t) = self.current_token().await.ok().flatten() {
+                req = req.bearer_auth(t);
+            }
+            let resp = req.send().await.ok().filter(|r| r.status().is_success())?;
+            resp.json::<Vec<String>>().await.ok()
+        };
+        let mut out = Vec::new();
+        for cluster in get("/admin/v2/clusters".into()).await.unwrap_or_default() {
+            let path = format!("/admin/v2/brokers/{}", urlencoding::encode(&cluster));
+            out.extend(get(path).await.unwrap_or_default());
+        }
+        out
     }
 
     fn map_transport(&self, url: &str, what: &str, e: reqwest::Error) -> ClientError {
@@ -198,7 +292,7 @@ impl AdminClient {
         if e.is_timeout() {
             ClientError::Timeout { what: what.to_string(), after: self.timeout }
         } else if e.is_connect() {
-            ClientError::Unreachable { url: url.to_string(), reason: root_cause(&e) }
+            ClientError::Unreachable { url: super::redact_url(url), reason: root_cause(&e) }
         } else {
             ClientError::Protocol { what: what.to_string(), reason: root_cause(&e) }
         }

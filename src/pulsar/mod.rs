@@ -11,6 +11,7 @@ pub mod error;
 pub mod message;
 pub mod oauth2;
 pub mod reader;
+pub mod redirect;
 pub mod request;
 pub mod schemas;
 pub mod scrape;
@@ -31,8 +32,8 @@ pub use oauth2::{OAuth2Params, OAuth2TokenSource};
 pub use tls::TlsOptions;
 pub use topic::TopicName;
 
-/// Where the cluster is and how to talk to it.
-#[derive(Debug, Clone, PartialEq)]
+/// Where the cluster is and how to talk to it. `Debug` hides the token.
+#[derive(Clone, PartialEq)]
 pub struct ClusterTarget {
     /// `pulsar://host:6650` or `pulsar+ssl://host:6651`.
     pub service_url: String,
@@ -50,6 +51,32 @@ pub struct ClusterTarget {
     pub tls: TlsOptions,
     /// OAuth2 client credentials: tokens come from the issuer (over `token`).
     pub oauth2: Option<OAuth2Params>,
+}
+
+impl std::fmt::Debug for ClusterTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClusterTarget")
+            .field("service_url", &redact_url(&self.service_url))
+            .field("admin_url", &redact_url(&self.admin_url))
+            .field("token", &self.token.as_ref().map(|_| "<hidden>"))
+            .field("token_file", &self.token_file)
+            .field("op_timeout", &self.op_timeout)
+            .field("read_only", &self.read_only)
+            .field("tls", &self.tls)
+            .field("oauth2", &self.oauth2)
+            .finish()
+    }
+}
+
+/// A URL with its user info (`scheme://user:password@host`: credentials) replaced by `***`,
+/// for messages, logs and the screen.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
+        None => url.to_string(),
+    }
 }
 
 impl ClusterTarget {
@@ -109,6 +136,7 @@ impl Client {
             None => None,
         };
         admin.set_oauth2(oauth2.clone());
+        admin.set_service_url(&target.service_url);
         Ok(Client {
             target: Arc::new(target),
             admin,
@@ -188,7 +216,7 @@ impl Client {
                         return Err(ClientError::Unauthorized {
                             what: format!(
                                 "binary protocol at {} (the admin API refuses the same credentials)",
-                                t.service_url
+                                redact_url(&t.service_url)
                             ),
                         });
                     }
@@ -197,7 +225,7 @@ impl Client {
             }
             Err(_) => {
                 return Err(ClientError::Timeout {
-                    what: format!("connect to {}", t.service_url),
+                    what: format!("connect to {}", redact_url(&t.service_url)),
                     after: t.op_timeout * 2,
                 })
             }
@@ -209,6 +237,7 @@ impl Client {
 
 /// Maps a pulsar-rs error to our kinds (connection failures become `Unreachable`).
 pub fn binary_error(url: &str, e: pulsar::Error) -> ClientError {
+    let url = &redact_url(url);
     let text = e.to_string();
     match e {
         pulsar::Error::Connection(_) if !text.contains("uthentic") => {
@@ -237,5 +266,16 @@ mod tests {
         assert_eq!(derive_admin_url("pulsar+ssl://broker.example:6651"), "https://broker.example:8443");
         assert_eq!(derive_admin_url("pulsar://h1:6650,h2:6650"), "http://h1:8080");
         assert_eq!(derive_admin_url("pulsar://host"), "http://host:8080");
+    }
+
+    #[test]
+    fn debug_hides_the_token_and_url_passwords() {
+        let mut t = ClusterTarget::new("pulsar://b:6650", "http://ops:hunter2@b:8080/admin");
+        t.token = Some("tok-SECRET-123".into());
+        let d = format!("{t:?} {t:#?}");
+        assert!(!d.contains("tok-SECRET-123") && !d.contains("hunter2"), "{d}");
+        assert!(d.contains("<hidden>") && d.contains("http://***@b:8080/admin"), "{d}");
+        assert_eq!(redact_url("http://b:8080/x@y"), "http://b:8080/x@y");
+        assert_eq!(redact_url("pulsar://b:6650"), "pulsar://b:6650");
     }
 }

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod auth_broker;
+
 use std::time::{Duration, Instant};
 
 use pulsar_tui::app::{App, Event, Settings};
