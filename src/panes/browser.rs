@@ -71,6 +71,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) -> Option<Lis
         ]);
         f.render_widget(Paragraph::new(line), prompt_area);
     }
+    list
 }
 
 fn describe_start(s: &StartFrom) -> String {

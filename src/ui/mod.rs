@@ -227,7 +227,7 @@ fn hints(app: &App) -> String {
         .keymap
         .bindings()
         .filter(|b| b.context == ctx)
-        .map(|b| format!("{} {}", key_name_hint(b.keys[0]), b.help.split(['(', ';']).next().unwrap_or("").trim()))
+        .map(|b| format!("{} {}", key_name_hint(&b.keys[0]), b.help.split(['(', ';']).next().unwrap_or("").trim()))
         .collect();
     parts.extend(["? help".to_string(), "Tab pane".to_string(), "q quit".to_string()]);
     parts.join(" · ")
