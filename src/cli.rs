@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-#[derive(Parser)]
+#[derive(Clone, Parser)]
 #[command(
     name = "pulsar-tui",
     version,
@@ -38,9 +38,14 @@ pub struct Cli {
     #[arg(long, env = "PULSAR_TUI_LOG_FILE", global = true)]
     pub log_file: Option<PathBuf>,
 
-    /// Start with this topic selected in the explorer (persistent://tenant/ns/topic)
+    /// Start in the message browser on this topic, selected in the explorer behind it
+    /// (persistent://tenant/ns/topic)
     #[arg(long)]
     pub topic: Option<String>,
+
+    /// With --topic: start in the explorer with this subscription of the topic selected
+    #[arg(long, requires = "topic")]
+    pub subscription: Option<String>,
 
     /// Seconds before one operation (admin call, lookup, connect) gives up [default: 10]
     #[arg(long, global = true)]
@@ -122,7 +127,7 @@ pub enum ReadFormat {
     Table,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// List what the explorer shows: tenants, or the namespaces of a tenant, the topics of
     /// a namespace, the subscriptions of a topic. One JSON object per line.
@@ -212,7 +217,7 @@ pub enum Command {
     Info,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum DlqCommand {
     /// The DLQ and RETRY topics (found by name and by their messages' properties), with
     /// their origin topic and subscription, message count, oldest and newest message.

@@ -23,19 +23,17 @@ fn main() -> ExitCode {
         for w in &resolved.warnings {
             eprintln!("{w}");
         }
-        return match (&resolved.config_path, resolved.warnings.is_empty()) {
-            (None, true) => {
-                eprintln!("no config file found (using defaults)");
-                ExitCode::SUCCESS
-            }
-            // an imported client.conf or pulsarctl config with problems
-            (None, false) => ExitCode::from(2),
-            (Some(p), true) => {
-                eprintln!("{}: ok", p.display());
-                ExitCode::SUCCESS
-            }
-            (Some(_), false) => ExitCode::from(2),
-        };
+        if !resolved.warnings.is_empty() {
+            return ExitCode::from(2);
+        }
+        match &resolved.config_path {
+            None => eprintln!("no config file found (using defaults)"),
+            Some(p) => eprintln!("{}: ok", p.display()),
+        }
+        if let Some(p) = resolved.keymap_path.as_ref().filter(|p| p.is_file()) {
+            eprintln!("{}: ok", p.display());
+        }
+        return ExitCode::SUCCESS;
     }
     let _log_guard = logging::init(&resolved.log_path).ok();
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -55,8 +53,11 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode> {
+    // `:ctx NAME` resolves the context from the same flags and config
+    let switch_cli = cli.clone();
     let Some(command) = cli.command else {
         let mut app = App::new(resolved.app.clone(), Instant::now());
+        app.keymap = resolved.keymap.clone();
         if let Some(w) = resolved.warnings.first() {
             let more = resolved.warnings.len() - 1;
             let text = if more > 0 {
@@ -66,10 +67,11 @@ async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode>
             };
             app.status = Some(pulsar_tui::app::StatusMessage { text, level: Level::Error, at: app.now });
         }
-        let mut initial = Vec::new();
-        if let Some(t) = &cli.topic {
-            initial = app.jump_to(TopicName::parse(t)?);
-        }
+        let initial = match (&cli.topic, &cli.subscription) {
+            (Some(t), Some(sub)) => app.jump_to_subscription(TopicName::parse(t)?, sub.clone()),
+            (Some(t), None) => app.open_topic(TopicName::parse(t)?),
+            _ => Vec::new(),
+        };
         let opts = RunOptions {
             exit_after_first_frame: cli.exit_after_first_frame,
             panic_after_first_frame: cli.panic_after_first_frame,
@@ -102,7 +104,8 @@ async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode>
                 }
             }
         };
-        runtime::run_tui(app, resolved.target.clone(), theme, initial, opts).await?;
+        let switcher: runtime::Switcher = Box::new(move |name| settings::resolve_context(&switch_cli, name));
+        runtime::run_tui(app, resolved.target.clone(), theme, initial, opts, Some(switcher)).await?;
         return Ok(ExitCode::SUCCESS);
     };
     let client = Client::new(resolved.target.clone())?;
@@ -187,6 +190,12 @@ async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode>
             let path =
                 |p: Option<&std::path::Path>| p.map(|p| p.display().to_string()).unwrap_or_else(|| "(none)".into());
             writeln!(out, "config file:  {}", path(resolved.config_path.as_deref()))?;
+            let keymap = match resolved.keymap_path.as_deref() {
+                Some(p) if p.is_file() => p.display().to_string(),
+                Some(p) => format!("{} (not there: the default keymap)", p.display()),
+                None => "(none: the default keymap)".into(),
+            };
+            writeln!(out, "keymap file:  {keymap}")?;
             writeln!(out, "data dir:     {}", resolved.data_dir.display())?;
             writeln!(out, "log file:     {}", resolved.log_path.display())?;
             writeln!(out, "service url:  {}", pulsar_tui::pulsar::redact_url(&resolved.target.service_url))?;

@@ -10,7 +10,7 @@ use ratatui::backend::Backend;
 use ratatui::Terminal;
 use tokio::sync::mpsc;
 
-use crate::app::{App, Event};
+use crate::app::{App, Event, Settings};
 use crate::pulsar::request::Request;
 use crate::pulsar::worker::Worker;
 use crate::pulsar::{Client, ClusterTarget};
@@ -27,19 +27,39 @@ pub struct RunOptions {
     pub panic_after_first_frame: bool,
 }
 
+/// Resolves a context of the config into its cluster and the app's settings (`:ctx NAME`).
+pub type Switcher = Box<dyn Fn(&str) -> std::result::Result<(ClusterTarget, Settings), String> + Send>;
+
 /// Runs the TUI on the real terminal and restores it on every way out, panics included
-/// (`ratatui::init` installs a panic hook that restores the terminal first).
+/// (`ratatui::init` installs a panic hook that restores the terminal first; ours turns
+/// mouse reporting off before it).
 pub async fn run_tui(
     app: App,
     target: ClusterTarget,
     theme: Theme,
     initial: Vec<Request>,
     opts: RunOptions,
+    switcher: Option<Switcher>,
 ) -> Result<()> {
     let mut terminal = ratatui::init();
-    let result = event_loop(&mut terminal, app, target, theme, initial, opts).await;
+    let restore_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        mouse_capture(false);
+        restore_hook(info);
+    }));
+    mouse_capture(true);
+    let result = event_loop(&mut terminal, app, target, theme, initial, opts, switcher).await;
+    mouse_capture(false);
     ratatui::restore();
     result
+}
+
+/// Mouse reporting on or off (clicks select, the wheel scrolls).
+fn mouse_capture(on: bool) {
+    use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+    let mut out = std::io::stdout();
+    let _ =
+        if on { crossterm::execute!(out, EnableMouseCapture) } else { crossterm::execute!(out, DisableMouseCapture) };
 }
 
 async fn event_loop<B: Backend>(
@@ -49,6 +69,7 @@ async fn event_loop<B: Backend>(
     theme: Theme,
     initial: Vec<Request>,
     opts: RunOptions,
+    switcher: Option<Switcher>,
 ) -> Result<()>
 where
     B::Error: Send + Sync + 'static,
@@ -76,7 +97,9 @@ where
     }
     loop {
         if app.take_dirty() {
-            terminal.draw(|f| ui::render(f, &app, &theme))?;
+            let mut hits = app.hits;
+            terminal.draw(|f| hits = ui::draw(f, &app, &theme))?;
+            app.hits = hits;
             if opts.exit_after_first_frame {
                 return Ok(());
             }
@@ -85,6 +108,7 @@ where
             maybe = input.next() => match maybe {
                 Some(Ok(TermEvent::Key(k))) => Event::Key(k),
                 Some(Ok(TermEvent::Resize(w, h))) => Event::Resize(w, h),
+                Some(Ok(TermEvent::Mouse(m))) => Event::Mouse(m),
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e.into()),
                 None => return Ok(()),
@@ -103,8 +127,45 @@ where
         if let Some(text) = app.take_clipboard() {
             copy_osc52(&text);
         }
+        if let Some(name) = app.take_context_switch() {
+            let requests = switch_context(&mut app, &mut worker, switcher.as_ref(), &name).await;
+            for r in requests {
+                worker.submit(r);
+            }
+        }
         if app.should_quit() {
             return Ok(());
+        }
+    }
+}
+
+/// `:ctx NAME`: the new context's client replaces the old one in the worker (which aborts
+/// the old context's tasks), then the app starts over on it.
+async fn switch_context(app: &mut App, worker: &mut Worker, switcher: Option<&Switcher>, name: &str) -> Vec<Request> {
+    let Some(switcher) = switcher else {
+        app.context_switch_failed(name, "not available here");
+        return Vec::new();
+    };
+    let (target, settings) = match switcher(name) {
+        Ok(r) => r,
+        Err(e) => {
+            app.context_switch_failed(name, &e);
+            return Vec::new();
+        }
+    };
+    match tokio::task::spawn_blocking(move || Client::new(target)).await {
+        Ok(Ok(client)) => {
+            let aborted = worker.switch(client);
+            tracing::info!(context = name, aborted, "context switched");
+            app.switch_context(settings)
+        }
+        Ok(Err(e)) => {
+            app.context_switch_failed(name, &e.to_string());
+            Vec::new()
+        }
+        Err(e) => {
+            app.context_switch_failed(name, &e.to_string());
+            Vec::new()
         }
     }
 }

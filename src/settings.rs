@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::app::keys::Keymap;
 use crate::app::Settings;
 use crate::cli::Cli;
 use crate::config::{self, ConfigWarning, FileConfig};
@@ -20,6 +21,10 @@ pub struct Resolved {
     pub data_dir: PathBuf,
     /// The theme's name (`--theme`, else the config's `theme`).
     pub theme: Option<String>,
+    /// The user's keymap file (it need not exist).
+    pub keymap_path: Option<PathBuf>,
+    /// The default keymap with the user's file on top.
+    pub keymap: Keymap,
 }
 
 pub fn resolve(cli: &Cli) -> Resolved {
@@ -88,6 +93,16 @@ pub fn resolve(cli: &Cli) -> Resolved {
             }),
         }
     }
+    let keymap_path = config::keymap_path(config_path.as_deref(), &file);
+    let keymap = match &keymap_path {
+        Some(p) => {
+            let (keymap, w) = Keymap::load(p);
+            warnings.extend(w);
+            keymap
+        }
+        None => Keymap::default(),
+    };
+    let contexts: Vec<String> = file.contexts.iter().flat_map(|cs| cs.keys().cloned()).collect();
     let context = cli.context.clone().or(file.context.clone());
     let (file, context) = match &context {
         Some(name) => match file.in_context(name) {
@@ -151,10 +166,28 @@ pub fn resolve(cli: &Cli) -> Resolved {
         read_only: target.read_only,
         tls_insecure: target.tls_insecure(),
         context,
+        contexts,
         ..app
     };
     let theme = cli.theme.clone().or(file.theme.clone());
-    Resolved { target, app, config_path, warnings, log_path, data_dir, theme }
+    Resolved { target, app, config_path, warnings, log_path, data_dir, theme, keymap_path, keymap }
+}
+
+/// The cluster and settings of one context of the config, for `:ctx NAME` in the TUI: the
+/// config file is read again, and the flags naming one cluster (`--service-url`,
+/// `--admin-url`, `--token` and their environment variables) no longer apply; `--read-only`
+/// still does (it only ever makes things safer).
+pub fn resolve_context(cli: &Cli, name: &str) -> Result<(ClusterTarget, Settings), String> {
+    let mut cli = cli.clone();
+    cli.context = Some(name.to_string());
+    cli.service_url = None;
+    cli.admin_url = None;
+    cli.token = None;
+    let r = resolve(&cli);
+    match &r.app.context {
+        Some((n, _)) if n == name => Ok((r.target, r.app)),
+        _ => Err(r.warnings.last().map(|w| w.message.clone()).unwrap_or_else(|| format!("no context {name:?}"))),
+    }
 }
 
 /// OAuth2 client credentials from the config (unless `--token`/`$PULSAR_TOKEN` is given),

@@ -395,3 +395,37 @@ fn tiny_terminals_never_panic() {
         }
     }
 }
+
+#[test]
+fn ctx_is_refused_while_a_requeue_runs_and_allowed_after_it_finished() {
+    let mut app = dlq_view();
+    app.settings.contexts = vec!["other".into()];
+    let reqs = app.update(Action::Requeue);
+    let plan_req = find(&reqs, |k| matches!(k, RequestKind::PlanRequeue { .. })).clone();
+    answer(
+        &mut app,
+        &plan_req,
+        ResponseKind::RequeuePlanned {
+            summary: Box::new(plan(20)),
+            meaning: "m".into(),
+            subscription: Some("p".into()),
+        },
+    );
+    type_text(&mut app, "p");
+    let reqs = press(&mut app, KeyCode::Enter);
+    let run = find(&reqs, |k| matches!(k, RequestKind::Requeue { .. })).clone();
+    assert!(app.requeue_running());
+    let out = app.run_command(":ctx other");
+    assert!(out.is_empty());
+    assert_eq!(app.take_context_switch(), None, "no switch while messages move");
+    assert!(app.status.as_ref().unwrap().text.contains("a requeue is running"), "{:?}", app.status);
+    // stopping it is not the end of it: the sends in flight finish first
+    press(&mut app, KeyCode::Esc);
+    assert!(app.requeue_running());
+    app.run_command(":ctx other");
+    assert_eq!(app.take_context_switch(), None);
+    answer(&mut app, &run, ResponseKind::RequeueFinished { summary: Box::new(plan(3)) });
+    assert!(!app.requeue_running());
+    app.run_command(":ctx other");
+    assert_eq!(app.take_context_switch().as_deref(), Some("other"));
+}

@@ -544,3 +544,290 @@ fn the_partition_filter_cycles_through_partitions() {
         ]
     );
 }
+
+// ---- the command palette, context switching, keymap overrides, mouse ----------------
+
+mod palette_and_contexts {
+    use super::*;
+    use common::{draw, expand_with};
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    use pulsar_tui::app::keys::Keymap;
+    use pulsar_tui::app::{Level, View};
+
+    fn typed(app: &mut App, text: &str) -> Vec<Request> {
+        text.chars().flat_map(|c| app.handle(key(c))).collect()
+    }
+
+    fn with_contexts() -> Settings {
+        Settings {
+            context: Some(("main".into(), Some("green".into()))),
+            contexts: vec!["main".into(), "other".into(), "prod".into()],
+            ..Settings::default()
+        }
+    }
+
+    /// acme ▸ shop loaded, with the orders topic (4 partitions) and customers.
+    fn app_with_shop(settings: Settings) -> App {
+        let mut app = App::new(settings, Instant::now());
+        let reqs = app.start();
+        tenants(&mut app, &reqs, &["acme", "ops"]);
+        expand_with(
+            &mut app,
+            ResponseKind::NamespacesListed { tenant: "acme".into(), namespaces: vec!["acme/shop".into()] },
+        );
+        app.update(Action::Down);
+        expand_with(
+            &mut app,
+            ResponseKind::TopicsListed {
+                namespace: "acme/shop".into(),
+                topics: vec![
+                    TopicEntry { name: topic("persistent://acme/shop/customers"), partitions: 0 },
+                    TopicEntry { name: topic("persistent://acme/shop/orders"), partitions: 4 },
+                ],
+            },
+        );
+        app
+    }
+
+    fn palette_input(app: &App) -> String {
+        match &app.mode {
+            Mode::Palette(p) => p.input.clone(),
+            other => panic!("the palette is not open: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn colon_opens_the_palette_tab_completes_and_esc_cancels() {
+        let mut app = app_with_shop(with_contexts());
+        app.handle(key(':'));
+        assert_eq!(palette_input(&app), "");
+        typed(&mut app, "c");
+        app.handle(code(KeyCode::Tab));
+        assert_eq!(palette_input(&app), "ctx ", "the only command starting with c");
+        app.handle(code(KeyCode::Tab));
+        assert_eq!(palette_input(&app), "ctx main");
+        app.handle(code(KeyCode::Tab));
+        assert_eq!(palette_input(&app), "ctx other");
+        app.handle(code(KeyCode::BackTab));
+        assert_eq!(palette_input(&app), "ctx main");
+        let reqs = app.handle(code(KeyCode::Esc));
+        assert!(reqs.is_empty());
+        assert_eq!(app.mode, Mode::Normal);
+        assert_eq!(app.take_context_switch(), None, "Esc runs nothing");
+        // topics: the ones the explorer knows
+        app.handle(key(':'));
+        typed(&mut app, "topic ord");
+        app.handle(code(KeyCode::Tab));
+        assert_eq!(palette_input(&app), "topic persistent://acme/shop/orders");
+    }
+
+    #[test]
+    fn an_unknown_command_is_an_error_in_the_status_line() {
+        let mut app = app_with_shop(with_contexts());
+        app.handle(key(':'));
+        typed(&mut app, "frob");
+        let reqs = app.handle(code(KeyCode::Enter));
+        assert!(reqs.is_empty());
+        assert_eq!(app.mode, Mode::Normal);
+        let status = app.status.clone().unwrap();
+        assert_eq!(status.level, Level::Error);
+        assert!(status.text.contains("unknown command :frob"), "{}", status.text);
+        // a context the config does not have
+        app.run_command("ctx nowhere");
+        let status = app.status.clone().unwrap();
+        assert!(
+            status.text.contains("no such context") && status.text.contains("main, other, prod"),
+            "{}",
+            status.text
+        );
+        assert_eq!(app.take_context_switch(), None);
+    }
+
+    #[test]
+    fn topic_opens_the_browser_and_selects_it_in_the_explorer() {
+        let mut app = app_with_shop(with_contexts());
+        app.handle(key(':'));
+        typed(&mut app, "topic persistent://acme/shop/orders");
+        let reqs = app.handle(code(KeyCode::Enter));
+        assert_eq!(app.view, View::Browser);
+        assert_eq!(app.browser.as_ref().unwrap().topic, topic("persistent://acme/shop/orders"));
+        assert!(reqs.iter().any(|r| matches!(r.kind, RequestKind::ReadPage { .. })), "{reqs:?}");
+        assert_eq!(
+            app.tree.selected_key(),
+            Some(NodeKey::Topic(topic("persistent://acme/shop/orders"))),
+            "selected behind the browser"
+        );
+        // back to the explorer: it is there
+        app.update(Action::Back);
+        assert_eq!(app.view, View::Explorer);
+        assert_eq!(selected_label(&app), "orders");
+    }
+
+    #[test]
+    fn dlq_metrics_and_q_from_the_palette() {
+        let mut app = app_with_shop(with_contexts());
+        app.run_command(":metrics");
+        assert_eq!(app.view, View::Metrics);
+        app.update(Action::Back);
+        let reqs = app.run_command(":dlq");
+        assert_eq!(app.view, View::Dlq);
+        assert!(reqs
+            .iter()
+            .any(|r| matches!(&r.kind, RequestKind::ListLetters { namespace } if namespace == "acme/shop")));
+        app.run_command(":q");
+        assert!(app.should_quit());
+    }
+
+    #[test]
+    fn switching_context_resets_the_panes_and_drops_the_old_contexts_answers() {
+        let mut app = app_with_shop(with_contexts());
+        // a request of the old context still in flight
+        app.update(Action::Down);
+        let reqs = app.update(Action::Expand); // customers: its subscriptions
+        let old = find(&reqs, |k| matches!(k, RequestKind::ListSubscriptions { .. })).clone();
+        app.run_command("topic persistent://acme/shop/orders");
+        assert_eq!(app.view, View::Browser);
+
+        app.run_command("ctx other");
+        assert_eq!(app.take_context_switch().as_deref(), Some("other"));
+        assert_eq!(app.take_context_switch(), None, "taken once");
+        let settings = Settings {
+            context: Some(("other".into(), Some("magenta".into()))),
+            contexts: vec!["main".into(), "other".into(), "prod".into()],
+            read_only: true,
+            ..Settings::default()
+        };
+        let fresh = app.switch_context(settings);
+        assert_eq!(app.generation, 1);
+        let kinds: Vec<_> = fresh.iter().map(|r| r.kind.clone()).collect();
+        assert!(
+            kinds.contains(&RequestKind::FetchClusterInfo) && kinds.contains(&RequestKind::ListTenants),
+            "{kinds:?}"
+        );
+        assert!(fresh.iter().all(|r| r.id > old.id), "ids keep counting across the switch");
+        assert_eq!(app.view, View::Explorer);
+        assert!(app.browser.is_none());
+        assert!(app.tree.roots.is_empty(), "the new cluster's tree starts empty");
+        assert_eq!(app.pending_requests(), fresh.len(), "only the new context's requests are pending");
+        assert!(app.settings.read_only);
+
+        // the late answer of the old cluster is dropped
+        let dropped =
+            answer(&mut app, &old, ResponseKind::TenantsListed { tenants: vec!["from-the-old-cluster".into()] });
+        assert!(dropped.is_empty());
+        assert!(app.tree.roots.is_empty(), "{:?}", visible_labels(&app));
+        // the new one's is not
+        tenants(&mut app, &fresh, &["acme", "ops", "public"]);
+        assert_eq!(visible_labels(&app), vec!["acme", "ops", "public"]);
+        let header = common::screen(&draw(&app, 80, 3)).lines().next().unwrap().to_string();
+        assert!(header.contains(" other ") && header.contains("[RO]"), "{header}");
+    }
+
+    #[test]
+    fn a_user_keymap_changes_what_keys_do_in_the_app() {
+        let mut app = app_with_shop(Settings::default());
+        let (keymap, w) = Keymap::with_user(
+            std::path::Path::new("/k.toml"),
+            "[explorer]\nexpand = \"L\"\ncollapse = \"\"\n[global]\npalette = \";\"\n",
+        );
+        assert!(w.is_empty(), "{w:?}");
+        app.keymap = keymap;
+        assert_eq!(selected_label(&app), "shop");
+        app.handle(key('h'));
+        assert_eq!(selected_label(&app), "shop", "h is unbound: nothing happens");
+        app.handle(key('G'));
+        assert_eq!(selected_label(&app), "ops");
+        let reqs = app.handle(key('l'));
+        assert!(reqs.is_empty(), "l no longer expands: {reqs:?}");
+        let reqs = app.handle(key('L'));
+        find(&reqs, |k| matches!(k, RequestKind::ListNamespaces { tenant } if tenant == "ops"));
+        app.handle(key(':'));
+        assert_eq!(app.mode, Mode::Normal, ": is no longer the palette");
+        app.handle(key(';'));
+        assert!(matches!(app.mode, Mode::Palette(_)));
+        // the help lists the user's keys
+        app.handle(code(KeyCode::Esc));
+        app.handle(key('?'));
+        let text = common::screen(&draw(&app, 100, 40));
+        assert!(text.contains("L ") && text.contains("expand (load children)"), "{text}");
+        assert!(!text.contains("collapse / go to parent"), "{text}");
+    }
+
+    fn mouse(kind: MouseEventKind, column: u16, row: u16) -> Event {
+        Event::Mouse(MouseEvent { kind, column, row, modifiers: KeyModifiers::NONE })
+    }
+
+    /// Draws the app like the runtime does, handing it where the rows are.
+    fn drawn(app: &mut App, w: u16, h: u16) -> String {
+        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+        let theme = pulsar_tui::ui::theme::Theme::default();
+        let mut hits = app.hits;
+        term.draw(|f| hits = pulsar_tui::ui::draw(f, app, &theme)).unwrap();
+        app.hits = hits;
+        common::screen(&term)
+    }
+
+    #[test]
+    fn a_click_selects_the_row_under_it_and_the_wheel_scrolls() {
+        let mut app = app_with_shop(Settings::default());
+        let text = drawn(&mut app, 80, 24);
+        let rows = app.hits.explorer.expect("the tree's rows are known");
+        let y = rows.area.y + 3; // acme, shop, customers, orders
+        let left: String = text.lines().nth(y as usize).unwrap().chars().take(36).collect();
+        assert!(left.contains("orders"), "{text}");
+        let reqs = app.handle(mouse(MouseEventKind::Down(MouseButton::Left), 6, y));
+        assert_eq!(selected_label(&app), "orders");
+        assert!(reqs.iter().any(|r| matches!(r.kind, RequestKind::FetchTopicStats { .. })), "details follow");
+        // below the last row: nothing changes
+        app.handle(mouse(MouseEventKind::Down(MouseButton::Left), 6, 20));
+        assert_eq!(selected_label(&app), "orders");
+        // the wheel moves by three rows, within bounds
+        app.handle(mouse(MouseEventKind::ScrollUp, 6, 5));
+        assert_eq!(selected_label(&app), "acme");
+        app.handle(mouse(MouseEventKind::ScrollDown, 6, 5));
+        assert_eq!(selected_label(&app), "orders");
+        // mouse moves change nothing and do not redraw
+        app.take_dirty();
+        app.handle(mouse(MouseEventKind::Moved, 6, 2));
+        assert!(!app.take_dirty());
+        // a click on the details pane gives it the focus
+        app.handle(mouse(MouseEventKind::Down(MouseButton::Left), 60, 5));
+        assert_eq!(app.focus, pulsar_tui::app::Focus::Details);
+    }
+
+    #[test]
+    fn clicks_and_the_wheel_in_the_browser_table() {
+        let mut app = app_with_shop(Settings::default());
+        app.run_command("topic persistent://acme/shop/customers");
+        let load = app.browser.as_ref().unwrap().loading.as_ref().unwrap().0;
+        let messages: Vec<_> = (0..40).map(|i| common::browsed(i, format!("m{i}").as_bytes())).collect();
+        app.handle(Event::Response(pulsar_tui::pulsar::request::Response {
+            id: load,
+            kind: ResponseKind::PageRead {
+                topic: topic("persistent://acme/shop/customers"),
+                messages,
+                next: pulsar_tui::pulsar::reader::Cursor {
+                    parts: vec![pulsar_tui::pulsar::reader::PartStart::Earliest],
+                },
+                at_end: true,
+            },
+        }));
+        let text = drawn(&mut app, 100, 30);
+        let first = app.hits.browser.expect("the table's rows are known").area.y;
+        assert!(text.lines().nth(first as usize).unwrap().contains("m0"), "{text}");
+        app.handle(mouse(MouseEventKind::Down(MouseButton::Left), 30, first + 4));
+        assert_eq!(app.browser.as_ref().unwrap().selected, 4);
+        app.handle(mouse(MouseEventKind::ScrollDown, 30, first));
+        assert_eq!(app.browser.as_ref().unwrap().selected, 7);
+        // scrolled: a click maps through the offset
+        for _ in 0..10 {
+            app.handle(mouse(MouseEventKind::ScrollDown, 30, first));
+        }
+        assert_eq!(app.browser.as_ref().unwrap().selected, 37);
+        drawn(&mut app, 100, 30);
+        let hits = app.hits.browser.unwrap();
+        assert!(hits.offset > 0);
+        app.handle(mouse(MouseEventKind::Down(MouseButton::Left), 30, hits.area.y));
+        assert_eq!(app.browser.as_ref().unwrap().selected, hits.offset);
+    }
+}

@@ -45,14 +45,19 @@ struct Tmux {
 impl Tmux {
     /// Starts pulsar-tui with `args` after the connection flags, in a fresh tmux server.
     fn start(name: &str, service_url: &str, admin_url: &str, args: &[&str]) -> Tmux {
+        Tmux::start_with_config(name, service_url, admin_url, "", args)
+    }
+
+    /// The same, with `config` as the config file's text.
+    fn start_with_config(name: &str, service_url: &str, admin_url: &str, config_text: &str, args: &[&str]) -> Tmux {
         static SEQ: AtomicUsize = AtomicUsize::new(0);
         let unique = format!("{}-{}-{}", std::process::id(), SEQ.fetch_add(1, Ordering::Relaxed), name);
         let socket = format!("pulsar-tui-e2e-{unique}");
         let dir = std::env::temp_dir().join(format!("pulsar-tui-e2e-{unique}"));
         std::fs::create_dir_all(&dir).expect("create the test's temp dir");
-        // an empty config file keeps the user's config out of the test
+        // a config file of the test's own (empty by default) keeps the user's out of the test
         let config = dir.join("config.toml");
-        std::fs::write(&config, "").expect("write the empty config file");
+        std::fs::write(&config, config_text).expect("write the config file");
         let log = dir.join("pulsar-tui.log");
         // build the guard first: from here on a failure still kills the server
         let mut tmux = Tmux { socket, dir: dir.clone(), socket_path: None };
@@ -203,6 +208,7 @@ fn quit_and_check_restored(t: &Tmux) {
     assert!(screen.contains("EXITED:0"), "pulsar-tui did not exit with 0:\n{screen}");
     assert_eq!(t.display("#{alternate_on}"), "0", "still in the alternate screen after exit:\n{screen}");
     assert_eq!(t.display("#{cursor_flag}"), "1", "cursor still hidden after exit:\n{screen}");
+    assert_eq!(t.display("#{mouse_any_flag}"), "0", "mouse reporting still on after exit:\n{screen}");
     // nothing of the UI is left on the normal screen
     assert!(!screen.contains("Explorer"), "the UI leaked into the normal screen:\n{screen}");
     // raw mode is off: the line discipline echoes and turns Enter into a newline again
@@ -316,6 +322,7 @@ fn a_panic_restores_the_terminal_and_says_why() {
     assert!(history.contains("injected panic"), "the panic message is shown:\n{history}");
     assert_eq!(t.display("#{alternate_on}"), "0", "still in the alternate screen:\n{screen}");
     assert_eq!(t.display("#{cursor_flag}"), "1", "cursor still hidden:\n{screen}");
+    assert_eq!(t.display("#{mouse_any_flag}"), "0", "mouse reporting still on after the panic:\n{screen}");
     t.type_text("still-cooked");
     t.keys(&["Enter"]);
     t.wait_for(&["GOT:still-cooked"]);
@@ -346,4 +353,103 @@ fn unreachable_broker_keeps_the_ui_usable() {
     t.keys(&["Escape"]);
     t.wait_until("the help popup to close", |s| !s.contains("Help — Esc closes") && s.contains("broker unreachable"));
     quit_and_check_restored(&t);
+}
+
+#[test]
+fn ctx_switches_to_another_context_from_the_palette() {
+    let (service, admin) = (service_url(), admin_url());
+    let config = format!(
+        "context = \"main\"\n\n[contexts.main]\nservice_url = \"{service}\"\nadmin_url = \"{admin}\"\ncolor = \"green\"\n\n\
+         [contexts.other]\nservice_url = \"{service}\"\nadmin_url = \"{admin}\"\ncolor = \"magenta\"\nread_only = true\n"
+    );
+    let t = Tmux::start_with_config("ctx", &service, &admin, &config, &[]);
+    let screen = waits_connected(&t);
+    assert!(header(&screen).contains(" main ") && !header(&screen).contains("[RO]"), "{screen}");
+    assert_eq!(t.display("#{mouse_any_flag}"), "1", "the UI asks for mouse reports");
+    // open acme, so that the reload after the switch shows
+    t.move_down_to("▸ acme");
+    t.keys(&["l"]);
+    t.wait_for(&["▾ T acme", "N shop"]);
+
+    t.keys(&[":"]);
+    t.wait_until("the palette listing its commands", |s| status_bar(s).starts_with(":█  ctx  topic"));
+    t.type_text("ctx ot");
+    t.keys(&["Tab"]);
+    t.wait_until("ctx other completed", |s| status_bar(s).starts_with(":ctx other█"));
+    t.keys(&["Enter"]);
+    let screen = t.wait_until("the header of context other, read-only", |s| {
+        let h = header(s);
+        h.contains(" other ") && h.contains("[RO]") && !h.contains(" main ")
+    });
+    // the tree starts over on the new context's cluster: tenants again, nothing expanded
+    let screen = if screen.contains("T acme") && !screen.contains("N shop") {
+        screen
+    } else {
+        t.wait_until("the tree reloaded, collapsed", |s| s.contains("▸ T acme") && !s.contains("N shop"))
+    };
+    assert!(!screen.contains("✗"), "an error after the switch:\n{screen}");
+    waits_connected(&t);
+    // an unknown context is refused in the status bar, and nothing changes
+    t.keys(&[":"]);
+    t.type_text("ctx nowhere");
+    t.keys(&["Enter"]);
+    let screen = t.wait_until("the refusal", |s| status_bar(s).contains("no such context"));
+    assert!(header(&screen).contains(" other "), "{screen}");
+    quit_and_check_restored(&t);
+}
+
+#[test]
+fn topic_and_subscription_flags_start_on_the_resource() {
+    let t = Tmux::app("topic", &["--topic", "persistent://acme/shop/orders"]);
+    let screen = t.wait_for(&["Browse persistent://acme/shop/orders", "read-only browse"]);
+    assert!(header(&screen).ends_with("acme ▸ shop ▸ orders"), "{screen}");
+    // Esc: the explorer, with the topic selected
+    t.keys(&["Escape"]);
+    t.wait_until("the explorer on orders", |s| s.contains("orders [4 partitions]") && header(s).ends_with("orders"));
+    quit_and_check_restored(&t);
+
+    let t = Tmux::app("subscription", &["--topic", "persistent://acme/shop/orders", "--subscription", "payments"]);
+    let screen = t.wait_header("acme ▸ shop ▸ orders ▸ payments");
+    assert!(screen.contains("⤷ payments") && !screen.contains("Browse "), "{screen}");
+    quit_and_check_restored(&t);
+}
+
+#[test]
+fn check_config_reports_keymap_problems_and_info_prints_the_keymap_path() {
+    let dir = std::env::temp_dir().join(format!("pulsar-tui-keymap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.toml");
+    std::fs::write(&config, "").unwrap();
+    let keymap = dir.join("keymap.toml");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_pulsar-tui"))
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .env("HOME", &dir)
+            .env_remove("XDG_CONFIG_HOME")
+            .output()
+            .expect("run pulsar-tui")
+    };
+    // a good keymap: ok
+    std::fs::write(&keymap, "[browser]\nfollow = \"F\"\n").unwrap();
+    let out = run(&["--check-config"]);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains(&format!("{}: ok", keymap.display())), "{err}");
+    // a bad one: each problem with file and line, and a non-zero exit
+    std::fs::write(&keymap, "[browser]\nfollow = \"F\"\nfolow = \"g\"\n\n[dlq]\nrequeue = \"r\"\n").unwrap();
+    let out = run(&["--check-config"]);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(&format!("{}:3: [browser] unknown action \"folow\"", keymap.display())), "{err}");
+    assert!(err.contains(&format!("{}:6: [dlq] requeue", keymap.display())), "{err}");
+    // info names the file in use
+    let out = run(&["info"]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains(&format!("keymap file:  {}", keymap.display())), "{text}");
+    std::fs::remove_file(&keymap).unwrap();
+    let text = String::from_utf8_lossy(&run(&["info"]).stdout).into_owned();
+    assert!(text.contains("(not there: the default keymap)"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

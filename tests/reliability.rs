@@ -227,3 +227,61 @@ fn a_200_mb_metrics_scrape_is_parsed_in_bounded_memory() {
     // buffered whole, the body alone would take 200 MB
     assert!(rss_kb < 100 * 1024, "peak RSS {rss_kb} kB while parsing a 200 MB scrape");
 }
+
+/// `:ctx` away from a cluster that hangs: the worker aborts every request of the old
+/// context (their connections close), and the new context's cluster loads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn switching_context_aborts_the_old_contexts_requests() {
+    use std::io::Read;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (opened, closed) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (o, c) = (opened.clone(), closed.clone());
+    std::thread::spawn(move || {
+        for mut s in listener.incoming().flatten() {
+            o.fetch_add(1, Ordering::SeqCst);
+            let c = c.clone();
+            // never answers; counts the connection as closed when the client hangs up
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while matches!(s.read(&mut buf), Ok(n) if n > 0) {}
+                c.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+    });
+    let mut t = ClusterTarget::new(&format!("pulsar://127.0.0.1:{port}"), &format!("http://127.0.0.1:{port}"));
+    t.op_timeout = Duration::from_secs(60);
+    let settings = Settings {
+        context: Some(("hung".into(), None)),
+        contexts: vec!["hung".into(), "live".into()],
+        ..Settings::default()
+    };
+    let mut d = Driver::new(Client::new(t).unwrap(), settings.clone());
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while opened.load(Ordering::SeqCst) == 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(opened.load(Ordering::SeqCst) > 0, "the old context's requests reached the hung server");
+    let old_in_flight = d.worker.in_flight();
+    assert!(old_in_flight > 0);
+
+    d.app.run_command("ctx live");
+    assert_eq!(d.app.take_context_switch().as_deref(), Some("live"));
+    let aborted = d.worker.switch(Client::new(target()).unwrap());
+    assert_eq!(aborted, old_in_flight, "every task of the old context is aborted");
+    let reqs = d.app.switch_context(Settings { context: Some(("live".into(), None)), ..settings });
+    d.submit(reqs);
+    // the hung server sees every connection of the old context close
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while closed.load(Ordering::SeqCst) < opened.load(Ordering::SeqCst) && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(closed.load(Ordering::SeqCst), opened.load(Ordering::SeqCst), "old connections left open");
+    // and the new cluster answers
+    d.until("the live cluster's tenants", Duration::from_secs(20), |app| {
+        app.tree.roots.iter().any(|n| n.label == "public") && app.connection == Connection::Connected
+    })
+    .await;
+}

@@ -121,7 +121,88 @@ fn subscription_selected_160x48() {
 fn help_popup_80x24() {
     let mut app = loaded_app();
     app.handle(key('?'));
-    insta::assert_snapshot!("help__popup__80x24", screen(&draw(&app, 80, 24)));
+    let text = screen(&draw(&app, 80, 24));
+    insta::assert_snapshot!("help__popup__80x24", text);
+    // it fits: the header and the status bar stay, the frame is whole, and it says it scrolls
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].contains("pulsar-tui"), "{text}");
+    assert!(lines[1].starts_with('┌') && lines[22].starts_with('└'), "{text}");
+    assert!(lines[22].contains("of 23") && lines[22].contains("scroll"), "{text}");
+    assert!(!text.contains("actions: skip"), "the last explorer line is below the fold:\n{text}");
+    // scrolled to the end, the last lines of the pane's section are there
+    app.handle(key('G'));
+    let text = screen(&draw(&app, 80, 24));
+    insta::assert_snapshot!("help__popup_scrolled__80x24", text);
+    assert!(text.contains("actions: skip") && text.contains("clear the filter"), "{text}");
+    app.handle(key('g'));
+    assert!(screen(&draw(&app, 80, 24)).contains("show / hide this help"));
+    // a tall terminal shows all of it, without a scroll note
+    let text = screen(&draw(&app, 100, 40));
+    assert!(text.contains("actions: skip") && text.contains("quit") && !text.contains("scroll"), "{text}");
+    app.handle(key('?'));
+    assert!(!app.show_help);
+}
+
+#[test]
+fn palette_with_completions_80x24() {
+    let settings = Settings {
+        context: Some(("main".into(), Some("green".into()))),
+        contexts: vec!["main".into(), "other".into(), "prod".into()],
+        ..Settings::default()
+    };
+    let mut app = App::new(settings, Instant::now());
+    app.handle(key(':'));
+    let text = screen(&draw(&app, 80, 24));
+    let bottom = text.lines().last().unwrap().trim_end().to_string();
+    assert_eq!(bottom, ":█  ctx  topic  dlq  metrics  q");
+    for c in "ctx ".chars() {
+        app.handle(key(c));
+    }
+    app.handle(Event::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
+    app.handle(Event::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
+    let term = draw(&app, 80, 24);
+    let text = screen(&term);
+    insta::assert_snapshot!("palette__ctx_completions__80x24", text);
+    let bottom = text.lines().last().unwrap();
+    assert!(bottom.starts_with(":ctx other█  main  other  prod"), "{bottom}");
+    // the chosen completion is highlighted, the others are dim
+    let theme = Theme::default();
+    let buf = term.backend().buffer();
+    let x_of = |word: &str| bottom.rfind(word).map(|b| bottom[..b].chars().count() as u16).unwrap();
+    assert_eq!(buf[(x_of("other"), 23)].bg, theme.selection_bg);
+    assert_eq!(buf[(x_of("prod"), 23)].fg, theme.dim);
+}
+
+#[test]
+fn the_header_follows_the_selection_and_the_browsed_topic_in_the_contexts_colour() {
+    let theme = Theme::default();
+    let mut app = loaded_app();
+    app.settings.context = Some(("prod".into(), Some("#ff8800".into())));
+    app.settings.read_only = true;
+    app.update(Action::Down); // analytics, a subscription of orders
+    let term = draw(&app, 100, 4);
+    let header = screen(&term).lines().next().unwrap().trim_end().to_string();
+    insta::assert_snapshot!("header__prod_subscription", header);
+    assert!(header.ends_with("[RO] ▸ acme ▸ shop ▸ orders ▸ analytics"), "{header}");
+    let x = header.find(" prod ").map(|b| header[..b].chars().count() as u16 + 1).unwrap();
+    assert_eq!(term.backend().buffer()[(x, 0)].bg, Color::Rgb(255, 136, 0));
+    // in the browser: the browsed partition, whatever the explorer selects
+    app.open_browser(
+        topic("persistent://acme/shop/orders-partition-2"),
+        pulsar_tui::pulsar::message::StartFrom::Earliest,
+    );
+    app.settings.context = Some(("dev".into(), None));
+    app.settings.read_only = false;
+    let term = draw(&app, 100, 4);
+    let header = screen(&term).lines().next().unwrap().trim_end().to_string();
+    insta::assert_snapshot!("header__dev_browser_partition", header);
+    assert!(header.ends_with("dev  ▸ acme ▸ shop ▸ orders ▸ partition 2"), "{header}");
+    let x = header.find(" dev ").map(|b| header[..b].chars().count() as u16 + 1).unwrap();
+    assert_eq!(term.backend().buffer()[(x, 0)].bg, theme.accent);
+    // without a context: the cluster's name first
+    app.settings.context = None;
+    let header = screen(&draw(&app, 100, 4)).lines().next().unwrap().trim_end().to_string();
+    assert!(header.ends_with("pulsar-tui ▸ standalone ▸ acme ▸ shop ▸ orders ▸ partition 2"), "{header}");
 }
 
 #[test]
@@ -487,7 +568,7 @@ fn metrics_view_falls_back_to_admin_stats_120x30() {
     assert!(out.contains("exposeTopicLevelMetricsInPrometheus=false"), "{out}");
     assert!(out.contains("admin API's stats (1 topic)"), "{out}");
     assert!(out.contains("namespace-level only"), "the broker is marked:\n{out}");
-    let row = out.lines().find(|l| l.contains("nsfix-a")).unwrap();
+    let row = out.lines().skip(1).find(|l| l.contains("nsfix-a")).unwrap(); // the header names it too
     assert!(row.contains(" 20 "), "backlog from the admin stats:\n{out}");
     insta::assert_snapshot!("metrics__admin_fallback__120x30", out);
 }

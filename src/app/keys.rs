@@ -1,58 +1,101 @@
-//! User intents ([`Action`]) and the key bindings that produce them. The help popup and
-//! the README's keymap table are both generated from [`KEYMAP`].
+//! User intents ([`Action`]) and the key bindings that produce them.
+//!
+//! The bindings live in `assets/default-keymap.toml` (embedded); a user's `keymap.toml`
+//! rebinds or unbinds single keys on top of it ([`Keymap::with_user`]). The help popup,
+//! the status-bar hints and the README's keymap table are all generated from a [`Keymap`].
+
+use std::path::Path;
+use std::sync::OnceLock;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-/// What the user wants; the keymap maps keys to these.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    Quit,
-    ToggleHelp,
-    FocusNext,
-    Up,
-    Down,
-    Top,
-    Bottom,
-    PageUp,
-    PageDown,
-    Expand,
-    Collapse,
-    StartFilter,
-    ClearFilter,
-    Refresh,
+use crate::config::ConfigWarning;
+
+/// The documented default keymap.
+pub const DEFAULT_KEYMAP: &str = include_str!("../../assets/default-keymap.toml");
+
+macro_rules! actions {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal,)*) => {
+        /// What the user wants; the keymap maps keys to these.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Action { $($(#[$doc])* $variant,)* }
+
+        impl Action {
+            /// Every action, in declaration order.
+            pub const ALL: &'static [Action] = &[$(Action::$variant,)*];
+
+            /// The action's name in keymap files (snake_case).
+            pub fn name(self) -> &'static str {
+                match self { $(Action::$variant => $name,)* }
+            }
+        }
+    };
+}
+
+actions! {
+    Quit = "quit",
+    ToggleHelp = "help",
+    /// `:` opens the command palette.
+    Palette = "palette",
+    FocusNext = "next_pane",
+    Up = "up",
+    Down = "down",
+    Top = "top",
+    Bottom = "bottom",
+    PageUp = "page_up",
+    PageDown = "page_down",
+    Expand = "expand",
+    Collapse = "collapse",
+    StartFilter = "filter",
+    ClearFilter = "clear_filter",
+    Refresh = "reload",
     /// Enter: open a topic in the browser, or expand any other node.
-    Open,
+    Open = "open",
     /// Leave the browser (or close its detail view).
-    Back,
-    ToggleDetail,
-    ToggleFollow,
-    PickStart,
-    ToggleTimes,
-    ToggleRaw,
-    ToggleHex,
-    NextTab,
-    ToggleMetrics,
-    NextSort,
-    ExportSelected,
-    ExportAll,
-    CopySelected,
-    OpenSchema,
-    MarkBase,
-    NextPartition,
+    Back = "back",
+    ToggleDetail = "detail",
+    ToggleFollow = "follow",
+    PickStart = "start_from",
+    ToggleTimes = "times",
+    ToggleRaw = "raw",
+    ToggleHex = "hex",
+    NextTab = "next_tab",
+    ToggleMetrics = "metrics",
+    NextSort = "sort",
+    ExportSelected = "export_selected",
+    ExportAll = "export_all",
+    CopySelected = "copy",
+    OpenSchema = "schema",
+    MarkBase = "mark_base",
+    NextPartition = "next_partition",
     /// The DLQ view of the namespace in use.
-    OpenDlq,
+    OpenDlq = "dlq",
     /// Requeue DLQ messages (preview first).
-    Requeue,
+    Requeue = "requeue",
     /// From a dead letter to its original message.
-    JumpToOrigin,
+    JumpToOrigin = "origin",
     /// The write actions of the selected topic or subscription.
-    Actions,
+    Actions = "actions",
     /// Force a decoder on the browsed topic ("decode as…").
-    DecodeAs,
+    DecodeAs = "decode_as",
+}
+
+impl Action {
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.iter().copied().find(|a| a.name() == name)
+    }
+
+    /// Actions that move messages. They only open a preview that asks for a typed
+    /// confirmation, and may never be bound to a bare lowercase letter (one slip of the
+    /// finger while reading must not start a write). (`actions` only opens a menu; each
+    /// of its writes asks for its own typed confirmation.)
+    pub fn writes(self) -> bool {
+        matches!(self, Action::Requeue)
+    }
 }
 
 /// Where a binding applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeyContext {
     Global,
     Explorer,
@@ -64,6 +107,16 @@ pub enum KeyContext {
 }
 
 impl KeyContext {
+    pub const ALL: [KeyContext; 7] = [
+        KeyContext::Global,
+        KeyContext::Explorer,
+        KeyContext::Details,
+        KeyContext::Browser,
+        KeyContext::Dlq,
+        KeyContext::Metrics,
+        KeyContext::Schema,
+    ];
+
     pub fn title(self) -> &'static str {
         match self {
             KeyContext::Global => "Global",
@@ -75,204 +128,425 @@ impl KeyContext {
             KeyContext::Dlq => "Dead-letter queues",
         }
     }
+
+    /// The table of a keymap file holding this context's bindings.
+    pub fn section(self) -> &'static str {
+        match self {
+            KeyContext::Global => "global",
+            KeyContext::Explorer => "explorer",
+            KeyContext::Details => "details",
+            KeyContext::Browser => "browser",
+            KeyContext::Metrics => "metrics",
+            KeyContext::Schema => "schema",
+            KeyContext::Dlq => "dlq",
+        }
+    }
+
+    pub fn from_section(s: &str) -> Option<KeyContext> {
+        KeyContext::ALL.into_iter().find(|c| c.section() == s)
+    }
 }
 
-pub struct Binding {
-    pub context: KeyContext,
-    pub keys: &'static [&'static str],
-    pub action: Action,
-    pub help: &'static str,
-}
-
-/// The default keymap. Keys are written as [`key_name`] prints them.
-pub const KEYMAP: &[Binding] = &[
-    Binding { context: KeyContext::Global, keys: &["q", "<C-c>"], action: Action::Quit, help: "quit" },
-    Binding { context: KeyContext::Global, keys: &["?"], action: Action::ToggleHelp, help: "show / hide this help" },
-    Binding { context: KeyContext::Global, keys: &["<Tab>"], action: Action::FocusNext, help: "next pane" },
-    Binding { context: KeyContext::Global, keys: &["j", "<Down>"], action: Action::Down, help: "move down" },
-    Binding { context: KeyContext::Global, keys: &["k", "<Up>"], action: Action::Up, help: "move up" },
-    Binding { context: KeyContext::Global, keys: &["g", "<Home>"], action: Action::Top, help: "first row" },
-    Binding { context: KeyContext::Global, keys: &["G", "<End>"], action: Action::Bottom, help: "last row" },
-    Binding { context: KeyContext::Global, keys: &["<PgUp>", "<C-b>"], action: Action::PageUp, help: "page up" },
-    Binding { context: KeyContext::Global, keys: &["<PgDn>", "<C-f>"], action: Action::PageDown, help: "page down" },
-    Binding {
-        context: KeyContext::Global,
-        keys: &["m"],
-        action: Action::ToggleMetrics,
-        help: "live metrics of every broker",
-    },
-    Binding {
-        context: KeyContext::Global,
-        keys: &["S"],
-        action: Action::OpenSchema,
-        help: "schema versions of the topic",
-    },
-    Binding {
-        context: KeyContext::Global,
-        keys: &["r"],
-        action: Action::Refresh,
-        help: "reload the selected node and its stats",
-    },
-    Binding {
-        context: KeyContext::Explorer,
-        keys: &["<Enter>"],
-        action: Action::Open,
-        help: "browse a topic's messages; expand other nodes",
-    },
-    Binding {
-        context: KeyContext::Explorer,
-        keys: &["l", "<Right>"],
-        action: Action::Expand,
-        help: "expand (load children)",
-    },
-    Binding {
-        context: KeyContext::Explorer,
-        keys: &["h", "<Left>"],
-        action: Action::Collapse,
-        help: "collapse / go to parent",
-    },
-    Binding {
-        context: KeyContext::Explorer,
-        keys: &["/"],
-        action: Action::StartFilter,
-        help: "filter the tree; Enter on a full topic name jumps to it",
-    },
-    Binding { context: KeyContext::Explorer, keys: &["<Esc>"], action: Action::ClearFilter, help: "clear the filter" },
-    Binding {
-        context: KeyContext::Browser,
-        keys: &["<Enter>"],
-        action: Action::ToggleDetail,
-        help: "open / close the message detail",
-    },
-    Binding {
-        context: KeyContext::Browser,
-        keys: &["<Esc>"],
-        action: Action::Back,
-        help: "close the detail, or back to the explorer",
-    },
-    Binding {
-        context: KeyContext::Browser,
-        keys: &["f"],
-        action: Action::ToggleFollow,
-        help: "follow new messages (tail)",
-    },
-    Binding {
-        context: KeyContext::Browser,
-        keys: &["s"],
-        action: Action::PickStart,
-        help: "start from: earliest, latest, -N, +N, message id, time, 15m/2h/1d",
-    },
-    Binding {
-        context: KeyContext::Browser,
-        keys: &["t"],
-        action: Action::ToggleTimes,
-        help: "relative / absolute times",
-    },
-    Binding {
-        context: KeyContext::Browser,
-        keys: &["p"],
-        action: Action::NextPartition,
-        help: "partition filter: all, then each partition in turn",
-    },
-    Binding {
-        context: KeyContext::Browser,
-        keys: &["/"],
-        action: Action::StartFilter,
-        help: "scan with a CEL filter (Esc stops it, Esc again leaves the results)",
-    },
-    Binding {
-        context: KeyContext::Browser,
-        keys: &["<Tab>"],
-        action: Action::NextTab,
-        help: "next detail tab (Value, Properties, Metadata)",
-    },
-    Binding { context: KeyContext::Browser, keys: &["r"], action: Action::ToggleRaw, help: "value as raw text" },
-    Binding { context: KeyContext::Browser, keys: &["x"], action: Action::ToggleHex, help: "value as a hex dump" },
-    Binding {
-        context: KeyContext::Browser,
-        keys: &["e"],
-        action: Action::ExportSelected,
-        help: "export the selected message (JSON lines)",
-    },
-    Binding {
-        context: KeyContext::Browser,
-        keys: &["E"],
-        action: Action::ExportAll,
-        help: "export every loaded message (JSON lines)",
-    },
-    Binding {
-        context: KeyContext::Browser,
-        keys: &["y"],
-        action: Action::CopySelected,
-        help: "copy the selected message (OSC 52 clipboard)",
-    },
-    Binding {
-        context: KeyContext::Global,
-        keys: &["D"],
-        action: Action::OpenDlq,
-        help: "dead-letter queues of the namespace in use",
-    },
-    Binding {
-        context: KeyContext::Explorer,
-        keys: &["a"],
-        action: Action::Actions,
-        help: "actions: skip, clear backlog, reset cursor, subscriptions, partitions, unload",
-    },
-    Binding {
-        context: KeyContext::Browser,
-        keys: &["R"],
-        action: Action::Requeue,
-        help: "requeue the selected message (or the filter's matches) of a DLQ",
-    },
-    Binding {
-        context: KeyContext::Browser,
-        keys: &["d"],
-        action: Action::DecodeAs,
-        help: "decode as… (string, int64, avro FILE.avsc, proto FILE.desc Msg, auto)",
-    },
-    Binding {
-        context: KeyContext::Browser,
-        keys: &["O"],
-        action: Action::JumpToOrigin,
-        help: "open a dead letter's original message",
-    },
-    Binding { context: KeyContext::Dlq, keys: &["<Enter>"], action: Action::Open, help: "browse the DLQ's messages" },
-    Binding {
-        context: KeyContext::Dlq,
-        keys: &["R"],
-        action: Action::Requeue,
-        help: "requeue every message of the DLQ (preview first)",
-    },
-    Binding { context: KeyContext::Dlq, keys: &["<Esc>"], action: Action::Back, help: "back" },
-    Binding { context: KeyContext::Metrics, keys: &["o"], action: Action::NextSort, help: "sort by the next column" },
-    Binding {
-        context: KeyContext::Schema,
-        keys: &["b"],
-        action: Action::MarkBase,
-        help: "mark the version to compare with (default: the one before)",
-    },
-    Binding { context: KeyContext::Schema, keys: &["<Esc>"], action: Action::Back, help: "back" },
-    Binding { context: KeyContext::Metrics, keys: &["/"], action: Action::StartFilter, help: "filter topics by name" },
-    Binding {
-        context: KeyContext::Metrics,
-        keys: &["<Enter>"],
-        action: Action::Open,
-        help: "jump to the topic in the explorer",
-    },
-    Binding { context: KeyContext::Metrics, keys: &["<Esc>"], action: Action::Back, help: "back to the explorer" },
+/// What an action does in a context, for the help, the hints and the README.
+const HELP: &[(KeyContext, Action, &str)] = &[
+    (KeyContext::Global, Action::Quit, "quit"),
+    (KeyContext::Global, Action::ToggleHelp, "show / hide this help"),
+    (KeyContext::Global, Action::Palette, "command palette (:ctx, :topic, :dlq, :metrics, :q)"),
+    (KeyContext::Global, Action::FocusNext, "next pane"),
+    (KeyContext::Global, Action::Down, "move down"),
+    (KeyContext::Global, Action::Up, "move up"),
+    (KeyContext::Global, Action::Top, "first row"),
+    (KeyContext::Global, Action::Bottom, "last row"),
+    (KeyContext::Global, Action::PageUp, "page up"),
+    (KeyContext::Global, Action::PageDown, "page down"),
+    (KeyContext::Global, Action::ToggleMetrics, "live metrics of every broker"),
+    (KeyContext::Global, Action::OpenSchema, "schema versions of the topic"),
+    (KeyContext::Global, Action::Refresh, "reload the selected node and its stats"),
+    (KeyContext::Global, Action::OpenDlq, "dead-letter queues of the namespace in use"),
+    (KeyContext::Explorer, Action::Open, "browse a topic's messages; expand other nodes"),
+    (KeyContext::Explorer, Action::Expand, "expand (load children)"),
+    (KeyContext::Explorer, Action::Collapse, "collapse / go to parent"),
+    (KeyContext::Explorer, Action::StartFilter, "filter the tree; Enter on a full topic name jumps to it"),
+    (KeyContext::Explorer, Action::ClearFilter, "clear the filter"),
+    (
+        KeyContext::Explorer,
+        Action::Actions,
+        "actions: skip, clear backlog, reset cursor, subscriptions, partitions, unload",
+    ),
+    (KeyContext::Browser, Action::ToggleDetail, "open / close the message detail"),
+    (KeyContext::Browser, Action::Back, "close the detail, or back to the explorer"),
+    (KeyContext::Browser, Action::ToggleFollow, "follow new messages (tail)"),
+    (KeyContext::Browser, Action::PickStart, "start from: earliest, latest, -N, +N, message id, time, 15m/2h/1d"),
+    (KeyContext::Browser, Action::ToggleTimes, "relative / absolute times"),
+    (KeyContext::Browser, Action::NextPartition, "partition filter: all, then each partition in turn"),
+    (KeyContext::Browser, Action::StartFilter, "scan with a CEL filter (Esc stops it, Esc again leaves the results)"),
+    (KeyContext::Browser, Action::NextTab, "next detail tab (Value, Properties, Metadata)"),
+    (KeyContext::Browser, Action::ToggleRaw, "value as raw text"),
+    (KeyContext::Browser, Action::ToggleHex, "value as a hex dump"),
+    (KeyContext::Browser, Action::ExportSelected, "export the selected message (JSON lines)"),
+    (KeyContext::Browser, Action::ExportAll, "export every loaded message (JSON lines)"),
+    (KeyContext::Browser, Action::CopySelected, "copy the selected message (OSC 52 clipboard)"),
+    (KeyContext::Browser, Action::Requeue, "requeue the selected message (or the filter's matches) of a DLQ"),
+    (KeyContext::Browser, Action::DecodeAs, "decode as… (string, int64, avro FILE.avsc, proto FILE.desc Msg, auto)"),
+    (KeyContext::Browser, Action::JumpToOrigin, "open a dead letter's original message"),
+    (KeyContext::Dlq, Action::Open, "browse the DLQ's messages"),
+    (KeyContext::Dlq, Action::Requeue, "requeue every message of the DLQ (preview first)"),
+    (KeyContext::Dlq, Action::Back, "back"),
+    (KeyContext::Metrics, Action::NextSort, "sort by the next column"),
+    (KeyContext::Metrics, Action::StartFilter, "filter topics by name"),
+    (KeyContext::Metrics, Action::Open, "jump to the topic in the explorer"),
+    (KeyContext::Metrics, Action::Back, "back to the explorer"),
+    (KeyContext::Schema, Action::MarkBase, "mark the version to compare with (default: the one before)"),
+    (KeyContext::Schema, Action::Back, "back"),
 ];
 
-/// The canonical name of a key press: `j`, `G`, `<Enter>`, `<C-c>`, `<PgDn>`.
+/// The help text of an action in a context (its name, spelled out, when the built-in
+/// help has nothing for that pair: a user bound it somewhere new).
+pub fn help_of(context: KeyContext, action: Action) -> String {
+    HELP.iter()
+        .find(|(c, a, _)| *c == context && *a == action)
+        .or_else(|| HELP.iter().find(|(_, a, _)| *a == action))
+        .map(|(_, _, h)| h.to_string())
+        .unwrap_or_else(|| action.name().replace('_', " "))
+}
+
+/// One action of one context and the keys that trigger it (canonical names, see
+/// [`key_name`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub context: KeyContext,
+    pub keys: Vec<String>,
+    pub action: Action,
+    pub help: String,
+}
+
+/// The effective key bindings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keymap {
+    bindings: Vec<Binding>,
+}
+
+impl Default for Keymap {
+    /// The embedded default keymap.
+    fn default() -> Keymap {
+        static DEFAULT: OnceLock<Keymap> = OnceLock::new();
+        DEFAULT
+            .get_or_init(|| {
+                let (map, warnings) =
+                    Keymap { bindings: Vec::new() }.overlay(Path::new("default-keymap.toml"), DEFAULT_KEYMAP);
+                debug_assert!(warnings.is_empty(), "built-in keymap: {warnings:?}");
+                map
+            })
+            .clone()
+    }
+}
+
+/// A key's value in a keymap file: one key or a list; empty unbinds.
+fn key_list(v: &toml::Value) -> Option<Vec<&str>> {
+    match v {
+        toml::Value::String(s) if s.is_empty() => Some(Vec::new()),
+        toml::Value::String(s) => Some(vec![s.as_str()]),
+        toml::Value::Array(a) => a.iter().map(|v| v.as_str()).collect(),
+        _ => None,
+    }
+}
+
+impl Keymap {
+    /// The default keymap with a user's keymap file on top. A missing file is no problem;
+    /// anything unusable in it is a warning with its line, and is skipped.
+    pub fn load(path: &Path) -> (Keymap, Vec<ConfigWarning>) {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Keymap::default().overlay(path, &text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Keymap::default(), Vec::new()),
+            Err(e) => (
+                Keymap::default(),
+                vec![ConfigWarning { file: path.to_path_buf(), line: None, message: format!("cannot read: {e}") }],
+            ),
+        }
+    }
+
+    /// The default keymap with the user's keymap text on top.
+    pub fn with_user(path: &Path, text: &str) -> (Keymap, Vec<ConfigWarning>) {
+        Keymap::default().overlay(path, text)
+    }
+
+    /// Applies a keymap file: each `action = keys` replaces that action's keys in its
+    /// context; a key taken from another action of the same context leaves that action.
+    fn overlay(mut self, path: &Path, text: &str) -> (Keymap, Vec<ConfigWarning>) {
+        let warn = |line: Option<usize>, message: String| ConfigWarning { file: path.to_path_buf(), line, message };
+        let table: toml::Table = match toml::from_str(text) {
+            Ok(t) => t,
+            Err(e) => {
+                let line = e.span().map(|s| line_of(text, s.start));
+                return (self, vec![warn(line, format!("not valid TOML, file ignored: {}", e.message()))]);
+            }
+        };
+        let mut warnings = Vec::new();
+        let mut sections: Vec<(Option<usize>, &String, &toml::Value)> =
+            table.iter().map(|(k, v)| (section_line(text, k), k, v)).collect();
+        sections.sort_by_key(|(line, _, _)| *line);
+        for (header, section, value) in sections {
+            let Some(context) = KeyContext::from_section(section) else {
+                let known: Vec<&str> = KeyContext::ALL.iter().map(|c| c.section()).collect();
+                warnings.push(warn(header, format!("unknown section [{section}] (one of: {})", known.join(", "))));
+                continue;
+            };
+            let Some(entries) = value.as_table() else {
+                warnings.push(warn(header, format!("{section} must be a table: [{section}]")));
+                continue;
+            };
+            let mut entries: Vec<(Option<usize>, &String, &toml::Value)> =
+                entries.iter().map(|(k, v)| (key_line(text, header, k), k, v)).collect();
+            entries.sort_by_key(|(line, _, _)| *line);
+            // keys this file bound in this context: a second use is a mistake
+            let mut taken: Vec<(String, Action)> = Vec::new();
+            for (line, name, value) in entries {
+                let Some(action) = Action::from_name(name) else {
+                    warnings.push(warn(line, format!("[{section}] unknown action {name:?} (ignored)")));
+                    continue;
+                };
+                let Some(raw) = key_list(value) else {
+                    warnings
+                        .push(warn(line, format!("[{section}] {name}: keys must be a string or a list of strings")));
+                    continue;
+                };
+                let unbind = raw.is_empty();
+                let mut keys = Vec::new();
+                for k in raw {
+                    match parse_key(k) {
+                        Err(e) => warnings.push(warn(line, format!("[{section}] {name}: {e} (ignored)"))),
+                        Ok(k) if action.writes() && is_bare_lowercase(&k) => warnings.push(warn(
+                            line,
+                            format!(
+                                "[{section}] {name}: {k:?} is a bare lowercase letter; actions that write need \
+                                 a shifted or modified key (ignored)"
+                            ),
+                        )),
+                        Ok(k) => match taken.iter().find(|(t, _)| *t == k) {
+                            Some((_, other)) => warnings.push(warn(
+                                line,
+                                format!(
+                                    "[{section}] {name}: {k} is already bound to {} in this file (ignored)",
+                                    other.name()
+                                ),
+                            )),
+                            None if keys.contains(&k) => {}
+                            None => keys.push(k),
+                        },
+                    }
+                }
+                if keys.is_empty() && !unbind {
+                    continue; // nothing usable: the action keeps its keys
+                }
+                for k in &keys {
+                    taken.push((k.clone(), action));
+                }
+                self.bind(context, action, keys);
+            }
+        }
+        (self, warnings)
+    }
+
+    /// Gives `action` exactly `keys` in `context` (none: unbound there).
+    fn bind(&mut self, context: KeyContext, action: Action, keys: Vec<String>) {
+        for b in self.bindings.iter_mut().filter(|b| b.context == context && b.action != action) {
+            b.keys.retain(|k| !keys.contains(k));
+        }
+        match self.bindings.iter_mut().find(|b| b.context == context && b.action == action) {
+            Some(b) => b.keys = keys,
+            None => {
+                // a new pair goes after the last binding of its context
+                let at =
+                    self.bindings.iter().rposition(|b| b.context == context).map_or(self.bindings.len(), |i| i + 1);
+                let help = help_of(context, action);
+                self.bindings.insert(at, Binding { context, keys, action, help });
+            }
+        }
+    }
+
+    /// The bindings that have at least one key, in file order.
+    pub fn bindings(&self) -> impl Iterator<Item = &Binding> {
+        self.bindings.iter().filter(|b| !b.keys.is_empty())
+    }
+
+    /// Resolves a key in a pane context: the pane's own bindings first, then global ones.
+    pub fn resolve(&self, context: KeyContext, key: &KeyEvent) -> Option<Action> {
+        let name = key_name(key);
+        if name.is_empty() {
+            return None;
+        }
+        let lookup = |ctx: KeyContext| {
+            self.bindings.iter().find(|b| b.context == ctx && b.keys.contains(&name)).map(|b| b.action)
+        };
+        lookup(context).or_else(|| lookup(KeyContext::Global))
+    }
+
+    /// The first key of an action in a context (or in the global context), for hints.
+    pub fn key_for(&self, context: KeyContext, action: Action) -> Option<&str> {
+        [context, KeyContext::Global]
+            .into_iter()
+            .find_map(|ctx| {
+                self.bindings.iter().find(|b| b.context == ctx && b.action == action).and_then(|b| b.keys.first())
+            })
+            .map(String::as_str)
+    }
+
+    /// The keymap as a Markdown table (the README's keymap section is checked against it).
+    pub fn markdown_table(&self) -> String {
+        let mut out = String::from("| Context | Keys | Action |\n|---|---|---|\n");
+        for b in self.bindings() {
+            let keys: Vec<String> = b.keys.iter().map(|k| format!("`{k}`")).collect();
+            out.push_str(&format!("| {} | {} | {} |\n", b.context.title(), keys.join(" "), b.help));
+        }
+        out
+    }
+}
+
+fn is_bare_lowercase(k: &str) -> bool {
+    let mut chars = k.chars();
+    matches!((chars.next(), chars.next()), (Some(c), None) if c.is_lowercase())
+}
+
+/// The line of a `[section]` header.
+fn section_line(text: &str, section: &str) -> Option<usize> {
+    text.lines().position(|l| l.trim().trim_matches(['[', ']']).trim() == section).map(|i| i + 1)
+}
+
+/// The line of `key =` in the section starting at `header`.
+fn key_line(text: &str, header: Option<usize>, key: &str) -> Option<usize> {
+    let from = header.unwrap_or(0);
+    text.lines()
+        .enumerate()
+        .skip(from)
+        .take_while(|(i, l)| *i == from || !l.trim_start().starts_with('['))
+        .find(|(_, l)| {
+            let l = l.trim_start();
+            let l = l.strip_prefix('"').unwrap_or(l);
+            l.strip_prefix(key).is_some_and(|r| r.trim_start_matches('"').trim_start().starts_with('='))
+        })
+        .map(|(i, _)| i + 1)
+        .or(header)
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    text.as_bytes()[..offset].iter().filter(|b| **b == b'\n').count() + 1
+}
+
+/// Named keys: the file's names (lowercase) and their canonical form.
+const NAMED: &[(&str, &str)] = &[
+    ("enter", "<Enter>"),
+    ("return", "<Enter>"),
+    ("esc", "<Esc>"),
+    ("escape", "<Esc>"),
+    ("tab", "<Tab>"),
+    ("backtab", "<S-Tab>"),
+    ("backspace", "<BS>"),
+    ("bs", "<BS>"),
+    ("up", "<Up>"),
+    ("down", "<Down>"),
+    ("left", "<Left>"),
+    ("right", "<Right>"),
+    ("home", "<Home>"),
+    ("end", "<End>"),
+    ("pgup", "<PgUp>"),
+    ("pageup", "<PgUp>"),
+    ("pgdn", "<PgDn>"),
+    ("pagedown", "<PgDn>"),
+    ("del", "<Del>"),
+    ("delete", "<Del>"),
+    ("space", "<Space>"),
+];
+
+/// Parses a key as written in a keymap file — `q`, `G`, `ctrl+c`, `shift+tab`, `pgdn`,
+/// `f5`, or the help's own notation `<C-c>`, `<Enter>` — into its canonical name.
+pub fn parse_key(text: &str) -> Result<String, String> {
+    let bad = |why: &str| Err(format!("cannot read key {text:?}: {why}"));
+    if text.is_empty() {
+        return bad("empty");
+    }
+    // the help's notation: <C-c>, <A-x>, <S-Tab>, <Enter>
+    let (mods, base): (Vec<String>, String) = match text.strip_prefix('<').and_then(|t| t.strip_suffix('>')) {
+        Some(inner) if inner.len() > 1 => {
+            let mut parts: Vec<&str> = inner.split('-').collect();
+            let base = parts.pop().unwrap_or_default();
+            let base = if base.is_empty() && inner.ends_with('-') { "-" } else { base };
+            (parts.iter().filter(|m| !m.is_empty()).map(|m| m.to_ascii_lowercase()).collect(), base.to_string())
+        }
+        _ if text.chars().count() == 1 => (Vec::new(), text.to_string()),
+        _ => {
+            let (mods, base) = match text.rsplit_once('+') {
+                Some((m, "")) => (m.strip_suffix('+').unwrap_or(m), "+"), // ctrl++
+                Some((m, b)) => (m, b),
+                None => ("", text),
+            };
+            let mods = mods.split('+').filter(|m| !m.is_empty()).map(|m| m.trim().to_ascii_lowercase()).collect();
+            (mods, base.trim().to_string())
+        }
+    };
+    let (mut ctrl, mut alt, mut shift) = (false, false, false);
+    for m in &mods {
+        match m.as_str() {
+            "ctrl" | "control" | "c" => ctrl = true,
+            "alt" | "meta" | "a" | "m" => alt = true,
+            "shift" | "s" => shift = true,
+            other => return bad(&format!("unknown modifier {other:?} (ctrl, alt, shift)")),
+        }
+    }
+    let mut chars = base.chars();
+    if let (Some(c), None) = (chars.next(), chars.clone().next()) {
+        if c.is_control() {
+            return bad("a control character");
+        }
+        let c = if shift && c.is_ascii_lowercase() { c.to_ascii_uppercase() } else { c };
+        return Ok(if ctrl {
+            format!("<C-{}>", c.to_ascii_lowercase())
+        } else if alt {
+            format!("<A-{c}>")
+        } else if c == ' ' {
+            "<Space>".into()
+        } else {
+            c.to_string()
+        });
+    }
+    let lower = base.to_ascii_lowercase();
+    if let Some(n) = lower.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()).filter(|n| (1..=24).contains(n)) {
+        if ctrl || alt || shift {
+            return bad("modifiers on function keys are not supported");
+        }
+        return Ok(format!("<F{n}>"));
+    }
+    let lower = if lower == "s-tab" { "backtab".to_string() } else { lower };
+    let Some((_, canonical)) =
+        NAMED.iter().find(|(n, c)| *n == lower || c.trim_matches(['<', '>']).eq_ignore_ascii_case(&lower))
+    else {
+        return bad("unknown key name (enter, esc, tab, backspace, up, down, left, right, home, end, pgup, pgdn, del, space, f1…f24)");
+    };
+    match (*canonical, ctrl, alt, shift) {
+        ("<Tab>", false, false, true) => Ok("<S-Tab>".into()),
+        (c, false, false, false) => Ok(c.to_string()),
+        _ => bad("only shift+tab takes a modifier among named keys"),
+    }
+}
+
+/// The canonical name of a key press: `j`, `G`, `<Enter>`, `<C-c>`, `<A-x>`, `<PgDn>`.
 pub fn key_name(k: &KeyEvent) -> String {
     let base = match k.code {
         KeyCode::Char(c) => {
             if k.modifiers.contains(KeyModifiers::CONTROL) {
                 return format!("<C-{}>", c.to_ascii_lowercase());
             }
+            if k.modifiers.contains(KeyModifiers::ALT) {
+                return format!("<A-{c}>");
+            }
+            if c == ' ' {
+                return "<Space>".into();
+            }
             return c.to_string();
         }
         KeyCode::Enter => "Enter",
         KeyCode::Esc => "Esc",
+        KeyCode::Tab if k.modifiers.contains(KeyModifiers::SHIFT) => "S-Tab",
         KeyCode::Tab => "Tab",
         KeyCode::BackTab => "S-Tab",
         KeyCode::Backspace => "BS",
@@ -289,27 +563,6 @@ pub fn key_name(k: &KeyEvent) -> String {
         _ => return String::new(),
     };
     format!("<{base}>")
-}
-
-/// Resolves a key in a pane context: the pane's own bindings first, then global ones.
-pub fn resolve(context: KeyContext, key: &KeyEvent) -> Option<Action> {
-    let name = key_name(key);
-    if name.is_empty() {
-        return None;
-    }
-    let lookup =
-        |ctx: KeyContext| KEYMAP.iter().find(|b| b.context == ctx && b.keys.contains(&name.as_str())).map(|b| b.action);
-    lookup(context).or_else(|| lookup(KeyContext::Global))
-}
-
-/// The keymap as a Markdown table (the README's keymap section is checked against it).
-pub fn markdown_table() -> String {
-    let mut out = String::from("| Context | Keys | Action |\n|---|---|---|\n");
-    for b in KEYMAP {
-        let keys: Vec<String> = b.keys.iter().map(|k| format!("`{k}`")).collect();
-        out.push_str(&format!("| {} | {} | {} |\n", b.context.title(), keys.join(" "), b.help));
-    }
-    out
 }
 
 /// A key as shown in the status-bar hints: `<Enter>` → `Enter`.
@@ -331,33 +584,241 @@ mod tests {
         assert_eq!(key_name(&key(KeyCode::Char('G'), KeyModifiers::SHIFT)), "G");
         assert_eq!(key_name(&key(KeyCode::Char('c'), KeyModifiers::CONTROL)), "<C-c>");
         assert_eq!(key_name(&key(KeyCode::PageDown, KeyModifiers::NONE)), "<PgDn>");
+        assert_eq!(key_name(&key(KeyCode::BackTab, KeyModifiers::SHIFT)), "<S-Tab>");
+        assert_eq!(key_name(&key(KeyCode::Char('x'), KeyModifiers::ALT)), "<A-x>");
+    }
+
+    #[test]
+    fn keys_are_parsed_in_both_notations() {
+        for (text, want) in [
+            ("q", "q"),
+            ("G", "G"),
+            ("shift+g", "G"),
+            ("ctrl+c", "<C-c>"),
+            ("Ctrl+C", "<C-c>"),
+            ("<C-c>", "<C-c>"),
+            ("alt+x", "<A-x>"),
+            ("enter", "<Enter>"),
+            ("<Enter>", "<Enter>"),
+            ("Esc", "<Esc>"),
+            ("shift+tab", "<S-Tab>"),
+            ("<S-Tab>", "<S-Tab>"),
+            ("pgdn", "<PgDn>"),
+            ("PageUp", "<PgUp>"),
+            ("f5", "<F5>"),
+            ("space", "<Space>"),
+            ("+", "+"),
+            ("ctrl++", "<C-+>"),
+            ("<", "<"),
+        ] {
+            assert_eq!(parse_key(text).as_deref(), Ok(want), "{text}");
+        }
+        for text in ["", "hyper+x", "ctrl+enter", "pgdown", "f99", "ab"] {
+            assert!(parse_key(text).is_err(), "{text} should not parse");
+        }
+    }
+
+    #[test]
+    fn every_key_of_the_default_keymap_names_a_key_press() {
+        // each canonical name must be what key_name() produces for some key press
+        for b in Keymap::default().bindings() {
+            for k in &b.keys {
+                assert!(!k.is_empty() && (k.chars().count() == 1 || k.starts_with('<')), "{k}");
+            }
+        }
+    }
+
+    /// The keymap as it was compiled in before it moved to assets/default-keymap.toml.
+    const OLD_KEYMAP: &[(KeyContext, &[&str], Action)] = &[
+        (KeyContext::Global, &["q", "<C-c>"], Action::Quit),
+        (KeyContext::Global, &["?"], Action::ToggleHelp),
+        (KeyContext::Global, &["<Tab>"], Action::FocusNext),
+        (KeyContext::Global, &["j", "<Down>"], Action::Down),
+        (KeyContext::Global, &["k", "<Up>"], Action::Up),
+        (KeyContext::Global, &["g", "<Home>"], Action::Top),
+        (KeyContext::Global, &["G", "<End>"], Action::Bottom),
+        (KeyContext::Global, &["<PgUp>", "<C-b>"], Action::PageUp),
+        (KeyContext::Global, &["<PgDn>", "<C-f>"], Action::PageDown),
+        (KeyContext::Global, &["m"], Action::ToggleMetrics),
+        (KeyContext::Global, &["S"], Action::OpenSchema),
+        (KeyContext::Global, &["r"], Action::Refresh),
+        (KeyContext::Explorer, &["<Enter>"], Action::Open),
+        (KeyContext::Explorer, &["l", "<Right>"], Action::Expand),
+        (KeyContext::Explorer, &["h", "<Left>"], Action::Collapse),
+        (KeyContext::Explorer, &["/"], Action::StartFilter),
+        (KeyContext::Explorer, &["<Esc>"], Action::ClearFilter),
+        (KeyContext::Browser, &["<Enter>"], Action::ToggleDetail),
+        (KeyContext::Browser, &["<Esc>"], Action::Back),
+        (KeyContext::Browser, &["f"], Action::ToggleFollow),
+        (KeyContext::Browser, &["s"], Action::PickStart),
+        (KeyContext::Browser, &["t"], Action::ToggleTimes),
+        (KeyContext::Browser, &["p"], Action::NextPartition),
+        (KeyContext::Browser, &["/"], Action::StartFilter),
+        (KeyContext::Browser, &["<Tab>"], Action::NextTab),
+        (KeyContext::Browser, &["r"], Action::ToggleRaw),
+        (KeyContext::Browser, &["x"], Action::ToggleHex),
+        (KeyContext::Browser, &["e"], Action::ExportSelected),
+        (KeyContext::Browser, &["E"], Action::ExportAll),
+        (KeyContext::Browser, &["y"], Action::CopySelected),
+        (KeyContext::Global, &["D"], Action::OpenDlq),
+        (KeyContext::Explorer, &["a"], Action::Actions),
+        (KeyContext::Browser, &["R"], Action::Requeue),
+        (KeyContext::Browser, &["d"], Action::DecodeAs),
+        (KeyContext::Browser, &["O"], Action::JumpToOrigin),
+        (KeyContext::Dlq, &["<Enter>"], Action::Open),
+        (KeyContext::Dlq, &["R"], Action::Requeue),
+        (KeyContext::Dlq, &["<Esc>"], Action::Back),
+        (KeyContext::Metrics, &["o"], Action::NextSort),
+        (KeyContext::Schema, &["b"], Action::MarkBase),
+        (KeyContext::Schema, &["<Esc>"], Action::Back),
+        (KeyContext::Metrics, &["/"], Action::StartFilter),
+        (KeyContext::Metrics, &["<Enter>"], Action::Open),
+        (KeyContext::Metrics, &["<Esc>"], Action::Back),
+    ];
+
+    #[test]
+    fn the_embedded_default_parses_cleanly_and_is_the_old_keymap_plus_the_palette() {
+        let (map, warnings) = Keymap { bindings: Vec::new() }.overlay(Path::new("default"), DEFAULT_KEYMAP);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(map, Keymap::default());
+        let mut got: Vec<(KeyContext, Vec<String>, Action)> =
+            map.bindings().map(|b| (b.context, b.keys.clone(), b.action)).collect();
+        let palette = (KeyContext::Global, vec![":".to_string()], Action::Palette);
+        let i = got.iter().position(|b| *b == palette).expect("the palette is bound to :");
+        got.remove(i);
+        let mut want: Vec<(KeyContext, Vec<String>, Action)> =
+            OLD_KEYMAP.iter().map(|(c, k, a)| (*c, k.iter().map(|k| k.to_string()).collect(), *a)).collect();
+        let order = |b: &(KeyContext, Vec<String>, Action)| (format!("{:?}", b.0), format!("{:?}", b.2));
+        got.sort_by_key(order);
+        want.sort_by_key(order);
+        assert_eq!(got, want);
+        // and every binding has its own help, not the fallback
+        for b in map.bindings() {
+            assert!(HELP.iter().any(|(c, a, _)| *c == b.context && *a == b.action), "{b:?} has no help");
+        }
     }
 
     #[test]
     fn pane_bindings_win_over_global_ones() {
+        let map = Keymap::default();
         let enter = key(KeyCode::Enter, KeyModifiers::NONE);
-        assert_eq!(resolve(KeyContext::Explorer, &enter), Some(Action::Open));
-        assert_eq!(resolve(KeyContext::Browser, &enter), Some(Action::ToggleDetail));
-        assert_eq!(resolve(KeyContext::Details, &enter), None);
+        assert_eq!(map.resolve(KeyContext::Explorer, &enter), Some(Action::Open));
+        assert_eq!(map.resolve(KeyContext::Browser, &enter), Some(Action::ToggleDetail));
+        assert_eq!(map.resolve(KeyContext::Details, &enter), None);
         let q = key(KeyCode::Char('q'), KeyModifiers::NONE);
-        assert_eq!(resolve(KeyContext::Details, &q), Some(Action::Quit));
+        assert_eq!(map.resolve(KeyContext::Details, &q), Some(Action::Quit));
     }
 
     #[test]
     fn no_key_is_bound_twice_in_one_context() {
-        for (i, a) in KEYMAP.iter().enumerate() {
-            for b in &KEYMAP[i + 1..] {
-                let same_scope = a.context == b.context;
-                for k in a.keys {
-                    assert!(!(same_scope && b.keys.contains(k)), "{k} bound twice in {:?}", a.context);
+        let map = Keymap::default();
+        let all: Vec<&Binding> = map.bindings().collect();
+        for (i, a) in all.iter().enumerate() {
+            for b in &all[i + 1..] {
+                for k in &a.keys {
+                    assert!(!(a.context == b.context && b.keys.contains(k)), "{k} bound twice in {:?}", a.context);
                 }
             }
         }
     }
 
     #[test]
+    fn write_actions_are_never_on_a_bare_lowercase_letter() {
+        let map = Keymap::default();
+        let bare: Vec<(KeyContext, &str)> = map
+            .bindings()
+            .filter(|b| b.action.writes())
+            .flat_map(|b| b.keys.iter().filter(|k| is_bare_lowercase(k)).map(move |k| (b.context, k.as_str())))
+            .collect();
+        assert_eq!(bare, vec![]);
+        // and a user file cannot put one there
+        let (map, w) = Keymap::with_user(Path::new("/k.toml"), "[dlq]\nrequeue = \"r\"\n");
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert_eq!(w[0].line, Some(2));
+        assert!(w[0].message.contains("bare lowercase"), "{}", w[0]);
+        let r = KeyEvent::new(KeyCode::Char('r'), KeyModifiers::NONE);
+        assert_eq!(map.resolve(KeyContext::Dlq, &r), Some(Action::Refresh), "r keeps its global meaning");
+        let shift_r = KeyEvent::new(KeyCode::Char('R'), KeyModifiers::SHIFT);
+        assert_eq!(map.resolve(KeyContext::Dlq, &shift_r), Some(Action::Requeue), "a bad entry changes nothing");
+    }
+
+    fn press(c: char) -> KeyEvent {
+        let m = if c.is_uppercase() { KeyModifiers::SHIFT } else { KeyModifiers::NONE };
+        KeyEvent::new(KeyCode::Char(c), m)
+    }
+
+    #[test]
+    fn a_user_file_rebinds_and_unbinds_single_keys() {
+        let text =
+            "[browser]\nfollow = \"F\"\nexport_all = \"\"\nhex = [\"ctrl+x\", \"X\"]\n\n[global]\nquit = \"ctrl+q\"\n";
+        let (map, w) = Keymap::with_user(Path::new("/k.toml"), text);
+        assert!(w.is_empty(), "{w:?}");
+        let b = KeyContext::Browser;
+        assert_eq!(map.resolve(b, &press('F')), Some(Action::ToggleFollow));
+        assert_eq!(map.resolve(b, &press('f')), None, "f no longer follows");
+        assert_eq!(map.resolve(b, &press('E')), None, "export_all is unbound");
+        assert_eq!(map.resolve(b, &press('e')), Some(Action::ExportSelected), "the rest is untouched");
+        assert_eq!(map.resolve(b, &press('x')), None);
+        assert_eq!(map.resolve(b, &KeyEvent::new(KeyCode::Char('x'), KeyModifiers::CONTROL)), Some(Action::ToggleHex));
+        assert_eq!(map.resolve(b, &press('X')), Some(Action::ToggleHex));
+        assert_eq!(map.resolve(KeyContext::Explorer, &press('q')), None, "q no longer quits");
+        let ctrl_q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::CONTROL);
+        assert_eq!(map.resolve(KeyContext::Explorer, &ctrl_q), Some(Action::Quit));
+        // generated texts follow: the table lists F for follow and no export_all
+        let table = map.markdown_table();
+        assert!(table.contains("| Message browser | `F` | follow new messages (tail) |"), "{table}");
+        assert!(!table.contains("export every loaded message"), "{table}");
+        assert_eq!(map.key_for(b, Action::ToggleFollow), Some("F"));
+    }
+
+    #[test]
+    fn a_key_taken_by_the_user_leaves_the_action_that_had_it() {
+        let (map, w) = Keymap::with_user(Path::new("/k.toml"), "[browser]\nfollow = \"x\"\n");
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(map.resolve(KeyContext::Browser, &press('x')), Some(Action::ToggleFollow));
+        assert_eq!(map.key_for(KeyContext::Browser, Action::ToggleHex), None, "hex lost its only key");
+        // a new action in a context gets a help line (the generic one)
+        let (map, w) = Keymap::with_user(Path::new("/k.toml"), "[browser]\nmetrics = \"M\"\n");
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(map.resolve(KeyContext::Browser, &press('M')), Some(Action::ToggleMetrics));
+        assert!(map.markdown_table().contains("| Message browser | `M` | live metrics of every broker |"));
+    }
+
+    #[test]
+    fn bad_user_entries_are_warnings_with_file_and_line() {
+        let text = "[browser]\nfollow = \"F\"\nfolow = \"g\"\nhex = \"ctrl+enter\"\nraw = \"F\"\ntimes = 3\n\n[nowhere]\nquit = \"q\"\n";
+        let (map, w) = Keymap::with_user(Path::new("/home/u/keymap.toml"), text);
+        let got: Vec<(Option<usize>, &str)> = w.iter().map(|w| (w.line, w.message.as_str())).collect();
+        assert_eq!(w.len(), 5, "{got:?}");
+        assert_eq!(w.iter().map(|w| w.line).collect::<Vec<_>>(), vec![Some(3), Some(4), Some(5), Some(6), Some(8)]);
+        assert!(w[0].message.contains("unknown action \"folow\""), "{got:?}");
+        assert!(w[1].message.contains("cannot read key \"ctrl+enter\""), "{got:?}");
+        assert!(w[2].message.contains("F is already bound to follow"), "{got:?}");
+        assert!(w[3].message.contains("must be a string or a list"), "{got:?}");
+        assert!(w[4].message.contains("unknown section [nowhere]"), "{got:?}");
+        assert!(w[0].to_string().starts_with("/home/u/keymap.toml:3: "), "{}", w[0]);
+        // what was fine still applies; what was not leaves the default
+        assert_eq!(map.resolve(KeyContext::Browser, &press('F')), Some(Action::ToggleFollow));
+        assert_eq!(map.resolve(KeyContext::Browser, &press('x')), Some(Action::ToggleHex));
+        assert_eq!(map.resolve(KeyContext::Browser, &press('r')), Some(Action::ToggleRaw));
+        // not TOML at all: one warning, the default keymap
+        let (map, w) = Keymap::with_user(Path::new("/k.toml"), "[browser]\nfollow = \n");
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].line, Some(2), "{w:?}");
+        assert_eq!(map, Keymap::default());
+    }
+
+    #[test]
+    fn a_missing_user_file_is_the_default_keymap() {
+        let (map, w) = Keymap::load(Path::new("/nonexistent/pulsar-tui/keymap.toml"));
+        assert!(w.is_empty());
+        assert_eq!(map, Keymap::default());
+    }
+
+    #[test]
     fn readme_keymap_matches_the_keymap() {
         let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-        assert!(readme.contains(&markdown_table()), "README keymap table is out of date; paste:\n{}", markdown_table());
+        let table = Keymap::default().markdown_table();
+        assert!(readme.contains(&table), "README keymap table is out of date; paste:\n{table}");
     }
 }

@@ -2,16 +2,19 @@
 //! an [`Event`] into state changes plus the [`Request`]s the worker should run.
 
 pub mod browser;
+mod commands;
 pub mod dlq;
 pub mod keys;
 pub mod metrics;
+pub mod mouse;
+pub mod palette;
 pub mod schema;
 pub mod tree;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent};
 
 use crate::pulsar::message::StartFrom;
 use crate::pulsar::request::{Request, RequestId, RequestKind, Response, ResponseKind};
@@ -25,6 +28,8 @@ use tree::{NodeKey, NodeKind, Tree};
 #[derive(Debug, Clone)]
 pub enum Event {
     Key(KeyEvent),
+    /// A click or a wheel notch (where the rows are: [`App::hits`]).
+    Mouse(MouseEvent),
     /// New terminal size (columns, rows).
     Resize(u16, u16),
     /// Time passes: ages, refreshes, reconnect probes.
@@ -57,6 +62,8 @@ pub enum Mode {
     DecodePrompt {
         input: String,
     },
+    /// The `:` command palette.
+    Palette(palette::Palette),
 }
 
 /// What fills the screen below the header.
@@ -132,6 +139,8 @@ pub struct Settings {
     pub tls_insecure: bool,
     /// The config context in use and its colour (shown in the header).
     pub context: Option<(String, Option<String>)>,
+    /// Every context of the config (`:ctx` completes them).
+    pub contexts: Vec<String>,
 }
 
 impl Default for Settings {
@@ -151,6 +160,7 @@ impl Default for Settings {
             read_only: false,
             tls_insecure: false,
             context: None,
+            contexts: Vec::new(),
         }
     }
 }
@@ -177,6 +187,12 @@ pub struct App {
     pub focus: Focus,
     pub mode: Mode,
     pub show_help: bool,
+    /// The first line of the help popup shown (it scrolls on small terminals).
+    pub help_scroll: u16,
+    /// The effective key bindings (default keymap + the user's keymap file).
+    pub keymap: keys::Keymap,
+    /// Where the last frame drew its rows (set by the runtime after each draw).
+    pub hits: mouse::Hits,
     pub connection: Connection,
     pub cluster: Option<String>,
     pub broker_version: Option<String>,
@@ -194,6 +210,12 @@ pub struct App {
     next_id: u64,
     probe: Option<(RequestId, Instant)>,
     jump: Option<TopicName>,
+    /// The subscription to select once a jump reached its topic (`--subscription`).
+    jump_subscription: Option<String>,
+    /// A context switch for the runtime to carry out (it builds the new client).
+    switch_to: Option<String>,
+    /// How many times the context was switched.
+    pub generation: u64,
     quit: bool,
     dirty: bool,
 }
@@ -218,6 +240,9 @@ impl App {
             focus: Focus::Explorer,
             mode: Mode::Normal,
             show_help: false,
+            help_scroll: 0,
+            keymap: keys::Keymap::default(),
+            hits: mouse::Hits::default(),
             connection: Connection::Connecting,
             cluster: None,
             broker_version: None,
@@ -231,6 +256,9 @@ impl App {
             next_id: 0,
             probe: None,
             jump: None,
+            jump_subscription: None,
+            switch_to: None,
+            generation: 0,
             quit: false,
             dirty: true,
         }
@@ -662,6 +690,7 @@ impl App {
                 self.on_key(k)
             }
             Event::Key(_) => Vec::new(),
+            Event::Mouse(m) => self.on_mouse(m),
             Event::Resize(_, rows) => {
                 self.page_rows = (rows as usize).saturating_sub(6).max(1);
                 self.dirty = true;
@@ -734,6 +763,9 @@ impl App {
             }
             return self.sync_details();
         }
+        if matches!(self.mode, Mode::Palette(_)) {
+            return self.palette_key(&k);
+        }
         let scan = matches!(self.mode, Mode::ScanPrompt { .. });
         let decode = matches!(self.mode, Mode::DecodePrompt { .. });
         if let Mode::ScanPrompt { input } | Mode::StartPrompt { input } | Mode::DecodePrompt { input } = &mut self.mode
@@ -769,13 +801,25 @@ impl App {
             return self.action_key(&k);
         }
         if self.show_help {
-            // any of these closes the popup; other keys are ignored while it is open
-            if matches!(k.code, KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter) {
-                self.show_help = false;
+            // any of these closes the popup; the moves scroll it; other keys are ignored
+            let most = self.keymap.bindings().count() as u16;
+            let page = self.page_rows.max(1) as u16;
+            match k.code {
+                KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter => {
+                    self.show_help = false;
+                    self.help_scroll = 0;
+                }
+                KeyCode::Char('j') | KeyCode::Down => self.help_scroll = (self.help_scroll + 1).min(most),
+                KeyCode::Char('k') | KeyCode::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
+                KeyCode::PageDown | KeyCode::Char(' ') => self.help_scroll = (self.help_scroll + page).min(most),
+                KeyCode::PageUp => self.help_scroll = self.help_scroll.saturating_sub(page),
+                KeyCode::Char('g') | KeyCode::Home => self.help_scroll = 0,
+                KeyCode::Char('G') | KeyCode::End => self.help_scroll = most,
+                _ => {}
             }
             return Vec::new();
         }
-        match keys::resolve(self.key_context(), &k) {
+        match self.keymap.resolve(self.key_context(), &k) {
             Some(a) => self.update(a),
             None => Vec::new(),
         }
@@ -784,6 +828,10 @@ impl App {
     /// Applies one user intent.
     pub fn update(&mut self, action: Action) -> Vec<Request> {
         self.dirty = true;
+        if action == Action::Palette {
+            self.open_palette();
+            return Vec::new();
+        }
         if action == Action::ToggleMetrics && self.view != View::Metrics {
             self.view = View::Metrics;
             return Vec::new();
@@ -855,7 +903,8 @@ impl App {
                 | Action::OpenDlq
                 | Action::Requeue
                 | Action::JumpToOrigin
-                | Action::DecodeAs,
+                | Action::DecodeAs
+                | Action::Palette,
                 _,
             ) => {}
             (Action::Actions, _) => return self.open_actions(),
@@ -1233,6 +1282,7 @@ impl App {
         }
         if self.jump.is_some() && !error.is_connectivity() {
             self.jump = None;
+            self.jump_subscription = None;
         }
         self.set_status(Level::Error, text);
         self.sync_details()
@@ -1258,11 +1308,35 @@ impl App {
                 return Vec::new();
             };
             if i == steps.len() - 1 {
-                self.tree.reveal(key);
                 self.tree.set_filter("");
+                self.tree.reveal(key);
                 self.tree.select_key(key);
-                self.jump = None;
-                return Vec::new();
+                let Some(sub) = self.jump_subscription.clone() else {
+                    self.jump = None;
+                    return Vec::new();
+                };
+                // then its subscriptions, to select the one asked for
+                match self.tree.node(&path).map(|n| n.load.clone()) {
+                    Some(tree::Load::Loading) => return Vec::new(),
+                    Some(tree::Load::Loaded) => {
+                        self.jump = None;
+                        self.jump_subscription = None;
+                        let sub_key = NodeKey::Subscription(topic.parent(), sub.clone());
+                        if self.tree.find(&sub_key).is_some() {
+                            self.tree.reveal(&sub_key);
+                            self.tree.select_key(&sub_key);
+                        } else {
+                            self.set_status(Level::Error, format!("no subscription {sub} on {}", topic.parent()));
+                        }
+                        return Vec::new();
+                    }
+                    _ => {
+                        return match self.tree.expand_selected() {
+                            Some(kind) => vec![self.request(kind)],
+                            None => Vec::new(),
+                        };
+                    }
+                }
             }
             let Some(node) = self.tree.node(&path) else {
                 return Vec::new();

@@ -176,6 +176,22 @@ impl Tree {
         walk(&self.roots, key, &mut path).then_some(path)
     }
 
+    /// Every topic loaded so far (full names, partitioned topics once).
+    pub fn topics(&self) -> Vec<String> {
+        fn walk(nodes: &[Node], out: &mut Vec<String>) {
+            for n in nodes {
+                match &n.key {
+                    NodeKey::Topic(t) => out.push(t.to_string()),
+                    NodeKey::Tenant(_) | NodeKey::Namespace(_) => walk(&n.children, out),
+                    _ => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.roots, &mut out);
+        out
+    }
+
     /// Ancestors of a node, root first, then the node itself.
     pub fn lineage(&self, key: &NodeKey) -> Vec<&Node> {
         let Some(path) = self.find(key) else {

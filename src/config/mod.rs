@@ -87,6 +87,8 @@ pub struct FileConfig {
     pub context: Option<String>,
     /// Named clusters; the chosen one's keys override the top-level ones.
     pub contexts: Option<std::collections::BTreeMap<String, ContextConfig>>,
+    /// The user's keymap file (relative to the config file's directory) [default: keymap.toml there].
+    pub keymap_file: Option<PathBuf>,
 }
 
 /// One named cluster of `[contexts.NAME]`. `Debug` hides tokens and URL credentials.
@@ -245,6 +247,7 @@ const KNOWN_KEYS: &[&str] = &[
     "read_only",
     "context",
     "contexts",
+    "keymap_file",
 ];
 
 /// The metrics history keeps at most this many points per series (one per scrape), so a
@@ -294,6 +297,30 @@ pub fn discover(explicit: Option<&Path>) -> Option<PathBuf> {
         candidates.push(d.config_dir().join("config.toml"));
     }
     candidates.into_iter().find(|p| p.is_file())
+}
+
+/// The directory of pulsar-tui's own config files when no config file is in use:
+/// `$XDG_CONFIG_HOME/pulsar-tui`, `~/.config/pulsar-tui`, then the platform's config dir.
+pub fn default_config_dir() -> Option<PathBuf> {
+    if let Some(x) = std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(x).join("pulsar-tui"));
+    }
+    if let Some(home) = std::env::var_os("HOME").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(home).join(".config/pulsar-tui"));
+    }
+    project_dirs().map(|d| d.config_dir().to_path_buf())
+}
+
+/// The user's keymap file: the config's `keymap_file` (relative to the config file's
+/// directory), else `keymap.toml` next to the config file, else in the default config dir.
+pub fn keymap_path(config_path: Option<&Path>, file: &FileConfig) -> Option<PathBuf> {
+    let dir = config_path.and_then(|p| p.parent()).map(Path::to_path_buf).or_else(default_config_dir);
+    match (&file.keymap_file, dir) {
+        (Some(k), _) if k.is_absolute() => Some(k.clone()),
+        (Some(k), Some(d)) => Some(d.join(k)),
+        (Some(k), None) => Some(k.clone()),
+        (None, d) => d.map(|d| d.join("keymap.toml")),
+    }
 }
 
 /// Reads and checks a config file. Never fails: what cannot be used is a warning.

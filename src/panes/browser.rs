@@ -9,6 +9,7 @@ use ratatui::Frame;
 
 use super::pane_block;
 use crate::app::browser::{Browser, DetailTab, ValueMode};
+use crate::app::mouse::ListArea;
 use crate::app::{App, Focus, Mode};
 use crate::pulsar::message::{format_time, Message, StartFrom};
 use crate::ui::format::{age, hex_dump, truncate};
@@ -18,8 +19,9 @@ use crate::ui::theme::Theme;
 const DETAIL_MAX_BYTES: usize = 256 * 1024;
 const HEX_MAX_BYTES: usize = 16 * 1024;
 
-pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(b) = app.browser.as_ref() else { return };
+/// Draws the browser; returns where the table's rows are (for the mouse).
+pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) -> Option<ListArea> {
+    let Some(b) = app.browser.as_ref() else { return None };
     let prompt = matches!(app.mode, Mode::StartPrompt { .. } | Mode::ScanPrompt { .. } | Mode::DecodePrompt { .. });
     let [main, prompt_area] =
         Layout::vertical([Constraint::Min(0), Constraint::Length(if prompt { 1 } else { 0 })]).areas(area);
@@ -29,7 +31,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     } else {
         (main, None)
     };
-    render_table(f, table_area, app, b, theme);
+    let list = render_table(f, table_area, app, b, theme);
     if let Some(d) = detail_area {
         render_detail(f, d, app, b, theme);
     }
@@ -69,6 +71,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ]);
         f.render_widget(Paragraph::new(line), prompt_area);
     }
+    list
 }
 
 fn describe_start(s: &StartFrom) -> String {
@@ -92,7 +95,7 @@ fn time_cell(m: &Message, b: &Browser, app: &App) -> String {
         .unwrap_or_default()
 }
 
-fn render_table(f: &mut Frame, area: Rect, app: &App, b: &Browser, theme: &Theme) {
+fn render_table(f: &mut Frame, area: Rect, app: &App, b: &Browser, theme: &Theme) -> Option<ListArea> {
     let focused = !(b.detail && app.focus == Focus::Details);
     let mut title = match b.topic.partition_index() {
         Some(i) => format!("Browse {} (partition {i} only; p: next) ", b.topic.parent()),
@@ -113,7 +116,7 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, b: &Browser, theme: &Theme
     let inner = block.inner(area);
     f.render_widget(block, area);
     if inner.height == 0 {
-        return;
+        return None;
     }
     if b.rows.is_empty() {
         let text = match (&b.error, b.loading.is_some(), b.follow.is_some()) {
@@ -128,7 +131,7 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, b: &Browser, theme: &Theme
             ),
         };
         f.render_widget(Paragraph::new(text), inner);
-        return;
+        return None;
     }
     let partitioned = b.rows.iter().any(|r| r.message.id.partition >= 0);
     let mut header = vec!["Publish time"];
@@ -178,6 +181,8 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, b: &Browser, theme: &Theme
         .row_highlight_style(sel_style);
     let mut state = TableState::default().with_selected(Some(b.selected - offset));
     f.render_stateful_widget(table, inner, &mut state);
+    let rows = Rect { y: inner.y + 1, height: inner.height.saturating_sub(1), ..inner };
+    Some(ListArea { area: rows, offset })
 }
 
 fn status_line<'a>(b: &Browser, theme: &Theme) -> Line<'a> {

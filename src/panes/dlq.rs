@@ -12,12 +12,14 @@ use ratatui::Frame;
 
 use super::pane_block;
 use crate::app::dlq::{ActionDialog, ActionStage, RequeueDialog, Scope};
+use crate::app::mouse::ListArea;
 use crate::app::App;
 use crate::ui::format::{age, count, truncate};
 use crate::ui::theme::Theme;
 
-pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(v) = app.dlq.as_ref() else { return };
+/// Draws the DLQ view; returns where the table's rows are (for the mouse).
+pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) -> Option<ListArea> {
+    let Some(v) = app.dlq.as_ref() else { return None };
     let title = format!("Dead-letter queues · {}", v.namespace);
     let block = pane_block(&title, true, theme);
     let inner = block.inner(area);
@@ -25,7 +27,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if let Some(e) = &v.error {
         let line = Line::styled(format!("✗ {e}"), Style::default().fg(theme.status_error));
         f.render_widget(Paragraph::new(line).wrap(Wrap { trim: false }), inner);
-        return;
+        return None;
     }
     if v.letters.is_empty() {
         let text = if v.request.is_some() {
@@ -34,7 +36,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             "no dead-letter or retry topic in this namespace"
         };
         f.render_widget(Paragraph::new(Line::styled(text, Style::default().fg(theme.dim))), inner);
-        return;
+        return None;
     }
     let now = app.wall_ms;
     let wide = inner.width >= 110;
@@ -127,6 +129,10 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .row_highlight_style(Style::default().fg(theme.selection_fg).bg(theme.selection_bg));
     let mut state = TableState::default().with_selected(Some(v.selected));
     f.render_stateful_widget(table, inner, &mut state);
+    // a fresh table state scrolls just enough to show the selection
+    let rows = Rect { y: inner.y + 1, height: inner.height.saturating_sub(1), ..inner };
+    let offset = (v.selected + 1).saturating_sub(rows.height.max(1) as usize);
+    Some(ListArea { area: rows, offset })
 }
 
 /// A centred popup of `w` x `h` (clipped to the area), cleared, with a titled frame.

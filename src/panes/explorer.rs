@@ -8,6 +8,7 @@ use ratatui::Frame;
 
 use super::pane_block;
 use crate::app::metrics::MetricsView;
+use crate::app::mouse::ListArea;
 use crate::app::tree::{Load, Node, NodeKey, NodeKind};
 use crate::app::{App, Focus, Mode};
 use crate::metrics::Trend;
@@ -83,7 +84,8 @@ struct NodeMetrics {
     storage: Option<u64>,
 }
 
-pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+/// Draws the tree; returns where its rows are (for the mouse).
+pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) -> Option<ListArea> {
     let focused = app.focus == Focus::Explorer;
     let title = match (&app.mode, app.tree.filter.is_empty()) {
         (Mode::Filter { .. }, _) => "Explorer (filtering)".to_string(),
@@ -101,7 +103,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let inner = block.inner(area);
     f.render_widget(block, area);
     if inner.height == 0 || inner.width == 0 {
-        return;
+        return None;
     }
     let filter_line = matches!(app.mode, Mode::Filter { .. });
     let list_h = inner.height.saturating_sub(filter_line as u16) as usize;
@@ -112,7 +114,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         if let Load::Failed(e) = &app.tree.roots_load {
             let text = Line::styled(format!("cannot list tenants: {e}"), Style::default().fg(theme.status_error));
             f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), inner);
-            return;
+            return None;
         }
         let msg = match &app.tree.roots_load {
             Load::Failed(e) => {
@@ -151,6 +153,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let list_area = Rect { height: list_h as u16, ..inner };
     f.render_widget(Paragraph::new(lines), list_area);
+    let hits = ListArea { area: list_area, offset };
 
     if let Mode::Filter { input } = &app.mode {
         let area = Rect { y: inner.y + inner.height - 1, height: 1, ..inner };
@@ -161,6 +164,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ]);
         f.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), area);
     }
+    Some(hits)
 }
 
 fn node_line<'a>(

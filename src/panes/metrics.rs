@@ -11,6 +11,7 @@ use ratatui::Frame;
 
 use super::pane_block;
 use crate::app::metrics::MetricsView;
+use crate::app::mouse::ListArea;
 use crate::app::{App, Mode};
 use crate::metrics::{Drain, History, LatencyHistogram, MetricsSnapshot, NamespaceMetrics, ReplicationMetrics, Trend};
 use crate::ui::format::{age, bytes, count, rate, truncate};
@@ -57,7 +58,8 @@ pub fn backlog_color(backlog: u64, trend: Trend, theme: &Theme) -> Color {
     }
 }
 
-pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+/// Draws the metrics view; returns where the topics table's rows are (for the mouse).
+pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) -> Option<ListArea> {
     let m = &app.metrics;
     let filtering = matches!(app.mode, Mode::Filter { .. });
     let title = if m.filter.is_empty() { "Metrics".to_string() } else { format!("Metrics /{}", m.filter) };
@@ -87,7 +89,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         f.render_widget(Paragraph::new(n).wrap(Wrap { trim: true }), notice_area);
     }
     namespaces_table(f, ns_area, &namespaces, m, theme);
-    topics_table(f, topics, m, theme);
+    let list = topics_table(f, topics, m, theme);
     subscriptions_table(f, subs, m, theme);
     if let Mode::Filter { input: text } = &app.mode {
         let line = Line::from(vec![
@@ -97,6 +99,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ]);
         f.render_widget(Paragraph::new(line), input);
     }
+    list
 }
 
 fn broker_line<'a>(app: &App, m: &MetricsView, theme: &Theme) -> Line<'a> {
@@ -347,11 +350,11 @@ fn namespaces_table(f: &mut Frame, area: Rect, rows: &[&NamespaceMetrics], m: &M
     f.render_widget(Table::new(body, widths).header(header).column_spacing(1), area);
 }
 
-fn topics_table(f: &mut Frame, area: Rect, m: &MetricsView, theme: &Theme) {
-    let Some(snap) = &m.snapshot else { return };
+fn topics_table(f: &mut Frame, area: Rect, m: &MetricsView, theme: &Theme) -> Option<ListArea> {
+    let Some(snap) = &m.snapshot else { return None };
     if m.rows.is_empty() {
         f.render_widget(Paragraph::new(Line::styled("no topics", Style::default().fg(theme.dim))), area);
-        return;
+        return None;
     }
     let mut widths = vec![
         Constraint::Min(28),
@@ -410,6 +413,8 @@ fn topics_table(f: &mut Frame, area: Rect, m: &MetricsView, theme: &Theme) {
         .row_highlight_style(Style::default().fg(theme.selection_fg).bg(theme.selection_bg));
     let mut state = TableState::default().with_selected(Some(m.selected - offset));
     f.render_stateful_widget(table, area, &mut state);
+    let rows = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
+    Some(ListArea { area: rows, offset })
 }
 
 fn subscriptions_table(f: &mut Frame, area: Rect, m: &MetricsView, theme: &Theme) {

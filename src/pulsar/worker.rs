@@ -311,6 +311,26 @@ impl Worker {
         }
     }
 
+    /// Another cluster from now on: every task of the old client is aborted, except a
+    /// running requeue, which is never cut short (it finishes its sends; the app refuses
+    /// to switch while one runs, so this is a safety net). Returns how many were aborted.
+    pub fn switch(&mut self, client: Client) -> usize {
+        let flags = &self.stop_flags;
+        let mut aborted = 0;
+        self.running.retain(|id, h| {
+            if flags.contains_key(id) {
+                return true;
+            }
+            if !h.is_finished() {
+                aborted += 1;
+            }
+            h.abort();
+            false
+        });
+        self.client = client;
+        aborted
+    }
+
     pub fn in_flight(&self) -> usize {
         self.running.values().filter(|h| !h.is_finished()).count()
     }

@@ -9,7 +9,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-use crate::app::keys::{key_name_hint, KEYMAP};
+use crate::app::keys::{key_name_hint, KeyContext};
+use crate::app::mouse::Hits;
+use crate::app::palette::Palette;
 use crate::app::tree::NodeKey;
 use crate::app::{App, Connection, Level, Mode, View};
 use crate::panes;
@@ -18,26 +20,37 @@ use theme::Theme;
 
 /// Draws the whole screen.
 pub fn render(f: &mut Frame, app: &App, theme: &Theme) {
+    draw(f, app, theme);
+}
+
+/// Draws the whole screen and returns where its clickable rows are (the runtime hands
+/// them to the app for the mouse).
+pub fn draw(f: &mut Frame, app: &App, theme: &Theme) -> Hits {
     let area = f.area();
     let [header, body, status] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
     render_header(f, header, app, theme);
+    let mut hits = Hits::default();
     if app.view == View::Browser {
-        panes::browser::render(f, body, app, theme);
+        hits.browser = panes::browser::render(f, body, app, theme);
     } else if app.view == View::Metrics {
-        panes::metrics::render(f, body, app, theme);
+        hits.metrics = panes::metrics::render(f, body, app, theme);
     } else if app.view == View::Schema {
         panes::schema::render(f, body, app, theme);
     } else if app.view == View::Dlq {
-        panes::dlq::render(f, body, app, theme);
+        hits.dlq = panes::dlq::render(f, body, app, theme);
     } else {
         let (left, right) = if body.width >= 100 { (40, 60) } else { (45, 55) };
         let [explorer, details] =
             Layout::horizontal([Constraint::Percentage(left), Constraint::Percentage(right)]).areas(body);
-        panes::explorer::render(f, explorer, app, theme);
+        hits.explorer = panes::explorer::render(f, explorer, app, theme);
         panes::details::render(f, details, app, theme);
+        hits.details = Some(details);
     }
-    render_status(f, status, app, theme);
+    match &app.mode {
+        Mode::Palette(p) => render_palette(f, status, p, theme),
+        _ => render_status(f, status, app, theme),
+    }
     if let Some(d) = &app.requeue {
         panes::dlq::render_requeue(f, body, app, d, theme);
     }
@@ -45,21 +58,74 @@ pub fn render(f: &mut Frame, app: &App, theme: &Theme) {
         panes::dlq::render_action(f, body, app, d, theme);
     }
     if app.show_help {
-        render_help(f, area, theme, app.key_context());
+        render_help(f, body, theme, app);
     }
+    hits
 }
 
-/// `pulsar-tui ▸ cluster ▸ tenant ▸ namespace ▸ topic ▸ subscription`
+/// The breadcrumbs of what the user is looking at: tenant, namespace, topic (partition),
+/// subscription; from the browsed topic in the browser, else from the explorer's selection.
+pub fn breadcrumbs(app: &App) -> Vec<String> {
+    let from_topic = |t: &crate::pulsar::TopicName| {
+        let ns = t.namespace_path();
+        let ns = ns.split_once('/').map(|(_, n)| n.to_string()).unwrap_or(ns.clone());
+        let mut c = vec![t.tenant.clone(), ns, t.parent().local.clone()];
+        if let Some(i) = t.partition_index() {
+            c.push(format!("partition {i}"));
+        }
+        c
+    };
+    match app.view {
+        View::Browser => {
+            if let Some(b) = &app.browser {
+                return from_topic(&b.topic);
+            }
+        }
+        View::Schema => {
+            if let Some(s) = &app.schema {
+                return from_topic(&s.topic);
+            }
+        }
+        View::Dlq => {
+            if let Some(d) = &app.dlq {
+                return d.namespace.split('/').map(String::from).collect();
+            }
+        }
+        View::Metrics => {
+            let t = app.metrics.selected_topic().and_then(|t| crate::pulsar::TopicName::parse(t).ok());
+            return t.map(|t| from_topic(&t)).unwrap_or_default();
+        }
+        View::Explorer => {}
+    }
+    let Some(key) = app.tree.selected_key() else { return Vec::new() };
+    app.tree
+        .lineage(&key)
+        .into_iter()
+        .map(|node| match &node.key {
+            NodeKey::Tenant(t) => t.clone(),
+            NodeKey::Namespace(n) => n.split_once('/').map(|(_, n)| n.to_string()).unwrap_or_default(),
+            NodeKey::Topic(t) | NodeKey::Partition(t) => t.local.clone(),
+            NodeKey::Subscription(_, s) => s.clone(),
+        })
+        .collect()
+}
+
+/// ` pulsar-tui  ctx  [RO] ▸ tenant ▸ namespace ▸ topic ▸ subscription`: the context in its
+/// colour (the cluster's name when no context is in use), then where the user is.
 fn render_header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let base = Style::default().fg(theme.header_fg).bg(theme.header_bg);
     let mut spans = vec![Span::styled(" pulsar-tui ", base.add_modifier(Modifier::BOLD))];
-    if let Some((name, color)) = &app.settings.context {
-        let bg = color.as_deref().and_then(theme::parse_color).unwrap_or(theme.accent);
-        spans.push(Span::styled(
-            format!(" {name} "),
-            Style::default().fg(theme.header_fg).bg(bg).add_modifier(Modifier::BOLD),
-        ));
-        spans.push(Span::styled(" ", base));
+    let mut crumbs = Vec::new();
+    match &app.settings.context {
+        Some((name, color)) => {
+            let bg = color.as_deref().and_then(theme::parse_color).unwrap_or(theme.accent);
+            spans.push(Span::styled(
+                format!(" {name} "),
+                Style::default().fg(theme.header_fg).bg(bg).add_modifier(Modifier::BOLD),
+            ));
+            spans.push(Span::styled(" ", base));
+        }
+        None => crumbs.push(app.cluster.clone().unwrap_or_else(|| app.settings.admin_url.clone())),
     }
     if app.settings.read_only {
         spans.push(Span::styled("[RO] ", base.fg(theme.status_error).add_modifier(Modifier::BOLD)));
@@ -67,19 +133,40 @@ fn render_header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if app.settings.tls_insecure {
         spans.push(Span::styled("⚠ TLS insecure ", base.fg(theme.status_warn).add_modifier(Modifier::BOLD)));
     }
-    let mut crumbs: Vec<String> = vec![app.cluster.clone().unwrap_or_else(|| app.settings.admin_url.clone())];
-    if let Some(key) = app.tree.selected_key() {
-        for node in app.tree.lineage(&key) {
-            crumbs.push(match &node.key {
-                NodeKey::Tenant(t) => t.clone(),
-                NodeKey::Namespace(n) => n.split_once('/').map(|(_, n)| n.to_string()).unwrap_or_default(),
-                NodeKey::Topic(t) | NodeKey::Partition(t) => t.local.clone(),
-                NodeKey::Subscription(_, s) => s.clone(),
-            });
-        }
+    crumbs.extend(breadcrumbs(app));
+    if !crumbs.is_empty() {
+        spans.push(Span::styled(format!("▸ {} ", crumbs.join(" ▸ ")), base));
     }
-    spans.push(Span::styled(format!("▸ {} ", crumbs.join(" ▸ ")), base));
     f.render_widget(Paragraph::new(Line::from(spans)).style(base), area);
+}
+
+/// The palette's line: `:` and the input, then the completions (the chosen one marked).
+fn render_palette(f: &mut Frame, area: Rect, p: &Palette, theme: &Theme) {
+    let mut spans = vec![
+        Span::styled(":", Style::default().fg(theme.accent).add_modifier(Modifier::BOLD)),
+        Span::raw(p.input.clone()),
+        Span::styled("█", Style::default().fg(theme.accent)),
+    ];
+    let room = (area.width as usize).saturating_sub(p.input.chars().count() + 4);
+    let mut used = 0;
+    for (i, c) in p.candidates.iter().enumerate() {
+        // show what Tab would put in, not the whole line again
+        let shown = c.rsplit_once(' ').map(|(_, a)| a).filter(|a| !a.is_empty()).unwrap_or(c.trim_end());
+        let w = shown.chars().count() + 2;
+        if used + w > room {
+            spans.push(Span::styled(" …", Style::default().fg(theme.dim)));
+            break;
+        }
+        used += w;
+        let style = if p.chosen == Some(i) {
+            Style::default().fg(theme.selection_fg).bg(theme.selection_bg).add_modifier(Modifier::BOLD)
+        } else {
+            Style::default().fg(theme.dim)
+        };
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(shown.to_string(), style));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
 fn render_status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -135,43 +222,69 @@ fn hints(app: &App) -> String {
     if matches!(app.mode, Mode::StartPrompt { .. }) {
         return "type a start position · Enter read from there · Esc cancel".into();
     }
+    if matches!(app.mode, Mode::Palette(_)) {
+        return "a command · Tab completes · Enter runs · Esc cancels".into();
+    }
     let ctx = app.key_context();
-    let mut parts: Vec<String> = KEYMAP
-        .iter()
+    let mut parts: Vec<String> = app
+        .keymap
+        .bindings()
         .filter(|b| b.context == ctx)
-        .map(|b| format!("{} {}", key_name_hint(b.keys[0]), b.help.split(['(', ';']).next().unwrap_or("").trim()))
+        .map(|b| format!("{} {}", key_name_hint(&b.keys[0]), b.help.split(['(', ';']).next().unwrap_or("").trim()))
         .collect();
     parts.extend(["? help".to_string(), "Tab pane".to_string(), "q quit".to_string()]);
     parts.join(" · ")
 }
 
-/// The keys of the pane in use (and the global ones), straight from the keymap.
-fn render_help(f: &mut Frame, area: Rect, theme: &Theme, context: crate::app::keys::KeyContext) {
-    use crate::app::keys::KeyContext;
+/// The lines of the help popup: the global keys, then the pane's, from the keymap in use.
+pub fn help_lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
+    let context = app.key_context();
     let mut lines: Vec<Line> = Vec::new();
-    let mut last = None;
-    for b in KEYMAP.iter().filter(|b| b.context == KeyContext::Global || b.context == context) {
-        if last != Some(b.context) {
-            if last.is_some() {
-                lines.push(Line::raw(""));
-            }
-            lines.push(Line::styled(b.context.title(), Style::default().fg(theme.accent).add_modifier(Modifier::BOLD)));
-            last = Some(b.context);
+    for ctx in [KeyContext::Global, context] {
+        if ctx == KeyContext::Global && !lines.is_empty() {
+            break; // the pane in use is the global one
         }
-        let keys: Vec<&str> = b.keys.to_vec();
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {:<22}", keys.join(" ")), Style::default().fg(theme.title)),
-            Span::raw(b.help),
-        ]));
+        let bindings: Vec<_> = app.keymap.bindings().filter(|b| b.context == ctx).collect();
+        if bindings.is_empty() {
+            continue;
+        }
+        if !lines.is_empty() {
+            lines.push(Line::raw(""));
+        }
+        lines.push(Line::styled(ctx.title(), Style::default().fg(theme.accent).add_modifier(Modifier::BOLD)));
+        for b in bindings {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<16}", b.keys.join(" ")), Style::default().fg(theme.title)),
+                Span::raw(b.help.clone()),
+            ]));
+        }
     }
-    let h = (lines.len() as u16 + 2).min(area.height);
+    lines
+}
+
+/// The keys of the pane in use (and the global ones), straight from the keymap; over the
+/// body (header and status bar stay visible), scrolled when taller than it.
+fn render_help(f: &mut Frame, area: Rect, theme: &Theme, app: &App) {
+    let lines = help_lines(app, theme);
+    let total = lines.len() as u16;
+    let h = (total + 2).min(area.height);
     let w = 92.min(area.width);
     let [popup] = Layout::vertical([Constraint::Length(h)]).flex(Flex::Center).areas(area);
     let [popup] = Layout::horizontal([Constraint::Length(w)]).flex(Flex::Center).areas(popup);
-    f.render_widget(Clear, popup);
-    let block = Block::default()
+    let visible = h.saturating_sub(2);
+    let scroll = app.help_scroll.min(total.saturating_sub(visible));
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .border_style(Style::default().fg(theme.border_focused))
         .title(" Help — Esc closes ");
-    f.render_widget(Paragraph::new(lines).block(block), popup);
+    if visible < total {
+        let last = (scroll + visible).min(total);
+        let more = if last < total { "↓ j/k/PgDn scroll" } else { "↑ k/PgUp scroll" };
+        block = block.title_bottom(
+            Line::styled(format!(" {}–{last} of {total} · {more} ", scroll + 1), Style::default().fg(theme.dim))
+                .right_aligned(),
+        );
+    }
+    f.render_widget(Clear, popup);
+    f.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), popup);
 }

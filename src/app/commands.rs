@@ -1,0 +1,158 @@
+//! The `:` command palette and what its commands do, context switching included.
+//!
+//! A context switch is two-phased, because a new [`crate::pulsar::Client`] cannot be built
+//! inside [`App::handle`]: `:ctx NAME` only records the wish ([`App::take_context_switch`]);
+//! the runtime builds the client of that context, swaps it into the worker (which aborts
+//! every task of the old one) and hands the context's settings to
+//! [`App::switch_context`], which resets every pane. Request ids keep counting across the
+//! switch and the old context's ids leave `pending`, so a late answer of the old cluster is
+//! an unknown id and dropped.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::palette::{self, Command, Palette};
+use super::{App, Level, Mode, Settings, View};
+use crate::pulsar::message::StartFrom;
+use crate::pulsar::request::{Request, RequestKind};
+use crate::pulsar::TopicName;
+
+impl App {
+    /// `:` opens the palette with every command listed.
+    pub fn open_palette(&mut self) {
+        let mut p = Palette::default();
+        p.edited(&self.settings.contexts, &[]);
+        self.mode = Mode::Palette(p);
+    }
+
+    pub(super) fn palette_key(&mut self, k: &KeyEvent) -> Vec<Request> {
+        let topics = self.tree.topics();
+        let contexts = self.settings.contexts.clone();
+        let Mode::Palette(p) = &mut self.mode else { return Vec::new() };
+        match k.code {
+            KeyCode::Esc => self.mode = Mode::Normal,
+            KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => self.quit = true,
+            KeyCode::Tab | KeyCode::BackTab => {
+                let backwards = k.code == KeyCode::BackTab || k.modifiers.contains(KeyModifiers::SHIFT);
+                p.cycle(backwards);
+                if p.chosen.is_none() {
+                    p.edited(&contexts, &topics);
+                }
+            }
+            KeyCode::Backspace if p.input.is_empty() => self.mode = Mode::Normal,
+            KeyCode::Backspace => {
+                p.input.pop();
+                p.edited(&contexts, &topics);
+            }
+            KeyCode::Char(c) => {
+                p.input.push(c);
+                p.edited(&contexts, &topics);
+            }
+            KeyCode::Enter => {
+                let line = p.input.clone();
+                self.mode = Mode::Normal;
+                return self.run_command(&line);
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Runs one palette line; a mistake is an error in the status bar.
+    pub fn run_command(&mut self, line: &str) -> Vec<Request> {
+        self.dirty = true;
+        let command = match palette::parse(line) {
+            Ok(c) => c,
+            Err(e) => {
+                self.set_status(Level::Error, e);
+                return Vec::new();
+            }
+        };
+        match command {
+            Command::Quit => self.quit = true,
+            Command::Metrics => {
+                self.show_help = false;
+                self.view = View::Metrics;
+            }
+            Command::Dlq if self.view == View::Dlq => {}
+            Command::Dlq => return self.open_dlq(),
+            Command::Topic(name) => match TopicName::parse(&name) {
+                Ok(t) => return self.open_topic(t),
+                Err(e) => self.set_status(Level::Error, format!(":topic {name}: {e}")),
+            },
+            Command::Ctx(name) => self.request_context_switch(&name),
+        }
+        Vec::new()
+    }
+
+    /// Opens a topic in the browser and selects it in the explorer behind it.
+    pub fn open_topic(&mut self, topic: TopicName) -> Vec<Request> {
+        self.focus = super::Focus::Explorer;
+        let mut out = self.jump_to(topic.clone());
+        out.extend(self.sync_details());
+        out.extend(self.open_browser(topic, StartFrom::Earliest));
+        out
+    }
+
+    /// Selects a subscription in the explorer (`--subscription`): its topic is loaded on
+    /// the way, then its subscriptions.
+    pub fn jump_to_subscription(&mut self, topic: TopicName, subscription: String) -> Vec<Request> {
+        self.jump_subscription = Some(subscription);
+        let mut out = self.jump_to(topic);
+        out.extend(self.sync_details());
+        out
+    }
+
+    /// True while a requeue is moving messages: it must never be cut short.
+    pub fn requeue_running(&self) -> bool {
+        self.pending.values().any(|k| matches!(k, RequestKind::Requeue { .. }))
+    }
+
+    fn request_context_switch(&mut self, name: &str) {
+        if !self.settings.contexts.iter().any(|c| c == name) {
+            let known = if self.settings.contexts.is_empty() {
+                "the config defines no [contexts.NAME]".to_string()
+            } else {
+                format!("known: {}", self.settings.contexts.join(", "))
+            };
+            self.set_status(Level::Error, format!(":ctx {name}: no such context ({known})"));
+            return;
+        }
+        if self.requeue_running() {
+            self.set_status(
+                Level::Error,
+                format!("a requeue is running: let it finish (or stop it with Esc) before switching to {name}"),
+            );
+            return;
+        }
+        self.switch_to = Some(name.to_string());
+        self.set_status(Level::Info, format!("switching to context {name}…"));
+    }
+
+    /// The context switch asked for, once (the runtime carries it out).
+    pub fn take_context_switch(&mut self) -> Option<String> {
+        self.switch_to.take()
+    }
+
+    /// The runtime could not switch (bad context, client error): say so, stay where we are.
+    pub fn context_switch_failed(&mut self, name: &str, error: &str) {
+        self.dirty = true;
+        self.set_status(Level::Error, format!("cannot switch to context {name}: {error}"));
+    }
+
+    /// The new context is live: every pane starts over on its cluster. Returns the first
+    /// requests of the new context.
+    pub fn switch_context(&mut self, settings: Settings) -> Vec<Request> {
+        let name = settings.context.as_ref().map(|(n, _)| n.clone()).unwrap_or_default();
+        let fresh = App::new(settings, self.now);
+        let old = std::mem::replace(self, fresh);
+        // what belongs to the user or the terminal, not to the cluster, stays
+        self.keymap = old.keymap;
+        self.page_rows = old.page_rows;
+        self.wall_ms = old.wall_ms;
+        // ids keep counting: an answer to an old id is unknown to `pending`, so dropped
+        self.next_id = old.next_id;
+        self.generation = old.generation + 1;
+        self.set_status(Level::Info, format!("switched to context {name}"));
+        self.start()
+    }
+}
