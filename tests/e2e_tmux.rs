@@ -335,6 +335,8 @@ fn resizing_to_20x5_and_back_keeps_working() {
     for (w, h) in [("20", "5"), ("1", "1"), ("20", "5"), ("120", "40")] {
         t.tmux(&["resize-window", "-t", "e2e", "-x", w, "-y", h]);
     }
+    // redrawn at full size (the details pane only fits there) before the next key
+    t.wait_until("the full-size layout again", |s| s.contains("Explorer") && s.contains("Details"));
     t.keys(&["?"]);
     t.wait_for(&["Help — Esc closes"]);
     t.keys(&["Escape"]);
