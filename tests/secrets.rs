@@ -268,9 +268,10 @@ fn the_tui_its_exports_its_log_and_a_panic_never_show_secrets() {
 
     let t = Tmux::start(&s, &["--topic", &topic]);
     let mut screens = Vec::new();
-    screens.push(t.wait_for("the topic selected, connected", |sc| sc.contains(&short) && sc.contains("connected")));
-    t.keys(&["Enter"]);
-    screens.push(t.wait_for("the browser with the messages", |sc| sc.contains("alpha") && sc.contains("beta")));
+    // --topic opens the browser on it
+    screens.push(t.wait_for("the browser with the messages, connected", |sc| {
+        sc.contains(&short) && sc.contains("alpha") && sc.contains("beta")
+    }));
     t.keys(&["Enter"]);
     screens.push(t.wait_for("the message detail", |sc| sc.contains("Properties")));
     t.keys(&["E"]);
