@@ -202,7 +202,8 @@ fn read_auth(
 ) {
     let mut token: Option<(Option<usize>, String)> = None;
     let mut token_file: Option<(Option<usize>, String)> = None;
-    let mut oauth2 = None;
+    let mut oauth2: Option<Option<usize>> = None;
+    let mut key_file = None;
     for (k, v) in auth {
         let key = k.as_str().unwrap_or("");
         let line = entry_line(text, at, key).or(at);
@@ -217,15 +218,34 @@ fn read_auth(
         match key {
             "token" => token = Some((line, value)),
             "tokenFile" => token_file = Some((line, value)),
-            "tls_trust_certs_file_path" | "tls_allow_insecure_connection" => warnings
-                .push(warn(line, format!("auth-info {name}: {key}: TLS options are not supported yet (ignored)"))),
+            "tls_trust_certs_file_path" => ctx.tls_trust_certs_file = Some(expand_home(&value)),
+            "tls_allow_insecure_connection" => ctx.tls_allow_insecure = Some(value == "true"),
+            "issuer_endpoint" => {
+                ctx.oauth2_issuer_url = Some(value);
+                oauth2 = oauth2.or(Some(line));
+            }
+            "key_file" => key_file = Some(expand_home(value.strip_prefix("file://").unwrap_or(&value))),
+            "audience" => ctx.oauth2_audience = Some(value),
+            "scope" => ctx.oauth2_scope = Some(value),
             k if OAUTH2_KEYS.contains(&k) => oauth2 = oauth2.or(Some(line)),
             _ => {}
         }
     }
-    if let Some(line) = oauth2 {
-        let msg = format!("auth-info {name}: OAuth2 is not supported yet: the context is imported without it");
-        warnings.push(warn(line, msg));
+    // pulsarctl's client-credentials flow reads the same JSON key file as Pulsar's clients;
+    // without one (a device-code login) there is nothing we can use
+    match (oauth2, key_file) {
+        (Some(_), Some(f)) if ctx.oauth2_issuer_url.is_some() => ctx.oauth2_credentials_file = Some(f),
+        (Some(line), _) => {
+            let msg = format!(
+                "auth-info {name}: OAuth2 needs issuer_endpoint and key_file (client credentials): \
+                 the context is imported without it"
+            );
+            warnings.push(warn(line, msg));
+            ctx.oauth2_issuer_url = None;
+            ctx.oauth2_audience = None;
+            ctx.oauth2_scope = None;
+        }
+        (None, _) => {}
     }
     match (token, token_file) {
         (Some((_, t)), file) => {
@@ -356,10 +376,11 @@ mod tests {
         assert_eq!(names, ["local", "oauth"], "{m:?}");
         assert_eq!(i.current, None, "current-context names a skipped context: {m:?}");
         let has = |line: usize, text: &str| i.warnings.iter().any(|w| w.line == Some(line) && w.message.contains(text));
-        assert!(has(3, "TLS options are not supported yet"), "{m:?}");
+        assert_eq!(i.contexts[0].1.tls_trust_certs_file.as_deref(), Some(Path::new("/etc/ssl/ca.pem")), "{m:?}");
         assert!(has(4, "both token and tokenFile: using token"), "{m:?}");
         assert!(has(7, "unknown key \"colour\""), "{m:?}");
-        assert!(has(9, "OAuth2 is not supported yet"), "{m:?}");
+        assert!(has(9, "OAuth2 needs issuer_endpoint and key_file"), "{m:?}");
+        assert_eq!(i.contexts[1].1.oauth2_issuer_url, None, "no key file: no OAuth2");
         assert!(has(18, "context nourl: no admin-service-url"), "{m:?}");
         assert!(has(20, "context badurl: no admin-service-url"), "{m:?}");
         assert!(has(21, "must be an http:// or https:// URL"), "{m:?}");
@@ -396,5 +417,21 @@ mod tests {
         let i = fixture("pulsarctl-config.yaml");
         let d = format!("{i:?}");
         assert!(!d.contains("c3RhZ2luZw") && d.contains("<hidden>"), "{d}");
+    }
+
+    #[test]
+    fn tls_and_oauth2_client_credentials_map_onto_our_keys() {
+        let text = "auth-info:\n  cloud:\n    tls_trust_certs_file_path: /etc/pulsar/ca.pem\n    \
+                    tls_allow_insecure_connection: true\n    issuer_endpoint: https://auth.example/\n    \
+                    client_id: abc\n    audience: urn:pulsar\n    scope: admin\n    key_file: file:///etc/pulsar/key.json\n\
+                    contexts:\n  cloud:\n    admin-service-url: https://pulsar.example:8443\ncurrent-context: cloud\n";
+        let i = parse(Path::new("/x/config"), text);
+        let c = &i.contexts[0].1;
+        assert_eq!(c.tls_trust_certs_file.as_deref(), Some(Path::new("/etc/pulsar/ca.pem")));
+        assert_eq!(c.tls_allow_insecure, Some(true));
+        assert_eq!(c.oauth2_issuer_url.as_deref(), Some("https://auth.example/"));
+        assert_eq!(c.oauth2_credentials_file.as_deref(), Some(Path::new("/etc/pulsar/key.json")));
+        assert_eq!((c.oauth2_audience.as_deref(), c.oauth2_scope.as_deref()), (Some("urn:pulsar"), Some("admin")));
+        assert!(i.warnings.iter().all(|w| !w.message.contains("OAuth2")), "{:?}", i.warnings);
     }
 }
