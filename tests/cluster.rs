@@ -99,17 +99,15 @@ fn owners(c: &Cluster, topic: &str) -> BTreeMap<usize, String> {
         .collect()
 }
 
-/// Makes sure both brokers own partitions: when the load manager put them all on one,
-/// the bundle of partition 0 is unloaded to the other broker.
+/// Makes sure both brokers own partitions: while the load manager keeps them all on one, the
+/// namespace is unloaded and the partitions looked up again (assigned anew).
 fn spread_over_both_brokers(c: &Cluster, ns: &str, topic: &str) -> BTreeMap<usize, String> {
     let mut owned = owners(c, topic);
-    if owned.values().collect::<BTreeSet<_>>().len() < 2 {
-        let rest = topic.strip_prefix("persistent://").unwrap();
-        let bundle = admin(c, "GET", &c.admin1, &format!("/admin/v2/persistent/{rest}-partition-0/bundle"), None);
-        let bundle = bundle.trim().trim_matches('"');
-        let other = if owned[&0].ends_with(&port_of(&c.service)) { &c.admin2 } else { &c.admin1 };
-        let dest = other.trim_start_matches("http://");
-        admin(c, "PUT", &c.admin1, &format!("/admin/v2/namespaces/{ns}/{bundle}/unload?destinationBroker={dest}"), None);
+    for _ in 0..5 {
+        if owned.values().collect::<BTreeSet<_>>().len() == 2 {
+            break;
+        }
+        admin(c, "PUT", &c.admin1, &format!("/admin/v2/namespaces/{ns}/unload"), None);
         owned = owners(c, topic);
     }
     owned
