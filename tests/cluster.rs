@@ -37,8 +37,12 @@ fn unique(prefix: &str) -> String {
 /// (HTTP status, Location header, body).
 fn curl(c: &Cluster, method: &str, url: &str, body: Option<&str>) -> (u16, Option<String>, String) {
     let mut cmd = Command::new("curl");
-    cmd.args(["-sS", "-m", "60", "-X", method, "-H", &format!("Authorization: Bearer {}", c.token)])
-        .args(["-D", "-", "-w", "\n%{http_code}"]);
+    cmd.args(["-sS", "-m", "60", "-X", method, "-H", &format!("Authorization: Bearer {}", c.token)]).args([
+        "-D",
+        "-",
+        "-w",
+        "\n%{http_code}",
+    ]);
     if let Some(b) = body {
         cmd.args(["-H", "Content-Type: application/json", "--data", b]);
     }
@@ -240,11 +244,13 @@ fn metrics_scrapes_both_brokers_and_the_backlog_matches_the_admin_api() {
     // /metrics refreshes every 5 s (statsUpdateFrequencyInSecs): poll until it caught up
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let rows = json_lines(&pulsar_tui(&c, &c.admin1, &["metrics", "--format", "json", "--namespace", &ns]), "metrics");
+        let rows =
+            json_lines(&pulsar_tui(&c, &c.admin1, &["metrics", "--format", "json", "--namespace", &ns]), "metrics");
         let brokers: Vec<_> = rows.iter().filter(|r| r["type"] == "broker").collect();
         assert_eq!(brokers.len(), 2, "both brokers are scraped: {brokers:?}");
         assert!(brokers.iter().all(|b| b["ok"] == true), "{brokers:?}");
-        let backlog = rows.iter().find(|r| r["type"] == "topic" && r["name"] == topic.as_str()).map(|r| r["msg_backlog"].clone());
+        let backlog =
+            rows.iter().find(|r| r["type"] == "topic" && r["name"] == topic.as_str()).map(|r| r["msg_backlog"].clone());
         let sub = rows
             .iter()
             .find(|r| r["type"] == "subscription" && r["topic"] == topic.as_str() && r["name"] == "lagging")
