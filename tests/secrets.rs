@@ -334,5 +334,8 @@ fn pulsarctl_configs_are_imported_by_the_binary_without_showing_their_tokens() {
     let (ok, text) = run(&["pulsarctl-partial.yaml", "--check-config"]);
     assert!(!ok, "{text}");
     assert!(text.contains("pulsarctl-partial.yaml:18: context nourl: no admin-service-url"), "{text}");
-    assert!(text.contains("pulsarctl-partial.yaml:9: auth-info oauth: OAuth2 needs issuer_endpoint and key_file"), "{text}");
+    assert!(
+        text.contains("pulsarctl-partial.yaml:9: auth-info oauth: OAuth2 needs issuer_endpoint and key_file"),
+        "{text}"
+    );
 }
