@@ -2,7 +2,7 @@
 //! what `e`/`E` export, and what DLQ requeue and import read back.
 
 use base64::Engine;
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 use crate::pulsar::message::{format_time, Message};
 
@@ -49,8 +49,8 @@ pub fn filter_matches(
     })
 }
 
-/// The envelope of one message, borrowed: serializes to the same JSON as [`envelope`]
-/// without building a `Value` (no copy of the decoded value, no map of owned keys).
+/// The envelope of one message (README, "The JSON-lines envelope"), borrowed from it: no
+/// copy of the decoded value, no map of owned keys.
 #[derive(serde::Serialize)]
 struct EnvelopeRef<'a> {
     topic: &'a str,
@@ -81,62 +81,46 @@ impl<T: std::fmt::Display> serde::Serialize for DisplayStr<T> {
     }
 }
 
-/// Writes the envelope of one message and a newline to `out`: the same bytes as
-/// `writeln!(out, "{}", envelope(m, decoded, raw))`, several times faster (the hot path of
-/// `pulsar-tui read --format jsonl`).
+impl<'a> EnvelopeRef<'a> {
+    fn of(m: &'a Message, decoded: &'a Decoded, raw: bool) -> EnvelopeRef<'a> {
+        EnvelopeRef {
+            topic: &m.topic,
+            message_id: DisplayStr(&m.id),
+            partition: m.id.partition,
+            key: m.key.as_deref(),
+            ordering_key: m.ordering_key.as_deref().map(String::from_utf8_lossy),
+            properties: &m.properties,
+            publish_time: format_time(m.publish_time_ms),
+            event_time: m.event_time_ms.map(format_time),
+            producer: &m.producer,
+            sequence_id: m.sequence_id,
+            schema_version: m.schema_version,
+            redelivery_count: m.redelivery_count,
+            size: m.payload.len(),
+            value: &decoded.value,
+            decode_error: decoded.error.as_deref(),
+            raw_base64: raw.then(|| base64::engine::general_purpose::STANDARD.encode(&m.payload)),
+        }
+    }
+}
+
+/// Writes the envelope of one message and a newline to `out`, straight from the message
+/// (the hot path of `pulsar-tui read --format jsonl`: no `Value` built).
 pub fn write_envelope(out: &mut impl std::io::Write, m: &Message, decoded: &Decoded, raw: bool) -> std::io::Result<()> {
-    let e = EnvelopeRef {
-        topic: &m.topic,
-        message_id: DisplayStr(&m.id),
-        partition: m.id.partition,
-        key: m.key.as_deref(),
-        ordering_key: m.ordering_key.as_deref().map(String::from_utf8_lossy),
-        properties: &m.properties,
-        publish_time: format_time(m.publish_time_ms),
-        event_time: m.event_time_ms.map(format_time),
-        producer: &m.producer,
-        sequence_id: m.sequence_id,
-        schema_version: m.schema_version,
-        redelivery_count: m.redelivery_count,
-        size: m.payload.len(),
-        value: &decoded.value,
-        decode_error: decoded.error.as_deref(),
-        raw_base64: raw.then(|| base64::engine::general_purpose::STANDARD.encode(&m.payload)),
-    };
-    serde_json::to_writer(&mut *out, &e).map_err(std::io::Error::from)?;
+    serde_json::to_writer(&mut *out, &EnvelopeRef::of(m, decoded, raw)).map_err(std::io::Error::from)?;
     out.write_all(b"\n")
 }
 
-/// The envelope of one message; `raw` adds the payload as base64.
+/// The envelope of one message as a `Value`; `raw` adds the payload as base64.
 pub fn envelope(m: &Message, decoded: &Decoded, raw: bool) -> Value {
-    let mut o = Map::new();
-    o.insert("topic".into(), json!(m.topic));
-    o.insert("message_id".into(), json!(m.id.to_string()));
-    o.insert("partition".into(), json!(m.id.partition));
-    o.insert("key".into(), json!(m.key));
-    o.insert(
-        "ordering_key".into(),
-        m.ordering_key.as_ref().map(|k| json!(String::from_utf8_lossy(k))).unwrap_or(Value::Null),
-    );
-    o.insert("properties".into(), json!(m.properties));
-    o.insert("publish_time".into(), json!(format_time(m.publish_time_ms)));
-    o.insert("event_time".into(), m.event_time_ms.map(|t| json!(format_time(t))).unwrap_or(Value::Null));
-    o.insert("producer".into(), json!(m.producer));
-    o.insert("sequence_id".into(), json!(m.sequence_id));
-    o.insert("schema_version".into(), json!(m.schema_version));
-    o.insert("redelivery_count".into(), json!(m.redelivery_count));
-    o.insert("size".into(), json!(m.payload.len()));
-    o.insert("value".into(), decoded.value.clone());
-    o.insert("decode_error".into(), json!(decoded.error));
-    if raw {
-        o.insert("raw_base64".into(), json!(base64::engine::general_purpose::STANDARD.encode(&m.payload)));
-    }
-    Value::Object(o)
+    // cannot fail: every key is a string and every value serializable
+    serde_json::to_value(EnvelopeRef::of(m, decoded, raw)).unwrap_or(Value::Null)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn write_envelope_writes_the_bytes_of_envelope() {
@@ -175,6 +159,15 @@ mod tests {
         let mut out = Vec::new();
         write_envelope(&mut out, &m, &d, false).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), format!("{}\n", envelope(&m, &d, false)));
+        // the documented envelope, field by field and in order
+        let expected = json!({
+            "topic": "persistent://t/ns/x-partition-1", "message_id": "12:3:1:-1", "partition": 1,
+            "key": null, "ordering_key": null, "properties": {"a": "é", "k": "v\n"},
+            "publish_time": "2026-11-18T11:06:40.123Z", "event_time": null, "producer": "p-1",
+            "sequence_id": 7, "schema_version": null, "redelivery_count": null, "size": 26,
+            "value": {"a": [1, 2.5, "x"], "b": null}, "decode_error": null
+        });
+        assert_eq!(envelope(&m, &d, false).to_string(), expected.to_string());
     }
 
     #[test]
