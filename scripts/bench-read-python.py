@@ -2,7 +2,7 @@
 """The Python side of scripts/bench-read: a pulsar-client reader loop writing the JSON lines
 that `pulsar-tui read --format jsonl` writes.
 
-    scripts/bench-read-python.py TOPIC N [SERVICE_URL]
+    scripts/bench-read-python.py TOPIC N [SERVICE_URL] [--avro ADMIN_URL] [--where EXPR]
 
 Reads a (non-partitioned) topic from the earliest message with the official client's
 Reader (non-durable, like ours) until it has N messages, and writes one envelope per
@@ -13,13 +13,24 @@ size, value (the payload as JSON when it parses, else UTF-8 text, else hex), dec
 Deviations: `sequence_id` is null (pulsar-client 3.x does not expose it) and
 `redelivery_count` is the client's (0), where ours writes null. Keys keep our order.
 
+--avro: the payloads are Avro; each is decoded with fastavro (`schemaless_reader`) with the
+writer's schema, fetched once per schema version from the registry at ADMIN_URL, as ours
+does. --where: write only the messages for which the Python expression EXPR, over the
+decoded `value`, is true (the peer of `pulsar-tui read --filter`); every message is still
+read and decoded.
+
 The elapsed time and rate go to stderr as `count=N elapsed_s=S msgs_per_s=R`; the clock
 starts before the client connects, as for the other two readers of the benchmark.
 """
 
+import argparse
+import io
 import json
 import sys
 import time
+import urllib.request
+
+import fastavro
 
 import pulsar
 
@@ -49,11 +60,37 @@ def decode(payload):
         return text
 
 
+class AvroDecoder:
+    """fastavro with the writer's schema of each version, fetched once from the registry."""
+
+    def __init__(self, admin_url, topic):
+        self.base = "%s/admin/v2/schemas/%s/schema" % (admin_url.rstrip("/"), topic.split("://", 1)[-1])
+        self.parsed = {}
+
+    def schema(self, version):
+        parsed = self.parsed.get(version)
+        if parsed is None:
+            with urllib.request.urlopen("%s/%d" % (self.base, version), timeout=30) as resp:
+                info = json.load(resp)
+            parsed = fastavro.parse_schema(json.loads(info["data"]))
+            self.parsed[version] = parsed
+        return parsed
+
+    def decode(self, payload, version):
+        return fastavro.schemaless_reader(io.BytesIO(payload), self.schema(version))
+
+
 def main():
-    if len(sys.argv) < 3:
-        sys.exit("usage: bench-read-python.py TOPIC N [SERVICE_URL]")
-    topic, n = sys.argv[1], int(sys.argv[2])
-    url = sys.argv[3] if len(sys.argv) > 3 else "pulsar://127.0.0.1:6650"
+    ap = argparse.ArgumentParser(usage="bench-read-python.py TOPIC N [SERVICE_URL] [--avro ADMIN_URL] [--where EXPR]")
+    ap.add_argument("topic")
+    ap.add_argument("n", type=int)
+    ap.add_argument("url", nargs="?", default="pulsar://127.0.0.1:6650")
+    ap.add_argument("--avro", metavar="ADMIN_URL")
+    ap.add_argument("--where", metavar="EXPR")
+    args = ap.parse_args()
+    topic, n, url = args.topic, args.n, args.url
+    avro = AvroDecoder(args.avro, topic) if args.avro else None
+    where = eval("lambda value: " + args.where) if args.where else None  # noqa: S307 - the benchmark's own text
     start = time.perf_counter()
     client = pulsar.Client(url, operation_timeout_seconds=30, logger=pulsar.ConsoleLogger(pulsar.LoggerLevel.Warn))
     reader = client.create_reader(topic, pulsar.MessageId.earliest)
@@ -71,6 +108,15 @@ def main():
         key = m.partition_key() or None
         ordering_key = m.ordering_key() or None
         sv = m.schema_version()
+        version = int.from_bytes(sv, "big") if isinstance(sv, bytes) and sv else (sv or None)
+        if avro is not None:
+            version = m._message.int_schema_version()  # schema_version() is the raw bytes as str
+            value = avro.decode(payload, version)
+        else:
+            value = decode(payload)
+        count += 1
+        if where is not None and not where(value):
+            continue
         envelope = {
             "topic": m.topic_name(),
             "message_id": "%d:%d:%d:%d" % (mid.ledger_id(), mid.entry_id(), partition, mid.batch_index()),
@@ -82,15 +128,14 @@ def main():
             "event_time": rfc3339_ms(m.event_timestamp()),
             "producer": m.producer_name(),
             "sequence_id": None,
-            "schema_version": int.from_bytes(sv, "big") if isinstance(sv, bytes) and sv else (sv or None),
+            "schema_version": version,
             "redelivery_count": m.redelivery_count(),
             "size": len(payload),
-            "value": decode(payload),
+            "value": value,
             "decode_error": None,
         }
         write(_dumps(envelope))
         write("\n")
-        count += 1
     out.flush()
     elapsed = time.perf_counter() - start
     reader.close()

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""scripts/bench-report.py DIR - the table of scripts/bench from the JSON files in DIR.
+
+Reads machine.txt, read.json, metrics.json, requeue.json and tui.json (whichever exist) and
+prints one Markdown table: each row what was measured, ours, the peer, the limit, the
+ratio that has a target, the target, and whether it was met.
+"""
+
+import json
+import os
+import sys
+
+
+def load(d, name):
+    path = os.path.join(d, name)
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        text = f.read().strip()
+    return json.loads(text.splitlines()[-1]) if text else None
+
+
+def rate(r):
+    return "{:,.0f} msgs/s".format(r["rate"])
+
+
+def ms(x):
+    return "—" if x is None else ("%.0f ms" % x if x >= 10 else "%.1f ms" % x)
+
+
+def mb(kb):
+    return "—" if kb is None else "%.0f MB" % (kb / 1024)
+
+
+def verdict(ok):
+    return "met" if ok else "**missed**"
+
+
+def main():
+    d = sys.argv[1]
+    machine = {}
+    with open(os.path.join(d, "machine.txt")) as f:
+        for line in f:
+            k, _, v = line.strip().partition("=")
+            machine[k] = v
+    rows = []
+
+    read = load(d, "read.json")
+    if read:
+        r = read["rows"]
+        ours, py, bare = r["ours"], r["python"], r["bare"]
+        n = "{:,}".format(read["n"])
+        a = ours["rate"] / py["rate"]
+        b = bare["rate"] / ours["rate"]
+        rows.append(("read + decode %s Avro messages to JSON lines" % n, rate(ours), rate(py) + " (reader + fastavro)",
+                     rate(bare) + " (bare reader)", "%.1fx Python; bare/ours %.2fx" % (a, b), "≥ 5x; ≤ 1.3x",
+                     verdict(a >= 5 and b <= 1.3)))
+        if "ours-filter" in r:
+            of, pf = r["ours-filter"], r["python-filter"]
+            a = of["rate"] / pf["rate"]
+            rows.append(("scan %s Avro messages, filter matching 1%%" % n, rate(of), rate(pf) + " (+ predicate)",
+                         rate(bare) + " (bare reader)", "%.1fx Python; bare/ours %.2fx" % (a, bare["rate"] / of["rate"]),
+                         "≥ 5x", verdict(a >= 5)))
+
+    met = load(d, "metrics.json")
+    if met:
+        a = met["python_s"] / met["aggregate_s"]
+        rows.append(("parse + aggregate a /metrics scrape of %.0f MB (%s series, 100k topics)"
+                     % (met["bytes"] / 1e6, "{:,}".format(met["series"])),
+                     ms(met["aggregate_s"] * 1000), ms(met["python_s"] * 1000) + " (prometheus_client %s)" % met["python_version"],
+                     ms(met["wc_s"] * 1000) + " (wc -l)", "%.0fx Python; ours/wc %.1fx" % (a, met["aggregate_s"] / met["wc_s"]),
+                     "≥ 10x", verdict(a >= 10)))
+
+    rq = load(d, "requeue.json")
+    if rq:
+        a = rq["ours"] / rq["python"]
+        rows.append(("requeue %s DLQ messages" % "{:,}".format(rq["n"]), "{:,.0f} msgs/s".format(rq["ours"]),
+                     "{:,.0f} msgs/s (consume → produce → ack)".format(rq["python"]),
+                     "{:,.0f} msgs/s produce-only; {:,.0f} msgs/s consume-only".format(rq["produce_only"], rq["consume_only"]),
+                     "%.2fx Python; %.2f of consume-only" % (a, rq["ours"] / rq["consume_only"]), "≥ 3x", verdict(a >= 3)))
+
+    tui = load(d, "tui.json")
+    if tui:
+        o = tui.get("pulsar-tui", {})
+        l = tui.get("lgm")
+
+        def med(p, k):
+            return ((p or {}).get(k) or {}).get("median_ms")
+
+        def peer(k, extra=""):
+            if not l:
+                return "not run"
+            return ms(med(l, k)) + extra
+
+        v = med(o, "first_frame")
+        rows.append(("TUI: start to first frame (median of %d)" % (o["first_frame"]["n"]), ms(v),
+                     peer("first_frame", " (lgm)"), "", "", "< 100 ms", verdict(v is not None and v < 100)))
+        v2 = med(o, "list_shown")
+        rows.append(("TUI: start until the broker's list shows", ms(v2), peer("list_shown", " (lgm)"), "", "", "", ""))
+        v = med(o, "frame_topics")
+        rows.append(("TUI: key to frame, 10,000 topics listed (median; p90 %s)" % ms(o["frame_topics"]["p90_ms"]), ms(v),
+                     peer("frame_topics", " (lgm)"), "", "", "< 16 ms", verdict(v is not None and v < 16)))
+        v = med(o, "frame_messages")
+        rows.append(("TUI: key to frame, 5,000 messages loaded (median; p90 %s)" % ms(o["frame_messages"]["p90_ms"]), ms(v),
+                     peer("frame_messages", " (lgm, listening)"), "", "", "< 16 ms", verdict(v is not None and v < 16)))
+        rss = o.get("rss_kb", {}).get("VmHWM")
+        rows.append(("TUI: peak RSS, 10,000 topics + 5,000 messages", mb(rss),
+                     (mb(l.get("rss_kb", {}).get("VmHWM")) + " (lgm)") if l else "not run", "", "", "", ""))
+    if read and "browse_vmhwm_kb" in read:
+        kb = read["browse_vmhwm_kb"]
+        rows.append(("TUI: peak RSS after paging %s messages" % "{:,}".format(read["n"]), mb(kb),
+                     "n/a: lgm has no history (it listens from \"latest\")", "", "", "< 150 MB", verdict(kb < 150 * 1024)))
+
+    print("scripts/bench, %s, %s cores (%s), %s GiB, Pulsar %s, commit %s, load %s → %s"
+          % (machine.get("date"), machine.get("cores"), machine.get("cpu"), machine.get("memory_gib"),
+             machine.get("pulsar"), machine.get("commit"), machine.get("load_at_start"), machine.get("load_at_end")))
+    print()
+    header = ("what", "ours", "peer", "limit", "ratio", "target", "")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" for _ in header) + "|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
