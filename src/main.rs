@@ -16,7 +16,20 @@ use pulsar_tui::{headless, logging, settings};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Turns transparent huge pages off for this process. mimalloc asks for them on its arenas
+/// (MADV_HUGEPAGE), and the kernel then zeroes 2 MiB at a time: in `read` that was a tenth
+/// of the CPU profile, and the TUI's peak RSS doubled when a 10,000-topic `/metrics` scrape
+/// passed through. mimalloc's own switch (MIMALLOC_ALLOW_THP=0) is read before `main`; the
+/// process flag is checked at each page fault, so setting it first thing here is enough.
+#[cfg(target_os = "linux")]
+fn no_huge_pages() {
+    // best effort: without it the process only uses more memory
+    let _ = nix::sys::prctl::set_thp_disable(true);
+}
+
 fn main() -> ExitCode {
+    #[cfg(target_os = "linux")]
+    no_huge_pages();
     let cli = Cli::parse();
     let resolved = settings::resolve(&cli);
     if cli.check_config {
