@@ -321,8 +321,8 @@ class Ours:
     ready = staticmethod(contains("public"))  # the tenants are listed
 
     def topics_view(self):
-        """The explorer with public/bench-10k expanded (10,000 topics) and 5,000 messages
-        paged into the browser; returns (term, where the key latencies are measured)."""
+        """A running pulsar-tui on the explorer, public/bench-10k expanded (10,000 topics),
+        t-00000 selected."""
         term = Term(self.argv("--topic", topic_name(0)), self.env())
         # --topic opens the browser on the topic, the explorer behind it; Esc goes back
         term.wait_for(contains('"n":'), 60, "the browser on t-00000")
