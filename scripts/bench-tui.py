@@ -36,6 +36,7 @@ import argparse
 import concurrent.futures
 import fcntl
 import json
+import math
 import os
 import select
 import signal
@@ -387,13 +388,13 @@ class Lgm:
         term.settle()
         return term
 
-    def load_messages(self, term, service_url):
+    def load_messages(self, term):
         term.send(b"j")  # t-00001
         term.settle()
         term.send(b"\x13")  # Ctrl-s: listen (a non-durable subscription at "latest")
         term.wait_for(contains("0 messages of"), 60, "lgm listening")
         term.settle(quiet=1.0)  # its consumer subscribes in the background
-        produce(service_url, topic_name(1), MESSAGES)
+        produce(self.service_url, topic_name(1), MESSAGES)
         # lgm lists the messages as they come, its title counting them
         term.wait_for(contains("%d messages of" % MESSAGES), 300, "lgm listing %d messages" % MESSAGES)
         term.settle()
@@ -430,7 +431,7 @@ def summary(values):
     values = sorted(values)
     return {
         "median_ms": round(statistics.median(values) * 1000, 2),
-        "p90_ms": round(values[int(0.9 * (len(values) - 1))] * 1000, 2),
+        "p90_ms": round(values[math.ceil(0.9 * len(values)) - 1] * 1000, 2),  # nearest rank
         "n": len(values),
     }
 
@@ -460,10 +461,7 @@ def main():
         try:
             r["frame_topics"] = summary(latencies(term, args.keys))
             log("%s: loading %d messages" % (prog.name, MESSAGES))
-            if isinstance(prog, Lgm):
-                prog.load_messages(term, args.service_url)
-            else:
-                prog.load_messages(term)
+            prog.load_messages(term)
             r["frame_messages"] = summary(latencies(term, args.keys))
             r["rss_kb"] = term.rss_kb()
         finally:
