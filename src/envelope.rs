@@ -140,6 +140,7 @@ mod tests {
             redelivery_count: None,
             compression: None,
             payload: br#"{"a":[1,2.5,"x"],"b":null}"#.to_vec(),
+            meta: Default::default(),
         };
         for raw in [false, true] {
             for d in [

@@ -305,6 +305,14 @@ impl AdminClient {
             .map_err(|e| ClientError::Protocol { what: format!("GET {path}"), reason: e.to_string() })
     }
 
+    /// A GET whose answer is bytes with headers (an entry read by position).
+    pub async fn get_raw(&self, path: &str) -> Result<(reqwest::header::HeaderMap, Vec<u8>)> {
+        let resp = self.send(Method::GET, path, None).await?;
+        let headers = resp.headers().clone();
+        let body = resp.bytes().await.map_err(|e| self.map_transport(path, path, e))?;
+        Ok((headers, body.to_vec()))
+    }
+
     pub async fn get_text(&self, path: &str) -> Result<String> {
         let resp = self.send(Method::GET, path, None).await?;
         resp.text().await.map_err(|e| self.map_transport(path, path, e))

@@ -199,6 +199,104 @@ pub struct Message {
     pub redelivery_count: Option<u32>,
     pub compression: Option<String>,
     pub payload: Vec<u8>,
+    /// What else the entry carries: batch, chunks, encryption, delivery time, markers.
+    pub meta: MessageMeta,
+}
+
+/// The metadata of a message beyond the basics (README, "Kinds of messages").
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MessageMeta {
+    /// Messages in the entry (`num_messages_in_batch`) when the entry is a batch. Every
+    /// message of a batch shares its entry: acknowledging one acknowledges all of them.
+    pub batch_size: Option<u32>,
+    /// Set on a message reassembled from chunks (or on a chunk that could not be).
+    pub chunk: Option<ChunkInfo>,
+    /// Set on an end-to-end encrypted message: its payload is the ciphertext.
+    pub encryption: Option<Encryption>,
+    /// Delayed delivery: not delivered to subscriptions before this time (ms since the epoch).
+    pub deliver_at_ms: Option<i64>,
+    /// The cluster a geo-replicated message came from.
+    pub replicated_from: Option<String>,
+    /// The producer marked the value as null (a compaction tombstone when keyed).
+    pub null_value: bool,
+    /// The producer marked the key as null.
+    pub null_key: bool,
+    /// The payload's size before compression, as the producer wrote it.
+    pub uncompressed_size: Option<u32>,
+    /// Why the payload cannot be decoded (encrypted, chunks missing, an entry the client could
+    /// not decompress...). Such a message is never fed to a decoder, and a requeue leaves it.
+    pub error: Option<String>,
+}
+
+/// How a chunked message was stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChunkInfo {
+    /// The producer's id of the whole message (`<producer>-<sequence id>`).
+    pub uuid: String,
+    /// Chunks the whole message was split into.
+    pub chunks: u32,
+    /// Size of the whole (compressed) payload.
+    pub total_size: u64,
+    /// This chunk's index, for a single chunk; the last index, on a reassembled message.
+    pub chunk_id: u32,
+    /// The entry id of every chunk received, in chunk order (acknowledging the message means
+    /// acknowledging all of them).
+    pub ids: Vec<MessageId>,
+}
+
+/// End-to-end encryption of a message, as its metadata says (pulsar-tui never decrypts).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Encryption {
+    /// The names of the keys the data key was encrypted with.
+    pub keys: Vec<String>,
+    /// `encryption_algo`, usually absent (the Java client never sets it).
+    pub algorithm: Option<String>,
+    /// `encryption_param`: the initialisation vector.
+    pub param: Vec<u8>,
+}
+
+impl Encryption {
+    /// `encrypted (keys: a, b)`: what the table, the detail and `decode_error` say.
+    pub fn describe(&self) -> String {
+        if self.keys.is_empty() {
+            "encrypted (keys: none named)".to_string()
+        } else {
+            format!("encrypted (keys: {})", self.keys.join(", "))
+        }
+    }
+}
+
+impl MessageMeta {
+    /// The metadata of one entry (or one member of a batch, whose own fields pulsar-rs has
+    /// already laid over the entry's).
+    pub fn from_proto(md: &pulsar::proto::MessageMetadata) -> MessageMeta {
+        let encryption = (!md.encryption_keys.is_empty()).then(|| Encryption {
+            keys: md.encryption_keys.iter().map(|k| k.key.clone()).collect(),
+            algorithm: md.encryption_algo.clone().filter(|a| !a.is_empty()),
+            param: md.encryption_param.clone().unwrap_or_default(),
+        });
+        let chunks = md.num_chunks_from_msg.unwrap_or(0);
+        let chunk = (chunks > 1).then(|| ChunkInfo {
+            uuid: md.uuid.clone().unwrap_or_default(),
+            chunks: chunks as u32,
+            total_size: md.total_chunk_msg_size.unwrap_or(0).max(0) as u64,
+            chunk_id: md.chunk_id.unwrap_or(0).max(0) as u32,
+            ids: Vec::new(),
+        });
+        let error =
+            encryption.as_ref().map(|e| format!("{}: the payload is end-to-end encrypted, not decoded", e.describe()));
+        MessageMeta {
+            batch_size: md.num_messages_in_batch.filter(|n| *n > 0).map(|n| n as u32),
+            chunk,
+            encryption,
+            deliver_at_ms: md.deliver_at_time.filter(|t| *t > 0),
+            replicated_from: md.replicated_from.clone().filter(|r| !r.is_empty()),
+            null_value: md.null_value.unwrap_or(false),
+            null_key: md.null_partition_key.unwrap_or(false),
+            uncompressed_size: md.uncompressed_size,
+            error,
+        }
+    }
 }
 
 impl Message {
@@ -206,6 +304,7 @@ impl Message {
         let id = MessageId::from_proto(m.message_id());
         let key = m.key();
         let md = m.payload.metadata;
+        let meta = MessageMeta::from_proto(&md);
         let schema_version =
             md.schema_version.as_deref().and_then(|b| <[u8; 8]>::try_from(b).ok()).map(i64::from_be_bytes);
         let compression = md
@@ -226,6 +325,7 @@ impl Message {
             schema_version,
             redelivery_count: None,
             compression,
+            meta,
             payload: m.payload.data,
         }
     }

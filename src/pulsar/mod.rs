@@ -6,7 +6,10 @@
 
 pub mod actions;
 pub mod admin;
+pub mod chunks;
+pub mod compression;
 pub mod dlq;
+pub mod entries;
 pub mod error;
 pub mod message;
 pub mod oauth2;

@@ -9,13 +9,15 @@ use futures::stream::{SelectAll, Stream, StreamExt};
 use pulsar::consumer::{Consumer, ConsumerOptions, InitialPosition};
 use pulsar::{SubType, TokioExecutor};
 
+use super::entries::{is_entry_error, Origin, Recovery};
 use super::error::{ClientError, Result};
 use super::message::{Message, MessageId, StartFrom};
 use super::topic::TopicName;
 use super::{binary_error, Client};
 
+/// A partition's consumer in follow mode, its items tagged with the partition's index.
 type LiveStream =
-    Pin<Box<dyn Stream<Item = std::result::Result<pulsar::consumer::Message<Vec<u8>>, pulsar::Error>> + Send>>;
+    Pin<Box<dyn Stream<Item = (usize, std::result::Result<pulsar::consumer::Message<Vec<u8>>, pulsar::Error>)> + Send>>;
 
 /// How long a partition that is known to hold more messages may stay silent.
 const STALL: Duration = Duration::from_secs(30);
@@ -63,8 +65,11 @@ struct Part {
     /// The last message id when the read started; `None` when the broker could not say.
     end: Option<MessageId>,
     head: Option<Message>,
-    /// The head is the last message before `end`.
-    last_head: bool,
+    /// Chunks reassembled, entries the consumer failed on read again (`entries`).
+    recovery: Recovery,
+    /// The consumer reached `end` (or went idle with no end known): what `recovery` still
+    /// holds is all that is left of the catch-up.
+    drained: bool,
     done: bool,
     /// The last message handed out from this partition.
     emitted: Option<MessageId>,
@@ -90,6 +95,7 @@ pub struct TopicReader {
     follow: bool,
     live: Option<SelectAll<LiveStream>>,
     service_url: String,
+    client: Client,
 }
 
 /// The partitions of a topic as readable topic names (the topic itself when not partitioned).
@@ -250,18 +256,31 @@ impl TopicReader {
                 (Some(end), PartStart::After(s)) => s.reached(&end),
                 _ => false,
             };
+            let origin = match start {
+                PartStart::At(id) | PartStart::After(id) => Origin::Message(id),
+                PartStart::Earliest | PartStart::Latest => Origin::Earliest,
+            };
             parts.push(Part {
                 topic: name.to_string(),
                 reader: Some(reader),
                 start,
                 end,
                 head: None,
-                last_head: false,
+                recovery: Recovery::new(name.clone(), origin),
+                drained: nothing_left,
                 done: nothing_left,
                 emitted: None,
             });
         }
-        Ok(TopicReader { parts, ready: VecDeque::new(), skip: 0, follow, live: None, service_url: url })
+        Ok(TopicReader {
+            parts,
+            ready: VecDeque::new(),
+            skip: 0,
+            follow,
+            live: None,
+            service_url: url,
+            client: client.clone(),
+        })
     }
 
     /// Where a new reader would continue after the messages handed out so far.
@@ -310,33 +329,44 @@ impl TopicReader {
             .filter_map(|(i, p)| p.head.as_ref().map(|h| (h.publish_time_ms, h.id.partition, i)))
             .min();
         let Some((_, _, i)) = best else { return Ok(None) };
-        let part = &mut self.parts[i];
-        if part.last_head {
-            part.done = true;
-        }
-        Ok(part.head.take())
+        Ok(self.parts[i].head.take())
     }
 
     async fn fill_head(&mut self, i: usize) -> Result<()> {
         let url = self.service_url.clone();
         let part = &mut self.parts[i];
         while part.head.is_none() && !part.done {
+            if let Some(m) = part.recovery.pop() {
+                // the broker delivers whole entries from the start position, and after a
+                // reconnect it may deliver from there again
+                if part.skips(&m) || part.emitted.is_some_and(|e| m.id.position() <= e.position()) {
+                    continue;
+                }
+                part.head = Some(m);
+                continue;
+            }
+            if part.drained {
+                part.done = true;
+                return Ok(());
+            }
             let Some(reader) = part.reader.as_mut() else { return Ok(()) };
             let wait = if part.end.is_some() { STALL } else { UNSURE_IDLE };
             let item = match tokio::time::timeout(wait, reader.next()).await {
                 Ok(item) => item,
                 Err(_) if part.end.is_none() => {
-                    part.done = true;
-                    return Ok(());
+                    part.recovery.finish();
+                    part.drained = true;
+                    continue;
                 }
                 Err(_) => {
                     return Err(ClientError::Timeout { what: format!("reading {}", part.topic), after: wait });
                 }
             };
-            let m = match item {
+            let reached = match item {
                 None if part.end.is_none() => {
-                    part.done = true;
-                    return Ok(());
+                    part.recovery.finish();
+                    part.drained = true;
+                    continue;
                 }
                 // the stream ended before the last message id known at open time: the
                 // connection was lost (a broker restart), not the end of the topic
@@ -348,22 +378,23 @@ impl TopicReader {
                         part.end.map(|e| e.to_string()).unwrap_or_default()
                     )));
                 }
-                Some(Err(e)) => return Err(binary_error(&url, e)),
-                Some(Ok(m)) => Message::from_pulsar(m),
-            };
-            if part.skips(&m) {
-                continue;
-            }
-            // after a reconnect the broker may deliver from the start position again
-            if part.emitted.is_some_and(|e| m.id.position() <= e.position()) {
-                continue;
-            }
-            if let Some(end) = part.end {
-                if m.id.reached(&end) {
-                    part.last_head = true;
+                // one entry the client cannot hand over: read it through the admin API
+                Some(Err(e)) if is_entry_error(&e) => {
+                    part.recovery.recover(&self.client, &e.to_string()).await;
+                    part.recovery.last().zip(part.end).is_some_and(|(l, end)| l >= (end.ledger, end.entry))
                 }
+                Some(Err(e)) => return Err(binary_error(&url, e)),
+                Some(Ok(m)) => {
+                    let m = Message::from_pulsar(m);
+                    let reached = part.end.is_some_and(|end| m.id.reached(&end));
+                    part.recovery.accept(m);
+                    reached
+                }
+            };
+            if reached {
+                part.recovery.finish();
+                part.drained = true;
             }
-            part.head = Some(m);
         }
         Ok(())
     }
@@ -371,29 +402,34 @@ impl TopicReader {
     async fn next_live(&mut self) -> Result<Message> {
         if self.live.is_none() {
             let mut all = SelectAll::new();
-            for p in &mut self.parts {
+            for (i, p) in self.parts.iter_mut().enumerate() {
                 if let Some(r) = p.reader.take() {
-                    all.push(Box::pin(r) as LiveStream);
+                    all.push(Box::pin(r.map(move |item| (i, item))) as LiveStream);
                 }
             }
             self.live = Some(all);
         }
         loop {
+            if let Some(m) = self.parts.iter_mut().find_map(|p| p.recovery.pop()) {
+                // a partition that had nothing at open time sees its start entry again here
+                let part = &self.parts[self.part_of(&m)];
+                if part.emitted.is_none() && part.skips(&m) {
+                    continue;
+                }
+                if part.emitted.is_some_and(|e| m.id.position() <= e.position()) {
+                    continue;
+                }
+                return Ok(m);
+            }
             let live = self.live.as_mut().expect("set above");
-            let m = match live.next().await {
-                Some(Ok(m)) => Message::from_pulsar(m),
-                Some(Err(e)) => return Err(binary_error(&self.service_url, e)),
+            match live.next().await {
+                Some((i, Ok(m))) => self.parts[i].recovery.accept(Message::from_pulsar(m)),
+                Some((i, Err(e))) if is_entry_error(&e) => {
+                    self.parts[i].recovery.recover(&self.client, &e.to_string()).await;
+                }
+                Some((_, Err(e))) => return Err(binary_error(&self.service_url, e)),
                 None => std::future::pending().await,
-            };
-            // a partition that had nothing at open time sees its start entry again here
-            let part = &self.parts[self.part_of(&m)];
-            if part.emitted.is_none() && part.skips(&m) {
-                continue;
             }
-            if part.emitted.is_some_and(|e| m.id.position() <= e.position()) {
-                continue;
-            }
-            return Ok(m);
         }
     }
 }

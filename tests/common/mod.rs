@@ -211,6 +211,7 @@ pub fn message(i: i64, payload: &[u8]) -> pulsar_tui::pulsar::message::Message {
         redelivery_count: None,
         compression: None,
         payload: payload.to_vec(),
+        meta: Default::default(),
     }
 }
 

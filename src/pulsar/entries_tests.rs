@@ -1,0 +1,127 @@
+use super::*;
+
+fn headers(pairs: &[(&str, &str)]) -> EntryHeaders {
+    let map: BTreeMap<String, String> = pairs.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.to_string())).collect();
+    EntryHeaders::from_lookup(&|name: &str| map.get(&name.to_ascii_lowercase()).cloned())
+}
+
+fn batch_body(members: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (key, payload) in members {
+        let md = pulsar::proto::SingleMessageMetadata {
+            partition_key: Some(key.to_string()),
+            payload_size: payload.len() as i32,
+            properties: vec![pulsar::proto::KeyValue { key: "k".into(), value: key.to_string() }],
+            ..Default::default()
+        };
+        let bytes = md.encode_to_vec();
+        out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+        out.extend_from_slice(&bytes);
+        out.extend_from_slice(payload);
+    }
+    out
+}
+
+const ID: MessageId = MessageId { ledger: 9, entry: 4, partition: 2, batch: -1 };
+
+#[test]
+fn the_broker_headers_of_a_snappy_entry_parse() {
+    // as the 4.0.8 standalone answered GET …/ledger/8/entry/1 for a Python SNAPPY message
+    let h = headers(&[
+        ("X-Pulsar-Message-ID", "8:1"),
+        ("X-Pulsar-PROPERTY", r#"{"i":"1"}"#),
+        ("X-Pulsar-publish-time", "2026-12-03T17:10:40.019Z"),
+        ("X-Pulsar-Is-Encrypted", "false"),
+        ("X-Pulsar-producer-name", "standalone-0-2"),
+        ("X-Pulsar-sequence-id", "1"),
+        ("X-Pulsar-partition-key", "k-1"),
+        ("X-Pulsar-compression", "SNAPPY"),
+        ("X-Pulsar-uncompressed-size", "160"),
+    ]);
+    assert!(h.consumer_fails_on());
+    assert_eq!(h.producer, "standalone-0-2");
+    assert_eq!(h.sequence_id, 1);
+    assert_eq!(h.publish_time_ms, 1_796_317_840_019);
+    let ms = split_entry("t-partition-2", ID, &h, b"hello".to_vec());
+    assert_eq!(ms.len(), 1);
+    assert_eq!(ms[0].key.as_deref(), Some("k-1"));
+    assert_eq!(ms[0].properties.get("i").map(String::as_str), Some("1"));
+    assert_eq!(ms[0].payload, b"hello");
+    assert_eq!(ms[0].compression.as_deref(), Some("SNAPPY"));
+    assert_eq!(ms[0].meta.error, None);
+}
+
+#[test]
+fn a_batch_splits_into_its_members_with_their_own_keys() {
+    let h = headers(&[("X-Pulsar-num-batch-message", "3"), ("X-Pulsar-compression", "LZ4")]);
+    assert!(!h.consumer_fails_on(), "the crate reads LZ4 batches");
+    let body = batch_body(&[("a", b"one"), ("b", b""), ("c", b"three")]);
+    let ms = split_entry("t", ID, &h, body);
+    assert_eq!(ms.len(), 3);
+    assert_eq!(ms.iter().map(|m| m.id.batch).collect::<Vec<_>>(), vec![0, 1, 2]);
+    assert_eq!(ms[1].key.as_deref(), Some("b"));
+    assert_eq!(ms[2].payload, b"three");
+    assert_eq!(ms[2].properties.get("k").map(String::as_str), Some("c"));
+    assert!(ms.iter().all(|m| m.meta.batch_size == Some(3)));
+}
+
+#[test]
+fn a_batch_cut_short_is_one_row_with_the_error() {
+    let h = headers(&[("X-Pulsar-num-batch-message", "3")]);
+    let mut body = batch_body(&[("a", b"one"), ("b", b"two"), ("c", b"three")]);
+    body.truncate(body.len() - 2);
+    let ms = split_entry("t", ID, &h, body);
+    assert_eq!(ms.len(), 1);
+    assert!(ms[0].meta.error.as_deref().unwrap().contains("member 2 is cut short"));
+}
+
+#[test]
+fn encrypted_entries_stay_one_row_of_ciphertext_with_their_keys() {
+    let keys = r#"[{"key":"fidelity-key","value":"AAAA","metadata":{}}]"#;
+    let h = headers(&[
+        ("X-Pulsar-Is-Encrypted", "true"),
+        ("X-Pulsar-num-batch-message", "10"),
+        ("X-Pulsar-Base64-encryption-keys", keys),
+    ]);
+    assert!(h.consumer_fails_on());
+    let ms = split_entry("t", ID, &h, vec![1, 2, 3]);
+    assert_eq!(ms.len(), 1);
+    let e = ms[0].meta.error.as_deref().unwrap();
+    assert!(e.starts_with("encrypted (keys: fidelity-key)"), "{e}");
+    assert!(e.contains("a batch of 10"), "{e}");
+    assert_eq!(ms[0].payload, vec![1, 2, 3]);
+}
+
+#[test]
+fn which_entries_the_crate_fails_on() {
+    assert!(!headers(&[]).consumer_fails_on());
+    assert!(!headers(&[("X-Pulsar-compression", "ZSTD")]).consumer_fails_on());
+    assert!(!headers(&[("X-Pulsar-Is-Encrypted", "true")]).consumer_fails_on(), "plain ciphertext passes");
+    assert!(headers(&[("X-Pulsar-Is-Encrypted", "true"), ("X-Pulsar-compression", "LZ4")]).consumer_fails_on());
+    let chunk = [("X-Pulsar-num-chunks-from-msg", "2"), ("X-Pulsar-uuid", "u"), ("X-Pulsar-chunk-id", "1")];
+    assert!(!headers(&chunk).consumer_fails_on());
+    let mut zchunk = chunk.to_vec();
+    zchunk.push(("X-Pulsar-compression", "ZLIB"));
+    assert!(headers(&zchunk).consumer_fails_on());
+}
+
+#[test]
+fn the_ledger_map_walks_entries_across_ledgers() {
+    let v = serde_json::json!({
+        "lastConfirmedEntry": "12:1",
+        "ledgers": [
+            {"ledgerId": 8, "entries": 3},
+            {"ledgerId": 10, "entries": 0},
+            {"ledgerId": 12, "entries": 0}
+        ],
+        "cursors": {"sub": {"markDeletePosition": "8:0"}}
+    });
+    let m = LedgerMap::from_internal_stats(&v);
+    assert_eq!(m.first(), Some((8, 0)));
+    assert_eq!(m.next_after((8, 1)), Some((8, 2)));
+    assert_eq!(m.next_after((8, 2)), Some((12, 0)), "ledger 10 is empty");
+    assert_eq!(m.next_after((12, 0)), Some((12, 1)));
+    assert_eq!(m.next_after((12, 1)), None);
+    assert_eq!(m.after_mark_delete("sub"), Some((8, 1)));
+    assert_eq!(m.after_mark_delete("other"), None);
+}
