@@ -41,6 +41,14 @@ impl ChunkAssembler {
         self.pending.is_empty()
     }
 
+    /// The first entry of the oldest set in progress (its chunks are not handed out yet).
+    pub fn oldest(&self) -> Option<(i64, i64)> {
+        self.pending
+            .iter()
+            .filter_map(|p| p.head.meta.chunk.as_ref()?.ids.first().map(|id| (id.ledger, id.entry)))
+            .min()
+    }
+
     /// Takes one message; returns what is ready to hand out (nothing while a chunked message
     /// is incomplete; the message itself when it is not a chunk).
     pub fn push(&mut self, m: Message) -> Vec<Message> {

@@ -170,9 +170,9 @@ impl Recovery {
         self.ready.extend(self.chunks.flush());
     }
 
-    /// True while a chunked message is incomplete.
-    pub fn in_chunk(&self) -> bool {
-        !self.chunks.is_idle()
+    /// The first entry of a chunked message still being put together.
+    pub fn oldest_pending_chunk(&self) -> Option<(i64, i64)> {
+        self.chunks.oldest()
     }
 
     /// The consumer failed on the entry after the last one handed over: find it and read it

@@ -171,6 +171,11 @@ impl MessageDecoder {
     }
 
     pub async fn decode(&mut self, client: &Client, m: &Message) -> Decoded {
+        // encrypted, an incomplete chunk set, an entry that could not be read: never fed to
+        // a decoder (ciphertext would "decode" as garbage values)
+        if let Some(e) = &m.meta.error {
+            return Decoded { value: serde_json::Value::Null, error: Some(e.clone()), notes: Vec::new() };
+        }
         // the key's bytes (for KEY_VALUE SEPARATED); copied only when it is base64
         let key: Option<std::borrow::Cow<[u8]>> = m.key.as_ref().map(|k| {
             if m.key_is_base64 {

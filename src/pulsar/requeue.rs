@@ -1,0 +1,547 @@
+//! The requeue engine: moves messages out of a DLQ and never loses one.
+//!
+//! - A message is acknowledged in the DLQ only after the broker confirmed its copy and the
+//!   journal recorded it (see [`crate::dlq::journal`]).
+//! - An entry is acknowledged only when every message it holds is settled: a batch with one
+//!   message that stays (filtered out, failed, not reached) is not acknowledged at all, and a
+//!   re-run sees it whole again while the journal skips what was moved ([`super::settle`]).
+//! - Each partition has its own consumer on our durable, exclusive subscription, so that an
+//!   entry the `pulsar` crate fails on (Snappy, encrypted batches...) is found and read again
+//!   by position ([`super::entries`]): it is moved when it could be read, or stays with the
+//!   reason; it never ends the run.
+//! - The run ends at the last message of every partition as it was when the run started.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::FutureExt;
+use pulsar::consumer::{ConsumerOptions, InitialPosition};
+use pulsar::message::proto::command_subscribe::SubType;
+use pulsar::{Consumer, Producer, TokioExecutor};
+
+use super::dlq::{letter_of, Planner, RequeueOptions, RequeueProgress, RequeueSummary};
+use super::entries::{is_entry_error, Origin, Recovery};
+use super::error::{ClientError, Result};
+use super::message::{format_time, Message, MessageId};
+use super::reader::partitions_of;
+use super::settle::{Ack, PartitionAcks, Pos};
+use super::topic::TopicName;
+use super::{binary_error, Client};
+use crate::dlq::journal::{Journal, JournalEntry};
+
+/// Sends in flight at once: enough batches to keep the broker's storage busy...
+const WINDOW: usize = 8_000;
+/// ...and at most this many payload bytes, whatever the message size.
+const WINDOW_BYTES: usize = 32 << 20;
+/// Messages per batch when the target has no schema.
+const BATCH: u32 = 500;
+/// With nothing received for this long, the DLQ is taken as drained.
+const IDLE_END: Duration = Duration::from_secs(2);
+/// The broker's `maxMessageSize` when its runtime configuration cannot be read.
+const DEFAULT_MAX_MESSAGE: usize = 5 << 20;
+/// Room left in a message frame for the metadata (properties, keys...).
+const METADATA_ROOM: usize = 64 << 10;
+
+type DlqConsumer = Consumer<Vec<u8>, TokioExecutor>;
+
+/// One partition of the DLQ (or the DLQ itself).
+struct Part {
+    topic: String,
+    /// The last message when the run started; the run stops there.
+    end: Option<MessageId>,
+    /// Nothing more is read from this partition in this run.
+    drained: bool,
+    recovery: Recovery,
+    acks: PartitionAcks,
+}
+
+/// A copy sent and not yet confirmed.
+struct InFlight {
+    part: usize,
+    size: usize,
+    topic: String,
+    /// The DLQ entries the message covers.
+    covers: Vec<Pos>,
+    id: String,
+    target: String,
+    send: pulsar::producer::SendFuture,
+}
+
+/// Moves messages out of a DLQ (see the module docs for why nothing is lost). Calls
+/// `progress` at most every 100 ms; `cancel` stops it cleanly after the sends in flight.
+pub async fn requeue(
+    client: &Client,
+    opts: &RequeueOptions,
+    cancel: Arc<AtomicBool>,
+    mut progress: impl FnMut(&RequeueProgress),
+) -> Result<RequeueSummary> {
+    client.ensure_writable(&format!("requeue from {}", opts.dlq))?;
+    let letter = letter_of(client, &opts.dlq).await?;
+    let mut planner = Planner::new(opts, letter)?;
+    let mut journal = Journal::open(&opts.journal)
+        .map_err(|e| ClientError::Invalid(format!("cannot open the journal {}: {e}", opts.journal.display())))?;
+    let url = client.target.service_url.clone();
+    let pulsar = client.pulsar().await?;
+    let max_payload = max_message_size(client).await.saturating_sub(METADATA_ROOM);
+
+    let names = partitions_of(client, &opts.dlq).await?;
+    let mut consumers = Vec::with_capacity(names.len());
+    let mut parts = Vec::with_capacity(names.len());
+    for name in &names {
+        let mut consumer = subscribe(client, &pulsar, opts, name).await?;
+        // the last message now, batch index included: the run ends at the last message of
+        // the last entry, not at its first
+        let end = consumer
+            .get_last_message_id()
+            .await
+            .map_err(|e| binary_error(&url, e))?
+            .first()
+            .map(MessageId::from_proto)
+            .filter(|id| id.ledger >= 0 && id.entry >= 0);
+        parts.push(Part {
+            topic: name.to_string(),
+            drained: end.is_none(),
+            end,
+            recovery: Recovery::new(name.clone(), Origin::Subscription(opts.subscription.clone())),
+            acks: PartitionAcks::default(),
+        });
+        consumers.push(consumer);
+    }
+    let mut summary = RequeueSummary {
+        journal: opts.journal.display().to_string(),
+        journal_bad_lines: planner.moved.bad_lines,
+        ..Default::default()
+    };
+    let partitioned = if names.len() == 1 && names[0] == opts.dlq { 0 } else { names.len() as u32 };
+    summary.progress.total = client
+        .admin
+        .topic_stats(&opts.dlq, partitioned)
+        .await
+        .ok()
+        .and_then(|s| s.subscriptions.get(&opts.subscription).map(|s| s.msg_backlog.max(0) as u64));
+
+    let mut producers: HashMap<String, Producer<TokioExecutor>> = HashMap::new();
+    let mut inflight: VecDeque<InFlight> = VecDeque::new();
+    let mut inflight_bytes = 0usize;
+    let mut last_progress = Instant::now();
+    let mut idle_since = Instant::now();
+    let pace = opts.rate.filter(|r| *r > 0).map(|r| Duration::from_secs_f64(1.0 / f64::from(r)));
+    let mut next_send = tokio::time::Instant::now();
+    let mut turn = 0usize;
+
+    loop {
+        if cancel.load(Ordering::Relaxed) {
+            summary.cancelled = true;
+            break;
+        }
+        if opts.limit.is_some_and(|l| summary.progress.moved + inflight.len() as u64 >= l) {
+            break;
+        }
+        if summary.progress.total == Some(0) {
+            break;
+        }
+        // the next message: one a partition has ready, else the next item of a consumer
+        let ready = parts.iter_mut().enumerate().find_map(|(i, p)| p.recovery.pop().map(|m| (i, m)));
+        let (i, m) = match ready {
+            Some(x) => x,
+            None if parts.iter().all(|p| p.drained) => break,
+            None => {
+                turn = turn.wrapping_add(1);
+                let next = tokio::time::timeout(Duration::from_millis(200), next_item(&mut consumers, &parts, turn));
+                match next.await {
+                    Err(_) => {
+                        settle(
+                            false,
+                            &mut inflight,
+                            &mut inflight_bytes,
+                            &mut consumers,
+                            &mut parts,
+                            &mut journal,
+                            &mut summary,
+                        )
+                        .await?;
+                        if inflight.is_empty() && idle_since.elapsed() >= IDLE_END {
+                            // drained: what is still being put together becomes rows (they stay)
+                            for p in parts.iter_mut().filter(|p| !p.drained) {
+                                p.recovery.finish();
+                                p.drained = true;
+                            }
+                        }
+                        report(&summary, &mut last_progress, &mut progress);
+                        continue;
+                    }
+                    Ok((i, None)) => {
+                        parts[i].recovery.finish();
+                        parts[i].drained = true;
+                        continue;
+                    }
+                    Ok((i, Some(Err(e)))) if is_entry_error(&e) => {
+                        idle_since = Instant::now();
+                        let p = &mut parts[i];
+                        p.acks.taint();
+                        p.recovery.recover(client, &e.to_string()).await;
+                        if p.recovery.last().zip(p.end).is_some_and(|(l, end)| l >= (end.ledger, end.entry)) {
+                            p.recovery.finish();
+                            p.drained = true;
+                        }
+                        continue;
+                    }
+                    Ok((_, Some(Err(e)))) => return Err(binary_error(&url, e)),
+                    Ok((i, Some(Ok(raw)))) => {
+                        idle_since = Instant::now();
+                        let p = &mut parts[i];
+                        let m = Message::from_pulsar(raw);
+                        if p.drained || p.end.is_some_and(|end| (m.id.ledger, m.id.entry) > (end.ledger, end.entry)) {
+                            // arrived after the run started: the next run takes it
+                            continue;
+                        }
+                        let reached = p.end.is_some_and(|end| m.id.reached(&end));
+                        p.recovery.accept(m);
+                        if reached {
+                            p.recovery.finish();
+                            p.drained = true;
+                        }
+                        continue;
+                    }
+                }
+            }
+        };
+        summary.progress.scanned += 1;
+        let covers = covered_entries(&m);
+        let positions: Vec<Pos> = covers.iter().map(|c| c.0).collect();
+        parts[i].acks.received(&covers);
+        let d = planner.decide(client, &m).await;
+        match d.action {
+            "skip" => {
+                parts[i].acks.settled(&positions, true);
+                summary.progress.skipped += 1;
+            }
+            "leave" => {
+                parts[i].acks.settled(&positions, false);
+                summary.progress.left += 1;
+            }
+            "fail" => {
+                parts[i].acks.settled(&positions, false);
+                summary.progress.failed += 1;
+                summary.failures.push((m.id.to_string(), d.reason.unwrap_or_default()));
+            }
+            _ => {
+                let target = d.target.expect("a move has a target");
+                let key = target.to_string();
+                if m.payload.len() > max_payload {
+                    parts[i].acks.settled(&positions, false);
+                    summary.progress.failed += 1;
+                    summary.failures.push((m.id.to_string(), too_large(&m, max_payload)));
+                    continue;
+                }
+                if !producers.contains_key(&key) {
+                    match build_producer(client, &pulsar, &target).await {
+                        Ok(p) => {
+                            producers.insert(key.clone(), p);
+                        }
+                        Err(e) => {
+                            parts[i].acks.settled(&positions, false);
+                            summary.progress.failed += 1;
+                            summary.failures.push((m.id.to_string(), format!("producer for {key}: {e}")));
+                            continue;
+                        }
+                    }
+                }
+                // the version the payload was written with, as the target knows it (a dead
+                // letter often lost its version: the newest of the target's that decodes it)
+                let schema_version =
+                    planner.decoder.writer_version(client, &target, &m).await.map(|v| v.to_be_bytes().to_vec());
+                let size = m.payload.len();
+                let id = m.id.to_string();
+                let topic = m.topic.clone();
+                let out = pulsar::producer::Message {
+                    properties: crate::dlq::requeued_properties(
+                        &m.properties,
+                        opts.keep_dlq_properties,
+                        &opts.dlq.parent(),
+                        &m.id,
+                    )
+                    .into_iter()
+                    .collect(),
+                    partition_key: m.key.clone(),
+                    partition_key_b64_encoded: m.key.as_ref().map(|_| m.key_is_base64),
+                    ordering_key: m.ordering_key.clone(),
+                    event_time: m.event_time_ms.map(|t| t as u64),
+                    schema_version,
+                    deliver_at_time: m.meta.deliver_at_ms,
+                    payload: m.payload,
+                    ..Default::default()
+                };
+                if let Some(p) = pace {
+                    tokio::time::sleep_until(next_send).await;
+                    next_send = next_send.max(tokio::time::Instant::now() - p * 4) + p;
+                }
+                let producer = producers.get_mut(&key).expect("inserted above");
+                match producer.send_non_blocking(out).await {
+                    Ok(send) => {
+                        inflight_bytes += size;
+                        inflight.push_back(InFlight { part: i, size, topic, covers: positions, id, target: key, send });
+                    }
+                    Err(e) => {
+                        parts[i].acks.settled(&positions, false);
+                        summary.progress.failed += 1;
+                        summary.failures.push((id, format!("publish to {key}: {e}")));
+                    }
+                }
+                let full = inflight.len() >= WINDOW || inflight_bytes >= WINDOW_BYTES;
+                settle(
+                    full,
+                    &mut inflight,
+                    &mut inflight_bytes,
+                    &mut consumers,
+                    &mut parts,
+                    &mut journal,
+                    &mut summary,
+                )
+                .await?;
+            }
+        }
+        if d.action != "move" {
+            acknowledge(&mut consumers, &mut parts, i).await;
+        }
+        report(&summary, &mut last_progress, &mut progress);
+    }
+    while !inflight.is_empty() {
+        settle(true, &mut inflight, &mut inflight_bytes, &mut consumers, &mut parts, &mut journal, &mut summary)
+            .await?;
+    }
+    let _ = journal.sync();
+    for c in &mut consumers {
+        let _ = c.close().await;
+    }
+    for (_, mut p) in producers {
+        let _ = p.close().await;
+    }
+    progress(&summary.progress);
+    Ok(summary)
+}
+
+/// The entries a message covers, each with the number of messages it holds: its own entry
+/// (a batch holds `batch_size`), or the entries of all its chunks.
+fn covered_entries(m: &Message) -> Vec<(Pos, u32)> {
+    match &m.meta.chunk {
+        Some(c) if !c.ids.is_empty() => c.ids.iter().map(|id| ((id.ledger, id.entry), 1)).collect(),
+        _ => vec![((m.id.ledger, m.id.entry), m.meta.batch_size.unwrap_or(1))],
+    }
+}
+
+fn too_large(m: &Message, max_payload: usize) -> String {
+    let chunked = m.meta.chunk.as_ref().map(|c| format!(", stored in {} chunks", c.chunks)).unwrap_or_default();
+    format!(
+        "the message ({} bytes{chunked}) is larger than one message may be here ({} bytes with the broker's \
+         maxMessageSize) and the pulsar crate cannot publish chunked messages, so it stays",
+        m.payload.len(),
+        max_payload
+    )
+}
+
+/// The broker's `maxMessageSize` (runtime configuration), or Pulsar's default.
+async fn max_message_size(client: &Client) -> usize {
+    let v: Option<serde_json::Value> = client.admin.get_json("/admin/v2/brokers/configuration/runtime").await.ok();
+    v.and_then(|v| v.get("maxMessageSize").and_then(|s| s.as_str().and_then(|s| s.parse().ok()).or(s.as_u64())))
+        .map_or(DEFAULT_MAX_MESSAGE, |n| n as usize)
+}
+
+async fn build_producer(
+    client: &Client,
+    pulsar: &pulsar::Pulsar<TokioExecutor>,
+    target: &TopicName,
+) -> std::result::Result<Producer<TokioExecutor>, pulsar::Error> {
+    // a target without a schema gets batched sends (far fewer entries for the broker to
+    // store); with a schema each message keeps its own version, which the protocol only
+    // carries on unbatched messages
+    let has_schema = !client.schema_versions(target).await.unwrap_or_default().is_empty();
+    let options = pulsar::producer::ProducerOptions {
+        block_queue_if_full: true,
+        batch_size: (!has_schema).then_some(BATCH),
+        batch_timeout: (!has_schema).then_some(Duration::from_millis(5)),
+        ..Default::default()
+    };
+    pulsar
+        .producer()
+        .with_topic(target.to_string())
+        .with_name(format!("pulsar-tui-requeue-{}", std::process::id()))
+        .with_options(options)
+        .build()
+        .await
+}
+
+/// The next item of any consumer whose partition is still read, starting the search at a
+/// different partition each time so that none starves the others.
+async fn next_item(
+    consumers: &mut [DlqConsumer],
+    parts: &[Part],
+    turn: usize,
+) -> (usize, Option<std::result::Result<pulsar::consumer::Message<Vec<u8>>, pulsar::Error>>) {
+    use futures::StreamExt;
+    let mut order: Vec<(usize, &mut DlqConsumer)> =
+        consumers.iter_mut().enumerate().filter(|(i, _)| !parts[*i].drained).collect();
+    let k = turn % order.len().max(1);
+    order.rotate_left(k);
+    if order.is_empty() {
+        return std::future::pending().await;
+    }
+    let futures = order.into_iter().map(|(i, c)| Box::pin(async move { (i, c.next().await) }));
+    let ((i, item), _, _) = futures::future::select_all(futures).await;
+    (i, item)
+}
+
+fn report(summary: &RequeueSummary, last: &mut Instant, progress: &mut impl FnMut(&RequeueProgress)) {
+    if last.elapsed() >= Duration::from_millis(100) {
+        progress(&summary.progress);
+        *last = Instant::now();
+    }
+}
+
+/// Our durable, exclusive subscription on one partition of the DLQ (exclusive: two requeues
+/// of the same DLQ cannot run at once). A killed run's consumer may linger on the broker for
+/// a moment, so "consumer busy" is retried for a few seconds.
+async fn subscribe(
+    client: &Client,
+    pulsar: &pulsar::Pulsar<TokioExecutor>,
+    opts: &RequeueOptions,
+    partition: &TopicName,
+) -> Result<DlqConsumer> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let built = pulsar
+            .consumer()
+            .with_topic(partition.to_string())
+            .with_subscription(&opts.subscription)
+            .with_subscription_type(SubType::Exclusive)
+            .with_batch_size(5_000)
+            .with_consumer_name(format!("pulsar-tui-requeue-{}", std::process::id()))
+            .with_options(ConsumerOptions::default().with_initial_position(InitialPosition::Earliest))
+            .build::<Vec<u8>>()
+            .await;
+        match built {
+            Ok(c) => return Ok(c),
+            Err(e) if e.to_string().contains("usy") && Instant::now() < deadline => {
+                tracing::info!("requeue: subscription {} busy, retrying: {e}", opts.subscription);
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => {
+                let e = binary_error(&client.target.service_url, e);
+                return Err(match e {
+                    ClientError::Binary(r) if r.contains("usy") => ClientError::Binary(format!(
+                        "subscription {} of {} is in use (another requeue running?): {r}",
+                        opts.subscription, opts.dlq
+                    )),
+                    e => e,
+                });
+            }
+        }
+    }
+}
+
+/// Takes the sends that completed (all of them with `wait`, else only those already
+/// confirmed, but at least the oldest when the window is full), journals the confirmed ones,
+/// settles their DLQ entries, then acknowledges the entries that are wholly settled. A
+/// failed send settles its message as staying.
+async fn settle(
+    wait: bool,
+    inflight: &mut VecDeque<InFlight>,
+    bytes: &mut usize,
+    consumers: &mut [DlqConsumer],
+    parts: &mut [Part],
+    journal: &mut Journal,
+    summary: &mut RequeueSummary,
+) -> Result<()> {
+    let mut done = Vec::new();
+    let mut must = wait;
+    while let Some(front) = inflight.front_mut() {
+        let r = if must {
+            (&mut front.send).await
+        } else {
+            match (&mut front.send).now_or_never() {
+                Some(r) => r,
+                None => break,
+            }
+        };
+        must = wait;
+        let f = inflight.pop_front().expect("front exists");
+        *bytes -= f.size;
+        done.push((f, r));
+        if wait && done.len() >= WINDOW {
+            break;
+        }
+    }
+    if done.is_empty() {
+        return Ok(());
+    }
+    let now = format_time(chrono::Utc::now().timestamp_millis());
+    let entries: Vec<JournalEntry> = done
+        .iter()
+        .filter_map(|(f, r)| {
+            let receipt = r.as_ref().ok()?;
+            Some(JournalEntry {
+                dlq: f.topic.clone(),
+                message_id: f.id.clone(),
+                target: f.target.clone(),
+                target_message_id: receipt.message_id.as_ref().map(|id| MessageId::from_proto(id).to_string()),
+                at: now.clone(),
+            })
+        })
+        .collect();
+    journal.append(&entries).map_err(|e| {
+        ClientError::Invalid(format!(
+            "cannot write the journal {}: {e} (stopped; nothing was lost)",
+            journal.path().display()
+        ))
+    })?;
+    // the copies are confirmed and journaled: now their entries may be settled
+    let mut touched = Vec::new();
+    for (f, r) in done {
+        match r {
+            Ok(_) => {
+                parts[f.part].acks.settled(&f.covers, true);
+                summary.progress.moved += 1;
+                *summary.targets.entry(f.target).or_default() += 1;
+            }
+            Err(e) => {
+                parts[f.part].acks.settled(&f.covers, false);
+                summary.progress.failed += 1;
+                summary.failures.push((f.id, format!("publish to {}: {e}", f.target)));
+            }
+        }
+        if !touched.contains(&f.part) {
+            touched.push(f.part);
+        }
+    }
+    for i in touched {
+        acknowledge(consumers, parts, i).await;
+    }
+    Ok(())
+}
+
+/// Acknowledges what partition `i` has wholly settled. A failed acknowledgement loses
+/// nothing: the entry is delivered again, and the journal skips what was moved.
+async fn acknowledge(consumers: &mut [DlqConsumer], parts: &mut [Part], i: usize) {
+    let p = &mut parts[i];
+    let hold = p.recovery.oldest_pending_chunk();
+    let Some(ack) = p.acks.take(hold) else { return };
+    let partition = TopicName::parse(&p.topic).ok().and_then(|t| t.partition_index()).map_or(-1, |x| x as i32);
+    let id = |(ledger, entry): Pos| MessageId { ledger, entry, partition, batch: -1 }.to_proto();
+    let c = &mut consumers[i];
+    match ack {
+        Ack::Cumulative(pos) => {
+            if let Err(e) = c.cumulative_ack_with_id(&p.topic, id(pos)).await {
+                tracing::warn!("requeue: cumulative ack on {} failed (a re-run skips them): {e}", p.topic);
+            }
+        }
+        Ack::Individual(list) => {
+            for pos in list {
+                if let Err(e) = c.ack_with_id(&p.topic, id(pos)).await {
+                    tracing::warn!("requeue: ack of {}:{} failed (a re-run skips it): {e}", pos.0, pos.1);
+                }
+            }
+        }
+    }
+}
