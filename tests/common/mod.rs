@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod auth_broker;
+pub mod dlq;
 
 use std::time::{Duration, Instant};
 
