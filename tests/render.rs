@@ -337,6 +337,165 @@ mod browser {
         let x = line[..line.find("read-only browse").unwrap()].chars().count() as u16;
         assert_eq!(term.backend().buffer()[(x, y)].bg, theme.status_ok);
     }
+
+    /// The browser over `messages` (all of them read in one page).
+    fn browsing_messages(messages: Vec<pulsar_tui::pulsar::request::Browsed>) -> App {
+        let mut app = App::new(Settings::default(), Instant::now());
+        let reqs = app.open_browser(topic("persistent://acme/shop/orders"), StartFrom::Earliest);
+        let r = find(&reqs, |k| matches!(k, RequestKind::ReadPage { .. })).clone();
+        let next = Cursor { parts: vec![PartStart::Earliest] };
+        answer(
+            &mut app,
+            &r,
+            ResponseKind::PageRead { topic: topic("persistent://acme/shop/orders"), messages, next, at_end: true },
+        );
+        app
+    }
+
+    /// Messages with what else an entry carries: a plain one, a member of a compressed batch
+    /// (replicated, without a key), an encrypted one, one whose entry could not be read, one
+    /// reassembled from three chunks (delayed), and a tombstone.
+    fn kinds_of_messages() -> App {
+        use pulsar_tui::pulsar::message::{ChunkInfo, Encryption, MessageId};
+        let id = |entry, batch| MessageId { ledger: 7, entry, partition: 1, batch };
+        let plain = common::message(0, br#"{"id":"o-1","amount":10.5}"#);
+        let mut batched = common::message(1, br#"{"id":"o-2","amount":7}"#);
+        batched.id = id(1, 3);
+        batched.key = None;
+        batched.compression = Some("LZ4".into());
+        batched.meta.batch_size = Some(10);
+        batched.meta.uncompressed_size = Some(1240);
+        batched.meta.replicated_from = Some("us-east".into());
+        batched.meta.null_key = true;
+        let mut encrypted = common::message(2, b"\x8f\x02ciphertext\xff");
+        let enc = Encryption { keys: vec!["app-key".into(), "ops-key".into()], algorithm: None, param: vec![7; 12] };
+        encrypted.meta.error = Some(format!("{}: the payload is end-to-end encrypted, not decoded", enc.describe()));
+        encrypted.meta.encryption = Some(enc);
+        let mut unreadable = common::message(3, b"");
+        unreadable.meta.error = Some("entry 7:3 could not be read: Snappy: corrupt input".into());
+        let mut chunked = common::message(6, format!(r#"{{"blob":"{}"}}"#, "x".repeat(6 * 1024 * 1024)).as_bytes());
+        chunked.meta.chunk = Some(ChunkInfo {
+            uuid: "p-1-6".into(),
+            chunks: 3,
+            total_size: 6_291_467,
+            chunk_id: 2,
+            ids: vec![id(4, -1), id(5, -1), id(6, -1)],
+        });
+        chunked.meta.deliver_at_ms = Some(chunked.publish_time_ms + 3_600_000);
+        let mut tombstone = common::message(7, b"");
+        tombstone.meta.null_value = true;
+        let messages = [plain, batched, encrypted, unreadable, chunked, tombstone];
+        browsing_messages(messages.into_iter().map(common::browsed_message).collect())
+    }
+
+    /// Screen column of the first `needle` on line `y` of `text`.
+    fn column(text: &str, y: usize, needle: &str) -> u16 {
+        let line = text.lines().nth(y).unwrap();
+        line[..line.find(needle).unwrap_or_else(|| panic!("{needle:?} not in {line:?}"))].chars().count() as u16
+    }
+
+    fn line_of(text: &str, needle: &str) -> usize {
+        text.lines().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle:?} not on screen:\n{text}"))
+    }
+
+    #[test]
+    fn kinds_of_messages_table_120x30() {
+        let app = kinds_of_messages();
+        let term = draw(&app, 120, 30);
+        let text = screen(&term);
+        insta::assert_snapshot!("browser__kinds_of_messages_table__120x30", text);
+        let theme = Theme::default();
+        let buf = term.backend().buffer();
+        // the encrypted message names its keys, the unreadable one says why, both in the error colour
+        let y = line_of(&text, "encrypted (keys: app-key, ops-key)");
+        assert!(text.lines().nth(y).unwrap().contains("7:2:1:-1"), "{text}");
+        assert_eq!(buf[(column(&text, y, "⚠ encrypted"), y as u16)].fg, theme.status_error);
+        let y = line_of(&text, "could not be read: Snappy");
+        assert_eq!(buf[(column(&text, y, "⚠ entry 7:3"), y as u16)].fg, theme.status_error);
+        // the member of a batch is decoded as usual, not in the error colour
+        let y = line_of(&text, "7:1:1:3");
+        assert_ne!(buf[(column(&text, y, r#"{"id":"o-2""#), y as u16)].fg, theme.status_error);
+        // the chunked message's size is the whole message's
+        let y = line_of(&text, "7:6:1:-1");
+        assert!(text.lines().nth(y).unwrap().contains(" 6.0M "), "{text}");
+        // the tombstone says it is one, dimmed
+        let y = line_of(&text, "∅ null value (tombstone)");
+        assert_eq!(buf[(column(&text, y, "∅"), y as u16)].fg, theme.dim);
+    }
+
+    /// Opens the detail of row `row` (0-based) on its Metadata tab.
+    fn metadata_of(app: &mut App, row: usize) {
+        for _ in 0..row {
+            app.handle(key('j'));
+        }
+        app.handle(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+        app.handle(Event::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
+        app.handle(Event::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
+    }
+
+    #[test]
+    fn metadata_of_a_batched_compressed_message_120x40() {
+        let mut app = kinds_of_messages();
+        metadata_of(&mut app, 1);
+        let text = screen(&draw(&app, 120, 40));
+        insta::assert_snapshot!("browser__detail_metadata_batched__120x40", text);
+        for row in [
+            "Batch index     3 of 10 (the entry holds 10 messages, indexed from 0)",
+            "Compression     LZ4 (the entry: 1240 bytes uncompressed)",
+            "Replicated from us-east",
+            "Null key        yes",
+        ] {
+            assert!(text.contains(row), "{row:?} missing:\n{text}");
+        }
+        for absent in ["Chunks", "Deliver at", "Null value", "Encryption", "Not decoded"] {
+            assert!(!text.contains(absent), "{absent:?} shown:\n{text}");
+        }
+    }
+
+    #[test]
+    fn metadata_of_a_chunked_message_120x40() {
+        let mut app = kinds_of_messages();
+        metadata_of(&mut app, 4);
+        let text = screen(&draw(&app, 120, 40));
+        insta::assert_snapshot!("browser__detail_metadata_chunked__120x40", text);
+        for row in [
+            "Chunks          3 chunks, uuid p-1-6, total size 6291467 bytes",
+            "Chunk ids       7:4:1:-1, 7:5:1:-1, 7:6:1:-1",
+            "Deliver at      2025-11-27T11:00:06.000Z (delayed delivery)",
+            "Size            6291467 bytes",
+            "Batch index     -1",
+            "Compression     none",
+        ] {
+            assert!(text.contains(row), "{row:?} missing:\n{text}");
+        }
+    }
+
+    #[test]
+    fn an_encrypted_message_says_so_in_every_tab_and_a_tombstone_is_marked() {
+        let theme = Theme::default();
+        let mut app = kinds_of_messages();
+        app.handle(key('j'));
+        app.handle(key('j'));
+        app.handle(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+        let term = draw(&app, 120, 40);
+        let text = screen(&term);
+        // the Value tab: not decoded, why, and the ciphertext's hex dump
+        let y = line_of(&text, "⚠ not decoded: encrypted (keys: app-key, ops-key)");
+        assert_eq!(term.backend().buffer()[(column(&text, y, "⚠ not"), y as u16)].fg, theme.status_error);
+        assert!(text.contains("00000000  8f 02 63 69"), "{text}");
+        app.handle(Event::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
+        app.handle(Event::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
+        let term = draw(&app, 120, 40);
+        let text = screen(&term);
+        let y = line_of(&text, "Encryption      encrypted (keys: app-key, ops-key): not decoded");
+        assert_eq!(term.backend().buffer()[(column(&text, y, "encrypted (keys"), y as u16)].fg, theme.status_error);
+        // the tombstone (the last row)
+        let mut app = kinds_of_messages();
+        metadata_of(&mut app, 5);
+        let text = screen(&draw(&app, 120, 40));
+        assert!(text.contains("Null value      yes (a tombstone: compaction removes its key)"), "{text}");
+        assert!(!text.contains("Null key"), "{text}");
+    }
 }
 
 mod schema {

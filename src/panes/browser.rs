@@ -21,7 +21,7 @@ const HEX_MAX_BYTES: usize = 16 * 1024;
 
 /// Draws the browser; returns where the table's rows are (for the mouse).
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) -> Option<ListArea> {
-    let Some(b) = app.browser.as_ref() else { return None };
+    let b = app.browser.as_ref()?;
     let prompt = matches!(app.mode, Mode::StartPrompt { .. } | Mode::ScanPrompt { .. } | Mode::DecodePrompt { .. });
     let [main, prompt_area] =
         Layout::vertical([Constraint::Min(0), Constraint::Length(if prompt { 1 } else { 0 })]).areas(area);
@@ -148,14 +148,14 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, b: &Browser, theme: &Theme
         if partitioned {
             cells.push(Cell::from(m.id.partition.to_string()));
         }
-        let value_style =
-            if r.decoded.error.is_some() { Style::default().fg(theme.status_error) } else { Style::default() };
+        let (value, value_style) = value_cell(r, theme);
         cells.extend([
             Cell::from(m.key.clone().unwrap_or_else(|| "—".into())).style(Style::default().fg(theme.accent)),
             Cell::from(m.id.to_string()),
             Cell::from(m.schema_version.map(|v| v.to_string()).unwrap_or_else(|| "—".into())),
-            Cell::from(m.payload.len().to_string()),
-            Cell::from(r.preview.clone()).style(value_style),
+            // the whole message's size, also for one reassembled from chunks
+            Cell::from(size_cell(m.payload.len())),
+            Cell::from(value).style(value_style),
         ]);
         Row::new(cells)
     });
@@ -183,6 +183,30 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, b: &Browser, theme: &Theme
     f.render_stateful_widget(table, inner, &mut state);
     let rows = Rect { y: inner.y + 1, height: inner.height.saturating_sub(1), ..inner };
     Some(ListArea { area: rows, offset })
+}
+
+/// The value column: the preview, or why the payload is not decoded (an encrypted message
+/// says so and names its keys) in the colour of decode errors, or a tombstone's mark.
+fn value_cell(r: &crate::app::browser::Row, theme: &Theme) -> (String, Style) {
+    let error = Style::default().fg(theme.status_error);
+    let meta = &r.message.meta;
+    match (&meta.encryption, &meta.error) {
+        (Some(e), _) => (format!("⚠ {}", e.describe()), error),
+        (None, Some(e)) => (format!("⚠ {e}"), error),
+        // a compaction tombstone: its (empty) payload is no value
+        (None, None) if meta.null_value => ("∅ null value (tombstone)".to_string(), Style::default().fg(theme.dim)),
+        (None, None) if r.decoded.error.is_some() => (r.preview.clone(), error),
+        (None, None) => (r.preview.clone(), Style::default()),
+    }
+}
+
+/// A size in the 6 columns of the table: bytes up to 999999, then `12.5M` (MiB), `1.2G`.
+fn size_cell(n: usize) -> String {
+    match n {
+        0..=999_999 => n.to_string(),
+        _ if n < 999 * 1024 * 1024 => format!("{:.1}M", n as f64 / (1024.0 * 1024.0)),
+        _ => format!("{:.1}G", n as f64 / (1024.0 * 1024.0 * 1024.0)),
+    }
 }
 
 fn status_line<'a>(b: &Browser, theme: &Theme) -> Line<'a> {
@@ -312,7 +336,12 @@ fn render_detail(f: &mut Frame, area: Rect, app: &App, b: &Browser, theme: &Them
 fn value_lines<'a>(row: &crate::app::browser::Row, mode: ValueMode, theme: &Theme) -> Vec<Line<'a>> {
     let payload = &row.message.payload;
     let mut lines = Vec::new();
-    if let Some(e) = &row.decoded.error {
+    // a payload that cannot be decoded at all (encrypted, chunks missing...) was not tried
+    let not_decoded = row.message.meta.error.as_ref();
+    if let Some(e) = not_decoded {
+        lines.push(Line::styled(format!("⚠ not decoded: {e}"), Style::default().fg(theme.status_error)));
+        lines.push(Line::raw(""));
+    } else if let Some(e) = &row.decoded.error {
         lines.push(Line::styled(format!("⚠ decode error: {e}"), Style::default().fg(theme.status_error)));
         lines.push(Line::raw(""));
     }
@@ -326,7 +355,7 @@ fn value_lines<'a>(row: &crate::app::browser::Row, mode: ValueMode, theme: &Them
             let text = String::from_utf8_lossy(&payload[..payload.len().min(DETAIL_MAX_BYTES)]).into_owned();
             lines.extend(text.lines().map(|l| Line::raw(l.to_string())));
         }
-        ValueMode::Decoded if row.decoded.error.is_some() => {
+        ValueMode::Decoded if row.decoded.error.is_some() || not_decoded.is_some() => {
             lines.extend(hex_dump(payload, HEX_MAX_BYTES).into_iter().map(Line::raw));
         }
         ValueMode::Decoded => {
@@ -353,11 +382,23 @@ fn value_lines<'a>(row: &crate::app::browser::Row, mode: ValueMode, theme: &Them
 
 fn metadata_lines<'a>(m: &Message, theme: &Theme) -> Vec<Line<'a>> {
     let none = || "—".to_string();
-    let items: Vec<(&str, String)> = vec![
+    let meta = &m.meta;
+    let batch = match meta.batch_size {
+        Some(n) if m.id.batch >= 0 => format!("{} of {n} (the entry holds {n} messages, indexed from 0)", m.id.batch),
+        Some(n) => format!("{} (the entry holds {n} messages)", m.id.batch),
+        None => m.id.batch.to_string(),
+    };
+    let compression = match (&m.compression, meta.uncompressed_size) {
+        (None, _) => "none".to_string(),
+        (Some(c), None) => c.clone(),
+        (Some(c), Some(n)) if meta.batch_size.is_some() => format!("{c} (the entry: {n} bytes uncompressed)"),
+        (Some(c), Some(n)) => format!("{c} ({n} bytes uncompressed)"),
+    };
+    let mut items: Vec<(&str, String)> = vec![
         ("Message id", m.id.to_string()),
         ("Topic", m.topic.clone()),
         ("Partition", m.id.partition.to_string()),
-        ("Batch index", m.id.batch.to_string()),
+        ("Batch index", batch),
         ("Key", m.key.clone().map(|k| if m.key_is_base64 { format!("{k} (base64)") } else { k }).unwrap_or_else(none)),
         ("Ordering key", m.ordering_key.as_ref().map(|k| String::from_utf8_lossy(k).into_owned()).unwrap_or_else(none)),
         ("Publish time", format_time(m.publish_time_ms)),
@@ -365,15 +406,55 @@ fn metadata_lines<'a>(m: &Message, theme: &Theme) -> Vec<Line<'a>> {
         ("Producer", m.producer.clone()),
         ("Sequence id", m.sequence_id.to_string()),
         ("Schema version", m.schema_version.map(|v| v.to_string()).unwrap_or_else(none)),
-        ("Compression", m.compression.clone().unwrap_or_else(|| "none".into())),
+        ("Compression", compression),
         ("Size", format!("{} bytes", m.payload.len())),
         (
             "Redeliveries",
             m.redelivery_count.map(|v| v.to_string()).unwrap_or_else(|| "— (not exposed to readers)".into()),
         ),
     ];
-    items
+    // what else the entry carries: only the rows that apply
+    if let Some(c) = &meta.chunk {
+        let mut text = format!("{} chunks, uuid {}, total size {} bytes", c.chunks, c.uuid, c.total_size);
+        if c.ids.len() < c.chunks as usize {
+            text.push_str(&format!(" (chunk {} read, {} of {} found)", c.chunk_id, c.ids.len(), c.chunks));
+        }
+        items.push(("Chunks", text));
+        if !c.ids.is_empty() {
+            items.push(("Chunk ids", c.ids.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(", ")));
+        }
+    }
+    if let Some(t) = meta.deliver_at_ms {
+        items.push(("Deliver at", format!("{} (delayed delivery)", format_time(t))));
+    }
+    if let Some(r) = &meta.replicated_from {
+        items.push(("Replicated from", r.clone()));
+    }
+    if meta.null_value {
+        let what = if m.key.is_some() { "yes (a tombstone: compaction removes its key)" } else { "yes" };
+        items.push(("Null value", what.to_string()));
+    }
+    if meta.null_key {
+        items.push(("Null key", "yes".to_string()));
+    }
+    let mut lines: Vec<Line<'a>> = items
         .into_iter()
         .map(|(k, v)| Line::from(vec![Span::styled(format!("{k:<16}"), Style::default().fg(theme.dim)), Span::raw(v)]))
-        .collect()
+        .collect();
+    // why the payload is not decoded, in the colour of decode errors
+    let problem = match (&meta.encryption, &meta.error) {
+        (Some(e), _) => {
+            let algorithm = e.algorithm.as_ref().map(|a| format!(", algorithm {a}")).unwrap_or_default();
+            Some(("Encryption", format!("{}{algorithm}: not decoded", e.describe())))
+        }
+        (None, Some(err)) => Some(("Not decoded", err.clone())),
+        (None, None) => None,
+    };
+    if let Some((k, v)) = problem {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{k:<16}"), Style::default().fg(theme.dim)),
+            Span::styled(v, Style::default().fg(theme.status_error)),
+        ]));
+    }
+    lines
 }

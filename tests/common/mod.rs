@@ -222,6 +222,13 @@ pub fn browsed(i: i64, payload: &[u8]) -> pulsar_tui::pulsar::request::Browsed {
     pulsar_tui::pulsar::request::Browsed { message: message(i, payload), decoded }
 }
 
+/// A browsed message, decoded without schema as the reader would: a message whose payload
+/// cannot be decoded (`meta.error`: encrypted, chunks missing...) is not fed to the decoder.
+pub fn browsed_message(message: pulsar_tui::pulsar::message::Message) -> pulsar_tui::pulsar::request::Browsed {
+    let decoded = pulsar_tui::envelope::decode_message_schemaless(&message);
+    pulsar_tui::pulsar::request::Browsed { message, decoded }
+}
+
 /// Expands the selected node and answers the load request it makes with `children`.
 pub fn expand_with(app: &mut App, children: ResponseKind) -> Vec<Request> {
     let reqs = app.update(pulsar_tui::app::keys::Action::Expand);
