@@ -28,16 +28,6 @@ fn values(rows: &[Value]) -> Vec<Value> {
     rows.iter().map(|r| r["value"].clone()).collect()
 }
 
-fn pulsar_home() -> String {
-    if let Ok(h) = std::env::var("PULSAR_TUI_PULSAR_HOME") {
-        return h;
-    }
-    let out =
-        Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/pulsar-standalone")).arg("home").output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
 #[test]
 fn values_written_by_the_python_client_come_back_exactly() {
     let prefix = format!("persistent://public/default/{}-", unique("it-schema-py"));
@@ -66,19 +56,10 @@ fn values_written_by_the_python_client_come_back_exactly() {
 
 #[test]
 fn key_value_and_primitives_written_by_the_java_client_come_back_exactly() {
-    let home = pulsar_home();
-    let classes = std::env::temp_dir().join(unique("java-classes"));
-    std::fs::create_dir_all(&classes).unwrap();
-    let cp = format!("{home}/lib/*");
-    let javac = Command::new("javac")
-        .args(["-nowarn", "-cp", &cp, "-d", classes.to_str().unwrap()])
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/ProduceTyped.java"))
-        .output()
-        .expect("javac runs (Java 17 JDK)");
-    assert!(javac.status.success(), "javac: {}", String::from_utf8_lossy(&javac.stderr));
+    let cp = common::java_classpath("ProduceTyped.java");
     let prefix = format!("persistent://public/default/{}-", unique("it-schema-java"));
     let run = Command::new("java")
-        .args(["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", &format!("{cp}:{}", classes.display())])
+        .args(["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", &cp])
         .args(["ProduceTyped", &target().service_url, &prefix])
         .output()
         .unwrap();

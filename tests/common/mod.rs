@@ -311,3 +311,31 @@ impl Drop for OwnBroker {
         }
     }
 }
+
+/// The Pulsar distribution of the tests' broker (its lib/ holds the Java client).
+pub fn pulsar_home() -> String {
+    if let Ok(h) = std::env::var("PULSAR_TUI_PULSAR_HOME") {
+        return h;
+    }
+    let out = std::process::Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/pulsar-standalone"))
+        .arg("home")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// Compiles `tests/clients/FILE` with `javac` against the distribution's Java client and
+/// returns the class path that runs it.
+pub fn java_classpath(file: &str) -> String {
+    let classes = std::env::temp_dir().join(unique("java-classes"));
+    std::fs::create_dir_all(&classes).unwrap();
+    let cp = format!("{}/lib/*", pulsar_home());
+    let javac = std::process::Command::new("javac")
+        .args(["-nowarn", "-cp", &cp, "-d", classes.to_str().unwrap()])
+        .arg(format!("{}/tests/clients/{file}", env!("CARGO_MANIFEST_DIR")))
+        .output()
+        .expect("javac runs (Java 17 JDK)");
+    assert!(javac.status.success(), "javac {file}: {}", String::from_utf8_lossy(&javac.stderr));
+    format!("{cp}:{}", classes.display())
+}
