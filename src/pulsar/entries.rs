@@ -25,6 +25,8 @@ use super::message::{ChunkInfo, Encryption, Message, MessageId, MessageMeta};
 use super::topic::TopicName;
 use super::Client;
 
+/// How long the admin API may take to answer for one entry.
+const ENTRY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 /// Entries tried after the last good one before giving up on finding the failed entry (the
 /// gap holds entries the consumer never gets: acknowledged ones, transaction markers).
 const MAX_PROBES: usize = 64;
@@ -49,6 +51,20 @@ pub struct LedgerMap {
     ledgers: Vec<(i64, i64)>,
     /// The subscriptions' mark-delete positions.
     mark_deleted: BTreeMap<String, (i64, i64)>,
+    /// The subscriptions' entries acknowledged one by one after it: `(after, up to]` ranges.
+    deleted: BTreeMap<String, Vec<((i64, i64), (i64, i64))>>,
+}
+
+/// `[(3:4..3:7], (3:9..3:10]]`: the `individuallyDeletedMessages` of a cursor.
+fn deleted_ranges(s: &str) -> Vec<((i64, i64), (i64, i64))> {
+    s.trim_matches(|c| c == '[' || c == ']')
+        .split("],")
+        .filter_map(|r| {
+            let r = r.trim().trim_start_matches('(').trim_end_matches(']');
+            let (from, to) = r.split_once("..")?;
+            Some((position(from.trim())?, position(to.trim())?))
+        })
+        .collect()
 }
 
 fn position(s: &str) -> Option<(i64, i64)> {
@@ -74,15 +90,23 @@ impl LedgerMap {
                     .collect()
             })
             .unwrap_or_default();
-        let mark_deleted = v["cursors"]
-            .as_object()
+        let cursors = v["cursors"].as_object();
+        let mark_deleted = cursors
             .map(|c| {
                 c.iter()
                     .filter_map(|(name, c)| Some((name.clone(), position(c["markDeletePosition"].as_str()?)?)))
                     .collect()
             })
             .unwrap_or_default();
-        LedgerMap { ledgers, mark_deleted }
+        let deleted = cursors
+            .map(|c| {
+                c.iter()
+                    .map(|(name, c)| (name.clone(), c["individuallyDeletedMessages"].as_str().map(deleted_ranges)))
+                    .filter_map(|(name, r)| Some((name, r?)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        LedgerMap { ledgers, mark_deleted, deleted }
     }
 
     /// The first entry stored.
@@ -99,6 +123,13 @@ impl LedgerMap {
             }
         }
         self.ledgers.iter().find(|(id, n)| *id > l && *n > 0).map(|(id, _)| (*id, 0))
+    }
+
+    /// True when `subscription` has acknowledged the entry at `pos` (the broker does not
+    /// deliver it to that subscription again).
+    pub fn acknowledged(&self, subscription: &str, pos: (i64, i64)) -> bool {
+        self.mark_deleted.get(subscription).is_some_and(|md| pos <= *md)
+            || self.deleted.get(subscription).is_some_and(|r| r.iter().any(|(after, to)| pos > *after && pos <= *to))
     }
 
     /// Where a durable subscription resumes: the entry after its mark-delete position.
@@ -237,16 +268,29 @@ impl Recovery {
                 return Err((guess, format!("its position could not be found: {e}")));
             }
         };
+        let subscription = match &self.origin {
+            Origin::Subscription(s) => Some(s.clone()),
+            _ => None,
+        };
         for _ in 0..MAX_PROBES {
-            match read_entry(client, &self.partition_topic, self.partition, pos).await {
-                Ok(entry) if !entry.consumer_fails_on => {
-                    // an entry the consumer reads (so it was skipped: acknowledged, a marker)
+            let acked =
+                subscription.as_deref().is_some_and(|s| self.ledgers.as_ref().is_some_and(|m| m.acknowledged(s, pos)));
+            let read = if acked {
+                // acknowledged earlier: never delivered, so not the entry the consumer failed on
+                None
+            } else {
+                Some(read_entry(client, &self.partition_topic, self.partition, pos).await)
+            };
+            match read {
+                None => {}
+                Some(Ok(entry)) if !entry.consumer_fails_on => {
+                    // an entry the consumer reads (so it was skipped: a marker...)
                 }
-                Ok(entry) => {
+                Some(Ok(entry)) => {
                     self.last = Some(pos);
                     return Ok(Some(entry.messages));
                 }
-                Err(e) => return Err((pos, e.to_string())),
+                Some(Err(e)) => return Err((pos, e.to_string())),
             }
             let next = self.ledgers.as_ref().and_then(|m| m.next_after(pos));
             match next {
@@ -309,7 +353,18 @@ pub async fn read_entry(
     pos: (i64, i64),
 ) -> Result<ReadEntry> {
     let path = format!("/admin/v2/{}/ledger/{}/entry/{}", partition_topic.rest_path(), pos.0, pos.1);
-    let (headers, body) = client.admin.get_raw(&path).await?;
+    // the 4.0 broker never answers this call for a chunk of a compressed chunked message (its
+    // decompression throws inside the read callback): wait a short while only
+    let (headers, body) = tokio::time::timeout(ENTRY_TIMEOUT, client.admin.get_raw(&path)).await.map_err(|_| {
+        super::error::ClientError::Timeout {
+            what: format!(
+                "reading entry {}:{} of {partition_topic} (the broker does not answer for a chunk of a compressed \
+                 chunked message)",
+                pos.0, pos.1
+            ),
+            after: ENTRY_TIMEOUT,
+        }
+    })??;
     let h = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
     let entry = EntryHeaders::from_lookup(&h);
     let id = MessageId { ledger: pos.0, entry: pos.1, partition, batch: -1 };
@@ -334,6 +389,8 @@ pub struct EntryHeaders {
     pub batch: Option<u32>,
     pub encrypted: bool,
     pub encryption_keys: Vec<String>,
+    pub encryption_param: Vec<u8>,
+    pub key_is_base64: bool,
     pub chunk: Option<ChunkInfo>,
     pub replicated_from: Option<String>,
     pub schema_version: Option<i64>,
@@ -374,6 +431,10 @@ impl EntryHeaders {
             batch: num("X-Pulsar-num-batch-message").and_then(|n| u32::try_from(n).ok()).filter(|n| *n > 0),
             encrypted: h("X-Pulsar-Is-Encrypted").is_some_and(|v| v.eq_ignore_ascii_case("true")),
             encryption_keys: h("X-Pulsar-Base64-encryption-keys").map(|v| key_names(&v)).unwrap_or_default(),
+            encryption_param: h("X-Pulsar-Base64-encryption-param")
+                .and_then(|v| base64::engine::general_purpose::STANDARD.decode(v.trim()).ok())
+                .unwrap_or_default(),
+            key_is_base64: h("X-Pulsar-partition-key-b64-encoded").is_some_and(|v| v.eq_ignore_ascii_case("true")),
             chunk,
             replicated_from: h("X-Pulsar-replicated-from").filter(|r| !r.is_empty()),
             schema_version,
@@ -395,17 +456,18 @@ impl EntryHeaders {
     }
 }
 
-/// The key names of the `X-Pulsar-Base64-encryption-keys` header: a JSON list of
-/// `{key, value, metadata}` (the names are what users look for), or the raw text.
+/// The key names of the `X-Pulsar-Base64-encryption-keys` header: the base64 of a protobuf
+/// `EncryptionKeys` (name, encrypted data key, metadata) as the 4.0 broker sends it; the
+/// names are what users look for. Anything else is shown as it came.
 fn key_names(v: &str) -> Vec<String> {
-    let decoded =
-        base64::engine::general_purpose::STANDARD.decode(v.trim()).ok().and_then(|b| String::from_utf8(b).ok());
-    let text = decoded.as_deref().unwrap_or(v);
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(serde_json::Value::Array(a)) => {
-            a.iter().filter_map(|k| k.get("key").and_then(|n| n.as_str()).map(str::to_string)).collect()
-        }
-        _ => vec![v.to_string()],
+    let parsed = base64::engine::general_purpose::STANDARD
+        .decode(v.trim())
+        .ok()
+        .and_then(|b| pulsar::proto::EncryptionKeys::decode(b.as_slice()).ok())
+        .filter(|k| !k.key.is_empty());
+    match parsed {
+        Some(k) => vec![k.key],
+        None => vec![v.to_string()],
     }
 }
 
@@ -418,7 +480,7 @@ pub fn split_entry(topic: &str, id: MessageId, h: &EntryHeaders, body: Vec<u8>) 
         topic: topic.to_string(),
         id,
         key: h.key.clone(),
-        key_is_base64: false,
+        key_is_base64: h.key_is_base64,
         ordering_key: None,
         properties: h.properties.clone(),
         publish_time_ms: h.publish_time_ms,
@@ -442,7 +504,7 @@ pub fn split_entry(topic: &str, id: MessageId, h: &EntryHeaders, body: Vec<u8>) 
         },
     };
     if h.encrypted {
-        let e = Encryption { keys: h.encryption_keys.clone(), algorithm: None, param: Vec::new() };
+        let e = Encryption { keys: h.encryption_keys.clone(), algorithm: None, param: h.encryption_param.clone() };
         let mut m = base(id, body);
         let batch = h.batch.map(|n| format!(", a batch of {n} messages")).unwrap_or_default();
         let codec = h.compression.as_deref().map(|c| format!(", compressed with {c}")).unwrap_or_default();

@@ -77,7 +77,10 @@ fn a_batch_cut_short_is_one_row_with_the_error() {
 
 #[test]
 fn encrypted_entries_stay_one_row_of_ciphertext_with_their_keys() {
-    let keys = r#"[{"key":"fidelity-key","value":"AAAA","metadata":{}}]"#;
+    // as the broker sends it: base64 of the protobuf EncryptionKeys
+    let proto = pulsar::proto::EncryptionKeys { key: "fidelity-key".into(), value: vec![1, 2], metadata: vec![] };
+    let keys = base64::engine::general_purpose::STANDARD.encode(proto.encode_to_vec());
+    let keys = keys.as_str();
     let h = headers(&[
         ("X-Pulsar-Is-Encrypted", "true"),
         ("X-Pulsar-num-batch-message", "10"),
@@ -114,7 +117,7 @@ fn the_ledger_map_walks_entries_across_ledgers() {
             {"ledgerId": 10, "entries": 0},
             {"ledgerId": 12, "entries": 0}
         ],
-        "cursors": {"sub": {"markDeletePosition": "8:0"}}
+        "cursors": {"sub": {"markDeletePosition": "8:0", "individuallyDeletedMessages": "[(8:1..8:2], (12:0..12:1]]"}}
     });
     let m = LedgerMap::from_internal_stats(&v);
     assert_eq!(m.first(), Some((8, 0)));
@@ -124,4 +127,10 @@ fn the_ledger_map_walks_entries_across_ledgers() {
     assert_eq!(m.next_after((12, 1)), None);
     assert_eq!(m.after_mark_delete("sub"), Some((8, 1)));
     assert_eq!(m.after_mark_delete("other"), None);
+    assert!(m.acknowledged("sub", (8, 0)), "at the mark-delete position");
+    assert!(!m.acknowledged("sub", (8, 1)), "the ranges are open at their start");
+    assert!(m.acknowledged("sub", (8, 2)));
+    assert!(!m.acknowledged("sub", (12, 0)));
+    assert!(m.acknowledged("sub", (12, 1)));
+    assert!(!m.acknowledged("other", (8, 0)));
 }

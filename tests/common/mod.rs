@@ -163,9 +163,18 @@ pub fn curl_json(path: &str) -> serde_json::Value {
 /// every partition) and returns one JSON object per message: message_id, key, properties,
 /// payload (UTF-8), publish_time (ms).
 pub fn python_read(topic: &str) -> Vec<serde_json::Value> {
+    python_read_as(topic, r#"m.data().decode("utf-8")"#, "payload")
+}
+
+/// Like [`python_read`], with the payload as base64 in `payload_b64` (any bytes).
+pub fn python_read_raw(topic: &str) -> Vec<serde_json::Value> {
+    python_read_as(topic, "base64.b64encode(m.data()).decode()", "payload_b64")
+}
+
+fn python_read_as(topic: &str, payload_expr: &str, payload_field: &str) -> Vec<serde_json::Value> {
     let service = target().service_url;
     let script = r#"
-import sys, json, pulsar
+import sys, json, base64, pulsar
 service, topic, path = sys.argv[1], sys.argv[2], sys.argv[3]
 client = pulsar.Client(service, operation_timeout_seconds=30)
 parts = client.get_topic_partitions(topic)
@@ -177,15 +186,16 @@ for p in parts:
         i = m.message_id()
         out.append({"message_id": f"{i.ledger_id()}:{i.entry_id()}:{i.partition()}:{i.batch_index()}",
                     "key": m.partition_key() or None, "properties": m.properties(),
-                    "payload": m.data().decode("utf-8"), "publish_time": m.publish_timestamp()})
+                    PAYLOAD_FIELD: PAYLOAD_EXPR, "publish_time": m.publish_timestamp()})
     r.close()
 client.close()
 with open(path, "w") as f:
     json.dump(out, f)
 "#;
+    let script = script.replace("PAYLOAD_FIELD", &format!("{payload_field:?}")).replace("PAYLOAD_EXPR", payload_expr);
     let path = std::env::temp_dir().join(format!("{}.json", unique("py-read")));
     let out = std::process::Command::new("python3")
-        .args(["-c", script, &service, topic, path.to_str().unwrap()])
+        .args(["-c", &script, &service, topic, path.to_str().unwrap()])
         .output()
         .expect("python3 runs");
     assert!(out.status.success(), "python reader failed: {}", String::from_utf8_lossy(&out.stderr));
