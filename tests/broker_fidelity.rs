@@ -148,6 +148,21 @@ async fn every_kind_of_message_reads_as_the_python_client_reads_it() {
         assert_eq!(ours, python, "{kind}: pulsar-tui read differs from the Python reader");
         let browser = browser_view(&client, &topic).await;
         assert_eq!(browser, python, "{kind}: the browser differs from the Python reader");
+        // a filter scan sees the same messages: exactly the Python reader's matching subset
+        let out = pulsar_tui(&["read", &topic, "--format", "jsonl", "--raw", "--filter", "key.endsWith('1')"]);
+        assert!(out.status.success(), "{kind}: {}", String::from_utf8_lossy(&out.stderr));
+        let filtered: Vec<String> =
+            json_lines(&out.stdout).iter().map(|l| l["message_id"].as_str().unwrap().to_string()).collect();
+        let mut want: Vec<String> = python
+            .values()
+            .flatten()
+            .filter(|m| m.key.as_deref().is_some_and(|k| k.ends_with('1')))
+            .map(|m| m.id.clone())
+            .collect();
+        let mut got = filtered.clone();
+        want.sort();
+        got.sort();
+        assert_eq!(got, want, "{kind}: the filtered read");
 
         // what the envelope says beyond the bytes
         let count = envelopes.len();
