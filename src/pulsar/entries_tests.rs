@@ -134,3 +134,45 @@ fn the_ledger_map_walks_entries_across_ledgers() {
     assert!(m.acknowledged("sub", (12, 1)));
     assert!(!m.acknowledged("other", (8, 0)));
 }
+
+proptest::proptest! {
+    /// Whatever the broker sends as a batch body, splitting it never panics: it gives the
+    /// members or one row with the error.
+    #[test]
+    fn any_body_splits_or_gives_one_error_row(body in proptest::collection::vec(proptest::num::u8::ANY, 0..300), n in 0u32..20) {
+        let h = EntryHeaders { batch: (n > 0).then_some(n), ..EntryHeaders::default() };
+        let ms = split_entry("t", ID, &h, body);
+        proptest::prop_assert!(!ms.is_empty());
+        if ms.len() > 1 {
+            proptest::prop_assert_eq!(ms.len() as u32, n);
+            proptest::prop_assert!(ms.iter().all(|m| m.meta.error.is_none()));
+        }
+    }
+
+    /// Any order of chunks (missing, repeated, interleaved) gives each set out once at most,
+    /// complete and in order, or with an error and no payload.
+    #[test]
+    fn any_chunk_sequence_gives_whole_messages_or_error_rows(seq in proptest::collection::vec((0u8..3, 0u32..4), 0..40)) {
+        use crate::pulsar::chunks::ChunkAssembler;
+        use crate::pulsar::message::ChunkInfo;
+        let mut a = ChunkAssembler::default();
+        let mut out = Vec::new();
+        for (entry, (set, chunk)) in seq.iter().enumerate() {
+            let id = MessageId { ledger: 1, entry: entry as i64, partition: -1, batch: -1 };
+            let mut m = split_entry("t", id, &EntryHeaders::default(), vec![*set, *chunk as u8]).remove(0);
+            m.meta.chunk = Some(ChunkInfo { uuid: format!("u{set}"), chunks: 4, total_size: 8, chunk_id: *chunk, ids: vec![] });
+            out.extend(a.push(m));
+        }
+        out.extend(a.flush());
+        for m in &out {
+            match &m.meta.error {
+                Some(_) => proptest::prop_assert!(m.payload.is_empty()),
+                None => {
+                    let set = m.payload[0];
+                    let want: Vec<u8> = (0..4u8).flat_map(|c| [set, c]).collect();
+                    proptest::prop_assert_eq!(&m.payload, &want);
+                }
+            }
+        }
+    }
+}
