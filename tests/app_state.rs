@@ -591,7 +591,7 @@ mod palette_and_contexts {
 
     fn palette_input(app: &App) -> String {
         match &app.mode {
-            Mode::Palette(p) => p.input.clone(),
+            Mode::Palette(p) => p.input.to_string(),
             other => panic!("the palette is not open: {other:?}"),
         }
     }

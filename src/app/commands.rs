@@ -10,6 +10,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::input::Edit;
 use super::palette::{self, Command, Palette};
 use super::{App, Level, Mode, Settings, View};
 use crate::pulsar::message::StartFrom;
@@ -29,8 +30,6 @@ impl App {
         let contexts = self.settings.contexts.clone();
         let Mode::Palette(p) = &mut self.mode else { return Vec::new() };
         match k.code {
-            KeyCode::Esc => self.mode = Mode::Normal,
-            KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => self.quit = true,
             KeyCode::Tab | KeyCode::BackTab => {
                 let backwards = k.code == KeyCode::BackTab || k.modifiers.contains(KeyModifiers::SHIFT);
                 p.cycle(backwards);
@@ -39,20 +38,17 @@ impl App {
                 }
             }
             KeyCode::Backspace if p.input.is_empty() => self.mode = Mode::Normal,
-            KeyCode::Backspace => {
-                p.input.pop();
-                p.edited(&contexts, &topics);
-            }
-            KeyCode::Char(c) => {
-                p.input.push(c);
-                p.edited(&contexts, &topics);
-            }
-            KeyCode::Enter => {
-                let line = p.input.clone();
-                self.mode = Mode::Normal;
-                return self.run_command(&line);
-            }
-            _ => {}
+            _ => match p.input.key(k) {
+                Edit::Cancel => self.mode = Mode::Normal,
+                Edit::Interrupt => self.quit = true,
+                Edit::Changed => p.edited(&contexts, &topics),
+                Edit::Submit => {
+                    let line = p.input.to_string();
+                    self.mode = Mode::Normal;
+                    return self.run_command(&line);
+                }
+                Edit::Ignored => {}
+            },
         }
         Vec::new()
     }

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::input::LineInput;
 use super::keys::Action;
 use super::tree::NodeKey;
 use super::{App, Level, View};
@@ -55,7 +56,7 @@ pub struct RequeueDialog {
     pub subscription: Option<String>,
     pub error: Option<String>,
     /// What the user typed to confirm a bulk requeue.
-    pub typed: String,
+    pub typed: LineInput,
     pub run: Option<RequeueRun>,
 }
 
@@ -109,8 +110,8 @@ pub struct ActionDialog {
 #[derive(Debug, Clone)]
 pub enum ActionStage {
     Menu { items: Vec<ActionKind>, selected: usize },
-    Input { kind: ActionKind, input: String, error: Option<String> },
-    Confirm { action: WriteAction, typed: String },
+    Input { kind: ActionKind, input: LineInput, error: Option<String> },
+    Confirm { action: WriteAction, typed: LineInput },
     Running { id: RequestId, action: WriteAction },
 }
 
@@ -249,7 +250,7 @@ impl App {
             meaning: None,
             subscription: None,
             error: None,
-            typed: String::new(),
+            typed: LineInput::default(),
             run: None,
         };
         let req = self.plan_request(&mut d);
@@ -304,9 +305,11 @@ impl App {
                 out.push(self.plan_request(&mut d));
             }
             KeyCode::Backspace => {
-                d.typed.pop();
+                d.typed.key(k);
             }
-            KeyCode::Char(c) if d.confirmation_text().is_some() => d.typed.push(c),
+            KeyCode::Char(_) if d.confirmation_text().is_some() => {
+                d.typed.key(k);
+            }
             KeyCode::Enter => {
                 let ready = d.plan.as_ref().is_some_and(|p| p.progress.moved > 0);
                 if !ready {
@@ -394,11 +397,11 @@ impl App {
                 KeyCode::Enter => {
                     let kind = items[selected];
                     if kind.prompt().is_some() {
-                        ActionStage::Input { kind, input: String::new(), error: None }
+                        ActionStage::Input { kind, input: LineInput::default(), error: None }
                     } else {
                         match WriteAction::build(kind, &d.topic, d.subscription.as_deref(), d.partitions, "", now_ms) {
-                            Ok(action) => ActionStage::Confirm { action, typed: String::new() },
-                            Err(e) => ActionStage::Input { kind, input: String::new(), error: Some(e) },
+                            Ok(action) => ActionStage::Confirm { action, typed: LineInput::default() },
+                            Err(e) => ActionStage::Input { kind, input: LineInput::default(), error: Some(e) },
                         }
                     }
                 }
@@ -407,16 +410,16 @@ impl App {
             ActionStage::Input { kind, mut input, error } => match k.code {
                 KeyCode::Enter => {
                     match WriteAction::build(kind, &d.topic, d.subscription.as_deref(), d.partitions, &input, now_ms) {
-                        Ok(action) => ActionStage::Confirm { action, typed: String::new() },
+                        Ok(action) => ActionStage::Confirm { action, typed: LineInput::default() },
                         Err(e) => ActionStage::Input { kind, input, error: Some(e) },
                     }
                 }
                 KeyCode::Backspace => {
-                    input.pop();
+                    input.key(k);
                     ActionStage::Input { kind, input, error }
                 }
-                KeyCode::Char(c) => {
-                    input.push(c);
+                KeyCode::Char(_) => {
+                    input.key(k);
                     ActionStage::Input { kind, input, error: None }
                 }
                 _ => ActionStage::Input { kind, input, error },
@@ -436,11 +439,11 @@ impl App {
                     }
                     KeyCode::Char('n') if action.confirmation_text().is_none() => return Vec::new(),
                     KeyCode::Backspace => {
-                        typed.pop();
+                        typed.key(k);
                         ActionStage::Confirm { action, typed }
                     }
-                    KeyCode::Char(c) if action.confirmation_text().is_some() => {
-                        typed.push(c);
+                    KeyCode::Char(_) if action.confirmation_text().is_some() => {
+                        typed.key(k);
                         ActionStage::Confirm { action, typed }
                     }
                     _ => ActionStage::Confirm { action, typed },

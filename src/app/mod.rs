@@ -4,6 +4,7 @@
 pub mod browser;
 mod commands;
 pub mod dlq;
+pub mod input;
 pub mod keys;
 pub mod metrics;
 pub mod mouse;
@@ -14,13 +15,14 @@ pub mod tree;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEvent};
 
 use crate::pulsar::message::StartFrom;
 use crate::pulsar::request::{Request, RequestId, RequestKind, Response, ResponseKind};
 use crate::pulsar::stats::{TenantInfo, TopicStats};
 use crate::pulsar::{ClientError, TopicName};
 use browser::{Browser, DetailTab, Dir, ValueMode};
+use input::{Edit, LineInput};
 use keys::{Action, KeyContext};
 use tree::{NodeKey, NodeKind, Tree};
 
@@ -48,19 +50,19 @@ pub enum Mode {
     Normal,
     /// Typing a filter; the tree follows every keystroke.
     Filter {
-        input: String,
+        input: LineInput,
     },
     /// Typing where the browser should start reading.
     StartPrompt {
-        input: String,
+        input: LineInput,
     },
     /// Typing a CEL filter for a scan of the browsed topic.
     ScanPrompt {
-        input: String,
+        input: LineInput,
     },
     /// Typing a "decode as…" choice for the browsed topic.
     DecodePrompt {
-        input: String,
+        input: LineInput,
     },
     /// The `:` command palette.
     Palette(palette::Palette),
@@ -423,7 +425,7 @@ impl App {
             Action::Top => m.selected = 0,
             Action::Bottom => m.selected = m.rows.len().saturating_sub(1),
             Action::NextSort => m.next_sort(),
-            Action::StartFilter => self.mode = Mode::Filter { input: m.filter.clone() },
+            Action::StartFilter => self.mode = Mode::Filter { input: LineInput::new(m.filter.clone()) },
             Action::ClearFilter => {
                 m.filter.clear();
                 m.rebuild();
@@ -576,10 +578,10 @@ impl App {
                 let path = self.settings.export_dir.join(name);
                 return vec![self.request(RequestKind::WriteExport { path, lines })];
             }
-            Action::PickStart => self.mode = Mode::StartPrompt { input: String::new() },
+            Action::PickStart => self.mode = Mode::StartPrompt { input: LineInput::default() },
             Action::StartFilter => {
                 let input = b.scan.as_ref().map(|s| s.expr.clone()).unwrap_or_default();
-                self.mode = Mode::ScanPrompt { input };
+                self.mode = Mode::ScanPrompt { input: LineInput::new(input) };
             }
             Action::ToggleFollow => {
                 b.resume_follow = false;
@@ -619,7 +621,7 @@ impl App {
             Action::Requeue => return self.browser_requeue(),
             Action::DecodeAs => {
                 let input = b.decode_as.as_ref().map(|d| d.to_string()).unwrap_or_default();
-                self.mode = Mode::DecodePrompt { input };
+                self.mode = Mode::DecodePrompt { input: LineInput::new(input) };
             }
             Action::JumpToOrigin => return self.jump_to_origin(),
             Action::Quit => self.quit = true,
@@ -703,34 +705,27 @@ impl App {
 
     fn on_key(&mut self, k: KeyEvent) -> Vec<Request> {
         if let (Mode::Filter { input }, View::Metrics) = (&mut self.mode, self.view) {
-            match k.code {
-                KeyCode::Esc => {
+            match input.key(&k) {
+                Edit::Cancel => {
                     self.mode = Mode::Normal;
                     self.metrics.filter.clear();
                 }
-                KeyCode::Enter => self.mode = Mode::Normal,
-                KeyCode::Backspace => {
-                    input.pop();
-                    self.metrics.filter = input.clone();
-                }
-                KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => self.quit = true,
-                KeyCode::Char(c) => {
-                    input.push(c);
-                    self.metrics.filter = input.clone();
-                }
-                _ => {}
+                Edit::Submit => self.mode = Mode::Normal,
+                Edit::Changed => self.metrics.filter = input.to_string(),
+                Edit::Interrupt => self.quit = true,
+                Edit::Ignored => {}
             }
             self.metrics.rebuild();
             return Vec::new();
         }
         if let Mode::Filter { input } = &mut self.mode {
-            match k.code {
-                KeyCode::Esc => {
+            match input.key(&k) {
+                Edit::Cancel => {
                     self.mode = Mode::Normal;
                     self.tree.set_filter("");
                 }
-                KeyCode::Enter => {
-                    let text = input.trim().to_string();
+                Edit::Submit => {
+                    let text = input.trimmed();
                     self.mode = Mode::Normal;
                     if text.contains("://") {
                         self.tree.set_filter("");
@@ -746,20 +741,16 @@ impl App {
                         };
                     }
                 }
-                KeyCode::Backspace => {
-                    input.pop();
-                    let f = input.clone();
+                Edit::Changed => {
+                    let f = input.to_string();
                     self.tree.set_filter(&f);
                 }
-                KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => self.quit = true,
-                KeyCode::Char(c) => {
-                    input.push(c);
-                    let f = input.clone();
-                    self.tree.set_filter(&f);
-                }
-                KeyCode::Down => self.tree.move_by(1),
-                KeyCode::Up => self.tree.move_by(-1),
-                _ => {}
+                Edit::Interrupt => self.quit = true,
+                Edit::Ignored => match k.code {
+                    KeyCode::Down => self.tree.move_by(1),
+                    KeyCode::Up => self.tree.move_by(-1),
+                    _ => {}
+                },
             }
             return self.sync_details();
         }
@@ -770,20 +761,19 @@ impl App {
         let decode = matches!(self.mode, Mode::DecodePrompt { .. });
         if let Mode::ScanPrompt { input } | Mode::StartPrompt { input } | Mode::DecodePrompt { input } = &mut self.mode
         {
-            match edit_line(input, &k) {
-                LineEdit::Editing => {}
-                LineEdit::Cancelled => self.mode = Mode::Normal,
-                LineEdit::Interrupted => self.quit = true,
-                LineEdit::Submitted(text) if scan => {
+            match input.key(&k) {
+                Edit::Changed | Edit::Ignored => {}
+                Edit::Cancel => self.mode = Mode::Normal,
+                Edit::Interrupt => self.quit = true,
+                Edit::Submit => {
+                    let text = input.trimmed();
                     self.mode = Mode::Normal;
-                    return self.start_scan(text);
-                }
-                LineEdit::Submitted(text) if decode => {
-                    self.mode = Mode::Normal;
-                    return self.set_decode_as(&text);
-                }
-                LineEdit::Submitted(text) => {
-                    self.mode = Mode::Normal;
+                    if scan {
+                        return self.start_scan(text);
+                    }
+                    if decode {
+                        return self.set_decode_as(&text);
+                    }
                     let now_ms = chrono::Utc::now().timestamp_millis();
                     match (StartFrom::parse(&text, now_ms), self.browser.as_ref().map(|b| b.topic.clone())) {
                         (Ok(start), Some(topic)) => return self.open_browser(topic, start),
@@ -929,7 +919,7 @@ impl App {
             }
             (Action::Collapse, _) => self.tree.collapse_selected(),
             (Action::StartFilter, _) => {
-                self.mode = Mode::Filter { input: self.tree.filter.clone() };
+                self.mode = Mode::Filter { input: LineInput::new(self.tree.filter.clone()) };
             }
             (Action::ClearFilter, _) => self.tree.set_filter(""),
             (Action::Refresh, _) => {
@@ -1355,32 +1345,6 @@ impl App {
             }
         }
         Vec::new()
-    }
-}
-
-/// What a key did to a one-line prompt.
-enum LineEdit {
-    Editing,
-    Cancelled,
-    Interrupted,
-    Submitted(String),
-}
-
-/// Applies a key to the text of a prompt.
-fn edit_line(input: &mut String, k: &KeyEvent) -> LineEdit {
-    match k.code {
-        KeyCode::Esc => LineEdit::Cancelled,
-        KeyCode::Enter => LineEdit::Submitted(input.trim().to_string()),
-        KeyCode::Backspace => {
-            input.pop();
-            LineEdit::Editing
-        }
-        KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => LineEdit::Interrupted,
-        KeyCode::Char(c) => {
-            input.push(c);
-            LineEdit::Editing
-        }
-        _ => LineEdit::Editing,
     }
 }
 

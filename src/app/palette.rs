@@ -77,7 +77,7 @@ pub fn candidates(line: &str, contexts: &[String], topics: &[String]) -> Vec<Str
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Palette {
     /// The line as typed (without the `:`).
-    pub input: String,
+    pub input: super::input::LineInput,
     /// The completions of what was typed (before Tab started cycling).
     pub candidates: Vec<String>,
     /// The completion Tab put into `input`, as an index into `candidates`.
@@ -104,7 +104,7 @@ impl Palette {
             (Some(i), true) => (i + n - 1) % n,
         };
         self.chosen = Some(next);
-        self.input = self.candidates[next].clone();
+        self.input.set(self.candidates[next].clone());
         // a single command name completed with its space: list its arguments at once
         if n == 1 && self.input.ends_with(' ') {
             self.chosen = None;
