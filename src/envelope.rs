@@ -4,7 +4,7 @@
 use base64::Engine;
 use serde_json::Value;
 
-use crate::pulsar::message::{format_time, Message, MessageId};
+use crate::model::{format_time, Message, MessageId};
 
 /// A decoded payload: the value to show, or why it could not be decoded.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,7 +79,7 @@ pub fn filter_matches(
 #[derive(serde::Serialize)]
 struct EnvelopeRef<'a> {
     topic: &'a str,
-    message_id: DisplayStr<&'a crate::pulsar::message::MessageId>,
+    message_id: DisplayStr<&'a crate::model::MessageId>,
     partition: i32,
     key: Option<&'a str>,
     ordering_key: Option<std::borrow::Cow<'a, str>>,
@@ -212,7 +212,7 @@ mod tests {
 
     #[test]
     fn write_envelope_writes_the_bytes_of_envelope() {
-        use crate::pulsar::message::MessageId;
+        use crate::model::MessageId;
         let mut m = Message {
             topic: "persistent://t/ns/x-partition-1".into(),
             id: MessageId { ledger: 12, entry: 3, partition: 1, batch: -1 },
@@ -261,7 +261,7 @@ mod tests {
 
     /// A plain message of partition 1, entry 7:3.
     fn plain(payload: &[u8]) -> Message {
-        use crate::pulsar::message::MessageId;
+        use crate::model::MessageId;
         Message {
             topic: "persistent://t/ns/x-partition-1".into(),
             id: MessageId { ledger: 7, entry: 3, partition: 1, batch: -1 },
@@ -338,7 +338,7 @@ mod tests {
 
     #[test]
     fn a_batched_compressed_message_says_so() {
-        use crate::pulsar::message::MessageId;
+        use crate::model::MessageId;
         let mut m = plain(b"hello");
         m.id = MessageId { ledger: 7, entry: 3, partition: 1, batch: 2 };
         m.compression = Some("LZ4".into());
@@ -364,7 +364,7 @@ mod tests {
 
     #[test]
     fn an_encrypted_message_is_not_decoded() {
-        use crate::pulsar::message::Encryption;
+        use crate::model::Encryption;
         let mut m = plain(br#"{"looks":"like json"}"#);
         let enc = Encryption { keys: vec!["app-key".into(), "ops-key".into()], algorithm: None, param: vec![1, 2] };
         m.meta.error = Some(format!("{}: the payload is end-to-end encrypted, not decoded", enc.describe()));
@@ -396,7 +396,7 @@ mod tests {
 
     #[test]
     fn a_chunked_message_lists_its_chunks() {
-        use crate::pulsar::message::{ChunkInfo, MessageId};
+        use crate::model::{ChunkInfo, MessageId};
         let mut m = plain(&vec![b'a'; 3000]);
         let id = |entry| MessageId { ledger: 7, entry, partition: 1, batch: -1 };
         m.id = id(5);

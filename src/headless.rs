@@ -184,7 +184,7 @@ pub async fn read(client: &Client, args: &ReadArgs<'_>, out: &mut impl Write) ->
 async fn read_to(client: &Client, args: &ReadArgs<'_>, out: &mut impl Write) -> Result<u64> {
     use crate::cli::ReadFormat;
     use crate::envelope::write_envelope;
-    use crate::pulsar::message::{format_time, StartFrom, Until};
+    use crate::model::{format_time, StartFrom, Until};
     use crate::pulsar::reader::TopicReader;
     use crate::pulsar::schemas::MessageDecoder;
 
@@ -328,7 +328,7 @@ pub async fn schema(client: &Client, topic: &str, version: Option<i64>, all: boo
             "topic": topic.parent().to_string(),
             "version": i.version,
             "type": i.schema_type.name(),
-            "timestamp": i.timestamp_ms.map(crate::pulsar::message::format_time),
+            "timestamp": i.timestamp_ms.map(crate::model::format_time),
             "definition": definition,
             "properties": i.properties,
         });
@@ -379,8 +379,8 @@ pub async fn dlq_list(client: &Client, namespace: Option<&str>, table: bool, out
                 )?;
             } else {
                 let mut v = serde_json::to_value(&l)?;
-                v["oldest_publish_time"] = json!(l.oldest_publish_ms.map(crate::pulsar::message::format_time));
-                v["newest_publish_time"] = json!(l.newest_publish_ms.map(crate::pulsar::message::format_time));
+                v["oldest_publish_time"] = json!(l.oldest_publish_ms.map(crate::model::format_time));
+                v["newest_publish_time"] = json!(l.newest_publish_ms.map(crate::model::format_time));
                 writeln!(out, "{v}")?;
             }
         }

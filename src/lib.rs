@@ -1,5 +1,6 @@
 //! pulsar-tui: a keyboard-first terminal UI for Apache Pulsar.
 //!
+//! - [`model`]: the leaf: names, ids, messages as plain values (no I/O).
 //! - [`pulsar`]: I/O with the cluster (admin REST + binary protocol), no ratatui.
 //! - [`app`]: the state machine; [`app::App::handle`] never awaits.
 //! - [`panes`], [`ui`]: drawing.
@@ -15,6 +16,7 @@ pub mod filter;
 pub mod headless;
 pub mod logging;
 pub mod metrics;
+pub mod model;
 pub mod panes;
 pub mod pulsar;
 pub mod runtime;

@@ -18,8 +18,8 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::pulsar::message::MessageId;
-use crate::pulsar::TopicName;
+use crate::model::MessageId;
+use crate::model::TopicName;
 
 pub const REAL_TOPIC: &str = "REAL_TOPIC";
 pub const ORIGIN_MESSAGE_ID: &str = "ORIGIN_MESSAGE_ID";

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::error::ClientError;
+use super::Invalid;
 
 /// A fully qualified topic name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -19,14 +19,14 @@ const PARTITION_SUFFIX: &str = "-partition-";
 impl TopicName {
     /// Parses a full name (`persistent://t/ns/x`), a short one (`t/ns/x`) or a bare
     /// local name (`x`, taken as `public/default`), like the Pulsar clients do.
-    pub fn parse(s: &str) -> Result<TopicName, ClientError> {
+    pub fn parse(s: &str) -> Result<TopicName, Invalid> {
         let s = s.trim();
         let (persistent, rest) = if let Some(r) = s.strip_prefix("persistent://") {
             (true, r)
         } else if let Some(r) = s.strip_prefix("non-persistent://") {
             (false, r)
         } else if s.contains("://") {
-            return Err(ClientError::Invalid(format!("bad topic domain in {s:?}")));
+            return Err(Invalid(format!("bad topic domain in {s:?}")));
         } else {
             (true, s)
         };
@@ -34,14 +34,10 @@ impl TopicName {
         let (tenant, namespace, local) = match parts.as_slice() {
             [local] => ("public", "default", *local),
             [t, ns, local] => (*t, *ns, *local),
-            _ => {
-                return Err(ClientError::Invalid(format!(
-                    "bad topic name {s:?}: expected persistent://tenant/namespace/topic"
-                )))
-            }
+            _ => return Err(Invalid(format!("bad topic name {s:?}: expected persistent://tenant/namespace/topic"))),
         };
         if tenant.is_empty() || namespace.is_empty() || local.is_empty() {
-            return Err(ClientError::Invalid(format!("bad topic name {s:?}: empty part")));
+            return Err(Invalid(format!("bad topic name {s:?}: empty part")));
         }
         Ok(TopicName {
             persistent,

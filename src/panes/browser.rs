@@ -11,7 +11,7 @@ use super::pane_block;
 use crate::app::browser::{Browser, DetailTab, ValueMode};
 use crate::app::mouse::ListArea;
 use crate::app::{App, Focus, Mode};
-use crate::pulsar::message::{format_time, Message, StartFrom};
+use crate::model::{format_time, Message, StartFrom};
 use crate::ui::format::{age, hex_dump, truncate};
 use crate::ui::theme::Theme;
 

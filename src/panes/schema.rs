@@ -11,7 +11,7 @@ use super::pane_block;
 use crate::app::schema::SchemaView;
 use crate::app::App;
 use crate::decode::SchemaInfo;
-use crate::pulsar::message::format_time;
+use crate::model::format_time;
 use crate::ui::theme::Theme;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {

@@ -5,7 +5,7 @@ use std::time::Duration;
 use reqwest::{header, Method, StatusCode};
 use serde::de::DeserializeOwned;
 
-use super::error::{ClientError, Result};
+use super::error::{root_cause, ClientError, Result};
 use super::message::MessageId;
 use super::oauth2::OAuth2TokenSource;
 use super::redirect::{self, ClusterOrigins, Origin};
@@ -558,14 +558,6 @@ fn resolve_location(current: &str, location: &str) -> String {
         Some(end) => format!("{}{}", &current[..end], location),
         None => format!("{current}{location}"),
     }
-}
-
-pub(crate) fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cur: &dyn std::error::Error = e;
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    cur.to_string()
 }
 
 #[cfg(test)]

@@ -44,6 +44,21 @@ pub enum ClientError {
     Invalid(String),
 }
 
+/// The innermost error of a chain: what reqwest and hyper errors really say.
+pub(crate) fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur: &dyn std::error::Error = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+impl From<crate::model::Invalid> for ClientError {
+    fn from(e: crate::model::Invalid) -> ClientError {
+        ClientError::Invalid(e.0)
+    }
+}
+
 /// Why a TLS handshake failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TlsProblem {

@@ -250,7 +250,7 @@ impl OAuth2TokenSource {
 impl OAuth2TokenSource {
     /// A transport error talking to the issuer (TLS problems say so).
     fn transport(&self, url: &str, what: &str, e: reqwest::Error) -> ClientError {
-        let reason = super::admin::root_cause(&e);
+        let reason = super::error::root_cause(&e);
         if e.is_timeout() {
             return ClientError::Timeout { what: format!("{what} to {url}"), after: self.inner.timeout };
         }

@@ -66,7 +66,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) -> Hits {
 /// The breadcrumbs of what the user is looking at: tenant, namespace, topic (partition),
 /// subscription; from the browsed topic in the browser, else from the explorer's selection.
 pub fn breadcrumbs(app: &App) -> Vec<String> {
-    let from_topic = |t: &crate::pulsar::TopicName| {
+    let from_topic = |t: &crate::model::TopicName| {
         let ns = t.namespace_path();
         let ns = ns.split_once('/').map(|(_, n)| n.to_string()).unwrap_or(ns.clone());
         let mut c = vec![t.tenant.clone(), ns, t.parent().local.clone()];
@@ -92,7 +92,7 @@ pub fn breadcrumbs(app: &App) -> Vec<String> {
             }
         }
         View::Metrics => {
-            let t = app.metrics.selected_topic().and_then(|t| crate::pulsar::TopicName::parse(t).ok());
+            let t = app.metrics.selected_topic().and_then(|t| crate::model::TopicName::parse(t).ok());
             return t.map(|t| from_topic(&t)).unwrap_or_default();
         }
         View::Explorer => {}
