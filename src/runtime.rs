@@ -116,10 +116,10 @@ where
             Some(r) = rx.recv() => Event::Response(r),
             _ = tick.tick() => Event::Tick(Instant::now()),
         };
-        let mut requests = app.handle(event);
+        let mut requests = app.handle_at(Instant::now(), event);
         // batch everything already waiting before drawing again
         while let Ok(r) = rx.try_recv() {
-            requests.extend(app.handle(Event::Response(r)));
+            requests.extend(app.handle_at(Instant::now(), Event::Response(r)));
         }
         for r in requests {
             worker.submit(r);

@@ -145,6 +145,7 @@ impl App {
         self.keymap = old.keymap;
         self.page_rows = old.page_rows;
         self.wall_ms = old.wall_ms;
+        self.wall_anchor = old.wall_anchor;
         // ids keep counting: an answer to an old id is unknown to `pending`, so dropped
         self.next_id = old.next_id;
         self.generation = old.generation + 1;

@@ -382,7 +382,7 @@ impl App {
             }
             return Vec::new();
         }
-        let now_ms = chrono::Utc::now().timestamp_millis();
+        let now_ms = self.wall_now();
         let mut out = Vec::new();
         let next = match std::mem::replace(&mut d.stage, ActionStage::Menu { items: Vec::new(), selected: 0 }) {
             ActionStage::Menu { items, mut selected } => match k.code {

@@ -203,6 +203,11 @@ pub struct App {
     pub now: Instant,
     /// Wall-clock milliseconds at the last tick (relative message times).
     pub wall_ms: i64,
+    /// The wall clock at one instant: with `now` (moved by events) it gives the wall clock
+    /// without reading it in `handle`.
+    wall_anchor: (Instant, i64),
+    /// The time of the last tick (ages in the status bar move once a second).
+    last_tick: Instant,
     pub last_refresh: Option<Instant>,
     /// Rows of the tree viewport (for PgUp/PgDn).
     pub page_rows: usize,
@@ -251,6 +256,8 @@ impl App {
             status: None,
             now,
             wall_ms: 0,
+            wall_anchor: (now, chrono::Utc::now().timestamp_millis()),
+            last_tick: now,
             last_refresh: None,
             page_rows: 20,
             pending: HashMap::new(),
@@ -494,6 +501,7 @@ impl App {
 
     fn browser_update(&mut self, action: Action) -> Vec<Request> {
         let page = self.page_rows.max(1) as isize;
+        let wall_ms = self.wall_now();
         let Some(b) = self.browser.as_mut() else {
             self.view = View::Explorer;
             return Vec::new();
@@ -573,7 +581,8 @@ impl App {
                 }
                 let lines: Vec<String> =
                     rows.iter().map(|r| crate::envelope::envelope(&r.message, &r.decoded, true).to_string()).collect();
-                let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+                let stamp =
+                    chrono::DateTime::from_timestamp_millis(wall_ms).unwrap_or_default().format("%Y%m%dT%H%M%S%.3fZ");
                 let name = format!("{}-{}-{stamp}.jsonl", b.topic.namespace_path().replace('/', "_"), b.topic.local);
                 let path = self.settings.export_dir.join(name);
                 return vec![self.request(RequestKind::WriteExport { path, lines })];
@@ -654,9 +663,10 @@ impl App {
         self.open_browser(topic, start)
     }
 
-    /// The wall clock for rates: ticks move `now`, but a scan's progress arrives between ticks.
-    fn now_for_rates(&self) -> Instant {
-        self.now.max(Instant::now())
+    /// Wall-clock milliseconds at `now` (the latest time an event carried).
+    pub(crate) fn wall_now(&self) -> i64 {
+        let (at, wall) = self.wall_anchor;
+        wall + self.now.saturating_duration_since(at).as_millis() as i64
     }
 
     /// The text the user asked to copy, once.
@@ -683,6 +693,15 @@ impl App {
 
     fn set_status(&mut self, level: Level, text: String) {
         self.status = Some(StatusMessage { text, level, at: self.now });
+    }
+
+    /// [`App::handle`] of an event that happened at `now` (the runtime's clock): `now` moves
+    /// forward before the event is handled, so nothing in `handle` reads the clock.
+    pub fn handle_at(&mut self, now: Instant, event: Event) -> Vec<Request> {
+        if !matches!(event, Event::Tick(_)) {
+            self.now = self.now.max(now);
+        }
+        self.handle(event)
     }
 
     pub fn handle(&mut self, event: Event) -> Vec<Request> {
@@ -774,7 +793,7 @@ impl App {
                     if decode {
                         return self.set_decode_as(&text);
                     }
-                    let now_ms = chrono::Utc::now().timestamp_millis();
+                    let now_ms = self.wall_now();
                     match (StartFrom::parse(&text, now_ms), self.browser.as_ref().map(|b| b.topic.clone())) {
                         (Ok(start), Some(topic)) => return self.open_browser(topic, start),
                         (Err(e), _) => self.set_status(Level::Error, e.to_string()),
@@ -989,9 +1008,10 @@ impl App {
 
     fn on_tick(&mut self, now: Instant) -> Vec<Request> {
         let mut out = Vec::new();
-        let second_changed = now.duration_since(self.now) >= Duration::from_secs(1);
-        self.now = now;
-        self.wall_ms = chrono::Utc::now().timestamp_millis();
+        let second_changed = now.duration_since(self.last_tick) >= Duration::from_secs(1);
+        self.last_tick = now;
+        self.now = self.now.max(now);
+        self.wall_ms = self.wall_now();
         if second_changed {
             self.dirty = true; // ages in the status bar move
         }
@@ -1126,7 +1146,7 @@ impl App {
                 return Vec::new();
             }
             ResponseKind::ScanProgressed { matches, scanned, decode_errors, done } => {
-                let now = self.now_for_rates();
+                let now = self.now;
                 if let Some(b) = self.browser.as_mut().filter(|b| b.scan.as_ref().is_some_and(|s| s.id == id)) {
                     b.scan_progressed(matches, scanned, decode_errors, done, now);
                 }
