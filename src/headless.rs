@@ -228,7 +228,7 @@ async fn read_to(client: &Client, args: &ReadArgs<'_>, out: &mut impl Write) -> 
                 format_time(m.publish_time_ms),
                 m.id,
                 m.key.as_deref().unwrap_or("-"),
-                crate::ui::format::truncate(&decoded.value.to_string(), 80)
+                crate::style::format::truncate(&decoded.value.to_string(), 80)
             )?,
         }
         if args.follow {
@@ -362,7 +362,7 @@ pub async fn dlq_list(client: &Client, namespace: Option<&str>, table: bool, out
         for l in crate::pulsar::dlq::list_letters(client, &ns).await? {
             if table {
                 let age = |t: Option<i64>| {
-                    t.map(|t| crate::ui::format::age(std::time::Duration::from_millis((now - t).max(0) as u64)))
+                    t.map(|t| crate::style::format::age(std::time::Duration::from_millis((now - t).max(0) as u64)))
                         .unwrap_or_else(|| "-".into())
                 };
                 writeln!(
@@ -444,7 +444,7 @@ pub async fn dlq_requeue(client: &Client, args: &RequeueArgs, out: &mut impl Wri
         }
     });
     let mut last = std::time::Instant::now();
-    let summary = dlq::requeue(client, o, cancel, |p| {
+    let summary = crate::pulsar::requeue::requeue(client, o, cancel, |p| {
         if last.elapsed() >= std::time::Duration::from_secs(1) {
             last = std::time::Instant::now();
             let total = p.total.map(|t| format!("/{t}")).unwrap_or_default();

@@ -21,4 +21,5 @@ pub mod panes;
 pub mod pulsar;
 pub mod runtime;
 pub mod settings;
+pub mod style;
 pub mod ui;

@@ -78,7 +78,7 @@ async fn every_write_action_is_refused_without_a_request() {
         journal: std::env::temp_dir().join("pulsar-tui-ro-journal.jsonl"),
     };
     let cancel = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let r = pulsar_tui::pulsar::dlq::requeue(&client, &options, cancel, |_| {}).await;
+    let r = pulsar_tui::pulsar::requeue::requeue(&client, &options, cancel, |_| {}).await;
     assert!(matches!(r, Err(ClientError::ReadOnly { .. })), "{r:?}");
     let mut out = Vec::new();
     let r = pulsar_tui::headless::produce(&client, "acme/shop/orders", None, &[], &b"x\n"[..], &mut out).await;

@@ -1,6 +1,6 @@
 //! Messages as the browser and `pulsar-tui read` see them, message ids, and where a read
 //! starts (`--from`) and stops (`--until`). Pure values: the conversions from the wire are in
-//! [`crate::pulsar::message`].
+//! the I/O layer's `message` module.
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -12,8 +12,8 @@ use crate::app::browser::{Browser, DetailTab, ValueMode};
 use crate::app::mouse::ListArea;
 use crate::app::{App, Focus, Mode};
 use crate::model::{format_time, Message, StartFrom};
-use crate::ui::format::{age, hex_dump, truncate};
-use crate::ui::theme::Theme;
+use crate::style::format::{age, hex_dump, truncate};
+use crate::style::theme::Theme;
 
 /// Payloads larger than this are shown cut in the detail view, so a frame stays fast.
 const DETAIL_MAX_BYTES: usize = 256 * 1024;

@@ -10,8 +10,8 @@ use super::pane_block;
 use crate::app::tree::{Load, NodeKey, NodeKind};
 use crate::app::{App, Focus};
 use crate::pulsar::stats::TopicStats;
-use crate::ui::format::{ago, bytes, count, rate};
-use crate::ui::theme::Theme;
+use crate::style::format::{ago, bytes, count, rate};
+use crate::style::theme::Theme;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let block = pane_block("Details", app.focus == Focus::Details, theme);

@@ -14,8 +14,8 @@ use super::pane_block;
 use crate::app::dlq::{ActionDialog, ActionStage, RequeueDialog, Scope};
 use crate::app::mouse::ListArea;
 use crate::app::App;
-use crate::ui::format::{age, count, truncate};
-use crate::ui::theme::Theme;
+use crate::style::format::{age, count, truncate};
+use crate::style::theme::Theme;
 
 /// Draws the DLQ view; returns where the table's rows are (for the mouse).
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) -> Option<ListArea> {

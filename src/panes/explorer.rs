@@ -12,8 +12,8 @@ use crate::app::mouse::ListArea;
 use crate::app::tree::{Load, Node, NodeKey, NodeKind};
 use crate::app::{App, Focus, Mode};
 use crate::metrics::Trend;
-use crate::ui::format::{bytes, count_short, rate, truncate};
-use crate::ui::theme::Theme;
+use crate::style::format::{bytes, count_short, rate, truncate};
+use crate::style::theme::Theme;
 
 /// A metric column shown next to the tree when the brokers' `/metrics` have been scraped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

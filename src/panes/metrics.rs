@@ -14,8 +14,8 @@ use crate::app::metrics::MetricsView;
 use crate::app::mouse::ListArea;
 use crate::app::{App, Mode};
 use crate::metrics::{Drain, History, LatencyHistogram, MetricsSnapshot, NamespaceMetrics, ReplicationMetrics, Trend};
-use crate::ui::format::{age, bytes, count, rate, truncate};
-use crate::ui::theme::Theme;
+use crate::style::format::{age, bytes, count, rate, truncate};
+use crate::style::theme::Theme;
 
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 

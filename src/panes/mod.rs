@@ -10,7 +10,7 @@ pub mod schema;
 use ratatui::style::Style;
 use ratatui::widgets::{Block, BorderType, Borders};
 
-use crate::ui::theme::Theme;
+use crate::style::theme::Theme;
 
 /// The frame of a pane, highlighted when focused.
 pub fn pane_block<'a>(title: &'a str, focused: bool, theme: &Theme) -> Block<'a> {

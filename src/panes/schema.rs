@@ -12,7 +12,7 @@ use crate::app::schema::SchemaView;
 use crate::app::App;
 use crate::decode::SchemaInfo;
 use crate::model::format_time;
-use crate::ui::theme::Theme;
+use crate::style::theme::Theme;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let Some(v) = app.schema.as_ref() else { return };

@@ -17,8 +17,6 @@ use super::Client;
 use crate::dlq::journal::{Journal, Moved};
 use crate::dlq::{self, Letter, LetterKind, Target};
 
-pub use super::requeue::requeue;
-
 /// Topics whose first message is examined for DLQ properties, at most (name-matched
 /// letters are always found).
 const MAX_PROBED_TOPICS: usize = 500;

@@ -184,7 +184,7 @@ async fn requeue(
 ) {
     let RequestKind::Requeue { options } = &kind else { unreachable!("requeue takes Requeue") };
     let progress_tx = tx.clone();
-    let result = super::dlq::requeue(&client, options, cancel, |p| {
+    let result = super::requeue::requeue(&client, options, cancel, |p| {
         let _ = progress_tx.send(Response { id, kind: ResponseKind::RequeueProgressed { progress: p.clone() } });
     })
     .await;

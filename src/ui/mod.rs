@@ -1,7 +1,7 @@
 //! Drawing. Reads the app, never changes it, does no I/O.
 
-pub mod format;
-pub mod theme;
+// the theme and formatting live in `crate::style` (the panes use them too); kept here by name
+pub use crate::style::{format, theme};
 
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Modifier, Style};
