@@ -26,6 +26,7 @@ fn subscriptions(topic: &TopicName) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the broker: scripts/test runs it"]
 async fn subscription_actions_change_exactly_what_they_say() {
     let client = Client::new(target()).unwrap();
     let topic = TopicName::parse(&format!("persistent://public/default/{}", unique("actions"))).unwrap();
@@ -77,6 +78,7 @@ async fn subscription_actions_change_exactly_what_they_say() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the broker: scripts/test runs it"]
 async fn partitions_grow_and_skip_applies_to_each_partition() {
     let client = Client::new(target()).unwrap();
     let topic = TopicName::parse(&format!("persistent://public/default/{}", unique("actions-p"))).unwrap();

@@ -40,6 +40,7 @@ fn pulsar_tui(token: &str, args: &[&str]) -> Output {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "starts a broker of its own (scripts/pulsar-standalone): scripts/test runs it"]
 async fn tokens_work_fail_clearly_and_rotate_on_a_token_mode_broker() {
     let broker = auth_broker();
     let admin = broker.token("admin");

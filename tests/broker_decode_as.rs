@@ -62,6 +62,7 @@ fn read(topic: &str, decode_as: Option<&str>) -> Value {
 }
 
 #[test]
+#[ignore = "needs the broker: scripts/test runs it"]
 fn read_decodes_schemaless_payloads_with_a_users_avsc_or_descriptor_set() {
     let avro = format!("persistent://public/default/{}", unique("decode-as-avro"));
     python_send_bytes(&avro, &fixture("avro_everything.bin"));
@@ -95,6 +96,7 @@ fn read_decodes_schemaless_payloads_with_a_users_avsc_or_descriptor_set() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the broker: scripts/test runs it"]
 async fn the_browser_decodes_as_the_users_choice_and_back() {
     let topic = format!("persistent://public/default/{}", unique("decode-as-tui"));
     python_send_bytes(&topic, &fixture("protobuf_person.bin"));

@@ -31,6 +31,7 @@ fn journal_ids(path: &Path) -> BTreeSet<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the broker: scripts/test runs it"]
 async fn python_dead_letters_are_found_and_requeued_to_the_original_topic_without_loss() {
     let client = Client::new(target()).unwrap();
     let ns = namespace(&client).await;
@@ -102,6 +103,7 @@ async fn python_dead_letters_are_found_and_requeued_to_the_original_topic_withou
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the broker: scripts/test runs it"]
 async fn pulsar_rs_dead_letters_requeue_a_filtered_set_to_another_topic() {
     let client = Client::new(target()).unwrap();
     let ns = namespace(&client).await;
@@ -188,6 +190,7 @@ async fn pulsar_rs_dead_letters_requeue_a_filtered_set_to_another_topic() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the broker: scripts/test runs it"]
 async fn read_only_mode_refuses_requeue_before_touching_the_dlq() {
     let client = Client::new(target()).unwrap();
     let ns = namespace(&client).await;
@@ -210,6 +213,7 @@ fn fill(dlq: &str, n: usize) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the broker: scripts/test runs it"]
 async fn requeue_killed_at_random_points_loses_nothing() {
     const N: usize = 10_000;
     let client = Client::new(target()).unwrap();
@@ -236,6 +240,7 @@ async fn requeue_killed_at_random_points_loses_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the broker: scripts/test runs it"]
 async fn the_tui_requeues_a_dlq_after_its_preview_and_typed_confirmation() {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use pulsar_tui::app::keys::Action;
@@ -300,6 +305,7 @@ async fn the_tui_requeues_a_dlq_after_its_preview_and_typed_confirmation() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the broker: scripts/test runs it"]
 async fn avro_dead_letters_without_a_version_are_requeued_with_the_version_that_wrote_them() {
     let client = Client::new(target()).unwrap();
     let ns = namespace(&client).await;

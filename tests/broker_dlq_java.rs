@@ -29,6 +29,7 @@ fn sha256_hex(data: &[u8]) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the broker: scripts/test runs it"]
 async fn a_chunked_java_dead_letter_reads_whole_and_a_requeue_never_splits_it() {
     let client = Client::new(target()).unwrap();
     let ns = namespace(&client).await;

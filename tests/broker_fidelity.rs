@@ -124,6 +124,7 @@ async fn browser_view(client: &Client, topic: &str) -> BTreeMap<i64, Vec<Seen>> 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the broker: scripts/test runs it"]
 async fn every_kind_of_message_reads_as_the_python_client_reads_it() {
     let client = Client::new(target()).unwrap();
     let ns = namespace(&client).await;
@@ -215,6 +216,7 @@ async fn every_kind_of_message_reads_as_the_python_client_reads_it() {
 /// answers): each chunk becomes a row that says so, the messages around it are read, and no
 /// garbage value is shown.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the broker: scripts/test runs it"]
 async fn a_compressed_chunked_message_is_an_error_row_never_garbage() {
     let client = Client::new(target()).unwrap();
     let ns = namespace(&client).await;
@@ -238,6 +240,7 @@ async fn a_compressed_chunked_message_is_an_error_row_never_garbage() {
 /// by the Python client: the readable ones move byte for byte (Snappy entries read again by
 /// position), a filter leaves whole batches behind, the encrypted ones stay with the reason.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the broker: scripts/test runs it"]
 async fn a_dlq_of_every_codec_and_encryption_requeues_what_can_be_copied_exactly() {
     use common::dlq::sub_backlog;
     let client = Client::new(target()).unwrap();

@@ -21,6 +21,7 @@ fn key(code: KeyCode) -> Event {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the broker: scripts/test runs it"]
 async fn many_topics_and_partitions_list_filter_and_render() {
     let n: usize = std::env::var("PULSAR_TUI_LOAD_TOPICS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
     let client = Client::new(target()).unwrap();

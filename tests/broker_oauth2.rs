@@ -157,6 +157,7 @@ client.close()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "starts a broker of its own (scripts/pulsar-standalone): scripts/test runs it"]
 async fn oauth2_client_credentials_on_both_protocols() {
     let broker = auth_broker();
     let issuer = Issuer::start(&secret_key(&broker), &[]);

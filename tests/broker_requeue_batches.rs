@@ -43,6 +43,7 @@ fn count(summary: &Value, field: &str) -> u64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the broker: scripts/test runs it"]
 async fn a_filter_that_keeps_half_of_each_batch_moves_that_half_and_leaves_every_batch_whole() {
     let client = Client::new(target()).unwrap();
     let ns = namespace(&client).await;
@@ -85,6 +86,7 @@ async fn a_filter_that_keeps_half_of_each_batch_moves_that_half_and_leaves_every
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the broker: scripts/test runs it"]
 async fn a_limit_that_stops_inside_a_batch_leaves_that_batch_for_the_next_run() {
     let client = Client::new(target()).unwrap();
     let ns = namespace(&client).await;
@@ -108,6 +110,7 @@ async fn a_limit_that_stops_inside_a_batch_leaves_that_batch_for_the_next_run() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the broker: scripts/test runs it"]
 async fn requeue_of_a_batched_dlq_killed_at_random_points_loses_nothing() {
     const N: usize = 10_000;
     let client = Client::new(target()).unwrap();

@@ -69,6 +69,7 @@ fn finish(mut child: Child, what: &str, limit: Duration) -> (bool, String) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "stops and restarts the broker: scripts/test runs it"]
 async fn app_survives_a_broker_restart() {
     let client = Client::new(target()).unwrap();
     let tenant = unique("it-restart");

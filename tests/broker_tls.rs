@@ -102,6 +102,7 @@ async fn expect_tls_error(client: &Client, problem: TlsProblem, text: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "starts a broker of its own (scripts/pulsar-standalone): scripts/test runs it"]
 async fn tls_with_a_ca_file_untrusted_hostname_mismatch_and_insecure() {
     let broker = tls_broker();
     let ca = ca(&broker);

@@ -219,6 +219,7 @@ fn quit_and_check_restored(t: &Tmux) {
 }
 
 #[test]
+#[ignore = "needs tmux and the broker: scripts/test runs it"]
 fn browse_to_a_partitioned_topic_and_see_its_stats() {
     let t = Tmux::app("browse", &[]);
     waits_connected(&t);
@@ -247,6 +248,7 @@ fn browse_to_a_partitioned_topic_and_see_its_stats() {
 }
 
 #[test]
+#[ignore = "needs tmux and the broker: scripts/test runs it"]
 fn jump_to_a_topic_then_filter_the_tree() {
     let t = Tmux::app("jump", &[]);
     waits_connected(&t);
@@ -286,6 +288,7 @@ fn jump_to_a_topic_then_filter_the_tree() {
 }
 
 #[test]
+#[ignore = "needs tmux and the broker: scripts/test runs it"]
 fn help_popup_opens_and_closes() {
     let t = Tmux::app("help", &[]);
     waits_connected(&t);
@@ -305,6 +308,7 @@ fn help_popup_opens_and_closes() {
 }
 
 #[test]
+#[ignore = "needs tmux and the broker: scripts/test runs it"]
 fn q_quits_and_restores_the_terminal() {
     let t = Tmux::app("quit", &[]);
     waits_connected(&t);
@@ -313,6 +317,7 @@ fn q_quits_and_restores_the_terminal() {
 }
 
 #[test]
+#[ignore = "needs tmux: scripts/test runs it"]
 fn a_panic_restores_the_terminal_and_says_why() {
     let t = Tmux::app("panic", &["--panic-after-first-frame"]);
     let screen = t.wait_for(&["EXITED:"]);
@@ -329,6 +334,7 @@ fn a_panic_restores_the_terminal_and_says_why() {
 }
 
 #[test]
+#[ignore = "needs tmux and the broker: scripts/test runs it"]
 fn resizing_to_20x5_and_back_keeps_working() {
     let t = Tmux::app("resize", &[]);
     waits_connected(&t);
@@ -345,6 +351,7 @@ fn resizing_to_20x5_and_back_keeps_working() {
 }
 
 #[test]
+#[ignore = "needs tmux: scripts/test runs it"]
 fn unreachable_broker_keeps_the_ui_usable() {
     let t = Tmux::start("unreachable", "pulsar://127.0.0.1:1", "http://127.0.0.1:1", &[]);
     let screen =
@@ -358,6 +365,7 @@ fn unreachable_broker_keeps_the_ui_usable() {
 }
 
 #[test]
+#[ignore = "needs tmux and the broker: scripts/test runs it"]
 fn ctx_switches_to_another_context_from_the_palette() {
     let (service, admin) = (service_url(), admin_url());
     let config = format!(
@@ -401,6 +409,7 @@ fn ctx_switches_to_another_context_from_the_palette() {
 }
 
 #[test]
+#[ignore = "needs tmux and the broker: scripts/test runs it"]
 fn topic_and_subscription_flags_start_on_the_resource() {
     let t = Tmux::app("topic", &["--topic", "persistent://acme/shop/orders"]);
     let screen = t.wait_for(&["Browse persistent://acme/shop/orders", "read-only browse"]);

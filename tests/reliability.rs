@@ -29,6 +29,7 @@ fn read_all(topic: &str) -> Vec<Value> {
 }
 
 #[test]
+#[ignore = "needs the broker: scripts/test runs it"]
 fn a_thousand_malformed_payloads_of_every_schema_type_each_get_a_decode_error() {
     let prefix = format!("persistent://public/default/{}-", unique("garbage"));
     let dir = std::env::temp_dir().join(unique("pulsar-tui-garbage"));
@@ -87,6 +88,7 @@ client.close()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the broker: scripts/test runs it"]
 async fn a_five_megabyte_message_opens_in_the_browser_and_in_read() {
     let topic = format!("persistent://public/default/{}", unique("big"));
     let script = r#"
@@ -192,6 +194,7 @@ fn huge_metrics_endpoint(total: usize) -> (u16, u64) {
 }
 
 #[test]
+#[ignore = "needs GNU time (/usr/bin/time): scripts/test runs it"]
 fn a_200_mb_metrics_scrape_is_parsed_in_bounded_memory() {
     const TOTAL: usize = 200 << 20;
     let (port, expected) = huge_metrics_endpoint(TOTAL);
@@ -231,6 +234,7 @@ fn a_200_mb_metrics_scrape_is_parsed_in_bounded_memory() {
 /// `:ctx` away from a cluster that hangs: the worker aborts every request of the old
 /// context (their connections close), and the new context's cluster loads.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the broker: scripts/test runs it"]
 async fn switching_context_aborts_the_old_contexts_requests() {
     use std::io::Read;
     use std::sync::atomic::{AtomicUsize, Ordering};

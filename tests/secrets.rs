@@ -137,6 +137,7 @@ fn debug_formats_of_the_settings_hide_the_token_and_url_passwords() {
 }
 
 #[test]
+#[ignore = "needs the broker: scripts/test runs it"]
 fn headless_commands_never_print_log_or_export_secrets() {
     let s = Setup::new("headless");
     let topic = format!("persistent://public/default/{}", common::unique("secrets"));
@@ -260,6 +261,7 @@ impl Drop for Tmux {
 }
 
 #[test]
+#[ignore = "needs tmux and the broker: scripts/test runs it"]
 fn the_tui_its_exports_its_log_and_a_panic_never_show_secrets() {
     let s = Setup::new("tui");
     let topic = format!("persistent://public/default/{}", common::unique("secrets-tui"));
