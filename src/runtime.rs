@@ -90,6 +90,8 @@ where
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut worker = Worker::new(client, tx);
     let mut input = EventStream::new();
+    // a context switch builds its client off the loop; the result comes back as an event
+    let (switch_tx, mut switch_rx): (SwitchSender, _) = mpsc::unbounded_channel();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     for r in initial.into_iter().chain(app.start()) {
@@ -114,6 +116,14 @@ where
                 None => return Ok(()),
             },
             Some(r) = rx.recv() => Event::Response(r),
+            Some((name, result)) = switch_rx.recv() => {
+                let result = result.map(|(client, settings)| {
+                    let aborted = worker.switch(client);
+                    tracing::info!(context = name, aborted, "context switched");
+                    settings
+                });
+                Event::ContextSwitched { name, result }
+            }
             _ = tick.tick() => Event::Tick(Instant::now()),
         };
         let mut requests = app.handle_at(Instant::now(), event);
@@ -128,10 +138,7 @@ where
             copy_osc52(&text);
         }
         if let Some(name) = app.take_context_switch() {
-            let requests = switch_context(&mut app, &mut worker, switcher.as_ref(), &name).await;
-            for r in requests {
-                worker.submit(r);
-            }
+            start_context_switch(switcher.as_ref(), name, &switch_tx);
         }
         if app.should_quit() {
             return Ok(());
@@ -139,36 +146,35 @@ where
     }
 }
 
-/// `:ctx NAME`: the new context's client replaces the old one in the worker (which aborts
-/// the old context's tasks), then the app starts over on it.
-async fn switch_context(app: &mut App, worker: &mut Worker, switcher: Option<&Switcher>, name: &str) -> Vec<Request> {
-    let Some(switcher) = switcher else {
-        app.context_switch_failed(name, "not available here");
-        return Vec::new();
+/// `:ctx NAME`: resolves the context and builds its client on a blocking thread, so the
+/// loop keeps drawing ("switching…") meanwhile; the client and the context's settings (or
+/// why not) come back through `tx`, and the loop swaps the client into the worker (which
+/// aborts the old context's tasks) before the app starts over on it.
+fn start_context_switch(switcher: Option<&Switcher>, name: String, tx: &SwitchSender) {
+    let resolved = match switcher {
+        Some(switcher) => switcher(&name),
+        None => Err("not available here".to_string()),
     };
-    let (target, settings) = match switcher(name) {
-        Ok(r) => r,
-        Err(e) => {
-            app.context_switch_failed(name, &e);
-            return Vec::new();
-        }
-    };
-    match tokio::task::spawn_blocking(move || Client::new(target)).await {
-        Ok(Ok(client)) => {
-            let aborted = worker.switch(client);
-            tracing::info!(context = name, aborted, "context switched");
-            app.switch_context(settings)
-        }
-        Ok(Err(e)) => {
-            app.context_switch_failed(name, &e.to_string());
-            Vec::new()
+    let tx = tx.clone();
+    match resolved {
+        Ok((target, settings)) => {
+            tokio::spawn(async move {
+                let client = match tokio::task::spawn_blocking(move || Client::new(target)).await {
+                    Ok(Ok(client)) => Ok((client, settings)),
+                    Ok(Err(e)) => Err(e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
+                let _ = tx.send((name, client));
+            });
         }
         Err(e) => {
-            app.context_switch_failed(name, &e.to_string());
-            Vec::new()
+            let _ = tx.send((name, Err(e)));
         }
     }
 }
+
+/// Where a context switch's client (and the context's settings) or its failure is sent.
+type SwitchSender = mpsc::UnboundedSender<(String, std::result::Result<(Client, Settings), String>)>;
 
 /// Puts text on the clipboard of the terminal (and of the machine behind ssh or tmux) with
 /// the OSC 52 escape sequence. Written by hand: it is one line, no crate needed.

@@ -697,7 +697,13 @@ mod palette_and_contexts {
             read_only: true,
             ..Settings::default()
         };
-        let fresh = app.switch_context(settings);
+        // the runtime builds the client off the loop; "switching…" shows meanwhile
+        assert!(app.status.as_ref().unwrap().text.contains("switching to context other"), "{:?}", app.status);
+        let failed = app.handle(Event::ContextSwitched { name: "other".into(), result: Err("bad TLS".into()) });
+        assert!(failed.is_empty());
+        assert!(app.status.as_ref().unwrap().text.contains("cannot switch to context other: bad TLS"));
+        assert_eq!(app.generation, 0, "a failed switch stays where it was");
+        let fresh = app.handle(Event::ContextSwitched { name: "other".into(), result: Ok(settings) });
         assert_eq!(app.generation, 1);
         let kinds: Vec<_> = fresh.iter().map(|r| r.kind.clone()).collect();
         assert!(

@@ -1,10 +1,11 @@
 //! The `:` command palette and what its commands do, context switching included.
 //!
-//! A context switch is two-phased, because a new [`crate::pulsar::Client`] cannot be built
-//! inside [`App::handle`]: `:ctx NAME` only records the wish ([`App::take_context_switch`]);
-//! the runtime builds the client of that context, swaps it into the worker (which aborts
-//! every task of the old one) and hands the context's settings to
-//! [`App::switch_context`], which resets every pane. Request ids keep counting across the
+//! A context switch is an effect, because a new [`crate::pulsar::Client`] cannot be built
+//! inside [`App::handle`]: `:ctx NAME` only records the wish ([`App::take_context_switch`])
+//! and says "switching…"; the runtime builds the client of that context off the event
+//! loop (the status is drawn meanwhile), swaps it into the worker (which aborts every task
+//! of the old one) and sends [`super::Event::ContextSwitched`] with the context's settings,
+//! where [`App::switch_context`] resets every pane. Request ids keep counting across the
 //! switch and the old context's ids leave `pending`, so a late answer of the old cluster is
 //! an unknown id and dropped.
 

@@ -37,6 +37,9 @@ pub enum Event {
     /// Time passes: ages, refreshes, reconnect probes.
     Tick(Instant),
     Response(Response),
+    /// The runtime carried out the context switch asked for ([`App::take_context_switch`]):
+    /// the new context's settings, its client already in the worker, or why it could not.
+    ContextSwitched { name: String, result: Result<Settings, String> },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -719,6 +722,11 @@ impl App {
             }
             Event::Tick(now) => self.on_tick(now),
             Event::Response(r) => self.on_response(r),
+            Event::ContextSwitched { result: Ok(settings), .. } => self.switch_context(settings),
+            Event::ContextSwitched { name, result: Err(e) } => {
+                self.context_switch_failed(&name, &e);
+                Vec::new()
+            }
         }
     }
 
