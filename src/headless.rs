@@ -11,8 +11,9 @@ use crate::pulsar::worker::execute;
 use crate::pulsar::{Client, TopicName};
 
 async fn run(client: &Client, kind: RequestKind) -> Result<ResponseKind> {
+    let what = kind.describe();
     match execute(client, kind).await {
-        ResponseKind::Failed { request, error } => bail!("{}: {error}", request.describe()),
+        ResponseKind::Failed { error } => bail!("{what}: {error}"),
         ok => Ok(ok),
     }
 }

@@ -147,7 +147,7 @@ fn the_dlq_view_says_when_there_is_none_and_shows_failures() {
     answer(
         &mut app,
         r,
-        ResponseKind::Failed { request: Box::new(kind), error: ClientError::NotFound { what: "acme/shop".into() } },
+        ResponseKind::Failed { error: ClientError::NotFound { what: "acme/shop".into() } },
     );
     assert!(screen(&draw(&app, 100, 8)).contains("not found: acme/shop"));
     app.update(Action::Back);
@@ -243,7 +243,7 @@ fn a_refused_requeue_goes_back_to_the_preview_with_the_reason() {
     answer(
         &mut app,
         &run,
-        ResponseKind::Failed { request: Box::new(kind), error: ClientError::ReadOnly { what: "requeue".into() } },
+        ResponseKind::Failed { error: ClientError::ReadOnly { what: "requeue".into() } },
     );
     let d = app.requeue.as_ref().expect("the dialog stays open");
     assert!(d.run.is_none());
@@ -333,7 +333,7 @@ fn a_refused_action_shows_why_in_the_status_line() {
     answer(
         &mut app,
         &r,
-        ResponseKind::Failed { request: Box::new(kind), error: ClientError::ReadOnly { what: "PUT".into() } },
+        ResponseKind::Failed { error: ClientError::ReadOnly { what: "PUT".into() } },
     );
     assert!(app.action.is_none());
     let s = app.status.as_ref().unwrap();

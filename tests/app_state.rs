@@ -267,7 +267,7 @@ fn a_failed_load_marks_the_node_and_it_can_be_retried() {
     let reqs = app.handle(code(KeyCode::Enter));
     let r = find(&reqs, |k| matches!(k, RequestKind::ListTopics { .. })).clone();
     let err = ClientError::Forbidden { what: "GET /admin/v2/persistent/acme/billing".into() };
-    answer(&mut app, &r, ResponseKind::Failed { request: Box::new(r.kind.clone()), error: err });
+    answer(&mut app, &r, ResponseKind::Failed { error: err });
     let node = app.tree.selected().unwrap();
     assert!(matches!(&node.load, Load::Failed(e) if e.contains("lacks permission")), "{:?}", node.load);
     assert!(app.status.as_ref().unwrap().text.contains("not authorized"));
@@ -286,7 +286,7 @@ fn losing_the_broker_probes_and_reloads_on_reconnect() {
     let reqs = app.handle(code(KeyCode::Enter));
     let r = find(&reqs, |k| matches!(k, RequestKind::ListTopics { .. })).clone();
     let err = ClientError::Unreachable { url: "http://127.0.0.1:8080".into(), reason: "Connection refused".into() };
-    answer(&mut app, &r, ResponseKind::Failed { request: Box::new(r.kind.clone()), error: err });
+    answer(&mut app, &r, ResponseKind::Failed { error: err });
     assert!(matches!(app.connection, Connection::Down { .. }));
     // keys still work while down
     app.handle(key('k'));

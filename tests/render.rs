@@ -212,7 +212,7 @@ fn broker_down_80x24() {
     let reqs = app.update(Action::Refresh);
     let r = find(&reqs, |k| matches!(k, RequestKind::ListSubscriptions { .. })).clone();
     let error = ClientError::Unreachable { url: "http://127.0.0.1:8080".into(), reason: "Connection refused".into() };
-    answer(&mut app, &r, ResponseKind::Failed { request: Box::new(r.kind.clone()), error });
+    answer(&mut app, &r, ResponseKind::Failed { error });
     app.handle(Event::Tick(t0 + Duration::from_secs(7)));
     let term = draw(&app, 80, 24);
     let text = screen(&term);

@@ -15,7 +15,7 @@ use super::input::Edit;
 use super::palette::{self, Command, Palette};
 use super::{App, Level, Mode, Settings, View};
 use crate::pulsar::message::StartFrom;
-use crate::pulsar::request::{Request, RequestKind};
+use crate::pulsar::request::Request;
 use crate::pulsar::TopicName;
 
 impl App {
@@ -101,7 +101,7 @@ impl App {
 
     /// True while a requeue is moving messages: it must never be cut short.
     pub fn requeue_running(&self) -> bool {
-        self.pending.values().any(|k| matches!(k, RequestKind::Requeue { .. }))
+        self.pending.values().any(|p| p.tag == super::pending::Tag::Requeue)
     }
 
     fn request_context_switch(&mut self, name: &str) {

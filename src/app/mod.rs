@@ -9,6 +9,7 @@ pub mod keys;
 pub mod metrics;
 pub mod mouse;
 pub mod palette;
+mod pending;
 pub mod schema;
 pub mod tree;
 
@@ -24,6 +25,7 @@ use crate::pulsar::{ClientError, TopicName};
 use browser::{Browser, DetailTab, Dir, ValueMode};
 use input::{Edit, LineInput};
 use keys::{Action, KeyContext};
+use pending::{Pending, Tag};
 use tree::{NodeKey, NodeKind, Tree};
 
 /// Everything the app reacts to.
@@ -214,7 +216,8 @@ pub struct App {
     pub last_refresh: Option<Instant>,
     /// Rows of the tree viewport (for PgUp/PgDn).
     pub page_rows: usize,
-    pending: HashMap<RequestId, RequestKind>,
+    /// Requests in flight: a small tag each (answers to other ids are dropped).
+    pending: HashMap<RequestId, Pending>,
     /// Text to put on the clipboard (OSC 52), taken by the runtime before the next draw.
     clipboard: Option<String>,
     next_id: u64,
@@ -690,7 +693,7 @@ impl App {
     fn request(&mut self, kind: RequestKind) -> Request {
         self.next_id += 1;
         let id = RequestId(self.next_id);
-        self.pending.insert(id, kind.clone());
+        self.pending.insert(id, Pending::of(&kind));
         Request { id, kind }
     }
 
@@ -1065,16 +1068,15 @@ impl App {
     }
 
     fn on_response(&mut self, r: Response) -> Vec<Request> {
-        let known =
-            if r.kind.is_final() { self.pending.remove(&r.id).is_some() } else { self.pending.contains_key(&r.id) };
-        if !known {
+        let known = if r.kind.is_final() { self.pending.remove(&r.id) } else { self.pending.get(&r.id).cloned() };
+        let Some(pending) = known else {
             return Vec::new(); // unknown, cancelled or already answered
-        }
+        };
         self.dirty = true;
         let mut out = Vec::new();
         match r.kind {
-            ResponseKind::Failed { request, error } => {
-                out.extend(self.on_failure(r.id, *request, error));
+            ResponseKind::Failed { error } => {
+                out.extend(self.on_failure(r.id, pending, error));
             }
             ok => {
                 if !matches!(self.connection, Connection::Connected) {
@@ -1207,7 +1209,7 @@ impl App {
         out
     }
 
-    fn on_failure(&mut self, id: RequestId, request: RequestKind, error: ClientError) -> Vec<Request> {
+    fn on_failure(&mut self, id: RequestId, request: Pending, error: ClientError) -> Vec<Request> {
         if error.is_connectivity() {
             if !matches!(self.connection, Connection::Down { .. }) {
                 self.connection = Connection::Down { reason: error.to_string(), since: self.now };
@@ -1218,39 +1220,33 @@ impl App {
                 self.probe = Some((RequestId(0), self.now));
             }
         }
-        let text = format!("{}: {error}", request.describe());
-        match &request {
-            RequestKind::ListTenants => self.tree.set_tenants_failed(error.to_string()),
-            RequestKind::ListNamespaces { tenant } => {
-                self.tree.set_failed(&NodeKey::Tenant(tenant.clone()), error.to_string())
-            }
-            RequestKind::ListTopics { namespace } => {
-                self.tree.set_failed(&NodeKey::Namespace(namespace.clone()), error.to_string())
-            }
-            RequestKind::ListSubscriptions { topic } => {
-                self.tree.set_failed(&NodeKey::Topic(topic.clone()), error.to_string())
-            }
-            RequestKind::FetchTopicStats { .. } | RequestKind::FetchTenantInfo { .. } => {
+        let text = format!("{}: {error}", request.what);
+        match request.tag {
+            Tag::Tenants => self.tree.set_tenants_failed(error.to_string()),
+            Tag::Namespaces { tenant } => self.tree.set_failed(&NodeKey::Tenant(tenant), error.to_string()),
+            Tag::Topics { namespace } => self.tree.set_failed(&NodeKey::Namespace(namespace), error.to_string()),
+            Tag::Subscriptions { topic } => self.tree.set_failed(&NodeKey::Topic(topic), error.to_string()),
+            Tag::TopicStats | Tag::TenantInfo => {
                 if self.details.request == Some(id) {
                     self.details.error = Some(error.to_string());
                     self.details.fetched_at = Some(self.now);
                 }
             }
-            RequestKind::FetchClusterInfo | RequestKind::Cancel { .. } | RequestKind::WriteExport { .. } => {}
-            RequestKind::FetchSchemas { .. } => {
+            Tag::ClusterInfo | Tag::Cancel | Tag::Export => {}
+            Tag::Schemas => {
                 if let Some(v) = self.schema.as_mut().filter(|v| v.request == Some(id)) {
                     v.request = None;
                     v.error = Some(error.to_string());
                 }
             }
-            RequestKind::ScrapeMetrics { .. } => {
+            Tag::ScrapeMetrics => {
                 if self.metrics.in_flight == Some(id) {
                     self.metrics.in_flight = None;
                     self.metrics.error = Some(error.to_string());
                     self.metrics.scraped_at = Some(self.now);
                 }
             }
-            RequestKind::Scan { .. } => {
+            Tag::Scan => {
                 if let Some(b) = self.browser.as_mut() {
                     if let Some(scan) = b.scan.as_mut().filter(|s| s.id == id) {
                         scan.done = true;
@@ -1258,32 +1254,32 @@ impl App {
                     }
                 }
             }
-            RequestKind::ListLetters { .. } => {
+            Tag::Letters => {
                 if let Some(v) = self.dlq.as_mut().filter(|v| v.request == Some(id)) {
                     v.request = None;
                     v.error = Some(error.to_string());
                 }
             }
-            RequestKind::PlanRequeue { .. } => {
+            Tag::PlanRequeue => {
                 if let Some(d) = self.requeue.as_mut().filter(|d| d.plan_request == Some(id)) {
                     d.plan_request = None;
                     d.error = Some(error.to_string());
                 }
             }
-            RequestKind::Requeue { .. } => {
+            Tag::Requeue => {
                 if let Some(d) = self.requeue.as_mut().filter(|d| d.run.as_ref().is_some_and(|r| r.id == id)) {
                     // nothing (more) was sent: back to the preview, with the reason
                     d.run = None;
                     d.error = Some(error.to_string());
                 }
             }
-            RequestKind::RunAction { .. } => {
+            Tag::Action => {
                 let text = format!("refused or failed: {error}");
                 let out = self.action_finished(id, Err(text.clone()));
                 self.set_status(Level::Error, text);
                 return out;
             }
-            RequestKind::ReadPage { .. } | RequestKind::Follow { .. } => {
+            Tag::ReadPage | Tag::Follow => {
                 if let Some(b) = self.browser.as_mut() {
                     if b.loading.is_some_and(|(l, _)| l == id) {
                         b.loading = None;

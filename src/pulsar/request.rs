@@ -218,9 +218,8 @@ pub enum ResponseKind {
     ActionDone {
         message: String,
     },
+    /// The request failed (the app knows which from its id).
     Failed {
-        /// Boxed: a request is much larger than most responses.
-        request: Box<RequestKind>,
         error: ClientError,
     },
 }

@@ -59,7 +59,7 @@ async fn write_export(path: &std::path::Path, lines: &[String]) -> super::Result
 async fn scan(client: Client, id: RequestId, kind: RequestKind, tx: UnboundedSender<Response>) {
     let RequestKind::Scan { topic, from, filter, limit, decode_as } = &kind else { unreachable!("scan takes Scan") };
     let fail = |error: super::ClientError| {
-        let _ = tx.send(Response { id, kind: ResponseKind::Failed { request: Box::new(kind.clone()), error } });
+        let _ = tx.send(Response { id, kind: ResponseKind::Failed { error } });
     };
     let filter = match crate::filter::Filter::compile(filter) {
         Ok(f) => f,
@@ -125,14 +125,14 @@ async fn follow(client: Client, id: RequestId, kind: RequestKind, tx: UnboundedS
         Ok(d) => d,
         Err(e) => {
             let error = super::ClientError::Invalid(e);
-            let _ = tx.send(Response { id, kind: ResponseKind::Failed { request: Box::new(kind.clone()), error } });
+            let _ = tx.send(Response { id, kind: ResponseKind::Failed { error } });
             return;
         }
     };
     let mut reader = match TopicReader::open_at(&client, topic, cursor, true).await {
         Ok(r) => r,
         Err(error) => {
-            let _ = tx.send(Response { id, kind: ResponseKind::Failed { request: Box::new(kind.clone()), error } });
+            let _ = tx.send(Response { id, kind: ResponseKind::Failed { error } });
             return;
         }
     };
@@ -141,7 +141,7 @@ async fn follow(client: Client, id: RequestId, kind: RequestKind, tx: UnboundedS
             Ok(Some(m)) => m,
             Ok(None) => continue,
             Err(error) => {
-                let _ = tx.send(Response { id, kind: ResponseKind::Failed { request: Box::new(kind.clone()), error } });
+                let _ = tx.send(Response { id, kind: ResponseKind::Failed { error } });
                 return;
             }
         };
@@ -190,7 +190,7 @@ async fn requeue(
     .await;
     let kind = match result {
         Ok(summary) => ResponseKind::RequeueFinished { summary: Box::new(summary) },
-        Err(error) => ResponseKind::Failed { request: Box::new(kind.clone()), error },
+        Err(error) => ResponseKind::Failed { error },
     };
     let _ = tx.send(Response { id, kind });
 }
@@ -255,7 +255,7 @@ pub async fn execute(client: &Client, kind: RequestKind) -> ResponseKind {
             unreachable!("streams and cancels are handled by Worker::submit")
         }
     };
-    result.unwrap_or_else(|error| ResponseKind::Failed { request: Box::new(kind), error })
+    result.unwrap_or_else(|error| ResponseKind::Failed { error })
 }
 
 /// The UI's handle on the worker: submit and cancel. Owned by the UI task alone.
