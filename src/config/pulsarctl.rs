@@ -311,7 +311,7 @@ fn entry_line(text: &str, after: Option<usize>, key: &str) -> Option<usize> {
         .enumerate()
         .skip(after)
         .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        .take_while(|(_, l)| indent(*l) > parent)
+        .take_while(|(_, l)| indent(l) > parent)
         .find(|(_, l)| is_key_line(l, key))
         .map(|(i, _)| i + 1)
 }

@@ -19,7 +19,7 @@ use crate::style::theme::Theme;
 
 /// Draws the DLQ view; returns where the table's rows are (for the mouse).
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) -> Option<ListArea> {
-    let Some(v) = app.dlq.as_ref() else { return None };
+    let v = app.dlq.as_ref()?;
     let title = format!("Dead-letter queues · {}", v.namespace);
     let block = pane_block(&title, true, theme);
     let inner = block.inner(area);

@@ -255,11 +255,11 @@ impl AdminClient {
         }
         let mut learned = self.learned.lock().await;
         let known = |l: &Option<(std::time::Instant, Vec<Origin>)>| l.as_ref().is_some_and(|(_, v)| v.contains(&o));
-        if !known(&*learned) && learned.as_ref().is_none_or(|(at, _)| at.elapsed() >= RELEARN_BROKERS_AFTER) {
+        if !known(&learned) && learned.as_ref().is_none_or(|(at, _)| at.elapsed() >= RELEARN_BROKERS_AFTER) {
             let listed = self.list_brokers().await;
             *learned = Some((std::time::Instant::now(), self.origins.brokers(&listed)));
         }
-        known(&*learned)
+        known(&learned)
     }
 
     /// The web addresses of the brokers of every cluster the admin URL lists, asked of the

@@ -52,11 +52,14 @@ pub struct LedgerMap {
     /// The subscriptions' mark-delete positions.
     mark_deleted: BTreeMap<String, (i64, i64)>,
     /// The subscriptions' entries acknowledged one by one after it: `(after, up to]` ranges.
-    deleted: BTreeMap<String, Vec<((i64, i64), (i64, i64))>>,
+    deleted: BTreeMap<String, Vec<DeletedRange>>,
 }
 
+/// `(after, up to]`: entries acknowledged one by one, as `(ledger id, entry id)` positions.
+type DeletedRange = ((i64, i64), (i64, i64));
+
 /// `[(3:4..3:7], (3:9..3:10]]`: the `individuallyDeletedMessages` of a cursor.
-fn deleted_ranges(s: &str) -> Vec<((i64, i64), (i64, i64))> {
+fn deleted_ranges(s: &str) -> Vec<DeletedRange> {
     s.trim_matches(|c| c == '[' || c == ']')
         .split("],")
         .filter_map(|r| {
