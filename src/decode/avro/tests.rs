@@ -200,12 +200,12 @@ fn out_of_range_logical_falls_back() {
 #[test]
 fn namespaced_refs_resolve() {
     let d = dec(r#"{"type":"record","name":"A","namespace":"x.y","fields":[
-            {"name":"b","type":{"type":"record","name":"B","fields":[{"name":"v","type":"int"}]}},
-            {"name":"b2","type":"B"},
-            {"name":"b3","type":"x.y.B"},
-            {"name":"e","type":{"type":"enum","name":"E","namespace":"other","symbols":["P","Q"]}},
-            {"name":"e2","type":"other.E"}
-        ]}"#);
+                {"name":"b","type":{"type":"record","name":"B","fields":[{"name":"v","type":"int"}]}},
+                {"name":"b2","type":"B"},
+                {"name":"b3","type":"x.y.B"},
+                {"name":"e","type":{"type":"enum","name":"E","namespace":"other","symbols":["P","Q"]}},
+                {"name":"e2","type":"other.E"}
+            ]}"#);
     let (v, _) = d.decode(&[2, 4, 6, 2, 0]).unwrap();
     assert_eq!(v, serde_json::json!({"b":{"v":1},"b2":{"v":2},"b3":{"v":3},"e":"Q","e2":"P"}));
 }
