@@ -134,10 +134,24 @@ fn urls_for_debug<'a>(urls: impl IntoIterator<Item = &'a String>) -> Vec<String>
     urls.into_iter().map(|u| crate::pulsar::redact_url(u)).collect()
 }
 
+/// The TLS and OAuth2 fields ([`SECURITY_KEYS`]) of a [`FileConfig`] or a [`ContextConfig`],
+/// added to its `Debug` output (the issuer URL without user info).
+macro_rules! security_fields {
+    ($d:ident, $c:expr) => {
+        $d.field("tls_trust_certs_file", &$c.tls_trust_certs_file)
+            .field("tls_allow_insecure", &$c.tls_allow_insecure)
+            .field("tls_hostname_verification", &$c.tls_hostname_verification)
+            .field("oauth2_issuer_url", &$c.oauth2_issuer_url.as_deref().map(crate::pulsar::redact_url))
+            .field("oauth2_credentials_file", &$c.oauth2_credentials_file)
+            .field("oauth2_audience", &$c.oauth2_audience)
+            .field("oauth2_scope", &$c.oauth2_scope)
+    };
+}
+
 impl fmt::Debug for FileConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FileConfig")
-            .field("service_url", &urls_for_debug(&self.service_url))
+        let mut d = f.debug_struct("FileConfig");
+        d.field("service_url", &urls_for_debug(&self.service_url))
             .field("admin_url", &urls_for_debug(&self.admin_url))
             .field("token", &self.token)
             .field("refresh_interval_secs", &self.refresh_interval_secs)
@@ -148,39 +162,25 @@ impl fmt::Debug for FileConfig {
             .field("metrics_urls", &self.metrics_urls.as_ref().map(urls_for_debug))
             .field("token_file", &self.token_file)
             .field("token_env", &self.token_env)
-            .field("read_only", &self.read_only)
-            .field("tls_trust_certs_file", &self.tls_trust_certs_file)
-            .field("tls_allow_insecure", &self.tls_allow_insecure)
-            .field("tls_hostname_verification", &self.tls_hostname_verification)
-            .field("oauth2_issuer_url", &self.oauth2_issuer_url.as_deref().map(crate::pulsar::redact_url))
-            .field("oauth2_credentials_file", &self.oauth2_credentials_file)
-            .field("oauth2_audience", &self.oauth2_audience)
-            .field("oauth2_scope", &self.oauth2_scope)
-            .field("context", &self.context)
-            .field("contexts", &self.contexts)
-            .finish()
+            .field("read_only", &self.read_only);
+        security_fields!(d, self);
+        d.field("context", &self.context).field("contexts", &self.contexts).finish()
     }
 }
 
 impl fmt::Debug for ContextConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ContextConfig")
-            .field("service_url", &urls_for_debug(&self.service_url))
+        let mut d = f.debug_struct("ContextConfig");
+        d.field("service_url", &urls_for_debug(&self.service_url))
             .field("admin_url", &urls_for_debug(&self.admin_url))
             .field("token", &self.token)
             .field("token_file", &self.token_file)
             .field("token_env", &self.token_env)
             .field("read_only", &self.read_only)
             .field("color", &self.color)
-            .field("metrics_urls", &self.metrics_urls.as_ref().map(urls_for_debug))
-            .field("tls_trust_certs_file", &self.tls_trust_certs_file)
-            .field("tls_allow_insecure", &self.tls_allow_insecure)
-            .field("tls_hostname_verification", &self.tls_hostname_verification)
-            .field("oauth2_issuer_url", &self.oauth2_issuer_url.as_deref().map(crate::pulsar::redact_url))
-            .field("oauth2_credentials_file", &self.oauth2_credentials_file)
-            .field("oauth2_audience", &self.oauth2_audience)
-            .field("oauth2_scope", &self.oauth2_scope)
-            .finish()
+            .field("metrics_urls", &self.metrics_urls.as_ref().map(urls_for_debug));
+        security_fields!(d, self);
+        d.finish()
     }
 }
 
@@ -465,177 +465,6 @@ fn key_line(text: &str, key: &str) -> Option<usize> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn p() -> PathBuf {
-        PathBuf::from("/x/config.toml")
-    }
-
-    #[test]
-    fn the_documented_default_config_parses_cleanly() {
-        let (cfg, w) = parse(&p(), DEFAULT_CONFIG);
-        assert!(w.is_empty(), "{w:?}");
-        assert_eq!(cfg.refresh_interval_secs, Some(5));
-        assert_eq!(cfg.metrics_interval_secs, Some(5));
-        assert_eq!(cfg.metrics_history_minutes, Some(15));
-        assert_eq!(cfg.metrics_urls, None, "documented but commented out");
-    }
-
-    #[test]
-    fn a_syntax_error_names_the_line_and_keeps_defaults() {
-        let (cfg, w) = parse(&p(), "service_url = \"pulsar://a:6650\"\n\nadmin_url = \n");
-        assert_eq!(cfg, FileConfig::default());
-        assert_eq!(w.len(), 1);
-        assert_eq!(w[0].line, Some(3), "{w:?}");
-        assert!(w[0].to_string().starts_with("/x/config.toml:3: not valid TOML"), "{}", w[0]);
-    }
-
-    #[test]
-    fn unknown_keys_and_bad_values_are_skipped_with_their_line() {
-        let text =
-            "service_url = \"pulsar://a:6650\"\nrefresh = 3\nop_timeout_secs = \"ten\"\nrefresh_interval_secs = 0\n";
-        let (cfg, w) = parse(&p(), text);
-        assert_eq!(cfg.service_url.as_deref(), Some("pulsar://a:6650"));
-        assert_eq!(cfg.op_timeout_secs, None);
-        assert_eq!(cfg.refresh_interval_secs, None);
-        let lines: Vec<_> = w.iter().map(|w| w.line).collect();
-        assert_eq!(lines, vec![Some(2), Some(3), Some(4)], "{w:?}");
-    }
-
-    #[test]
-    fn metrics_keys_are_read() {
-        let text = "metrics_interval_secs = 10\nmetrics_history_minutes = 60\n\
-                    metrics_urls = [\"http://b1:8080/metrics/\", \"https://b2:8443/metrics/\"]\n";
-        let (cfg, w) = parse(&p(), text);
-        assert!(w.is_empty(), "{w:?}");
-        assert_eq!(cfg.metrics_interval_secs, Some(10));
-        assert_eq!(cfg.metrics_history_minutes, Some(60));
-        assert_eq!(
-            cfg.metrics_urls,
-            Some(vec!["http://b1:8080/metrics/".to_string(), "https://b2:8443/metrics/".to_string()])
-        );
-    }
-
-    #[test]
-    fn bad_metrics_values_are_skipped_with_their_line() {
-        let text = "theme = \"dark\"\nmetrics_interval_secs = 0\nmetrics_history_minutes = -3\n\
-                    metrics_urls = [\"b1:8080/metrics\"]\n";
-        let (cfg, w) = parse(&p(), text);
-        assert_eq!(cfg.theme.as_deref(), Some("dark"));
-        assert_eq!((cfg.metrics_interval_secs, cfg.metrics_history_minutes, cfg.metrics_urls), (None, None, None));
-        let lines: Vec<_> = w.iter().map(|w| w.line).collect();
-        assert_eq!(lines, vec![Some(2), Some(3), Some(4)], "{w:?}");
-        assert!(w[2].message.contains("b1:8080/metrics"), "{}", w[2]);
-        // a list of something else than strings is a bad value too
-        let (cfg, w) = parse(&p(), "metrics_urls = [1, 2]\n");
-        assert_eq!(cfg.metrics_urls, None);
-        assert_eq!(w.len(), 1);
-        assert_eq!(w[0].line, Some(1));
-    }
-
-    #[test]
-    fn a_history_longer_than_the_kept_points_is_a_warning_but_is_used() {
-        let (cfg, w) = parse(&p(), "metrics_interval_secs = 1\n\nmetrics_history_minutes = 60\n");
-        assert_eq!(cfg.metrics_history_minutes, Some(60));
-        assert_eq!(w.len(), 1, "{w:?}");
-        assert_eq!(w[0].line, Some(3));
-        assert!(w[0].message.contains("3600 scrapes"), "{}", w[0]);
-    }
-}
-
+mod context_tests;
 #[cfg(test)]
-mod context_tests {
-    use super::*;
-
-    const TEXT: &str = r#"service_url = "pulsar://local:6650"
-token = "top-secret"
-context = "staging"
-
-[contexts.prod]
-service_url = "pulsar+ssl://prod:6651"
-token_file = "/etc/pulsar/prod.jwt"
-read_only = true
-color = "red"
-bogus = 1
-
-[contexts.staging]
-admin_url = "http://staging-admin:8080"
-read_only = "yes"
-"#;
-
-    #[test]
-    fn contexts_parse_with_line_numbered_warnings() {
-        let (cfg, w) = parse(Path::new("/x/config.toml"), TEXT);
-        let msgs: Vec<String> = w.iter().map(|w| format!("{:?} {}", w.line, w.message)).collect();
-        assert_eq!(w.len(), 2, "{msgs:?}");
-        assert_eq!(w[0].line, Some(10));
-        assert!(w[0].message.contains("contexts.prod: unknown key \"bogus\""), "{msgs:?}");
-        assert_eq!(w[1].line, Some(14));
-        assert!(w[1].message.contains("contexts.staging: bad value for \"read_only\""), "{msgs:?}");
-        let contexts = cfg.contexts.as_ref().unwrap();
-        assert_eq!(contexts.len(), 2);
-        assert_eq!(contexts["prod"].read_only, Some(true));
-        assert_eq!(cfg.context.as_deref(), Some("staging"));
-    }
-
-    #[test]
-    fn a_context_overrides_the_top_level_and_never_inherits_another_clusters_credentials() {
-        let (cfg, _) = parse(Path::new("/x/config.toml"), TEXT);
-        let prod = cfg.in_context("prod").unwrap();
-        assert_eq!(prod.service_url.as_deref(), Some("pulsar+ssl://prod:6651"));
-        assert_eq!(prod.admin_url, None, "derived from the context's service URL");
-        assert_eq!(prod.token, None, "the top-level token is not sent to prod");
-        assert_eq!(prod.token_file.as_deref(), Some(Path::new("/etc/pulsar/prod.jwt")));
-        assert_eq!(prod.read_only, Some(true));
-        assert_eq!(cfg.context_color("prod").as_deref(), Some("red"));
-        let staging = cfg.in_context("staging").unwrap();
-        assert_eq!(staging.service_url.as_deref(), Some("pulsar://local:6650"));
-        assert_eq!(staging.admin_url.as_deref(), Some("http://staging-admin:8080"));
-        assert_eq!(staging.token.as_deref(), Some("top-secret"));
-        let debug = format!("{cfg:?} {staging:#?} {:?}", cfg.contexts);
-        assert!(!debug.contains("top-secret") && debug.contains("<hidden>"), "{debug}");
-        let e = cfg.in_context("dev").unwrap_err();
-        assert!(e.contains("prod, staging"), "{e}");
-    }
-
-    #[test]
-    fn tls_and_oauth2_keys_parse_inherit_and_replace_credentials() {
-        let text = r#"token = "top-secret"
-tls_trust_certs_file = "/etc/pulsar/company-ca.pem"
-tls_hostname_verification = false
-
-[contexts.cloud]
-service_url = "pulsar+ssl://cloud:6651"
-oauth2_issuer_url = "https://auth.example/"
-oauth2_credentials_file = "/etc/pulsar/key.json"
-oauth2_audience = "urn:pulsar"
-oauth2_scope = "admin"
-tls_hostname_verification = true
-
-[contexts.lab]
-tls_allow_insecure = "yes"
-tls_trust_certs_file = "/lab/ca.pem"
-"#;
-        let (cfg, w) = parse(Path::new("/x/config.toml"), text);
-        let msgs: Vec<String> = w.iter().map(|w| format!("{:?} {}", w.line, w.message)).collect();
-        assert_eq!(w.len(), 1, "{msgs:?}");
-        assert_eq!(w[0].line, Some(14));
-        assert!(w[0].message.contains("contexts.lab: bad value for \"tls_allow_insecure\""), "{msgs:?}");
-        let cloud = cfg.in_context("cloud").unwrap();
-        assert_eq!(cloud.token, None, "OAuth2 in a context replaces the top-level token");
-        assert_eq!(cloud.oauth2_issuer_url.as_deref(), Some("https://auth.example/"));
-        assert_eq!(cloud.oauth2_credentials_file.as_deref(), Some(Path::new("/etc/pulsar/key.json")));
-        assert_eq!(
-            (cloud.oauth2_audience.as_deref(), cloud.oauth2_scope.as_deref()),
-            (Some("urn:pulsar"), Some("admin"))
-        );
-        assert_eq!(cloud.tls_trust_certs_file.as_deref(), Some(Path::new("/etc/pulsar/company-ca.pem")), "inherited");
-        assert_eq!(cloud.tls_hostname_verification, Some(true), "the context's own value wins");
-        let lab = cfg.in_context("lab").unwrap();
-        assert_eq!(lab.token.as_deref(), Some("top-secret"));
-        assert_eq!(lab.tls_allow_insecure, None, "the bad value was dropped");
-        assert_eq!(lab.tls_trust_certs_file.as_deref(), Some(Path::new("/lab/ca.pem")));
-        assert_eq!(lab.tls_hostname_verification, Some(false));
-    }
-}
+mod tests;
