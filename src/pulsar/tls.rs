@@ -114,11 +114,6 @@ pub fn classify(reason: &str) -> Option<TlsProblem> {
     None
 }
 
-/// The error for a TLS failure of `url`, when `reason` is one.
-pub fn tls_error(url: &str, reason: &str) -> Option<ClientError> {
-    classify(reason).map(|problem| ClientError::Tls { url: url.to_string(), problem, detail: reason.to_string() })
-}
-
 /// The TLS error hidden in an error chain (reqwest → hyper → native-tls → OpenSSL), with
 /// the most telling message of the chain (OpenSSL's verify result is on one level only).
 pub fn tls_error_in_chain(url: &str, e: &(dyn std::error::Error + 'static)) -> Option<ClientError> {
