@@ -46,7 +46,8 @@ mod timefmt;
 
 pub use error::DecodeError;
 pub use forced::DecodeAs;
-pub use hex::{hex_dump, to_hex};
+pub use crate::style::format::hex_dump;
+pub use hex::to_hex;
 pub use preview::preview;
 pub use schema::{parse_schema_list, schema_version_from_bytes, SchemaInfo, SchemaType};
 

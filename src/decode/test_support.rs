@@ -18,10 +18,6 @@ pub(crate) fn fixture_bytes(name: &str) -> Vec<u8> {
     std::fs::read(&p).unwrap_or_else(|e| panic!("reading fixture {}: {e}", p.display()))
 }
 
-pub(crate) fn fixture_text(name: &str) -> String {
-    String::from_utf8(fixture_bytes(name)).expect("fixture is UTF-8")
-}
-
 pub(crate) fn fixture_json(name: &str) -> Value {
     serde_json::from_slice(&fixture_bytes(name)).expect("fixture is JSON")
 }
