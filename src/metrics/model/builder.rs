@@ -1,0 +1,517 @@
+//! Streams samples into a snapshot: per-topic accumulators found by prediction, then a hash index.
+
+use std::collections::HashMap;
+use std::io::BufRead;
+
+use super::family::{
+    apply_latency, apply_replication, apply_sub, apply_topic, family, to_u64, Family, SubField, TopicField,
+};
+use super::types::{BrokerScrapeStatus, MetricsSnapshot, NamespaceMetrics, SubscriptionMetrics, TopicMetrics};
+use super::{namespace_of_topic, split_partition, valid_partition_index};
+use crate::metrics::prom::{parse_chunked_with, ParseOptions, ParseStats, Sample};
+
+/// The builder's maps: keys are topic names from the brokers being monitored. foldhash's
+/// fast hasher with a fixed seed: deterministic (the same iteration order on every run),
+/// like the FxHash this replaces.
+type FxMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
+/// Subscriptions of one topic beyond which lookups go through a hash index.
+const SUB_LINEAR_MAX: usize = 16;
+
+#[derive(Debug, Default)]
+struct TopicAcc {
+    metrics: TopicMetrics,
+    subs: Vec<SubscriptionMetrics>,
+    /// Built once a topic has more than [`SUB_LINEAR_MAX`] subscriptions.
+    sub_index: Option<FxMap<String, usize>>,
+    sub_cursor: usize,
+}
+
+impl TopicAcc {
+    fn new(name: &str, namespace: &str) -> Self {
+        TopicAcc { metrics: TopicMetrics::new(name, namespace), ..Default::default() }
+    }
+
+    /// Index of subscription `name`, created if missing. Pulsar writes a
+    /// family's series topic by topic, subscription by subscription, in the
+    /// same order for every family: try the predicted positions first.
+    fn sub_mut(&mut self, name: &str) -> &mut SubscriptionMetrics {
+        let c = self.sub_cursor;
+        let predicted = [c, c + 1, 0].into_iter().find(|&i| self.subs.get(i).is_some_and(|s| s.name == name));
+        let idx = match predicted {
+            Some(i) => i,
+            None => {
+                let found = match &self.sub_index {
+                    Some(ix) => ix.get(name).copied(),
+                    None => self.subs.iter().position(|s| s.name == name),
+                };
+                match found {
+                    Some(i) => i,
+                    None => self.push_sub(SubscriptionMetrics::new(&self.metrics.name, name)),
+                }
+            }
+        };
+        self.sub_cursor = idx;
+        &mut self.subs[idx]
+    }
+
+    fn push_sub(&mut self, s: SubscriptionMetrics) -> usize {
+        let idx = self.subs.len();
+        if let Some(ix) = &mut self.sub_index {
+            ix.insert(s.name.clone(), idx);
+        }
+        self.subs.push(s);
+        if self.sub_index.is_none() && self.subs.len() > SUB_LINEAR_MAX {
+            self.sub_index = Some(self.subs.iter().enumerate().map(|(i, s)| (s.name.clone(), i)).collect());
+        }
+        idx
+    }
+
+    fn merge(&mut self, other: TopicAcc) {
+        self.metrics.add(&other.metrics, false);
+        for s in other.subs {
+            let existing = match &self.sub_index {
+                Some(ix) => ix.get(&s.name).copied(),
+                None => self.subs.iter().position(|m| m.name == s.name),
+            };
+            match existing {
+                Some(i) => self.subs[i].add(&s, false),
+                None => {
+                    self.push_sub(s);
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct NamespaceAcc {
+    metrics: NamespaceMetrics,
+    /// `pulsar_topics_count` seen for this namespace.
+    topics_count: Option<u64>,
+    /// Namespace-level series (other than `pulsar_topics_count`) were seen.
+    namespace_level: bool,
+}
+
+/// Streams samples (from one or several brokers) into a [`MetricsSnapshot`].
+///
+/// ```
+/// use pulsar_tui::metrics::{prom, SnapshotBuilder};
+///
+/// let scrape = "pulsar_msg_backlog{namespace=\"t/n\",topic=\"persistent://t/n/x-partition-0\"} 3\n";
+/// let reader = std::io::BufReader::new(scrape.as_bytes()); // e.g. an HTTP body
+/// let mut b = SnapshotBuilder::new();
+/// let res = prom::parse_chunked(reader, |s| b.ingest(s));
+/// b.add_broker_result("http://broker-1:8080", res.map_err(|e| e.to_string()), 0);
+/// let snapshot = b.finish();
+/// assert_eq!(snapshot.topics["persistent://t/n/x"].msg_backlog, 3);
+/// ```
+///
+/// Lookups are predicted from the previous sample (Pulsar writes every
+/// family in the same topic order), falling back to a hash index, so
+/// aggregation stays sequential in memory even with 100k+ topics.
+#[derive(Debug, Default)]
+pub struct SnapshotBuilder {
+    /// Raw topic rows (partitions separate) in order of first appearance.
+    topics: Vec<TopicAcc>,
+    index: FxMap<String, usize>,
+    cursor: usize,
+    namespaces: FxMap<String, NamespaceAcc>,
+    brokers: Vec<BrokerScrapeStatus>,
+    /// Since the last `add_broker_result`.
+    pending_topic_series: bool,
+    pending_namespace_series: bool,
+    any_namespace_series: bool,
+    ignored_non_finite: u64,
+}
+
+fn apply_to_topic_acc(acc: &mut TopicAcc, fam: Family, subscription: Option<&str>, remote: Option<&str>, v: f64) {
+    match fam {
+        Family::Topic(f) => {
+            if subscription.is_none() {
+                apply_topic(&mut acc.metrics, f, v);
+            }
+        }
+        // Topic-level out counters (no `subscription` label) are not part of
+        // the model: they are derivable from the subscriptions.
+        Family::Sub(f) | Family::OutCounter(f) => {
+            if let Some(sub) = subscription {
+                apply_sub(acc.sub_mut(sub), f, v);
+            }
+        }
+        Family::Repl(f) => {
+            if let Some(r) = remote {
+                apply_replication(&mut acc.metrics.replication, r, f, v);
+            }
+        }
+        Family::Latency(f) => {
+            if subscription.is_none() {
+                apply_latency(&mut acc.metrics.publish_latency, f, v);
+            }
+        }
+        Family::TopicsCount => {}
+    }
+}
+
+fn apply_namespace(m: &mut NamespaceMetrics, f: TopicField, v: f64) {
+    let n = to_u64(v);
+    match f {
+        TopicField::Subscriptions => m.subscriptions = m.subscriptions.saturating_add(n),
+        TopicField::Producers => m.producers = m.producers.saturating_add(n),
+        TopicField::Consumers => m.consumers = m.consumers.saturating_add(n),
+        TopicField::RateIn => m.rate_in += v,
+        TopicField::RateOut => m.rate_out += v,
+        TopicField::ThroughputIn => m.throughput_in += v,
+        TopicField::ThroughputOut => m.throughput_out += v,
+        TopicField::MsgBacklog => m.msg_backlog = m.msg_backlog.saturating_add(n),
+        TopicField::BacklogSize => m.backlog_size = m.backlog_size.saturating_add(n),
+        TopicField::StorageSize => m.storage_size = m.storage_size.saturating_add(n),
+        TopicField::OffloadedSize => m.offloaded_size = m.offloaded_size.saturating_add(n),
+        TopicField::InMessages => m.in_messages_total = m.in_messages_total.saturating_add(n),
+        TopicField::InBytes => m.in_bytes_total = m.in_bytes_total.saturating_add(n),
+    }
+}
+
+impl SnapshotBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Samples ignored because their value was `NaN` or infinite.
+    pub fn ignored_non_finite(&self) -> u64 {
+        self.ignored_non_finite
+    }
+
+    /// Feeds one sample. Unknown families are ignored cheaply.
+    pub fn ingest(&mut self, sample: &Sample<'_>) {
+        let Some(short) = sample.name.strip_prefix("pulsar_") else {
+            return;
+        };
+        let Some(fam) = family(short) else {
+            return;
+        };
+        let v = sample.value;
+        if !v.is_finite() {
+            self.ignored_non_finite += 1;
+            return;
+        }
+        let mut topic = None;
+        let mut namespace = None;
+        let mut subscription = None;
+        let mut remote = None;
+        let mut partition = None;
+        for (k, val) in sample.labels.iter() {
+            match k {
+                "topic" => topic = Some(val),
+                "namespace" => namespace = Some(val),
+                "subscription" => subscription = Some(val),
+                "remote_cluster" => remote = Some(val),
+                "partition" => partition = Some(val),
+                "consumer_name" | "consumer_id" | "producer_name" | "producer_id" => return,
+                _ => {}
+            }
+        }
+        match topic {
+            Some(t) if !t.is_empty() => {
+                self.pending_topic_series = true;
+                let raw: std::borrow::Cow<'_, str> = match partition {
+                    Some(p) if valid_partition_index(p) && split_partition(t).is_none() => {
+                        format!("{t}-partition-{p}").into()
+                    }
+                    _ => t.into(),
+                };
+                self.ingest_topic(fam, &raw, namespace, subscription, remote, v);
+            }
+            _ => {
+                if let Some(ns) = namespace {
+                    self.ingest_namespace(fam, ns, remote, v);
+                }
+            }
+        }
+    }
+
+    fn ingest_topic(
+        &mut self,
+        fam: Family,
+        raw: &str,
+        namespace: Option<&str>,
+        subscription: Option<&str>,
+        remote: Option<&str>,
+        v: f64,
+    ) {
+        let idx = self.topic_index(raw, namespace);
+        apply_to_topic_acc(&mut self.topics[idx], fam, subscription, remote, v);
+    }
+
+    /// Index of raw topic `raw`, created if missing: the current or next row
+    /// in first-appearance order is tried before the hash index.
+    fn topic_index(&mut self, raw: &str, namespace: Option<&str>) -> usize {
+        let c = self.cursor;
+        for i in [c, c + 1] {
+            if self.topics.get(i).is_some_and(|t| t.metrics.name == raw) {
+                self.cursor = i;
+                return i;
+            }
+        }
+        let idx = match self.index.get(raw) {
+            Some(&i) => i,
+            None => {
+                let ns = namespace.unwrap_or_else(|| namespace_of_topic(raw));
+                self.topics.push(TopicAcc::new(raw, ns));
+                self.index.insert(raw.to_owned(), self.topics.len() - 1);
+                self.topics.len() - 1
+            }
+        };
+        self.cursor = idx;
+        idx
+    }
+
+    fn ingest_namespace(&mut self, fam: Family, ns: &str, remote: Option<&str>, v: f64) {
+        if fam != Family::TopicsCount {
+            self.pending_namespace_series = true;
+            self.any_namespace_series = true;
+        }
+        let acc = match self.namespaces.get_mut(ns) {
+            Some(a) => a,
+            None => self.namespaces.entry(ns.to_owned()).or_insert_with(|| NamespaceAcc {
+                metrics: NamespaceMetrics::new(ns),
+                topics_count: None,
+                namespace_level: false,
+            }),
+        };
+        acc.namespace_level |= fam != Family::TopicsCount;
+        let m = &mut acc.metrics;
+        match fam {
+            Family::TopicsCount => {
+                acc.topics_count = Some(acc.topics_count.unwrap_or(0).saturating_add(to_u64(v)));
+            }
+            Family::Topic(f) => apply_namespace(m, f, v),
+            Family::Sub(SubField::Delayed) => m.delayed = m.delayed.saturating_add(to_u64(v)),
+            Family::Sub(_) | Family::OutCounter(_) => {}
+            Family::Repl(f) => {
+                if let Some(r) = remote {
+                    apply_replication(&mut m.replication, r, f, v);
+                }
+            }
+            Family::Latency(f) => apply_latency(&mut m.publish_latency, f, v),
+        }
+    }
+
+    /// Records the outcome of one broker's scrape (call it after feeding that
+    /// broker's samples). The per-broker `topic_level` flag covers the
+    /// samples ingested since the previous call.
+    pub fn add_broker_result(
+        &mut self,
+        broker: impl Into<String>,
+        result: Result<ParseStats, String>,
+        scraped_at_ms: i64,
+    ) {
+        let topic_level = match (self.pending_topic_series, self.pending_namespace_series) {
+            (_, true) => Some(false),
+            (true, false) => Some(true),
+            (false, false) => None,
+        };
+        self.pending_topic_series = false;
+        self.pending_namespace_series = false;
+        self.brokers.push(BrokerScrapeStatus { broker: broker.into(), scraped_at_ms, result, topic_level });
+    }
+
+    /// Parses a whole scrape from `reader` into this builder and records the
+    /// broker result. Returns the recorded status.
+    pub fn ingest_scrape<R: BufRead>(
+        &mut self,
+        broker: impl Into<String>,
+        reader: R,
+        opts: &ParseOptions,
+        scraped_at_ms: i64,
+    ) -> &BrokerScrapeStatus {
+        let res = parse_chunked_with(reader, opts, |s| self.ingest(s));
+        self.add_broker_result(broker, res.map_err(|e| e.to_string()), scraped_at_ms);
+        // Just pushed.
+        &self.brokers[self.brokers.len() - 1]
+    }
+
+    /// Merges another builder (e.g. another broker parsed on another thread)
+    /// into this one: everything is summed.
+    pub fn merge(&mut self, other: SnapshotBuilder) {
+        for acc in other.topics {
+            match self.index.get(acc.metrics.name.as_str()) {
+                Some(&i) => self.topics[i].merge(acc),
+                None => {
+                    self.index.insert(acc.metrics.name.clone(), self.topics.len());
+                    self.topics.push(acc);
+                }
+            }
+        }
+        for (ns, acc) in other.namespaces {
+            match self.namespaces.get_mut(&ns) {
+                None => {
+                    self.namespaces.insert(ns, acc);
+                }
+                Some(mine) => {
+                    mine.metrics.add(&acc.metrics);
+                    mine.namespace_level |= acc.namespace_level;
+                    mine.topics_count = match (mine.topics_count, acc.topics_count) {
+                        (Some(a), Some(b)) => Some(a.saturating_add(b)),
+                        (a, b) => a.or(b),
+                    };
+                }
+            }
+        }
+        self.brokers.extend(other.brokers);
+        self.pending_topic_series |= other.pending_topic_series;
+        self.pending_namespace_series |= other.pending_namespace_series;
+        self.any_namespace_series |= other.any_namespace_series;
+        self.ignored_non_finite += other.ignored_non_finite;
+    }
+
+    /// Builds the snapshot: aggregates partitions into parents and computes
+    /// namespace totals.
+    pub fn finish(self) -> MetricsSnapshot {
+        let SnapshotBuilder { topics, index, namespaces, brokers, any_namespace_series, .. } = self;
+        drop(index);
+        let mut ns_out: FxMap<String, NamespaceMetrics> = FxMap::default();
+        let mut topics_count: FxMap<String, (Option<u64>, u64)> = FxMap::default();
+        let mut namespace_level: Vec<String> = Vec::new();
+        for (ns, acc) in namespaces {
+            topics_count.insert(ns.clone(), (acc.topics_count, 0));
+            if acc.namespace_level {
+                namespace_level.push(ns.clone());
+            }
+            ns_out.insert(ns, acc.metrics);
+        }
+        // Namespace totals and topic counts from the raw rows.
+        for acc in &topics {
+            let m = &acc.metrics;
+            let ns = match ns_out.get_mut(m.namespace.as_str()) {
+                Some(n) => n,
+                None => ns_out.entry(m.namespace.clone()).or_insert_with(|| NamespaceMetrics::new(&m.namespace)),
+            };
+            ns.add_topic(m);
+            for s in &acc.subs {
+                ns.delayed = ns.delayed.saturating_add(s.delayed);
+            }
+            match topics_count.get_mut(m.namespace.as_str()) {
+                Some(c) => c.1 += 1,
+                None => {
+                    topics_count.insert(m.namespace.clone(), (None, 1));
+                }
+            }
+        }
+
+        // Group rows by parent topic (partitions of one topic become
+        // adjacent, by index), so topics and subscriptions come out sorted
+        // without sorting all subscriptions by string.
+        // (row, parent name length, partition index or u32::MAX)
+        let mut order: Vec<(usize, usize, u32)> = topics
+            .iter()
+            .enumerate()
+            .map(|(i, t)| match split_partition(&t.metrics.name) {
+                Some((p, idx)) => (i, p.len(), idx),
+                None => (i, t.metrics.name.len(), u32::MAX),
+            })
+            .collect();
+        order.sort_unstable_by(|&(a, la, pa), &(b, lb, pb)| {
+            topics[a].metrics.name[..la].cmp(&topics[b].metrics.name[..lb]).then(pa.cmp(&pb))
+        });
+        let mut rows: Vec<Option<TopicAcc>> = topics.into_iter().map(Some).collect();
+        let mut topics_out: Vec<(String, TopicMetrics)> = Vec::new();
+        let mut subs_out: Vec<((String, String), SubscriptionMetrics)> = Vec::new();
+        let mut partitions: Vec<(String, TopicMetrics)> = Vec::new();
+        // (subscription, from a partition)
+        let mut group_subs: Vec<(SubscriptionMetrics, bool)> = Vec::new();
+        let mut i = 0;
+        while i < order.len() {
+            let (row, plen, pidx) = order[i];
+            i += 1;
+            let Some(first) = rows[row].take() else {
+                continue;
+            };
+            let parent = first.metrics.name[..plen].to_owned();
+            let mut group = vec![(first, pidx)];
+            while let Some(&(row, plen, pidx)) = order.get(i) {
+                let same = rows[row].as_ref().is_some_and(|t| t.metrics.name.get(..plen) == Some(parent.as_str()));
+                if !same {
+                    break;
+                }
+                if let Some(t) = rows[row].take() {
+                    group.push((t, pidx));
+                }
+                i += 1;
+            }
+            let is_plain_single = group.len() == 1 && group[0].1 == u32::MAX;
+            let mut topic =
+                if is_plain_single { None } else { Some(TopicMetrics::new(&parent, &group[0].0.metrics.namespace)) };
+            group_subs.clear();
+            for (acc, pidx) in group {
+                let from_partition = pidx != u32::MAX;
+                for mut s in acc.subs {
+                    if from_partition {
+                        s.topic.clone_from(&parent);
+                        s.partitions = 1;
+                    }
+                    group_subs.push((s, from_partition));
+                }
+                match &mut topic {
+                    None => topic = Some(acc.metrics),
+                    Some(t) => {
+                        t.add(&acc.metrics, from_partition);
+                        if from_partition {
+                            t.partitions.push(acc.metrics.name.clone());
+                            partitions.push((acc.metrics.name.clone(), acc.metrics));
+                        }
+                    }
+                }
+            }
+            if let Some(t) = topic {
+                topics_out.push((parent.clone(), t));
+            }
+            group_subs.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+            let mut last_from_partition = false;
+            for (s, from_partition) in group_subs.drain(..) {
+                match subs_out.last_mut() {
+                    Some(last) if last.0 .0 == parent && last.0 .1 == s.name => {
+                        let both = last_from_partition && from_partition;
+                        last.1.add(&s, both);
+                        last.1.partitions = last.1.partitions.saturating_add(s.partitions);
+                        last_from_partition = both;
+                    }
+                    _ => {
+                        subs_out.push(((parent.clone(), s.name.clone()), s));
+                        last_from_partition = from_partition;
+                    }
+                }
+            }
+        }
+        for (ns, (exported, rows)) in topics_count {
+            if let Some(m) = ns_out.get_mut(&ns) {
+                m.topics = exported.unwrap_or(rows);
+            }
+        }
+        MetricsSnapshot {
+            // Sorted and unique: `from_iter` bulk-builds without searching.
+            topics: topics_out.into_iter().collect(),
+            subscriptions: subs_out.into_iter().collect(),
+            partitions: sorted_by_key(partitions, |a, b| a.0.cmp(&b.0)).collect(),
+            namespaces: ns_out.into_iter().collect(),
+            brokers,
+            topic_level: !any_namespace_series,
+            namespace_level: {
+                namespace_level.sort_unstable();
+                namespace_level
+            },
+            admin_fallback: None,
+        }
+    }
+}
+
+/// Yields `v` sorted by `cmp` (unstable) without moving the (large) elements
+/// around during the sort: indices are sorted, then elements taken in order.
+/// Feeding sorted, unique keys to `BTreeMap::from_iter` lets it bulk-build.
+fn sorted_by_key<T>(v: Vec<T>, mut cmp: impl FnMut(&T, &T) -> std::cmp::Ordering) -> impl Iterator<Item = T> {
+    let mut idx: Vec<usize> = (0..v.len()).collect();
+    idx.sort_unstable_by(|&a, &b| cmp(&v[a], &v[b]));
+    let mut slots: Vec<Option<T>> = v.into_iter().map(Some).collect();
+    idx.into_iter().filter_map(move |i| slots.get_mut(i).and_then(Option::take))
+}
