@@ -143,12 +143,7 @@ fn the_dlq_view_says_when_there_is_none_and_shows_failures() {
     assert!(screen(&draw(&app, 100, 8)).contains("no dead-letter or retry topic"));
     let reqs = app.update(Action::Refresh);
     let r = find(&reqs, |k| matches!(k, RequestKind::ListLetters { .. }));
-    let kind = r.kind.clone();
-    answer(
-        &mut app,
-        r,
-        ResponseKind::Failed { error: ClientError::NotFound { what: "acme/shop".into() } },
-    );
+    answer(&mut app, r, ResponseKind::Failed { error: ClientError::NotFound { what: "acme/shop".into() } });
     assert!(screen(&draw(&app, 100, 8)).contains("not found: acme/shop"));
     app.update(Action::Back);
     assert_eq!(app.view, View::Explorer);
@@ -239,12 +234,7 @@ fn a_refused_requeue_goes_back_to_the_preview_with_the_reason() {
     type_text(&mut app, "orders-payments-DLQ");
     let reqs = press(&mut app, KeyCode::Enter);
     let run = find(&reqs, |k| matches!(k, RequestKind::Requeue { .. })).clone();
-    let kind = run.kind.clone();
-    answer(
-        &mut app,
-        &run,
-        ResponseKind::Failed { error: ClientError::ReadOnly { what: "requeue".into() } },
-    );
+    answer(&mut app, &run, ResponseKind::Failed { error: ClientError::ReadOnly { what: "requeue".into() } });
     let d = app.requeue.as_ref().expect("the dialog stays open");
     assert!(d.run.is_none());
     assert!(screen(&draw(&app, 120, 24)).contains("refused: read-only mode"));
@@ -329,12 +319,7 @@ fn a_refused_action_shows_why_in_the_status_line() {
     press(&mut app, KeyCode::Enter);
     let reqs = press(&mut app, KeyCode::Char('y'));
     let r = find(&reqs, |k| matches!(k, RequestKind::RunAction { action: WriteAction::Unload { .. } })).clone();
-    let kind = r.kind.clone();
-    answer(
-        &mut app,
-        &r,
-        ResponseKind::Failed { error: ClientError::ReadOnly { what: "PUT".into() } },
-    );
+    answer(&mut app, &r, ResponseKind::Failed { error: ClientError::ReadOnly { what: "PUT".into() } });
     assert!(app.action.is_none());
     let s = app.status.as_ref().unwrap();
     assert!(s.text.contains("refused: read-only mode"), "{}", s.text);

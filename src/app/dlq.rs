@@ -1,21 +1,22 @@
-//! The DLQ view, the requeue dialog (preview → typed confirmation → progress → summary)
-//! and the explorer's write-action dialog (menu → parameter → confirmation). State and key
-//! handling only; the panes draw it.
+//! The DLQ view and the requeue dialog (preview → typed confirmation → progress →
+//! summary): state, keys and the answers to their requests; the panes draw them.
 
 use std::collections::HashSet;
 use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+pub use super::actions::{ActionDialog, ActionStage};
 use super::input::LineInput;
 use super::keys::Action;
+use super::pending::Tag;
 use super::tree::NodeKey;
 use super::{App, Level, View};
 use crate::dlq::Target;
-use crate::pulsar::actions::{ActionKind, WriteAction};
 use crate::pulsar::dlq::{LetterTopic, RequeueOptions, RequeueProgress, RequeueSummary};
 use crate::pulsar::message::{MessageId, StartFrom};
-use crate::pulsar::request::{Request, RequestId, RequestKind};
+use crate::pulsar::request::{Request, RequestId, RequestKind, ResponseKind};
+use crate::pulsar::ClientError;
 use crate::pulsar::TopicName;
 
 /// The DLQ and RETRY topics of one namespace.
@@ -96,23 +97,6 @@ impl RequeueDialog {
             journal: journal.to_path_buf(),
         }
     }
-}
-
-/// The explorer's write-action dialog.
-#[derive(Debug, Clone)]
-pub struct ActionDialog {
-    pub topic: TopicName,
-    pub subscription: Option<String>,
-    pub partitions: u32,
-    pub stage: ActionStage,
-}
-
-#[derive(Debug, Clone)]
-pub enum ActionStage {
-    Menu { items: Vec<ActionKind>, selected: usize },
-    Input { kind: ActionKind, input: LineInput, error: Option<String> },
-    Confirm { action: WriteAction, typed: LineInput },
-    Running { id: RequestId, action: WriteAction },
 }
 
 impl App {
@@ -355,135 +339,64 @@ impl App {
         Request { id: RequestId(self.next_id), kind: RequestKind::Cancel { id } }
     }
 
-    /// `a` in the explorer: the write actions of the selected topic or subscription.
-    pub(super) fn open_actions(&mut self) -> Vec<Request> {
-        let (topic, subscription) = match self.tree.selected_key() {
-            Some(NodeKey::Subscription(t, s)) => (t, Some(s)),
-            Some(NodeKey::Topic(t)) | Some(NodeKey::Partition(t)) => (t, None),
-            _ => {
-                self.set_status(Level::Error, "select a topic or a subscription for its actions".into());
-                return Vec::new();
+    /// The answers to the DLQ listing and to the requeue dialog's requests.
+    pub(super) fn dlq_response(&mut self, id: RequestId, kind: ResponseKind) {
+        match kind {
+            ResponseKind::LettersListed { namespace, letters } => {
+                if let Some(v) = self.dlq.as_mut().filter(|v| v.request == Some(id)) {
+                    v.request = None;
+                    v.error = None;
+                    v.namespace = namespace;
+                    v.selected = v.selected.min(letters.len().saturating_sub(1));
+                    v.letters = letters;
+                    v.loaded_at = Some(self.now);
+                }
             }
-        };
-        let partitions = self.partitions_of(&topic);
-        let items =
-            if subscription.is_some() { ActionKind::ON_SUBSCRIPTION.to_vec() } else { ActionKind::ON_TOPIC.to_vec() };
-        self.action =
-            Some(ActionDialog { topic, subscription, partitions, stage: ActionStage::Menu { items, selected: 0 } });
-        Vec::new()
+            ResponseKind::RequeuePlanned { summary, meaning, subscription } => {
+                if let Some(d) = self.requeue.as_mut().filter(|d| d.plan_request == Some(id)) {
+                    d.plan_request = None;
+                    d.plan = Some(*summary);
+                    d.meaning = Some(meaning);
+                    d.subscription = subscription;
+                }
+            }
+            ResponseKind::RequeueProgressed { progress } => {
+                if let Some(run) = self.requeue.as_mut().and_then(|d| d.run.as_mut()).filter(|r| r.id == id) {
+                    run.progress = progress;
+                }
+            }
+            ResponseKind::RequeueFinished { summary } => {
+                if let Some(run) = self.requeue.as_mut().and_then(|d| d.run.as_mut()).filter(|r| r.id == id) {
+                    run.progress = summary.progress.clone();
+                    run.summary = Some(*summary);
+                }
+            }
+            _ => {}
+        }
     }
 
-    /// Keys while the action dialog is open.
-    pub(super) fn action_key(&mut self, k: &KeyEvent) -> Vec<Request> {
-        let Some(mut d) = self.action.take() else { return Vec::new() };
-        if k.code == KeyCode::Esc || (k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL)) {
-            if let ActionStage::Running { .. } = d.stage {
-                self.action = Some(d); // it is running: its answer closes the dialog
-            }
-            return Vec::new();
-        }
-        let now_ms = self.wall_now();
-        let mut out = Vec::new();
-        let next = match std::mem::replace(&mut d.stage, ActionStage::Menu { items: Vec::new(), selected: 0 }) {
-            ActionStage::Menu { items, mut selected } => match k.code {
-                KeyCode::Down | KeyCode::Char('j') => {
-                    selected = (selected + 1).min(items.len().saturating_sub(1));
-                    ActionStage::Menu { items, selected }
-                }
-                KeyCode::Up | KeyCode::Char('k') => {
-                    selected = selected.saturating_sub(1);
-                    ActionStage::Menu { items, selected }
-                }
-                KeyCode::Enter => {
-                    let kind = items[selected];
-                    if kind.prompt().is_some() {
-                        ActionStage::Input { kind, input: LineInput::default(), error: None }
-                    } else {
-                        match WriteAction::build(kind, &d.topic, d.subscription.as_deref(), d.partitions, "", now_ms) {
-                            Ok(action) => ActionStage::Confirm { action, typed: LineInput::default() },
-                            Err(e) => ActionStage::Input { kind, input: LineInput::default(), error: Some(e) },
-                        }
-                    }
-                }
-                _ => ActionStage::Menu { items, selected },
-            },
-            ActionStage::Input { kind, mut input, error } => match k.code {
-                KeyCode::Enter => {
-                    match WriteAction::build(kind, &d.topic, d.subscription.as_deref(), d.partitions, &input, now_ms) {
-                        Ok(action) => ActionStage::Confirm { action, typed: LineInput::default() },
-                        Err(e) => ActionStage::Input { kind, input, error: Some(e) },
-                    }
-                }
-                KeyCode::Backspace => {
-                    input.key(k);
-                    ActionStage::Input { kind, input, error }
-                }
-                KeyCode::Char(_) => {
-                    input.key(k);
-                    ActionStage::Input { kind, input, error: None }
-                }
-                _ => ActionStage::Input { kind, input, error },
-            },
-            ActionStage::Confirm { action, mut typed } => {
-                let go = match (action.confirmation_text(), k.code) {
-                    (Some(t), KeyCode::Enter) => typed == t,
-                    (None, KeyCode::Enter | KeyCode::Char('y')) => true,
-                    _ => false,
-                };
-                match k.code {
-                    _ if go => {
-                        let req = self.request(RequestKind::RunAction { action: action.clone() });
-                        let id = req.id;
-                        out.push(req);
-                        ActionStage::Running { id, action }
-                    }
-                    KeyCode::Char('n') if action.confirmation_text().is_none() => return Vec::new(),
-                    KeyCode::Backspace => {
-                        typed.key(k);
-                        ActionStage::Confirm { action, typed }
-                    }
-                    KeyCode::Char(_) if action.confirmation_text().is_some() => {
-                        typed.key(k);
-                        ActionStage::Confirm { action, typed }
-                    }
-                    _ => ActionStage::Confirm { action, typed },
+    pub(super) fn dlq_failed(&mut self, id: RequestId, tag: &Tag, error: &ClientError) {
+        match tag {
+            Tag::Letters => {
+                if let Some(v) = self.dlq.as_mut().filter(|v| v.request == Some(id)) {
+                    v.request = None;
+                    v.error = Some(error.to_string());
                 }
             }
-            running @ ActionStage::Running { .. } => running,
-        };
-        d.stage = next;
-        self.action = Some(d);
-        out
-    }
-
-    /// An action finished (or failed): close the dialog, reload what it changed.
-    pub(super) fn action_finished(&mut self, id: RequestId, result: Result<String, String>) -> Vec<Request> {
-        let Some(d) = self.action.as_ref() else { return Vec::new() };
-        let ActionStage::Running { id: running, action } = &d.stage else { return Vec::new() };
-        if *running != id {
-            return Vec::new();
-        }
-        let topic = d.topic.clone();
-        let reload_subs =
-            matches!(action, WriteAction::CreateSubscription { .. } | WriteAction::DeleteSubscription { .. });
-        let reload_topics = matches!(action, WriteAction::IncreasePartitions { .. });
-        self.action = None;
-        match result {
-            Ok(message) => self.set_status(Level::Info, message),
-            Err(e) => {
-                self.set_status(Level::Error, e);
-                return Vec::new();
+            Tag::PlanRequeue => {
+                if let Some(d) = self.requeue.as_mut().filter(|d| d.plan_request == Some(id)) {
+                    d.plan_request = None;
+                    d.error = Some(error.to_string());
+                }
             }
+            Tag::Requeue => {
+                if let Some(d) = self.requeue.as_mut().filter(|d| d.run.as_ref().is_some_and(|r| r.id == id)) {
+                    // nothing (more) was sent: back to the preview, with the reason
+                    d.run = None;
+                    d.error = Some(error.to_string());
+                }
+            }
+            _ => {}
         }
-        let mut out = Vec::new();
-        if reload_subs {
-            out.push(self.request(RequestKind::ListSubscriptions { topic: topic.clone() }));
-        }
-        if reload_topics {
-            out.push(self.request(RequestKind::ListTopics { namespace: topic.namespace_path() }));
-        }
-        self.details.key = None; // refetch the stats
-        out.extend(self.sync_details());
-        out
     }
 }

@@ -1,10 +1,17 @@
 //! The live metrics view's model: the latest snapshot of every broker's `/metrics`, the
-//! history of each series, and the table the user sorts and filters.
+//! history of each series, and the table the user sorts and filters; its keys, its filter
+//! prompt, and the scrapes (every `metrics_interval` while connected).
 
 use std::time::Instant;
 
+use crossterm::event::KeyEvent;
+
+use super::input::Edit;
+use super::keys::Action;
+use super::{App, Focus, Mode, View};
 use crate::metrics::{Drain, MetricsHistory, MetricsSnapshot, TopicMetrics, Trend};
-use crate::pulsar::request::RequestId;
+use crate::pulsar::request::{Request, RequestId, RequestKind};
+use crate::pulsar::{ClientError, TopicName};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortBy {
@@ -133,5 +140,87 @@ impl MetricsView {
             return;
         }
         self.selected = (self.selected as isize + delta).clamp(0, self.rows.len() as isize - 1) as usize;
+    }
+}
+
+impl App {
+    pub(super) fn scrape_request(&mut self) -> Request {
+        let r = self.request(RequestKind::ScrapeMetrics { brokers: self.settings.metrics_urls.clone() });
+        self.metrics.in_flight = Some(r.id);
+        r
+    }
+
+    pub(super) fn metrics_update(&mut self, action: Action) -> Vec<Request> {
+        let page = self.page_rows.max(1) as isize;
+        let m = &mut self.metrics;
+        match action {
+            Action::Down => m.move_by(1),
+            Action::Up => m.move_by(-1),
+            Action::PageDown => m.move_by(page),
+            Action::PageUp => m.move_by(-page),
+            Action::Top => m.selected = 0,
+            Action::Bottom => m.selected = m.rows.len().saturating_sub(1),
+            Action::NextSort => m.next_sort(),
+            Action::StartFilter => self.mode = Mode::Filter { input: super::input::LineInput::new(m.filter.clone()) },
+            Action::ClearFilter => {
+                m.filter.clear();
+                m.rebuild();
+            }
+            Action::Open => {
+                if let Some(t) = m.selected_topic().and_then(|t| TopicName::parse(t).ok()) {
+                    self.view = View::Explorer;
+                    self.focus = Focus::Explorer;
+                    let mut out = self.jump_to(t);
+                    out.extend(self.sync_details());
+                    return out;
+                }
+            }
+            Action::Back | Action::ToggleMetrics => self.view = View::Explorer,
+            Action::Refresh if self.metrics.in_flight.is_none() => return vec![self.scrape_request()],
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Keys while the metrics filter is typed: the table follows every keystroke.
+    pub(super) fn metrics_filter_key(&mut self, k: &KeyEvent) -> Vec<Request> {
+        let Mode::Filter { input } = &mut self.mode else { return Vec::new() };
+        match input.key(k) {
+            Edit::Cancel => {
+                self.mode = Mode::Normal;
+                self.metrics.filter.clear();
+            }
+            Edit::Submit => self.mode = Mode::Normal,
+            Edit::Changed => self.metrics.filter = input.to_string(),
+            Edit::Interrupt => self.quit = true,
+            Edit::Ignored => {}
+        }
+        self.metrics.rebuild();
+        Vec::new()
+    }
+
+    pub(super) fn metrics_scraped(&mut self, id: RequestId, snapshot: MetricsSnapshot, at_ms: i64) {
+        if self.metrics.in_flight == Some(id) {
+            self.metrics.in_flight = None;
+            self.metrics.ingest(snapshot, at_ms, self.now);
+        }
+    }
+
+    pub(super) fn metrics_failed(&mut self, id: RequestId, error: &ClientError) {
+        if self.metrics.in_flight == Some(id) {
+            self.metrics.in_flight = None;
+            self.metrics.error = Some(error.to_string());
+            self.metrics.scraped_at = Some(self.now);
+        }
+    }
+
+    /// A scrape when one is due (never while the broker is down).
+    pub(super) fn metrics_tick(&mut self, now: Instant) -> Option<Request> {
+        let due = self.metrics.in_flight.is_none()
+            && self.metrics.scraped_at.is_none_or(|t| now.duration_since(t) >= self.settings.metrics_interval);
+        if due && !matches!(self.connection, super::Connection::Down { .. }) {
+            return Some(self.scrape_request());
+        }
+        None
     }
 }

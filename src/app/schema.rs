@@ -1,8 +1,11 @@
-//! The schema view's model: every version of a topic's schema, and which two to compare.
+//! The schema view: every version of a topic's schema and which two to compare (the
+//! model), its keys and the answer to its fetch (the controller).
 
+use super::keys::Action;
+use super::{App, View};
 use crate::decode::SchemaInfo;
-use crate::pulsar::request::RequestId;
-use crate::pulsar::TopicName;
+use crate::pulsar::request::{Request, RequestId, RequestKind};
+use crate::pulsar::{ClientError, TopicName};
 
 pub struct SchemaView {
     pub topic: TopicName,
@@ -69,6 +72,67 @@ impl SchemaView {
             Ok(v) => serde_json::to_string_pretty(&v).unwrap_or_else(|_| info.data.clone()),
             Err(_) if info.data.is_empty() => "(no definition: a primitive schema)".into(),
             Err(_) => info.data.clone(),
+        }
+    }
+}
+
+impl App {
+    /// Opens the schema view of a topic.
+    pub fn open_schema(&mut self, topic: TopicName) -> Vec<Request> {
+        let mut view = SchemaView::new(topic.parent());
+        let req = self.request(RequestKind::FetchSchemas { topic: topic.parent() });
+        view.request = Some(req.id);
+        self.schema = Some(view);
+        if self.view != View::Schema {
+            self.schema_return = self.view;
+        }
+        self.view = View::Schema;
+        vec![req]
+    }
+
+    pub(super) fn schema_update(&mut self, action: Action) -> Vec<Request> {
+        let page = self.page_rows.max(1) as u16;
+        let Some(v) = self.schema.as_mut() else {
+            self.view = self.schema_return;
+            return Vec::new();
+        };
+        match action {
+            Action::Down => v.move_by(1),
+            Action::Up => v.move_by(-1),
+            Action::Top => v.move_by(-(v.versions.len() as isize)),
+            Action::Bottom => v.move_by(v.versions.len() as isize),
+            Action::PageDown => v.scroll = v.scroll.saturating_add(page),
+            Action::PageUp => v.scroll = v.scroll.saturating_sub(page),
+            Action::MarkBase => v.toggle_base(),
+            Action::Back | Action::OpenSchema => self.view = self.schema_return,
+            Action::Refresh => {
+                let t = v.topic.clone();
+                return self.open_schema(t);
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Every schema version of a topic: the schema view's, and the browser's Schema tab's.
+    pub(super) fn schemas_fetched(
+        &mut self,
+        id: RequestId,
+        topic: TopicName,
+        versions: Vec<SchemaInfo>,
+        compatibility: Option<String>,
+    ) {
+        if let Some(v) = self.schema.as_mut().filter(|v| v.request == Some(id)) {
+            v.request = None;
+            v.loaded(versions.clone(), compatibility);
+        }
+        self.schemas.insert(topic.parent().to_string(), versions);
+    }
+
+    pub(super) fn schemas_failed(&mut self, id: RequestId, error: &ClientError) {
+        if let Some(v) = self.schema.as_mut().filter(|v| v.request == Some(id)) {
+            v.request = None;
+            v.error = Some(error.to_string());
         }
     }
 }

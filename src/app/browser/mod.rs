@@ -1,6 +1,8 @@
 //! The message browser's model: a bounded window of pages over a topic, re-read on demand
 //! from saved cursors, plus follow mode. Pure: loads are returned as [`RequestKind`]s.
 
+mod controller;
+
 use std::collections::VecDeque;
 
 use crate::envelope::Decoded;

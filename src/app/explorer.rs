@@ -1,0 +1,365 @@
+//! The explorer: the tree of tenants, namespaces, topics and subscriptions, the details
+//! pane of the selected node (stats refreshed every `refresh_interval`), the tree filter
+//! and jumps to a topic (loading what is missing on the way), and the answers to all that.
+
+use std::time::Instant;
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::input::{Edit, LineInput};
+use super::keys::Action;
+use super::pending::Tag;
+use super::tree::{self, NodeKey, NodeKind};
+use super::{App, Focus, Level, Mode};
+use crate::pulsar::message::StartFrom;
+use crate::pulsar::request::{Request, RequestId, RequestKind, ResponseKind};
+use crate::pulsar::stats::{TenantInfo, TopicStats};
+use crate::pulsar::{ClientError, TopicName};
+
+/// What the right-hand pane shows for the selected node.
+#[derive(Debug, Clone, Default)]
+pub struct Details {
+    pub key: Option<NodeKey>,
+    pub request: Option<RequestId>,
+    pub stats: Option<TopicStats>,
+    pub tenant: Option<TenantInfo>,
+    pub error: Option<String>,
+    pub fetched_at: Option<Instant>,
+    pub scroll: u16,
+}
+
+impl App {
+    /// The explorer's keys (the tree, or the details pane when it has the focus).
+    pub(super) fn explorer_update(&mut self, action: Action) -> Vec<Request> {
+        let mut out = Vec::new();
+        let page = self.page_rows.max(1) as isize;
+        match (action, self.focus) {
+            (Action::FocusNext, _) => {
+                self.focus = match self.focus {
+                    Focus::Explorer => Focus::Details,
+                    Focus::Details => Focus::Explorer,
+                }
+            }
+            (Action::Down, Focus::Explorer) => self.tree.move_by(1),
+            (Action::Up, Focus::Explorer) => self.tree.move_by(-1),
+            (Action::Top, Focus::Explorer) => self.tree.select_first(),
+            (Action::Bottom, Focus::Explorer) => self.tree.select_last(),
+            (Action::PageDown, Focus::Explorer) => self.tree.move_by(page),
+            (Action::PageUp, Focus::Explorer) => self.tree.move_by(-page),
+            (Action::Down, Focus::Details) => self.details.scroll = self.details.scroll.saturating_add(1),
+            (Action::Up, Focus::Details) => self.details.scroll = self.details.scroll.saturating_sub(1),
+            (Action::Top, Focus::Details) => self.details.scroll = 0,
+            (Action::PageDown, Focus::Details) => self.details.scroll = self.details.scroll.saturating_add(page as u16),
+            (Action::PageUp, Focus::Details) => self.details.scroll = self.details.scroll.saturating_sub(page as u16),
+            (Action::Bottom, Focus::Details) => {}
+            (
+                Action::Back
+                | Action::NextPartition
+                | Action::OpenSchema
+                | Action::MarkBase
+                | Action::ExportSelected
+                | Action::ExportAll
+                | Action::CopySelected
+                | Action::NextSort
+                | Action::ToggleMetrics
+                | Action::ToggleDetail
+                | Action::ToggleFollow
+                | Action::PickStart
+                | Action::ToggleTimes
+                | Action::ToggleRaw
+                | Action::ToggleHex
+                | Action::NextTab
+                | Action::OpenDlq
+                | Action::Requeue
+                | Action::JumpToOrigin
+                | Action::DecodeAs
+                | Action::Palette
+                | Action::Quit
+                | Action::ToggleHelp,
+                _,
+            ) => {}
+            (Action::Actions, _) => return self.open_actions(),
+            (Action::Expand, _) => {
+                if let Some(kind) = self.tree.expand_selected() {
+                    out.push(self.request(kind));
+                }
+            }
+            (Action::Open, _) => {
+                let topic = match self.tree.selected().map(|n| &n.key) {
+                    Some(NodeKey::Topic(t)) | Some(NodeKey::Partition(t)) => Some(t.clone()),
+                    _ => None,
+                };
+                match topic {
+                    Some(t) => return self.open_browser(t, StartFrom::Earliest),
+                    None => {
+                        if let Some(kind) = self.tree.expand_selected() {
+                            out.push(self.request(kind));
+                        }
+                    }
+                }
+            }
+            (Action::Collapse, _) => self.tree.collapse_selected(),
+            (Action::StartFilter, _) => {
+                self.mode = Mode::Filter { input: LineInput::new(self.tree.filter.clone()) };
+            }
+            (Action::ClearFilter, _) => self.tree.set_filter(""),
+            (Action::Refresh, _) => {
+                let kind = match self.tree.selected() {
+                    Some(n) if !n.is_leaf() && n.load != tree::Load::Loading => {
+                        let key = n.key.clone();
+                        let kind = n.load_request();
+                        if kind.is_some() {
+                            self.tree.mark_loading(&key);
+                        }
+                        kind
+                    }
+                    None => Some(RequestKind::ListTenants),
+                    _ => None,
+                };
+                if let Some(kind) = kind {
+                    out.push(self.request(kind));
+                }
+                self.details.key = None; // forces a refetch below
+            }
+        }
+        out.extend(self.sync_details());
+        out
+    }
+
+    /// The stats request for the selected node, when it differs from what is shown.
+    pub(super) fn sync_details(&mut self) -> Vec<Request> {
+        let key = self.tree.selected_key();
+        if key == self.details.key {
+            return Vec::new();
+        }
+        // moving between a topic and its subscriptions keeps the stats on screen meanwhile
+        let same_topic =
+            stats_topic(key.as_ref()).is_some() && stats_topic(key.as_ref()) == stats_topic(self.details.key.as_ref());
+        let old = std::mem::take(&mut self.details);
+        self.details = Details { key: key.clone(), ..Details::default() };
+        if same_topic {
+            self.details.stats = old.stats;
+            self.details.fetched_at = old.fetched_at;
+        }
+        self.details_request().into_iter().collect()
+    }
+
+    pub(super) fn details_request(&mut self) -> Option<Request> {
+        let key = self.details.key.clone()?;
+        let kind = match &key {
+            NodeKey::Tenant(t) => RequestKind::FetchTenantInfo { tenant: t.clone() },
+            NodeKey::Namespace(_) => return None,
+            NodeKey::Topic(t) => RequestKind::FetchTopicStats { topic: t.clone(), partitions: self.partitions_of(t) },
+            NodeKey::Partition(p) => RequestKind::FetchTopicStats { topic: p.clone(), partitions: 0 },
+            NodeKey::Subscription(t, _) => {
+                RequestKind::FetchTopicStats { topic: t.clone(), partitions: self.partitions_of(t) }
+            }
+        };
+        let req = self.request(kind);
+        self.details.request = Some(req.id);
+        Some(req)
+    }
+
+    pub(super) fn partitions_of(&self, topic: &TopicName) -> u32 {
+        let key = NodeKey::Topic(topic.clone());
+        match self.tree.find(&key).and_then(|p| self.tree.node(&p)).map(|n| &n.kind) {
+            Some(NodeKind::Topic { partitions }) => *partitions,
+            _ => 0,
+        }
+    }
+
+    /// Starts following a topic: loads its tenant and namespace, then selects it.
+    pub fn jump_to(&mut self, topic: TopicName) -> Vec<Request> {
+        self.jump = Some(topic);
+        self.advance_jump()
+    }
+
+    /// One step of a pending jump: load what is missing on the way, select when there.
+    pub(super) fn advance_jump(&mut self) -> Vec<Request> {
+        let Some(topic) = self.jump.clone() else {
+            return Vec::new();
+        };
+        let steps = [
+            NodeKey::Tenant(topic.tenant.clone()),
+            NodeKey::Namespace(topic.namespace_path()),
+            NodeKey::Topic(topic.parent()),
+        ];
+        if self.tree.roots_load != tree::Load::Loaded {
+            return Vec::new(); // tenants are on their way
+        }
+        for (i, key) in steps.iter().enumerate() {
+            let Some(path) = self.tree.find(key) else {
+                self.jump = None;
+                self.set_status(Level::Error, format!("cannot jump: {} not found", describe_key(key)));
+                return Vec::new();
+            };
+            if i == steps.len() - 1 {
+                self.tree.set_filter("");
+                self.tree.reveal(key);
+                self.tree.select_key(key);
+                let Some(sub) = self.jump_subscription.clone() else {
+                    self.jump = None;
+                    return Vec::new();
+                };
+                // then its subscriptions, to select the one asked for
+                match self.tree.node(&path).map(|n| n.load.clone()) {
+                    Some(tree::Load::Loading) => return Vec::new(),
+                    Some(tree::Load::Loaded) => {
+                        self.jump = None;
+                        self.jump_subscription = None;
+                        let sub_key = NodeKey::Subscription(topic.parent(), sub.clone());
+                        if self.tree.find(&sub_key).is_some() {
+                            self.tree.reveal(&sub_key);
+                            self.tree.select_key(&sub_key);
+                        } else {
+                            self.set_status(Level::Error, format!("no subscription {sub} on {}", topic.parent()));
+                        }
+                        return Vec::new();
+                    }
+                    _ => {
+                        return match self.tree.expand_selected() {
+                            Some(kind) => vec![self.request(kind)],
+                            None => Vec::new(),
+                        };
+                    }
+                }
+            }
+            let Some(node) = self.tree.node(&path) else {
+                return Vec::new();
+            };
+            match node.load {
+                tree::Load::Loaded => continue,
+                tree::Load::Loading => return Vec::new(),
+                _ => {
+                    self.tree.reveal(key);
+                    self.tree.select_key(key);
+                    return match self.tree.expand_selected() {
+                        Some(kind) => vec![self.request(kind)],
+                        None => Vec::new(),
+                    };
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    /// Keys while the tree filter is typed: the tree follows every keystroke; Enter on a
+    /// full topic name jumps to it.
+    pub(super) fn explorer_filter_key(&mut self, k: &KeyEvent) -> Vec<Request> {
+        let Mode::Filter { input } = &mut self.mode else { return Vec::new() };
+        match input.key(k) {
+            Edit::Cancel => {
+                self.mode = Mode::Normal;
+                self.tree.set_filter("");
+            }
+            Edit::Submit => {
+                let text = input.trimmed();
+                self.mode = Mode::Normal;
+                if text.contains("://") {
+                    self.tree.set_filter("");
+                    return match TopicName::parse(&text) {
+                        Ok(t) => {
+                            let reqs = self.jump_to(t);
+                            reqs.into_iter().chain(self.sync_details()).collect()
+                        }
+                        Err(e) => {
+                            self.set_status(Level::Error, e.to_string());
+                            Vec::new()
+                        }
+                    };
+                }
+            }
+            Edit::Changed => {
+                let f = input.to_string();
+                self.tree.set_filter(&f);
+            }
+            Edit::Interrupt => self.quit = true,
+            Edit::Ignored => match k.code {
+                KeyCode::Down => self.tree.move_by(1),
+                KeyCode::Up => self.tree.move_by(-1),
+                _ => {}
+            },
+        }
+        self.sync_details()
+    }
+
+    /// The answers of the tree's lists and of the details pane.
+    pub(super) fn explorer_response(&mut self, id: RequestId, kind: ResponseKind) -> Vec<Request> {
+        match kind {
+            ResponseKind::TenantsListed { tenants } => self.tree.set_tenants(&tenants),
+            ResponseKind::NamespacesListed { tenant, namespaces } => self.tree.set_namespaces(&tenant, &namespaces),
+            ResponseKind::TopicsListed { namespace, topics } => self.tree.set_topics(&namespace, &topics),
+            ResponseKind::SubscriptionsListed { topic, subscriptions } => {
+                self.tree.set_subscriptions(&topic, &subscriptions)
+            }
+            ResponseKind::TopicStatsFetched { stats, .. } => {
+                if self.details.request == Some(id) {
+                    self.details.stats = Some(*stats);
+                    self.details.error = None;
+                    self.details.fetched_at = Some(self.now);
+                }
+            }
+            ResponseKind::TenantInfoFetched { info, .. } => {
+                if self.details.request == Some(id) {
+                    self.details.tenant = Some(info);
+                    self.details.error = None;
+                    self.details.fetched_at = Some(self.now);
+                }
+            }
+            _ => {}
+        }
+        self.explorer_settle()
+    }
+
+    /// After an answer: a jump goes one step further, the details follow the selection.
+    pub(super) fn explorer_settle(&mut self) -> Vec<Request> {
+        let mut out = self.advance_jump();
+        out.extend(self.sync_details());
+        out
+    }
+
+    /// A list of the tree or a fetch of the details pane failed.
+    pub(super) fn explorer_failed(&mut self, id: RequestId, tag: Tag, error: &ClientError) {
+        match tag {
+            Tag::Tenants => self.tree.set_tenants_failed(error.to_string()),
+            Tag::Namespaces { tenant } => self.tree.set_failed(&NodeKey::Tenant(tenant), error.to_string()),
+            Tag::Topics { namespace } => self.tree.set_failed(&NodeKey::Namespace(namespace), error.to_string()),
+            Tag::Subscriptions { topic } => self.tree.set_failed(&NodeKey::Topic(topic), error.to_string()),
+            Tag::TopicStats | Tag::TenantInfo => {
+                if self.details.request == Some(id) {
+                    self.details.error = Some(error.to_string());
+                    self.details.fetched_at = Some(self.now);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// While connected: the details pane re-reads what it shows once it is stale.
+    pub(super) fn details_tick(&mut self, now: Instant) -> Option<Request> {
+        let in_flight = self.details.request.is_some_and(|id| self.pending.contains_key(&id));
+        let stale =
+            self.details.fetched_at.map(|t| now.duration_since(t) >= self.settings.refresh_interval).unwrap_or(false);
+        if stale && !in_flight {
+            return self.details_request();
+        }
+        None
+    }
+}
+
+/// The topic whose stats a node shows.
+fn stats_topic(key: Option<&NodeKey>) -> Option<&TopicName> {
+    match key? {
+        NodeKey::Topic(t) | NodeKey::Partition(t) | NodeKey::Subscription(t, _) => Some(t),
+        _ => None,
+    }
+}
+
+fn describe_key(key: &NodeKey) -> String {
+    match key {
+        NodeKey::Tenant(t) => format!("tenant {t}"),
+        NodeKey::Namespace(n) => format!("namespace {n}"),
+        NodeKey::Topic(t) | NodeKey::Partition(t) => format!("topic {t}"),
+        NodeKey::Subscription(t, s) => format!("subscription {s} of {t}"),
+    }
+}
