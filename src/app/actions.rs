@@ -1,7 +1,7 @@
 //! The explorer's write-action dialog (`a`): menu → parameter → typed confirmation →
 //! running; its answer closes it and reloads what the action changed.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 
 use super::input::LineInput;
 use super::tree::NodeKey;
@@ -49,7 +49,7 @@ impl App {
     /// Keys while the action dialog is open.
     pub(super) fn action_key(&mut self, k: &KeyEvent) -> Vec<Request> {
         let Some(mut d) = self.action.take() else { return Vec::new() };
-        if k.code == KeyCode::Esc || (k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL)) {
+        if k.code == KeyCode::Esc || super::input::is_interrupt(k) {
             if let ActionStage::Running { .. } = d.stage {
                 self.action = Some(d); // it is running: its answer closes the dialog
             }

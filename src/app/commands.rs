@@ -41,14 +41,13 @@ impl App {
             KeyCode::Backspace if p.input.is_empty() => self.mode = Mode::Normal,
             _ => match p.input.key(k) {
                 Edit::Cancel => self.mode = Mode::Normal,
-                Edit::Interrupt => self.quit = true,
                 Edit::Changed => p.edited(&contexts, &topics),
                 Edit::Submit => {
                     let line = p.input.to_string();
                     self.mode = Mode::Normal;
                     return self.run_command(&line);
                 }
-                Edit::Ignored => {}
+                Edit::Interrupt | Edit::Ignored => {} // Ctrl+C: App::on_key
             },
         }
         Vec::new()

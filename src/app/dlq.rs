@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::time::Instant;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 
 pub use super::actions::{ActionDialog, ActionStage};
 use super::input::LineInput;
@@ -161,8 +161,6 @@ impl App {
                     return self.open_requeue(t, Scope::All, None, None);
                 }
             }
-            Action::Quit => self.quit = true,
-            Action::ToggleHelp => self.show_help = !self.show_help,
             _ => {}
         }
         Vec::new()
@@ -254,7 +252,7 @@ impl App {
     /// Keys while the requeue dialog is open.
     pub(super) fn requeue_key(&mut self, k: &KeyEvent) -> Vec<Request> {
         let Some(mut d) = self.requeue.take() else { return Vec::new() };
-        let ctrl_c = k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL);
+        let ctrl_c = super::input::is_interrupt(k);
         let mut out = Vec::new();
         if let Some(run) = d.run.as_mut() {
             let finished = run.summary.is_some();

@@ -273,7 +273,7 @@ impl App {
                 let f = input.to_string();
                 self.tree.set_filter(&f);
             }
-            Edit::Interrupt => self.quit = true,
+            Edit::Interrupt => {} // Ctrl+C: App::on_key
             Edit::Ignored => match k.code {
                 KeyCode::Down => self.tree.move_by(1),
                 KeyCode::Up => self.tree.move_by(-1),

@@ -54,7 +54,7 @@ impl LineInput {
         match k.code {
             KeyCode::Esc => Edit::Cancel,
             KeyCode::Enter => Edit::Submit,
-            KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => Edit::Interrupt,
+            _ if is_interrupt(k) => Edit::Interrupt,
             KeyCode::Backspace => {
                 self.text.pop();
                 Edit::Changed
@@ -66,6 +66,11 @@ impl LineInput {
             _ => Edit::Ignored,
         }
     }
+}
+
+/// Ctrl+C: quits from any prompt.
+pub fn is_interrupt(k: &KeyEvent) -> bool {
+    k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL)
 }
 
 impl std::ops::Deref for LineInput {

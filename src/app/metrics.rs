@@ -192,8 +192,7 @@ impl App {
             }
             Edit::Submit => self.mode = Mode::Normal,
             Edit::Changed => self.metrics.filter = input.to_string(),
-            Edit::Interrupt => self.quit = true,
-            Edit::Ignored => {}
+            Edit::Interrupt | Edit::Ignored => {} // Ctrl+C: App::on_key
         }
         self.metrics.rebuild();
         Vec::new()

@@ -324,7 +324,11 @@ impl App {
     }
 
     fn on_key(&mut self, k: KeyEvent) -> Vec<Request> {
-        // a prompt or a dialog takes every key
+        // a prompt takes every key but Ctrl+C, which quits from any of them
+        if self.mode != Mode::Normal && input::is_interrupt(&k) {
+            self.quit = true;
+            return Vec::new();
+        }
         match (&self.mode, self.view) {
             (Mode::Filter { .. }, View::Metrics) => return self.metrics_filter_key(&k),
             (Mode::Filter { .. }, _) => return self.explorer_filter_key(&k),

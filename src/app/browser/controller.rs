@@ -284,9 +284,8 @@ impl App {
             return Vec::new();
         };
         match input.key(k) {
-            Edit::Changed | Edit::Ignored => {}
+            Edit::Changed | Edit::Ignored | Edit::Interrupt => {} // Ctrl+C: App::on_key
             Edit::Cancel => self.mode = Mode::Normal,
-            Edit::Interrupt => self.quit = true,
             Edit::Submit => {
                 let text = input.trimmed();
                 self.mode = Mode::Normal;
