@@ -389,6 +389,14 @@ where
     out
 }
 
+/// The values a [`TopicHistory`] keeps, from a topic or a namespace row, in the order
+/// [`push_topic_like`] takes them.
+macro_rules! topic_like_values {
+    ($m:expr) => {
+        [$m.msg_backlog as f64, $m.rate_in, $m.rate_out, $m.throughput_in, $m.throughput_out, $m.storage_size as f64]
+    };
+}
+
 fn push_topic_like(h: &mut TopicHistory, ts: i64, v: [f64; 6]) {
     h.backlog.push(ts, v[0]);
     h.rate_in.push(ts, v[1]);
@@ -416,17 +424,7 @@ impl MetricsHistory {
             std::mem::take(&mut self.topics),
             snapshot.topics.iter(),
             || TopicHistory::new(w, mp),
-            |h, t| {
-                let v = [
-                    t.msg_backlog as f64,
-                    t.rate_in,
-                    t.rate_out,
-                    t.throughput_in,
-                    t.throughput_out,
-                    t.storage_size as f64,
-                ];
-                push_topic_like(h, ts, v);
-            },
+            |h, t| push_topic_like(h, ts, topic_like_values!(t)),
             |h| h.last_seen_ms >= cutoff,
         );
         self.subscriptions = merge_sorted(
@@ -445,17 +443,7 @@ impl MetricsHistory {
             std::mem::take(&mut self.namespaces),
             snapshot.namespaces.iter(),
             || TopicHistory::new(w, mp),
-            |h, n| {
-                let v = [
-                    n.msg_backlog as f64,
-                    n.rate_in,
-                    n.rate_out,
-                    n.throughput_in,
-                    n.throughput_out,
-                    n.storage_size as f64,
-                ];
-                push_topic_like(h, ts, v);
-            },
+            |h, n| push_topic_like(h, ts, topic_like_values!(n)),
             |h| h.last_seen_ms >= cutoff,
         );
     }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::io::BufRead;
 
 use super::family::{
-    apply_latency, apply_replication, apply_sub, apply_topic, family, to_u64, Family, SubField, TopicField,
+    apply_latency, apply_namespace, apply_replication, apply_sub, apply_topic, family, to_u64, Family, SubField,
 };
 use super::types::{BrokerScrapeStatus, MetricsSnapshot, NamespaceMetrics, SubscriptionMetrics, TopicMetrics};
 use super::{namespace_of_topic, split_partition, valid_partition_index};
@@ -150,25 +150,6 @@ fn apply_to_topic_acc(acc: &mut TopicAcc, fam: Family, subscription: Option<&str
             }
         }
         Family::TopicsCount => {}
-    }
-}
-
-fn apply_namespace(m: &mut NamespaceMetrics, f: TopicField, v: f64) {
-    let n = to_u64(v);
-    match f {
-        TopicField::Subscriptions => m.subscriptions = m.subscriptions.saturating_add(n),
-        TopicField::Producers => m.producers = m.producers.saturating_add(n),
-        TopicField::Consumers => m.consumers = m.consumers.saturating_add(n),
-        TopicField::RateIn => m.rate_in += v,
-        TopicField::RateOut => m.rate_out += v,
-        TopicField::ThroughputIn => m.throughput_in += v,
-        TopicField::ThroughputOut => m.throughput_out += v,
-        TopicField::MsgBacklog => m.msg_backlog = m.msg_backlog.saturating_add(n),
-        TopicField::BacklogSize => m.backlog_size = m.backlog_size.saturating_add(n),
-        TopicField::StorageSize => m.storage_size = m.storage_size.saturating_add(n),
-        TopicField::OffloadedSize => m.offloaded_size = m.offloaded_size.saturating_add(n),
-        TopicField::InMessages => m.in_messages_total = m.in_messages_total.saturating_add(n),
-        TopicField::InBytes => m.in_bytes_total = m.in_bytes_total.saturating_add(n),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::types::{LatencyHistogram, ReplicationMetrics, SubscriptionMetrics, TopicMetrics};
+use super::types::{LatencyHistogram, NamespaceMetrics, ReplicationMetrics, SubscriptionMetrics, TopicMetrics};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum TopicField {
@@ -126,23 +126,36 @@ pub(super) fn to_u64(v: f64) -> u64 {
     }
 }
 
+/// Applies one sample of a topic family to a row with the topic fields (a
+/// [`TopicMetrics`] or a [`NamespaceMetrics`]).
+macro_rules! apply_topic_field {
+    ($m:expr, $f:expr, $v:expr) => {{
+        let (f, v) = ($f, $v);
+        let n = to_u64(v);
+        match f {
+            TopicField::Subscriptions => $m.subscriptions = $m.subscriptions.saturating_add(n),
+            TopicField::Producers => $m.producers = $m.producers.saturating_add(n),
+            TopicField::Consumers => $m.consumers = $m.consumers.saturating_add(n),
+            TopicField::RateIn => $m.rate_in += v,
+            TopicField::RateOut => $m.rate_out += v,
+            TopicField::ThroughputIn => $m.throughput_in += v,
+            TopicField::ThroughputOut => $m.throughput_out += v,
+            TopicField::MsgBacklog => $m.msg_backlog = $m.msg_backlog.saturating_add(n),
+            TopicField::BacklogSize => $m.backlog_size = $m.backlog_size.saturating_add(n),
+            TopicField::StorageSize => $m.storage_size = $m.storage_size.saturating_add(n),
+            TopicField::OffloadedSize => $m.offloaded_size = $m.offloaded_size.saturating_add(n),
+            TopicField::InMessages => $m.in_messages_total = $m.in_messages_total.saturating_add(n),
+            TopicField::InBytes => $m.in_bytes_total = $m.in_bytes_total.saturating_add(n),
+        }
+    }};
+}
+
 pub(super) fn apply_topic(t: &mut TopicMetrics, f: TopicField, v: f64) {
-    let n = to_u64(v);
-    match f {
-        TopicField::Subscriptions => t.subscriptions = t.subscriptions.saturating_add(n),
-        TopicField::Producers => t.producers = t.producers.saturating_add(n),
-        TopicField::Consumers => t.consumers = t.consumers.saturating_add(n),
-        TopicField::RateIn => t.rate_in += v,
-        TopicField::RateOut => t.rate_out += v,
-        TopicField::ThroughputIn => t.throughput_in += v,
-        TopicField::ThroughputOut => t.throughput_out += v,
-        TopicField::MsgBacklog => t.msg_backlog = t.msg_backlog.saturating_add(n),
-        TopicField::BacklogSize => t.backlog_size = t.backlog_size.saturating_add(n),
-        TopicField::StorageSize => t.storage_size = t.storage_size.saturating_add(n),
-        TopicField::OffloadedSize => t.offloaded_size = t.offloaded_size.saturating_add(n),
-        TopicField::InMessages => t.in_messages_total = t.in_messages_total.saturating_add(n),
-        TopicField::InBytes => t.in_bytes_total = t.in_bytes_total.saturating_add(n),
-    }
+    apply_topic_field!(t, f, v);
+}
+
+pub(super) fn apply_namespace(m: &mut NamespaceMetrics, f: TopicField, v: f64) {
+    apply_topic_field!(m, f, v);
 }
 
 pub(super) fn apply_sub(s: &mut SubscriptionMetrics, f: SubField, v: f64) {

@@ -91,6 +91,40 @@ impl ReplicationMetrics {
     }
 }
 
+/// `$to += $from` for the traffic, backlog and storage fields and the write latency, which
+/// [`TopicMetrics`] and [`NamespaceMetrics`] share.
+macro_rules! add_traffic {
+    ($to:expr, $from:expr) => {{
+        $to.rate_in += $from.rate_in;
+        $to.rate_out += $from.rate_out;
+        $to.throughput_in += $from.throughput_in;
+        $to.throughput_out += $from.throughput_out;
+        $to.msg_backlog = $to.msg_backlog.saturating_add($from.msg_backlog);
+        $to.backlog_size = $to.backlog_size.saturating_add($from.backlog_size);
+        $to.storage_size = $to.storage_size.saturating_add($from.storage_size);
+        $to.offloaded_size = $to.offloaded_size.saturating_add($from.offloaded_size);
+        $to.in_messages_total = $to.in_messages_total.saturating_add($from.in_messages_total);
+        $to.in_bytes_total = $to.in_bytes_total.saturating_add($from.in_bytes_total);
+        if let Some(l) = &$from.publish_latency {
+            $to.publish_latency.get_or_insert_with(Default::default).add(l);
+        }
+    }};
+}
+
+/// `$ns += $from` into a [`NamespaceMetrics`], from a topic row or another namespace:
+/// connection counts summed, traffic, replication per remote cluster.
+macro_rules! add_to_namespace {
+    ($ns:expr, $from:expr) => {{
+        $ns.subscriptions = $ns.subscriptions.saturating_add($from.subscriptions);
+        $ns.producers = $ns.producers.saturating_add($from.producers);
+        $ns.consumers = $ns.consumers.saturating_add($from.consumers);
+        add_traffic!($ns, $from);
+        for (remote, r) in &$from.replication {
+            $ns.replication.entry(remote.clone()).or_default().add(r);
+        }
+    }};
+}
+
 /// Metrics of one topic (a partitioned topic's parent, a non-partitioned
 /// topic, or — in [`MetricsSnapshot::partitions`] — one partition).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -161,19 +195,7 @@ impl TopicMetrics {
             self.consumers = self.consumers.saturating_add(o.consumers);
             self.subscriptions = self.subscriptions.saturating_add(o.subscriptions);
         }
-        self.rate_in += o.rate_in;
-        self.rate_out += o.rate_out;
-        self.throughput_in += o.throughput_in;
-        self.throughput_out += o.throughput_out;
-        self.msg_backlog = self.msg_backlog.saturating_add(o.msg_backlog);
-        self.backlog_size = self.backlog_size.saturating_add(o.backlog_size);
-        self.storage_size = self.storage_size.saturating_add(o.storage_size);
-        self.offloaded_size = self.offloaded_size.saturating_add(o.offloaded_size);
-        self.in_messages_total = self.in_messages_total.saturating_add(o.in_messages_total);
-        self.in_bytes_total = self.in_bytes_total.saturating_add(o.in_bytes_total);
-        if let Some(l) = &o.publish_latency {
-            self.publish_latency.get_or_insert_with(Default::default).add(l);
-        }
+        add_traffic!(self, o);
         for (remote, r) in &o.replication {
             match self.replication.get_mut(remote) {
                 Some(mine) => mine.add(r),
@@ -286,47 +308,11 @@ impl NamespaceMetrics {
     }
 
     pub(super) fn add_topic(&mut self, t: &TopicMetrics) {
-        self.subscriptions = self.subscriptions.saturating_add(t.subscriptions);
-        self.producers = self.producers.saturating_add(t.producers);
-        self.consumers = self.consumers.saturating_add(t.consumers);
-        self.rate_in += t.rate_in;
-        self.rate_out += t.rate_out;
-        self.throughput_in += t.throughput_in;
-        self.throughput_out += t.throughput_out;
-        self.msg_backlog = self.msg_backlog.saturating_add(t.msg_backlog);
-        self.backlog_size = self.backlog_size.saturating_add(t.backlog_size);
-        self.storage_size = self.storage_size.saturating_add(t.storage_size);
-        self.offloaded_size = self.offloaded_size.saturating_add(t.offloaded_size);
-        self.in_messages_total = self.in_messages_total.saturating_add(t.in_messages_total);
-        self.in_bytes_total = self.in_bytes_total.saturating_add(t.in_bytes_total);
-        if let Some(l) = &t.publish_latency {
-            self.publish_latency.get_or_insert_with(Default::default).add(l);
-        }
-        for (remote, r) in &t.replication {
-            self.replication.entry(remote.clone()).or_default().add(r);
-        }
+        add_to_namespace!(self, t);
     }
 
     pub(super) fn add(&mut self, o: &NamespaceMetrics) {
-        let mut as_topic = TopicMetrics {
-            subscriptions: o.subscriptions,
-            producers: o.producers,
-            consumers: o.consumers,
-            rate_in: o.rate_in,
-            rate_out: o.rate_out,
-            throughput_in: o.throughput_in,
-            throughput_out: o.throughput_out,
-            msg_backlog: o.msg_backlog,
-            backlog_size: o.backlog_size,
-            storage_size: o.storage_size,
-            offloaded_size: o.offloaded_size,
-            in_messages_total: o.in_messages_total,
-            in_bytes_total: o.in_bytes_total,
-            publish_latency: o.publish_latency.clone(),
-            ..Default::default()
-        };
-        as_topic.replication = o.replication.clone();
-        self.add_topic(&as_topic);
+        add_to_namespace!(self, o);
         self.topics = self.topics.saturating_add(o.topics);
         self.delayed = self.delayed.saturating_add(o.delayed);
     }
