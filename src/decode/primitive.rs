@@ -126,9 +126,13 @@ impl Primitive {
             }
         }
         let mut notes = Vec::new();
-        let fallback = |raw: i64, notes: &mut Vec<String>| {
-            notes.push(format!("{} value {raw} is out of range; shown as the raw number", self.name()));
-            Value::from(raw)
+        // A rendered date/time, or (out of range: `None`) the raw number with a note.
+        let rendered_or_raw = |rendered: Option<String>, raw: i64, notes: &mut Vec<String>| match rendered {
+            Some(s) => Value::String(s),
+            None => {
+                notes.push(format!("{} value {raw} is out of range; shown as the raw number", self.name()));
+                Value::from(raw)
+            }
         };
         let value = match self {
             Primitive::String => {
@@ -144,39 +148,28 @@ impl Primitive {
             Primitive::Double => f64_value(f64::from_bits(be_u64(p))),
             Primitive::Date | Primitive::Timestamp => {
                 let ms = be_i64(p, 0);
-                match timefmt::epoch_millis(ms) {
-                    Some(s) => Value::String(s),
-                    None => fallback(ms, &mut notes),
-                }
+                rendered_or_raw(timefmt::epoch_millis(ms), ms, &mut notes)
             }
             Primitive::Time => {
                 let ms = be_i64(p, 0);
-                match timefmt::time_of_day_str(ms.rem_euclid(86_400_000), 1_000, Precision::Millis) {
-                    Some(s) => Value::String(s),
-                    None => fallback(ms, &mut notes),
-                }
+                rendered_or_raw(
+                    timefmt::time_of_day_str(ms.rem_euclid(86_400_000), 1_000, Precision::Millis),
+                    ms,
+                    &mut notes,
+                )
             }
             Primitive::Instant => {
                 let secs = be_i64(p, 0);
                 let nanos = p.get(8..12).map(|b| b.iter().fold(0u32, |a, x| (a << 8) | u32::from(*x))).unwrap_or(0);
-                match timefmt::instant(secs, nanos, Precision::Nanos) {
-                    Some(s) => Value::String(s),
-                    None => fallback(secs, &mut notes),
-                }
+                rendered_or_raw(timefmt::instant(secs, nanos, Precision::Nanos), secs, &mut notes)
             }
             Primitive::LocalDate => {
                 let d = be_i64(p, 0);
-                match timefmt::epoch_day_str(d) {
-                    Some(s) => Value::String(s),
-                    None => fallback(d, &mut notes),
-                }
+                rendered_or_raw(timefmt::epoch_day_str(d), d, &mut notes)
             }
             Primitive::LocalTime => {
                 let n = be_i64(p, 0);
-                match timefmt::time_of_day_str(n, 1_000_000_000, Precision::Auto) {
-                    Some(s) => Value::String(s),
-                    None => fallback(n, &mut notes),
-                }
+                rendered_or_raw(timefmt::time_of_day_str(n, 1_000_000_000, Precision::Auto), n, &mut notes)
             }
             Primitive::LocalDateTime => {
                 let d = be_i64(p, 0);

@@ -145,9 +145,15 @@ impl<'a> Datum<'a> {
         Ok(Some(count.unsigned_abs()))
     }
 
-    fn logical_fallback(&mut self, raw: i64, logical: &str) -> Value {
-        self.note(format!("{logical} value {raw} is out of range; shown as the raw number"));
-        Value::from(raw)
+    /// A logical value as rendered, or (out of range: `None`) the raw number with a note.
+    fn rendered_or_raw(&mut self, rendered: Option<String>, raw: i64, logical: &str) -> Value {
+        match rendered {
+            Some(s) => Value::String(s),
+            None => {
+                self.note(format!("{logical} value {raw} is out of range; shown as the raw number"));
+                Value::from(raw)
+            }
+        }
     }
 
     #[inline]
@@ -337,67 +343,48 @@ impl<'a> Datum<'a> {
                 }
             },
             Schema::Date => {
-                let days = self.int("avro date")?;
-                match timefmt::epoch_day_str(i64::from(days)) {
-                    Some(s) => Value::String(s),
-                    None => self.logical_fallback(i64::from(days), "date"),
-                }
+                let days = i64::from(self.int("avro date")?);
+                self.rendered_or_raw(timefmt::epoch_day_str(days), days, "date")
             }
             Schema::TimeMillis => {
                 let v = i64::from(self.int("avro time-millis")?);
-                match timefmt::time_of_day_str(v, 1_000, Precision::Millis) {
-                    Some(s) => Value::String(s),
-                    None => self.logical_fallback(v, "time-millis"),
-                }
+                self.rendered_or_raw(timefmt::time_of_day_str(v, 1_000, Precision::Millis), v, "time-millis")
             }
             Schema::TimeMicros => {
                 let v = self.long("avro time-micros")?;
-                match timefmt::time_of_day_str(v, 1_000_000, Precision::Micros) {
-                    Some(s) => Value::String(s),
-                    None => self.logical_fallback(v, "time-micros"),
-                }
+                self.rendered_or_raw(timefmt::time_of_day_str(v, 1_000_000, Precision::Micros), v, "time-micros")
             }
             Schema::TimestampMillis => {
                 let v = self.long("avro timestamp-millis")?;
-                match timefmt::epoch_millis(v) {
-                    Some(s) => Value::String(s),
-                    None => self.logical_fallback(v, "timestamp-millis"),
-                }
+                self.rendered_or_raw(timefmt::epoch_millis(v), v, "timestamp-millis")
             }
             Schema::TimestampMicros => {
                 let v = self.long("avro timestamp-micros")?;
-                match timefmt::epoch_micros(v) {
-                    Some(s) => Value::String(s),
-                    None => self.logical_fallback(v, "timestamp-micros"),
-                }
+                self.rendered_or_raw(timefmt::epoch_micros(v), v, "timestamp-micros")
             }
             Schema::TimestampNanos => {
                 let v = self.long("avro timestamp-nanos")?;
-                match timefmt::epoch_nanos(v) {
-                    Some(s) => Value::String(s),
-                    None => self.logical_fallback(v, "timestamp-nanos"),
-                }
+                self.rendered_or_raw(timefmt::epoch_nanos(v), v, "timestamp-nanos")
             }
             Schema::LocalTimestampMillis => {
                 let v = self.long("avro local-timestamp-millis")?;
-                match timefmt::local_timestamp(v, 1_000, Precision::Millis) {
-                    Some(s) => Value::String(s),
-                    None => self.logical_fallback(v, "local-timestamp-millis"),
-                }
+                self.rendered_or_raw(timefmt::local_timestamp(v, 1_000, Precision::Millis), v, "local-timestamp-millis")
             }
             Schema::LocalTimestampMicros => {
                 let v = self.long("avro local-timestamp-micros")?;
-                match timefmt::local_timestamp(v, 1_000_000, Precision::Micros) {
-                    Some(s) => Value::String(s),
-                    None => self.logical_fallback(v, "local-timestamp-micros"),
-                }
+                self.rendered_or_raw(
+                    timefmt::local_timestamp(v, 1_000_000, Precision::Micros),
+                    v,
+                    "local-timestamp-micros",
+                )
             }
             Schema::LocalTimestampNanos => {
                 let v = self.long("avro local-timestamp-nanos")?;
-                match timefmt::local_timestamp(v, 1_000_000_000, Precision::Nanos) {
-                    Some(s) => Value::String(s),
-                    None => self.logical_fallback(v, "local-timestamp-nanos"),
-                }
+                self.rendered_or_raw(
+                    timefmt::local_timestamp(v, 1_000_000_000, Precision::Nanos),
+                    v,
+                    "local-timestamp-nanos",
+                )
             }
             Schema::Duration(f) => {
                 let b = self.take(f.size, "avro duration")?;
