@@ -255,6 +255,21 @@ impl<'a> Validator<'a> {
     }
 }
 
+/// The pattern of Avro's date/time logical types (Jackson writes them as numbers or strings).
+macro_rules! date_time {
+    () => {
+        Schema::Date
+            | Schema::TimeMillis
+            | Schema::TimeMicros
+            | Schema::TimestampMillis
+            | Schema::TimestampMicros
+            | Schema::TimestampNanos
+            | Schema::LocalTimestampMillis
+            | Schema::LocalTimestampMicros
+            | Schema::LocalTimestampNanos
+    };
+}
+
 fn describe(s: &Schema) -> &'static str {
     match s {
         Schema::Null => "null",
@@ -270,15 +285,7 @@ fn describe(s: &Schema) -> &'static str {
         Schema::Union(_) => "union",
         Schema::Ref { .. } => "named type",
         Schema::Decimal(_) | Schema::BigDecimal => "decimal (number or string)",
-        Schema::Date
-        | Schema::TimeMillis
-        | Schema::TimeMicros
-        | Schema::TimestampMillis
-        | Schema::TimestampMicros
-        | Schema::TimestampNanos
-        | Schema::LocalTimestampMillis
-        | Schema::LocalTimestampMicros
-        | Schema::LocalTimestampNanos => "date/time (integer or string)",
+        date_time!() => "date/time (integer or string)",
         Schema::Duration(_) => "duration",
     }
 }
@@ -301,18 +308,7 @@ fn scalar_ok(s: &Schema, v: &Value) -> bool {
         // Jackson renders byte[] as base64 strings.
         (Schema::Bytes | Schema::Fixed(_), Value::String(_)) => true,
         (Schema::Decimal(_) | Schema::BigDecimal, Value::Number(_) | Value::String(_)) => true,
-        (
-            Schema::Date
-            | Schema::TimeMillis
-            | Schema::TimeMicros
-            | Schema::TimestampMillis
-            | Schema::TimestampMicros
-            | Schema::TimestampNanos
-            | Schema::LocalTimestampMillis
-            | Schema::LocalTimestampMicros
-            | Schema::LocalTimestampNanos,
-            Value::Number(_) | Value::String(_),
-        ) => true,
+        (date_time!(), Value::Number(_) | Value::String(_)) => true,
         (Schema::Duration(_), _) => true,
         _ => false,
     }
