@@ -41,6 +41,11 @@ const BATCH: u32 = 500;
 const IDLE_END: Duration = Duration::from_secs(2);
 /// The broker's `maxMessageSize` when its runtime configuration cannot be read.
 const DEFAULT_MAX_MESSAGE: usize = 5 << 20;
+/// Flow permits (messages) granted to each partition's consumer, at most...
+const PERMITS: u32 = 20_000;
+/// ...and fewer when its entries are large: what the broker may send ahead stays about
+/// under this many bytes (the `pulsar` crate buffers whatever the permits let in).
+const PERMIT_BYTES: u64 = 128 << 20;
 /// Room left in a message frame for the metadata (properties, keys...).
 const METADATA_ROOM: usize = 64 << 10;
 
@@ -313,8 +318,11 @@ pub async fn requeue(
             .await?;
     }
     let _ = journal.sync();
-    for c in &mut consumers {
-        let _ = c.close().await;
+    for mut c in consumers {
+        // the pulsar crate's close waits on its engine, which waits for room in a full receive
+        // queue (a run stopped by --limit or a cancel): give it a moment, then drop the
+        // consumer, whose engine closes it on the broker when it goes
+        let _ = tokio::time::timeout(Duration::from_secs(1), c.close()).await;
     }
     for (_, mut p) in producers {
         let _ = p.close().await;
@@ -400,6 +408,20 @@ fn report(summary: &RequeueSummary, last: &mut Instant, progress: &mut impl FnMu
     }
 }
 
+/// The flow permits for one partition: [`PERMITS`], or fewer when its average entry is so
+/// large that they would let more than [`PERMIT_BYTES`] in.
+async fn permits_for(client: &Client, partition: &TopicName) -> u32 {
+    let path = format!("/admin/v2/{}/internalStats", partition.rest_path());
+    let v: Option<serde_json::Value> = client.admin.get_json(&path).await.ok();
+    let (entries, size) =
+        v.map_or((0, 0), |v| (v["numberOfEntries"].as_u64().unwrap_or(0), v["totalSize"].as_u64().unwrap_or(0)));
+    if entries == 0 {
+        return PERMITS;
+    }
+    let per_entry = (size / entries).max(1);
+    (PERMIT_BYTES / per_entry).clamp(10, u64::from(PERMITS)) as u32
+}
+
 /// Our durable, exclusive subscription on one partition of the DLQ (exclusive: two requeues
 /// of the same DLQ cannot run at once). A killed run's consumer may linger on the broker for
 /// a moment, so "consumer busy" is retried for a few seconds.
@@ -409,6 +431,7 @@ async fn subscribe(
     opts: &RequeueOptions,
     partition: &TopicName,
 ) -> Result<DlqConsumer> {
+    let permits = permits_for(client, partition).await;
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let built = pulsar
@@ -416,7 +439,10 @@ async fn subscribe(
             .with_topic(partition.to_string())
             .with_subscription(&opts.subscription)
             .with_subscription_type(SubType::Exclusive)
-            .with_batch_size(5_000)
+            // flow permits: the broker reads at most 100 entries at a time, so with batches of
+            // 100 a window under 10,000 messages makes it wait for us between reads (20,000
+            // doubles the rate on batched DLQs; unbatched ones are the same: scripts/bench-requeue)
+            .with_batch_size(permits)
             .with_consumer_name(format!("pulsar-tui-requeue-{}", std::process::id()))
             .with_options(ConsumerOptions::default().with_initial_position(InitialPosition::Earliest))
             .build::<Vec<u8>>()
