@@ -548,16 +548,13 @@ fn json_message_id(v: &serde_json::Value) -> Option<MessageId> {
     })
 }
 
+/// Where a redirect's `Location` points, relative to the URL that answered it (RFC 3986
+/// reference resolution, by `Url::join`); a Location that does not parse is taken as it is.
 fn resolve_location(current: &str, location: &str) -> String {
-    if location.contains("://") {
-        return location.to_string();
-    }
-    // a path-only Location: keep scheme, host and port of the current URL
-    let origin_end = current.find("://").map(|i| i + 3).and_then(|s| current[s..].find('/').map(|p| s + p));
-    match origin_end {
-        Some(end) => format!("{}{}", &current[..end], location),
-        None => format!("{current}{location}"),
-    }
+    reqwest::Url::parse(current)
+        .and_then(|base| base.join(location))
+        .map(String::from)
+        .unwrap_or_else(|_| location.to_string())
 }
 
 #[cfg(test)]
@@ -568,6 +565,8 @@ mod tests {
     fn resolves_relative_and_absolute_locations() {
         assert_eq!(resolve_location("http://a:8080/admin/v2/x", "/admin/v2/y"), "http://a:8080/admin/v2/y");
         assert_eq!(resolve_location("http://a:8080/admin/v2/x", "http://b:8081/z"), "http://b:8081/z");
+        assert_eq!(resolve_location("http://a:8080/admin/v2/x", "y?q=1"), "http://a:8080/admin/v2/y?q=1");
+        assert_eq!(resolve_location("https://a/admin/v2/x", "//b:8443/z"), "https://b:8443/z");
     }
 
     #[test]
