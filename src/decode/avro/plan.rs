@@ -54,7 +54,7 @@ pub(super) enum Node {
     Unresolved(Name),
     /// Schema nesting beyond anything that decodes within [`MAX_DEPTH`].
     TooDeep,
-    /// Any other type (named and logical leaves), decoded by [`Datum::leaf`].
+    /// Any other type (named and logical leaves), decoded by [`Datum::leaf`](super::datum::Datum::leaf).
     Other(Schema),
 }
 

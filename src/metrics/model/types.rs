@@ -345,7 +345,7 @@ pub struct MetricsSnapshot {
     pub partitions: BTreeMap<String, TopicMetrics>,
     /// Namespace totals by `tenant/namespace`.
     pub namespaces: BTreeMap<String, NamespaceMetrics>,
-    /// One entry per [`SnapshotBuilder::add_broker_result`] call.
+    /// One entry per [`SnapshotBuilder::add_broker_result`](super::SnapshotBuilder::add_broker_result) call.
     pub brokers: Vec<BrokerScrapeStatus>,
     /// `false` when some broker exported only namespace-level series
     /// (`exposeTopicLevelMetricsInPrometheus=false`): topics and
