@@ -11,9 +11,9 @@ use super::{namespace_of_topic, split_partition, valid_partition_index};
 use crate::metrics::prom::{parse_chunked_with, ParseOptions, ParseStats, Sample};
 
 /// The builder's maps: keys are topic names from the brokers being monitored. foldhash's
-/// fast hasher with a fixed seed: deterministic (the same iteration order on every run),
-/// like the FxHash this replaces.
-type FxMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+/// fast hasher with a fixed seed: quick on short strings, and deterministic (the same
+/// iteration order on every run).
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
 /// Subscriptions of one topic beyond which lookups go through a hash index.
 const SUB_LINEAR_MAX: usize = 16;
@@ -23,7 +23,7 @@ struct TopicAcc {
     metrics: TopicMetrics,
     subs: Vec<SubscriptionMetrics>,
     /// Built once a topic has more than [`SUB_LINEAR_MAX`] subscriptions.
-    sub_index: Option<FxMap<String, usize>>,
+    sub_index: Option<FastMap<String, usize>>,
     sub_cursor: usize,
 }
 
@@ -114,9 +114,9 @@ struct NamespaceAcc {
 pub struct SnapshotBuilder {
     /// Raw topic rows (partitions separate) in order of first appearance.
     topics: Vec<TopicAcc>,
-    index: FxMap<String, usize>,
+    index: FastMap<String, usize>,
     cursor: usize,
-    namespaces: FxMap<String, NamespaceAcc>,
+    namespaces: FastMap<String, NamespaceAcc>,
     brokers: Vec<BrokerScrapeStatus>,
     /// Since the last `add_broker_result`.
     pending_topic_series: bool,
@@ -352,8 +352,8 @@ impl SnapshotBuilder {
     pub fn finish(self) -> MetricsSnapshot {
         let SnapshotBuilder { topics, index, namespaces, brokers, any_namespace_series, .. } = self;
         drop(index);
-        let mut ns_out: FxMap<String, NamespaceMetrics> = FxMap::default();
-        let mut topics_count: FxMap<String, (Option<u64>, u64)> = FxMap::default();
+        let mut ns_out: FastMap<String, NamespaceMetrics> = FastMap::default();
+        let mut topics_count: FastMap<String, (Option<u64>, u64)> = FastMap::default();
         let mut namespace_level: Vec<String> = Vec::new();
         for (ns, acc) in namespaces {
             topics_count.insert(ns.clone(), (acc.topics_count, 0));
