@@ -100,7 +100,7 @@ impl App {
 
     /// True while a requeue is moving messages: it must never be cut short.
     pub fn requeue_running(&self) -> bool {
-        self.pending.values().any(|p| p.tag == super::pending::Tag::Requeue)
+        self.requests.requeue_running()
     }
 
     fn request_context_switch(&mut self, name: &str) {
@@ -147,7 +147,8 @@ impl App {
         self.wall_ms = old.wall_ms;
         self.wall_anchor = old.wall_anchor;
         // ids keep counting: an answer to an old id is unknown to `pending`, so dropped
-        self.next_id = old.next_id;
+        self.requests = old.requests;
+        self.requests.forget_all();
         self.generation = old.generation + 1;
         self.set_status(Level::Info, format!("switched to context {name}"));
         self.start()

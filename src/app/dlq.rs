@@ -263,12 +263,12 @@ impl App {
                 KeyCode::Esc if !run.cancelling => {
                     run.cancelling = true;
                     let id = run.id;
-                    out.push(self.cancel_keep_pending(id));
+                    out.push(self.requests.cancel_keep_pending(id));
                 }
                 _ if ctrl_c && !run.cancelling => {
                     run.cancelling = true;
                     let id = run.id;
-                    out.push(self.cancel_keep_pending(id));
+                    out.push(self.requests.cancel_keep_pending(id));
                 }
                 _ => {}
             }
@@ -329,12 +329,6 @@ impl App {
             View::Browser => self.update(Action::Refresh),
             _ => Vec::new(),
         }
-    }
-
-    /// Stops a stream but keeps listening for its last answer (a requeue's summary).
-    fn cancel_keep_pending(&mut self, id: RequestId) -> Request {
-        self.next_id += 1;
-        Request { id: RequestId(self.next_id), kind: RequestKind::Cancel { id } }
     }
 
     /// The answers to the DLQ listing and to the requeue dialog's requests.

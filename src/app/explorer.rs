@@ -337,7 +337,7 @@ impl App {
 
     /// While connected: the details pane re-reads what it shows once it is stale.
     pub(super) fn details_tick(&mut self, now: Instant) -> Option<Request> {
-        let in_flight = self.details.request.is_some_and(|id| self.pending.contains_key(&id));
+        let in_flight = self.details.request.is_some_and(|id| self.requests.is_pending(id));
         let stale =
             self.details.fetched_at.map(|t| now.duration_since(t) >= self.settings.refresh_interval).unwrap_or(false);
         if stale && !in_flight {

@@ -27,7 +27,7 @@ use browser::Browser;
 pub use explorer::Details;
 use input::LineInput;
 use keys::{Action, KeyContext};
-use pending::{Pending, Tag};
+use pending::{Pending, Requests, Tag};
 pub use settings::Settings;
 use tree::{NodeKey, Tree};
 
@@ -154,11 +154,10 @@ pub struct App {
     pub last_refresh: Option<Instant>,
     /// Rows of the tree viewport (for PgUp/PgDn).
     pub page_rows: usize,
-    /// Requests in flight: a small tag each (answers to other ids are dropped).
-    pending: HashMap<RequestId, Pending>,
+    /// Request ids and the requests in flight (answers to other ids are dropped).
+    requests: Requests,
     /// Text to put on the clipboard (OSC 52), taken by the runtime before the next draw.
     clipboard: Option<String>,
-    next_id: u64,
     probe: Option<(RequestId, Instant)>,
     jump: Option<TopicName>,
     /// The subscription to select once a jump reached its topic (`--subscription`).
@@ -204,9 +203,8 @@ impl App {
             last_tick: now,
             last_refresh: None,
             page_rows: 20,
-            pending: HashMap::new(),
+            requests: Requests::default(),
             clipboard: None,
-            next_id: 0,
             probe: None,
             jump: None,
             jump_subscription: None,
@@ -246,9 +244,7 @@ impl App {
     }
 
     fn cancel(&mut self, id: RequestId) -> Request {
-        self.pending.remove(&id);
-        self.next_id += 1;
-        Request { id: RequestId(self.next_id), kind: RequestKind::Cancel { id } }
+        self.requests.cancel(id)
     }
 
     /// The topic the user is looking at, in any view.
@@ -277,14 +273,11 @@ impl App {
     }
 
     pub fn pending_requests(&self) -> usize {
-        self.pending.len()
+        self.requests.len()
     }
 
     fn request(&mut self, kind: RequestKind) -> Request {
-        self.next_id += 1;
-        let id = RequestId(self.next_id);
-        self.pending.insert(id, Pending::of(&kind));
-        Request { id, kind }
+        self.requests.request(kind)
     }
 
     fn set_status(&mut self, level: Level, text: String) {
@@ -457,8 +450,7 @@ impl App {
 
     /// Routes an answer to the view that asked (answers to unknown ids are dropped).
     fn on_response(&mut self, r: Response) -> Vec<Request> {
-        let known = if r.kind.is_final() { self.pending.remove(&r.id) } else { self.pending.get(&r.id).cloned() };
-        let Some(pending) = known else {
+        let Some(pending) = self.requests.answered(&r) else {
             return Vec::new(); // unknown, cancelled or already answered
         };
         self.dirty = true;
