@@ -292,19 +292,15 @@ impl App {
             ResponseKind::SubscriptionsListed { topic, subscriptions } => {
                 self.tree.set_subscriptions(&topic, &subscriptions)
             }
-            ResponseKind::TopicStatsFetched { stats, .. } => {
-                if self.details.request == Some(id) {
-                    self.details.stats = Some(*stats);
-                    self.details.error = None;
-                    self.details.fetched_at = Some(self.now);
-                }
+            ResponseKind::TopicStatsFetched { stats, .. } if self.details.request == Some(id) => {
+                self.details.stats = Some(*stats);
+                self.details.error = None;
+                self.details.fetched_at = Some(self.now);
             }
-            ResponseKind::TenantInfoFetched { info, .. } => {
-                if self.details.request == Some(id) {
-                    self.details.tenant = Some(info);
-                    self.details.error = None;
-                    self.details.fetched_at = Some(self.now);
-                }
+            ResponseKind::TenantInfoFetched { info, .. } if self.details.request == Some(id) => {
+                self.details.tenant = Some(info);
+                self.details.error = None;
+                self.details.fetched_at = Some(self.now);
             }
             _ => {}
         }
@@ -325,11 +321,9 @@ impl App {
             Tag::Namespaces { tenant } => self.tree.set_failed(&NodeKey::Tenant(tenant), error.to_string()),
             Tag::Topics { namespace } => self.tree.set_failed(&NodeKey::Namespace(namespace), error.to_string()),
             Tag::Subscriptions { topic } => self.tree.set_failed(&NodeKey::Topic(topic), error.to_string()),
-            Tag::TopicStats | Tag::TenantInfo => {
-                if self.details.request == Some(id) {
-                    self.details.error = Some(error.to_string());
-                    self.details.fetched_at = Some(self.now);
-                }
+            Tag::TopicStats | Tag::TenantInfo if self.details.request == Some(id) => {
+                self.details.error = Some(error.to_string());
+                self.details.fetched_at = Some(self.now);
             }
             _ => {}
         }

@@ -1,5 +1,20 @@
-//! The one owner of UI state. [`App::handle`] is synchronous and never awaits: it turns
-//! an [`Event`] into state changes plus the [`Request`]s the worker should run.
+//! The one owner of UI state. [`App::handle`] is synchronous, never awaits and never reads
+//! the clock (the time comes with the events): it turns an [`Event`] into state changes plus
+//! the [`Request`]s the worker should run.
+//!
+//! This file dispatches: keys go to the open prompt or dialog, else through the keymap to
+//! [`App::update`], which handles the global actions (quit, help, palette, switching view)
+//! once and hands the rest to the view shown; answers go to the view that asked (by the
+//! request's tag, `pending.rs`). Each view is one file, the one to read to understand it:
+//!
+//! - `explorer.rs`: the tree, the details pane, the tree filter, jumps to a topic;
+//! - `browser/`: the message browser's model (`mod.rs`) and controller (`controller.rs`:
+//!   reads, follow mode, scans, its prompts);
+//! - `schema.rs`, `metrics.rs`: the schema and live metrics views;
+//! - `dlq.rs`: the DLQ view and the requeue dialog; `actions.rs`: the write-action dialog;
+//! - `commands.rs`: the `:` palette's commands and the context switch;
+//! - `input.rs`: the line editor of every prompt; `pending.rs`: request ids and what is in
+//!   flight; `keys.rs`, `mouse.rs`: the keymap and the mouse.
 
 pub mod actions;
 pub mod browser;
