@@ -6,9 +6,10 @@ use std::time::Instant;
 
 use crossterm::event::KeyEvent;
 
-use super::input::Edit;
+use super::input::{Edit, LineInput};
 use super::keys::Action;
-use super::{App, Focus, Mode, View};
+use super::pending::Requests;
+use super::{App, Mode, Next, View};
 use crate::metrics::{Drain, MetricsHistory, MetricsSnapshot, TopicMetrics, Trend};
 use crate::pulsar::request::{Request, RequestId, RequestKind};
 use crate::pulsar::{ClientError, TopicName};
@@ -143,43 +144,51 @@ impl MetricsView {
     }
 }
 
+impl MetricsView {
+    /// A scrape of every broker (or of the fixed list), the one in flight.
+    fn scrape(&mut self, requests: &mut Requests, brokers: &[String]) -> Request {
+        let r = requests.request(RequestKind::ScrapeMetrics { brokers: brokers.to_vec() });
+        self.in_flight = Some(r.id);
+        r
+    }
+
+    /// The view's keys: its own state changes, a scrape, or what the app carries out.
+    pub(super) fn update(&mut self, action: Action, page: isize, requests: &mut Requests, brokers: &[String]) -> Next {
+        match action {
+            Action::Down => self.move_by(1),
+            Action::Up => self.move_by(-1),
+            Action::PageDown => self.move_by(page),
+            Action::PageUp => self.move_by(-page),
+            Action::Top => self.selected = 0,
+            Action::Bottom => self.selected = self.rows.len().saturating_sub(1),
+            Action::NextSort => self.next_sort(),
+            Action::StartFilter => return Next::Prompt(Mode::Filter { input: LineInput::new(self.filter.clone()) }),
+            Action::ClearFilter => {
+                self.filter.clear();
+                self.rebuild();
+            }
+            Action::Open => {
+                if let Some(t) = self.selected_topic().and_then(|t| TopicName::parse(t).ok()) {
+                    return Next::Explore(t);
+                }
+            }
+            Action::Back | Action::ToggleMetrics => return Next::Leave,
+            Action::Refresh if self.in_flight.is_none() => return Next::Stay(vec![self.scrape(requests, brokers)]),
+            _ => {}
+        }
+        Next::Stay(Vec::new())
+    }
+}
+
 impl App {
     pub(super) fn scrape_request(&mut self) -> Request {
-        let r = self.request(RequestKind::ScrapeMetrics { brokers: self.settings.metrics_urls.clone() });
-        self.metrics.in_flight = Some(r.id);
-        r
+        self.metrics.scrape(&mut self.requests, &self.settings.metrics_urls)
     }
 
     pub(super) fn metrics_update(&mut self, action: Action) -> Vec<Request> {
         let page = self.page_rows.max(1) as isize;
-        let m = &mut self.metrics;
-        match action {
-            Action::Down => m.move_by(1),
-            Action::Up => m.move_by(-1),
-            Action::PageDown => m.move_by(page),
-            Action::PageUp => m.move_by(-page),
-            Action::Top => m.selected = 0,
-            Action::Bottom => m.selected = m.rows.len().saturating_sub(1),
-            Action::NextSort => m.next_sort(),
-            Action::StartFilter => self.mode = Mode::Filter { input: super::input::LineInput::new(m.filter.clone()) },
-            Action::ClearFilter => {
-                m.filter.clear();
-                m.rebuild();
-            }
-            Action::Open => {
-                if let Some(t) = m.selected_topic().and_then(|t| TopicName::parse(t).ok()) {
-                    self.view = View::Explorer;
-                    self.focus = Focus::Explorer;
-                    let mut out = self.jump_to(t);
-                    out.extend(self.sync_details());
-                    return out;
-                }
-            }
-            Action::Back | Action::ToggleMetrics => self.view = View::Explorer,
-            Action::Refresh if self.metrics.in_flight.is_none() => return vec![self.scrape_request()],
-            _ => {}
-        }
-        Vec::new()
+        let next = self.metrics.update(action, page, &mut self.requests, &self.settings.metrics_urls);
+        self.carry_out(next, View::Explorer)
     }
 
     /// Keys while the metrics filter is typed: the table follows every keystroke.

@@ -94,6 +94,18 @@ pub enum Mode {
     Palette(palette::Palette),
 }
 
+/// What an action did to a view that owns its state, for [`App`] to carry out.
+pub(crate) enum Next {
+    /// The view stays, with these requests.
+    Stay(Vec<Request>),
+    /// Back to the view it was opened from.
+    Leave,
+    /// Select a topic in the explorer (loading what is missing on the way).
+    Explore(TopicName),
+    /// Open a prompt.
+    Prompt(Mode),
+}
+
 /// What fills the screen below the header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
@@ -420,6 +432,28 @@ impl App {
             View::Browser => self.browser_update(action),
             View::Metrics => self.metrics_update(action),
             View::Explorer => self.explorer_update(action),
+        }
+    }
+
+    /// Carries out what a view's action asked of the app; `back` is where leaving goes.
+    fn carry_out(&mut self, next: Next, back: View) -> Vec<Request> {
+        match next {
+            Next::Stay(out) => out,
+            Next::Leave => {
+                self.view = back;
+                Vec::new()
+            }
+            Next::Explore(topic) => {
+                self.view = View::Explorer;
+                self.focus = Focus::Explorer;
+                let mut out = self.jump_to(topic);
+                out.extend(self.sync_details());
+                out
+            }
+            Next::Prompt(mode) => {
+                self.mode = mode;
+                Vec::new()
+            }
         }
     }
 

@@ -2,7 +2,8 @@
 //! model), its keys and the answer to its fetch (the controller).
 
 use super::keys::Action;
-use super::{App, View};
+use super::pending::Requests;
+use super::{App, Next, View};
 use crate::decode::SchemaInfo;
 use crate::pulsar::request::{Request, RequestId, RequestKind};
 use crate::pulsar::{ClientError, TopicName};
@@ -76,12 +77,41 @@ impl SchemaView {
     }
 }
 
+impl SchemaView {
+    /// A schema view of `topic` fetching every version.
+    pub(super) fn open(topic: TopicName, requests: &mut Requests) -> (SchemaView, Request) {
+        let mut view = SchemaView::new(topic.parent());
+        let req = requests.request(RequestKind::FetchSchemas { topic: topic.parent() });
+        view.request = Some(req.id);
+        (view, req)
+    }
+
+    /// The view's keys: its own state changes, a re-fetch, or leaving the view.
+    pub(super) fn update(&mut self, action: Action, page: u16, requests: &mut Requests) -> Next {
+        match action {
+            Action::Down => self.move_by(1),
+            Action::Up => self.move_by(-1),
+            Action::Top => self.move_by(-(self.versions.len() as isize)),
+            Action::Bottom => self.move_by(self.versions.len() as isize),
+            Action::PageDown => self.scroll = self.scroll.saturating_add(page),
+            Action::PageUp => self.scroll = self.scroll.saturating_sub(page),
+            Action::MarkBase => self.toggle_base(),
+            Action::Back | Action::OpenSchema => return Next::Leave,
+            Action::Refresh => {
+                let (view, req) = SchemaView::open(self.topic.clone(), requests);
+                *self = view;
+                return Next::Stay(vec![req]);
+            }
+            _ => {}
+        }
+        Next::Stay(Vec::new())
+    }
+}
+
 impl App {
     /// Opens the schema view of a topic.
     pub fn open_schema(&mut self, topic: TopicName) -> Vec<Request> {
-        let mut view = SchemaView::new(topic.parent());
-        let req = self.request(RequestKind::FetchSchemas { topic: topic.parent() });
-        view.request = Some(req.id);
+        let (view, req) = SchemaView::open(topic, &mut self.requests);
         self.schema = Some(view);
         if self.view != View::Schema {
             self.schema_return = self.view;
@@ -92,26 +122,11 @@ impl App {
 
     pub(super) fn schema_update(&mut self, action: Action) -> Vec<Request> {
         let page = self.page_rows.max(1) as u16;
-        let Some(v) = self.schema.as_mut() else {
-            self.view = self.schema_return;
-            return Vec::new();
+        let next = match self.schema.as_mut() {
+            Some(v) => v.update(action, page, &mut self.requests),
+            None => Next::Leave,
         };
-        match action {
-            Action::Down => v.move_by(1),
-            Action::Up => v.move_by(-1),
-            Action::Top => v.move_by(-(v.versions.len() as isize)),
-            Action::Bottom => v.move_by(v.versions.len() as isize),
-            Action::PageDown => v.scroll = v.scroll.saturating_add(page),
-            Action::PageUp => v.scroll = v.scroll.saturating_sub(page),
-            Action::MarkBase => v.toggle_base(),
-            Action::Back | Action::OpenSchema => self.view = self.schema_return,
-            Action::Refresh => {
-                let t = v.topic.clone();
-                return self.open_schema(t);
-            }
-            _ => {}
-        }
-        Vec::new()
+        self.carry_out(next, self.schema_return)
     }
 
     /// Every schema version of a topic: the schema view's, and the browser's Schema tab's.
