@@ -457,6 +457,26 @@ mod browser {
     }
 
     #[test]
+    fn a_relative_start_counts_from_the_time_the_events_carried_not_from_the_clock() {
+        let before = chrono::Utc::now().timestamp_millis();
+        let (mut app, first) = browsing();
+        let after = chrono::Utc::now().timestamp_millis();
+        page(&mut app, &first, 0, true);
+        // an hour passes, as far as the events tell
+        let t0 = app.now;
+        app.handle(Event::Tick(t0 + Duration::from_secs(3600)));
+        app.handle(key('s'));
+        for c in "15m".chars() {
+            app.handle(key(c));
+        }
+        let reqs = app.handle(code(KeyCode::Enter));
+        let r = find(&reqs, |k| matches!(k, RequestKind::ReadPage { from: PageFrom::Start(StartFrom::Time(_)), .. }));
+        let RequestKind::ReadPage { from: PageFrom::Start(StartFrom::Time(ms)), .. } = r.kind else { unreachable!() };
+        let (lo, hi) = (before + 45 * 60_000, after + 45 * 60_000);
+        assert!((lo..=hi).contains(&ms), "{ms} not in {lo}..={hi}: 15 minutes before the last tick");
+    }
+
+    #[test]
     fn start_prompt_reopens_from_the_typed_position_and_rejects_garbage() {
         let (mut app, first) = browsing();
         page(&mut app, &first, 0, true);
