@@ -9,9 +9,9 @@ use crossterm::event::{KeyCode, KeyEvent};
 pub use super::actions::{ActionDialog, ActionStage};
 use super::input::LineInput;
 use super::keys::Action;
-use super::pending::Tag;
+use super::pending::{Requests, Tag};
 use super::tree::NodeKey;
-use super::{App, Level, View};
+use super::{App, Level, Next, View};
 use crate::dlq::Target;
 use crate::pulsar::dlq::{LetterTopic, RequeueOptions, RequeueProgress, RequeueSummary};
 use crate::pulsar::message::{MessageId, StartFrom};
@@ -30,6 +30,43 @@ pub struct DlqView {
     pub loaded_at: Option<Instant>,
     /// Where Esc goes back to.
     pub back_to: View,
+}
+
+impl DlqView {
+    /// The view's keys: its own state changes, a reload, or what the app carries out.
+    pub(super) fn update(&mut self, action: Action, page: isize, requests: &mut Requests) -> Next {
+        let n = self.letters.len() as isize;
+        let move_by =
+            |v: &mut DlqView, d: isize| v.selected = (v.selected as isize + d).clamp(0, (n - 1).max(0)) as usize;
+        match action {
+            Action::Down => move_by(self, 1),
+            Action::Up => move_by(self, -1),
+            Action::PageDown => move_by(self, page),
+            Action::PageUp => move_by(self, -page),
+            Action::Top => self.selected = 0,
+            Action::Bottom => self.selected = (n - 1).max(0) as usize,
+            Action::Back | Action::OpenDlq => return Next::Leave,
+            Action::Refresh => {
+                let req = requests.request(RequestKind::ListLetters { namespace: self.namespace.clone() });
+                self.request = Some(req.id);
+                self.error = None;
+                self.loaded_at = None;
+                return Next::Stay(vec![req]);
+            }
+            Action::Open => {
+                if let Some(l) = self.letters.get(self.selected) {
+                    return Next::Browse(l.letter.topic.clone());
+                }
+            }
+            Action::Requeue => {
+                if let Some(l) = self.letters.get(self.selected) {
+                    return Next::RequeueAll(l.letter.topic.clone());
+                }
+            }
+            _ => {}
+        }
+        Next::Stay(Vec::new())
+    }
 }
 
 /// Which messages a requeue takes.
@@ -137,33 +174,9 @@ impl App {
             self.view = View::Explorer;
             return Vec::new();
         };
-        let n = v.letters.len() as isize;
-        let move_by =
-            |v: &mut DlqView, d: isize| v.selected = (v.selected as isize + d).clamp(0, (n - 1).max(0)) as usize;
-        match action {
-            Action::Down => move_by(v, 1),
-            Action::Up => move_by(v, -1),
-            Action::PageDown => move_by(v, page),
-            Action::PageUp => move_by(v, -page),
-            Action::Top => v.selected = 0,
-            Action::Bottom => v.selected = (n - 1).max(0) as usize,
-            Action::Back | Action::OpenDlq => self.view = v.back_to,
-            Action::Refresh => return self.open_dlq(),
-            Action::Open => {
-                if let Some(l) = v.letters.get(v.selected) {
-                    let t = l.letter.topic.clone();
-                    return self.open_browser(t, StartFrom::Earliest);
-                }
-            }
-            Action::Requeue => {
-                if let Some(l) = v.letters.get(v.selected) {
-                    let t = l.letter.topic.clone();
-                    return self.open_requeue(t, Scope::All, None, None);
-                }
-            }
-            _ => {}
-        }
-        Vec::new()
+        let back = v.back_to;
+        let next = v.update(action, page, &mut self.requests);
+        self.carry_out(next, back)
     }
 
     /// `R` in the browser: the selected message, or every match of the running filter.
@@ -214,7 +227,7 @@ impl App {
         }
     }
 
-    fn open_requeue(
+    pub(super) fn open_requeue(
         &mut self,
         dlq: TopicName,
         scope: Scope,

@@ -104,6 +104,10 @@ pub(crate) enum Next {
     Explore(TopicName),
     /// Open a prompt.
     Prompt(Mode),
+    /// Browse a topic from its earliest message.
+    Browse(TopicName),
+    /// The requeue dialog for every message of a DLQ.
+    RequeueAll(TopicName),
 }
 
 /// What fills the screen below the header.
@@ -454,6 +458,8 @@ impl App {
                 self.mode = mode;
                 Vec::new()
             }
+            Next::Browse(topic) => self.open_browser(topic, crate::pulsar::message::StartFrom::Earliest),
+            Next::RequeueAll(dlq) => self.open_requeue(dlq, dlq::Scope::All, None, None),
         }
     }
 
