@@ -13,12 +13,14 @@
 //! - `schema.rs`, `metrics.rs`: the schema and live metrics views;
 //! - `dlq.rs`: the DLQ view and the requeue dialog; `actions.rs`: the write-action dialog;
 //! - `commands.rs`: the `:` palette's commands and the context switch;
+//! - `connection.rs`: the ticks, the broker's reachability and what a reconnection reloads;
 //! - `input.rs`: the line editor of every prompt; `pending.rs`: request ids and what is in
 //!   flight; `keys.rs`, `mouse.rs`: the keymap and the mouse.
 
 pub mod actions;
 pub mod browser;
 mod commands;
+mod connection;
 pub mod dlq;
 pub mod explorer;
 pub mod input;
@@ -32,13 +34,14 @@ mod settings;
 pub mod tree;
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEvent};
 
 use crate::pulsar::request::{Request, RequestId, RequestKind, Response, ResponseKind};
 use crate::pulsar::{ClientError, TopicName};
 use browser::Browser;
+pub use connection::Connection;
 pub use explorer::Details;
 use input::LineInput;
 use keys::{Action, KeyContext};
@@ -119,13 +122,6 @@ pub enum View {
     Schema,
     /// The DLQ and RETRY topics of a namespace.
     Dlq,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Connection {
-    Connecting,
-    Connected,
-    Down { reason: String, since: Instant },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -473,36 +469,6 @@ impl App {
         }
     }
 
-    fn on_tick(&mut self, now: Instant) -> Vec<Request> {
-        let mut out = Vec::new();
-        let second_changed = now.duration_since(self.last_tick) >= Duration::from_secs(1);
-        self.last_tick = now;
-        self.now = self.now.max(now);
-        self.wall_ms = self.wall_now();
-        if second_changed {
-            self.dirty = true; // ages in the status bar move
-        }
-        out.extend(self.metrics_tick(now));
-        match &self.connection {
-            Connection::Down { .. } => {
-                let due = self
-                    .probe
-                    .map(|(_, at)| now.duration_since(at) >= self.settings.reconnect_interval)
-                    .unwrap_or(true);
-                if due {
-                    let r = self.request(RequestKind::FetchClusterInfo);
-                    self.probe = Some((r.id, now));
-                    out.push(r);
-                }
-            }
-            _ => {
-                out.extend(self.browser_tick(now));
-                out.extend(self.details_tick(now));
-            }
-        }
-        out
-    }
-
     /// Routes an answer to the view that asked (answers to unknown ids are dropped).
     fn on_response(&mut self, r: Response) -> Vec<Request> {
         let Some(pending) = self.requests.answered(&r) else {
@@ -520,26 +486,6 @@ impl App {
                 out.extend(self.apply(r.id, ok));
             }
         }
-        out
-    }
-
-    /// Any answer: the broker is reachable (again).
-    fn connected(&mut self) -> Vec<Request> {
-        if matches!(self.connection, Connection::Connected) {
-            return Vec::new();
-        }
-        let was_down = matches!(self.connection, Connection::Down { .. });
-        self.connection = Connection::Connected;
-        if !was_down {
-            return Vec::new();
-        }
-        self.set_status(Level::Info, "reconnected to the broker".into());
-        let kinds = self.tree.reload_requests();
-        let mut out: Vec<Request> = kinds.into_iter().map(|k| self.request(k)).collect();
-        self.details.fetched_at = None;
-        self.details.key = None;
-        out.extend(self.sync_details());
-        out.extend(self.resume_follow());
         out
     }
 
@@ -583,14 +529,7 @@ impl App {
     /// A request failed: the connection may be down, the view that asked shows why.
     fn on_failure(&mut self, id: RequestId, request: Pending, error: ClientError) -> Vec<Request> {
         if error.is_connectivity() {
-            if !matches!(self.connection, Connection::Down { .. }) {
-                self.connection = Connection::Down { reason: error.to_string(), since: self.now };
-            } else if let Connection::Down { reason, .. } = &mut self.connection {
-                *reason = error.to_string();
-            }
-            if self.probe.is_none_or(|(pid, _)| pid != id) {
-                self.probe = Some((RequestId(0), self.now));
-            }
+            self.connection_lost(id, &error);
         }
         let text = format!("{}: {error}", request.what);
         match request.tag {
