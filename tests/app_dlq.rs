@@ -413,4 +413,22 @@ fn ctx_is_refused_while_a_requeue_runs_and_allowed_after_it_finished() {
     assert!(!app.requeue_running());
     app.run_command(":ctx other");
     assert_eq!(app.take_context_switch().as_deref(), Some("other"));
+    // while the runtime builds the new client, no requeue starts on the old one
+    press(&mut app, KeyCode::Enter); // closes the finished dialog
+    let reqs = app.update(Action::Requeue);
+    let plan_req = find(&reqs, |k| matches!(k, RequestKind::PlanRequeue { .. })).clone();
+    answer(
+        &mut app,
+        &plan_req,
+        ResponseKind::RequeuePlanned {
+            summary: Box::new(plan(20)),
+            meaning: "m".into(),
+            subscription: Some("p".into()),
+        },
+    );
+    type_text(&mut app, "p");
+    let reqs = press(&mut app, KeyCode::Enter);
+    assert!(!reqs.iter().any(|r| matches!(r.kind, RequestKind::Requeue { .. })), "{reqs:?}");
+    let error = app.requeue.as_ref().and_then(|d| d.error.clone()).unwrap_or_default();
+    assert!(error.contains("switching to context other"), "{error}");
 }

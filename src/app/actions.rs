@@ -104,6 +104,10 @@ impl App {
                     _ => false,
                 };
                 match k.code {
+                    _ if go && self.switching.is_some() => {
+                        self.set_status(Level::Error, "switching context: the action cannot run now".into());
+                        ActionStage::Confirm { action, typed }
+                    }
                     _ if go => {
                         let req = self.request(RequestKind::RunAction { action: action.clone() });
                         let id = req.id;

@@ -126,12 +126,17 @@ impl App {
 
     /// The context switch asked for, once (the runtime carries it out).
     pub fn take_context_switch(&mut self) -> Option<String> {
-        self.switch_to.take()
+        let name = self.switch_to.take();
+        if name.is_some() {
+            self.switching = name.clone();
+        }
+        name
     }
 
     /// The runtime could not switch (bad context, client error): say so, stay where we are.
     pub fn context_switch_failed(&mut self, name: &str, error: &str) {
         self.dirty = true;
+        self.switching = None;
         self.set_status(Level::Error, format!("cannot switch to context {name}: {error}"));
     }
 

@@ -311,6 +311,8 @@ impl App {
                     d.error = Some("nothing to requeue (see the preview)".into());
                 } else if !d.confirmed() {
                     d.error = Some(format!("type {} to confirm", d.confirmation_text().unwrap_or_default()));
+                } else if let Some(name) = &self.switching {
+                    d.error = Some(format!("switching to context {name}: a requeue cannot start now"));
                 } else {
                     let options = Box::new(d.options(&self.settings.journal_path));
                     let req = self.request(RequestKind::Requeue { options });

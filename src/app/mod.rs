@@ -191,6 +191,10 @@ pub struct App {
     jump_subscription: Option<String>,
     /// A context switch for the runtime to carry out (it builds the new client).
     switch_to: Option<String>,
+    /// The context switch the runtime is carrying out (the old context's client still
+    /// serves meanwhile, and is aborted when the new one is in: no requeue or write action
+    /// starts until then).
+    switching: Option<String>,
     /// How many times the context was switched.
     pub generation: u64,
     quit: bool,
@@ -236,6 +240,7 @@ impl App {
             jump: None,
             jump_subscription: None,
             switch_to: None,
+            switching: None,
             generation: 0,
             quit: false,
             dirty: true,
