@@ -450,8 +450,8 @@ pub async fn dlq_requeue(client: &Client, args: &RequeueArgs, out: &mut impl Wri
             last = std::time::Instant::now();
             let total = p.total.map(|t| format!("/{t}")).unwrap_or_default();
             eprintln!(
-                "requeue: moved {} skipped {} failed {} left {} (scanned {}{total})",
-                p.moved, p.skipped, p.failed, p.left, p.scanned
+                "requeue: moved {} skipped {} failed {} left {} (scanned {} messages, {}{total} entries)",
+                p.moved, p.skipped, p.failed, p.left, p.scanned, p.entries
             );
         }
     })

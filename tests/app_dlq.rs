@@ -186,7 +186,8 @@ fn bulk_requeue_previews_then_needs_the_subscription_typed_then_shows_progress_a
     assert_eq!(options.subscription, "pulsar-tui-requeue");
     assert!(!options.keep_dlq_properties);
 
-    let progress = RequeueProgress { scanned: 9, moved: 7, skipped: 1, failed: 0, left: 0, total: Some(20) };
+    let progress =
+        RequeueProgress { scanned: 9, moved: 7, skipped: 1, failed: 0, left: 0, total: Some(20), entries: 8 };
     answer(&mut app, &run, ResponseKind::RequeueProgressed { progress });
     insta::assert_snapshot!("requeue_progress", screen(&draw(&app, 120, 24)));
 

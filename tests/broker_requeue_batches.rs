@@ -61,6 +61,9 @@ async fn a_filter_that_keeps_half_of_each_batch_moves_that_half_and_leaves_every
         assert_eq!(count(&first, "scanned"), n as u64, "batch {batch}: {first}");
         assert_eq!(count(&first, "moved"), (n / 2) as u64, "batch {batch}: {first}");
         assert_eq!(count(&first, "left"), (n / 2) as u64, "batch {batch}: {first}");
+        // the backlog counts entries, and so does the progress that is compared with it
+        assert_eq!(count(&first, "total"), entries, "batch {batch}: {first}");
+        assert_eq!(count(&first, "entries"), entries, "batch {batch}: {first}");
         // the official client sees exactly the moved half at the target
         let mut got: Vec<String> =
             python_read(&to).iter().map(|m| m["payload"].as_str().unwrap_or_default().to_string()).collect();

@@ -44,9 +44,9 @@ mod protobuf;
 mod schema;
 mod timefmt;
 
+pub use crate::style::format::hex_dump;
 pub use error::DecodeError;
 pub use forced::DecodeAs;
-pub use crate::style::format::hex_dump;
 pub use hex::to_hex;
 pub use preview::preview;
 pub use schema::{parse_schema_list, schema_version_from_bytes, SchemaInfo, SchemaType};

@@ -172,7 +172,8 @@ pub fn render_requeue(f: &mut Frame, area: Rect, app: &App, d: &RequeueDialog, t
     match (&d.run, &d.plan) {
         (Some(run), _) => {
             let p = &run.progress;
-            let total = p.total.unwrap_or(0).max(p.moved + p.skipped + p.failed);
+            // the backlog is counted in entries (a batch once), so the gauge counts entries
+            let total = p.total.unwrap_or(0).max(p.entries);
             lines.push(Line::raw(""));
             lines.push(Line::raw(format!(
                 "moved {}   skipped (already moved) {}   failed {}   left in DLQ {}   received {}",
@@ -182,13 +183,13 @@ pub fn render_requeue(f: &mut Frame, area: Rect, app: &App, d: &RequeueDialog, t
             let [top, gauge, bottom] =
                 Layout::vertical([Constraint::Length(6), Constraint::Length(1), Constraint::Min(0)]).areas(inner);
             f.render_widget(text, top);
-            let done = p.moved + p.skipped + p.failed;
+            let done = p.entries;
             let ratio = if total > 0 { (done as f64 / total as f64).clamp(0.0, 1.0) } else { 0.0 };
             f.render_widget(
                 Gauge::default()
                     .gauge_style(Style::default().fg(theme.accent))
                     .ratio(ratio)
-                    .label(format!("{done}/{}", if total > 0 { total.to_string() } else { "?".into() })),
+                    .label(format!("{done}/{} entries", if total > 0 { total.to_string() } else { "?".into() })),
                 gauge,
             );
             let mut tail = Vec::new();

@@ -165,8 +165,11 @@ pub struct RequeueProgress {
     pub failed: u64,
     /// Left in the DLQ by the filter or the selection.
     pub left: u64,
-    /// The backlog of our subscription when the run started, when known.
+    /// The backlog of our subscription when the run started, when known, in entries: the
+    /// broker counts a batch once (so `total` compares with `entries`, not `scanned`).
     pub total: Option<u64>,
+    /// Entries received (a batch counts once, a chunked message once per chunk).
+    pub entries: u64,
 }
 
 /// How a run ended.

@@ -215,6 +215,10 @@ pub async fn requeue(
         };
         summary.progress.scanned += 1;
         let covers = covered_entries(&m);
+        if m.id.batch <= 0 {
+            // the first message of its entry (or of its chunks)
+            summary.progress.entries += covers.len() as u64;
+        }
         let positions: Vec<Pos> = covers.iter().map(|c| c.0).collect();
         parts[i].acks.received(&covers);
         let d = planner.decide(client, &m).await;
