@@ -74,6 +74,15 @@ struct InFlight {
     send: pulsar::producer::SendFuture,
 }
 
+/// What a run keeps track of besides its consumers: the copies in flight (and their payload
+/// bytes), the journal, the counts.
+struct Books {
+    inflight: VecDeque<InFlight>,
+    bytes: usize,
+    journal: Journal,
+    summary: RequeueSummary,
+}
+
 /// Moves messages out of a DLQ (see the module docs for why nothing is lost). Calls
 /// `progress` at most every 100 ms; `cancel` stops it cleanly after the sends in flight.
 pub async fn requeue(
@@ -85,7 +94,7 @@ pub async fn requeue(
     client.ensure_writable(&format!("requeue from {}", opts.dlq))?;
     let letter = letter_of(client, &opts.dlq).await?;
     let mut planner = Planner::new(opts, letter)?;
-    let mut journal = Journal::open(&opts.journal)
+    let journal = Journal::open(&opts.journal)
         .map_err(|e| ClientError::Invalid(format!("cannot open the journal {}: {e}", opts.journal.display())))?;
     let url = client.target.service_url.clone();
     let pulsar = client.pulsar().await?;
@@ -127,9 +136,8 @@ pub async fn requeue(
         .ok()
         .and_then(|s| s.subscriptions.get(&opts.subscription).map(|s| s.msg_backlog.max(0) as u64));
 
+    let mut books = Books { inflight: VecDeque::new(), bytes: 0, journal, summary };
     let mut producers: HashMap<String, Producer<TokioExecutor>> = HashMap::new();
-    let mut inflight: VecDeque<InFlight> = VecDeque::new();
-    let mut inflight_bytes = 0usize;
     let mut last_progress = Instant::now();
     let mut idle_since = Instant::now();
     let pace = opts.rate.filter(|r| *r > 0).map(|r| Duration::from_secs_f64(1.0 / f64::from(r)));
@@ -138,13 +146,13 @@ pub async fn requeue(
 
     loop {
         if cancel.load(Ordering::Relaxed) {
-            summary.cancelled = true;
+            books.summary.cancelled = true;
             break;
         }
-        if opts.limit.is_some_and(|l| summary.progress.moved + inflight.len() as u64 >= l) {
+        if opts.limit.is_some_and(|l| books.summary.progress.moved + books.inflight.len() as u64 >= l) {
             break;
         }
-        if summary.progress.total == Some(0) {
+        if books.summary.progress.total == Some(0) {
             break;
         }
         // the next message: one a partition has ready, else the next item of a consumer
@@ -157,24 +165,15 @@ pub async fn requeue(
                 let next = tokio::time::timeout(Duration::from_millis(200), next_item(&mut consumers, &parts, turn));
                 match next.await {
                     Err(_) => {
-                        settle(
-                            false,
-                            &mut inflight,
-                            &mut inflight_bytes,
-                            &mut consumers,
-                            &mut parts,
-                            &mut journal,
-                            &mut summary,
-                        )
-                        .await?;
-                        if inflight.is_empty() && idle_since.elapsed() >= IDLE_END {
+                        settle(false, &mut books, &mut consumers, &mut parts).await?;
+                        if books.inflight.is_empty() && idle_since.elapsed() >= IDLE_END {
                             // drained: what is still being put together becomes rows (they stay)
                             for p in parts.iter_mut().filter(|p| !p.drained) {
                                 p.recovery.finish();
                                 p.drained = true;
                             }
                         }
-                        report(&summary, &mut last_progress, &mut progress);
+                        report(&books.summary, &mut last_progress, &mut progress);
                         continue;
                     }
                     Ok((i, None)) => {
@@ -213,11 +212,11 @@ pub async fn requeue(
                 }
             }
         };
-        summary.progress.scanned += 1;
+        books.summary.progress.scanned += 1;
         let covers = covered_entries(&m);
         if m.id.batch <= 0 {
             // the first message of its entry (or of its chunks)
-            summary.progress.entries += covers.len() as u64;
+            books.summary.progress.entries += covers.len() as u64;
         }
         let positions: Vec<Pos> = covers.iter().map(|c| c.0).collect();
         parts[i].acks.received(&covers);
@@ -225,24 +224,24 @@ pub async fn requeue(
         match d.action {
             "skip" => {
                 parts[i].acks.settled(&positions, true);
-                summary.progress.skipped += 1;
+                books.summary.progress.skipped += 1;
             }
             "leave" => {
                 parts[i].acks.settled(&positions, false);
-                summary.progress.left += 1;
+                books.summary.progress.left += 1;
             }
             "fail" => {
                 parts[i].acks.settled(&positions, false);
-                summary.progress.failed += 1;
-                summary.failures.push((m.id.to_string(), d.reason.unwrap_or_default()));
+                books.summary.progress.failed += 1;
+                books.summary.failures.push((m.id.to_string(), d.reason.unwrap_or_default()));
             }
             _ => {
                 let target = d.target.expect("a move has a target");
                 let key = target.to_string();
                 if m.payload.len() > max_payload {
                     parts[i].acks.settled(&positions, false);
-                    summary.progress.failed += 1;
-                    summary.failures.push((m.id.to_string(), too_large(&m, max_payload)));
+                    books.summary.progress.failed += 1;
+                    books.summary.failures.push((m.id.to_string(), too_large(&m, max_payload)));
                     continue;
                 }
                 if !producers.contains_key(&key) {
@@ -252,8 +251,8 @@ pub async fn requeue(
                         }
                         Err(e) => {
                             parts[i].acks.settled(&positions, false);
-                            summary.progress.failed += 1;
-                            summary.failures.push((m.id.to_string(), format!("producer for {key}: {e}")));
+                            books.summary.progress.failed += 1;
+                            books.summary.failures.push((m.id.to_string(), format!("producer for {key}: {e}")));
                             continue;
                         }
                     }
@@ -290,38 +289,36 @@ pub async fn requeue(
                 let producer = producers.get_mut(&key).expect("inserted above");
                 match producer.send_non_blocking(out).await {
                     Ok(send) => {
-                        inflight_bytes += size;
-                        inflight.push_back(InFlight { part: i, size, topic, covers: positions, id, target: key, send });
+                        books.bytes += size;
+                        books.inflight.push_back(InFlight {
+                            part: i,
+                            size,
+                            topic,
+                            covers: positions,
+                            id,
+                            target: key,
+                            send,
+                        });
                     }
                     Err(e) => {
                         parts[i].acks.settled(&positions, false);
-                        summary.progress.failed += 1;
-                        summary.failures.push((id, format!("publish to {key}: {e}")));
+                        books.summary.progress.failed += 1;
+                        books.summary.failures.push((id, format!("publish to {key}: {e}")));
                     }
                 }
-                let full = inflight.len() >= WINDOW || inflight_bytes >= WINDOW_BYTES;
-                settle(
-                    full,
-                    &mut inflight,
-                    &mut inflight_bytes,
-                    &mut consumers,
-                    &mut parts,
-                    &mut journal,
-                    &mut summary,
-                )
-                .await?;
+                let full = books.inflight.len() >= WINDOW || books.bytes >= WINDOW_BYTES;
+                settle(full, &mut books, &mut consumers, &mut parts).await?;
             }
         }
         if d.action != "move" {
             acknowledge(&mut consumers, &mut parts, i).await;
         }
-        report(&summary, &mut last_progress, &mut progress);
+        report(&books.summary, &mut last_progress, &mut progress);
     }
-    while !inflight.is_empty() {
-        settle(true, &mut inflight, &mut inflight_bytes, &mut consumers, &mut parts, &mut journal, &mut summary)
-            .await?;
+    while !books.inflight.is_empty() {
+        settle(true, &mut books, &mut consumers, &mut parts).await?;
     }
-    let _ = journal.sync();
+    let _ = books.journal.sync();
     for mut c in consumers {
         // the pulsar crate's close waits on its engine, which waits for room in a full receive
         // queue (a run stopped by --limit or a cancel): give it a moment, then drop the
@@ -331,8 +328,8 @@ pub async fn requeue(
     for (_, mut p) in producers {
         let _ = p.close().await;
     }
-    progress(&summary.progress);
-    Ok(summary)
+    progress(&books.summary.progress);
+    Ok(books.summary)
 }
 
 /// The entries a message covers, each with the number of messages it holds: its own entry
@@ -475,15 +472,8 @@ async fn subscribe(
 /// confirmed, but at least the oldest when the window is full), journals the confirmed ones,
 /// settles their DLQ entries, then acknowledges the entries that are wholly settled. A
 /// failed send settles its message as staying.
-async fn settle(
-    wait: bool,
-    inflight: &mut VecDeque<InFlight>,
-    bytes: &mut usize,
-    consumers: &mut [DlqConsumer],
-    parts: &mut [Part],
-    journal: &mut Journal,
-    summary: &mut RequeueSummary,
-) -> Result<()> {
+async fn settle(wait: bool, books: &mut Books, consumers: &mut [DlqConsumer], parts: &mut [Part]) -> Result<()> {
+    let Books { inflight, bytes, journal, summary } = books;
     let mut done = Vec::new();
     let mut must = wait;
     while let Some(front) = inflight.front_mut() {
