@@ -257,6 +257,13 @@ pub fn binary_error(url: &str, e: pulsar::Error) -> ClientError {
         {
             ClientError::Unreachable { url: url.to_string(), reason: text }
         }
+        // a broker that is starting (or moving a bundle) answers lookups and subscribes with
+        // ServiceNotReady: as transient as a refused connection, and retried the same way
+        pulsar::Error::ServiceDiscovery(_) | pulsar::Error::Consumer(_) | pulsar::Error::Producer(_)
+            if text.contains("ServiceNotReady") =>
+        {
+            ClientError::Unreachable { url: url.to_string(), reason: format!("the broker is not ready yet: {text}") }
+        }
         _ => ClientError::Binary(text),
     }
 }
@@ -264,6 +271,19 @@ pub fn binary_error(url: &str, e: pulsar::Error) -> ClientError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Seen in tests/broker_restart.rs: the follow resumed right after a restart got
+    /// ServiceNotReady from the lookup, which was taken as final and ended following.
+    #[test]
+    fn service_not_ready_is_transient() {
+        let e = pulsar::Error::ServiceDiscovery(pulsar::error::ServiceDiscoveryError::Query(
+            Some(pulsar::proto::ServerError::ServiceNotReady),
+            Some("Failed due to pulsar service is not ready".into()),
+        ));
+        let mapped = binary_error("pulsar://127.0.0.1:6650", e);
+        assert!(mapped.is_connectivity(), "{mapped:?}");
+        assert!(mapped.to_string().contains("not ready"), "{mapped}");
+    }
 
     #[test]
     fn admin_url_is_derived_from_the_service_url() {
