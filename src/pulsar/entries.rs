@@ -163,6 +163,10 @@ pub struct Recovery {
     ledgers: Option<LedgerMap>,
     chunks: ChunkAssembler,
     ready: VecDeque<Message>,
+    /// The partition's last message when the read started, when known.
+    end: Option<MessageId>,
+    /// Nothing more is read from the consumer: what `ready` holds is all that is left.
+    drained: bool,
 }
 
 impl Recovery {
@@ -176,22 +180,38 @@ impl Recovery {
             ledgers: None,
             chunks: ChunkAssembler::default(),
             ready: VecDeque::new(),
+            end: None,
+            drained: false,
         }
+    }
+
+    /// The partition's last message when the read started: reaching it drains the partition.
+    pub fn with_end(self, end: Option<MessageId>) -> Recovery {
+        Recovery { end, ..self }
     }
 
     /// A message from the consumer.
     pub fn accept(&mut self, m: Message) {
-        self.last = Some((m.id.ledger, m.id.entry));
+        let id = m.id;
+        self.last = Some((id.ledger, id.entry));
         if m.meta.chunk.is_none() && self.chunks.is_idle() {
             self.ready.push_back(m);
         } else {
             self.ready.extend(self.chunks.push(m));
         }
+        if !self.drained && self.end.is_some_and(|end| id.reached(&end)) {
+            self.close();
+        }
     }
 
-    /// The last entry handed over (by the consumer or recovered).
-    pub fn last(&self) -> Option<(i64, i64)> {
-        self.last
+    /// True for a message stored after the read started (past the end it knew).
+    pub fn beyond_end(&self, m: &Message) -> bool {
+        self.end.is_some_and(|end| (m.id.ledger, m.id.entry) > (end.ledger, end.entry))
+    }
+
+    /// Nothing more is read from the consumer (its end was reached or it went quiet).
+    pub fn drained(&self) -> bool {
+        self.drained
     }
 
     /// The next message ready to hand out.
@@ -199,9 +219,11 @@ impl Recovery {
         self.ready.pop_front()
     }
 
-    /// The partition ended (or the read stops): incomplete chunked messages become rows.
-    pub fn finish(&mut self) {
+    /// The partition ended (or the read stops): incomplete chunked messages become rows, and
+    /// nothing more is read.
+    pub fn close(&mut self) {
         self.ready.extend(self.chunks.flush());
+        self.drained = true;
     }
 
     /// The first entry of a chunked message still being put together.
@@ -230,6 +252,10 @@ impl Recovery {
         };
         for m in messages {
             self.accept(m);
+        }
+        // a recovered entry is whole: reaching the end's entry is the end
+        if !self.drained && self.last.zip(self.end).is_some_and(|(l, end)| l >= (end.ledger, end.entry)) {
+            self.close();
         }
     }
 

@@ -26,6 +26,24 @@ const OPEN_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long to wait on a partition whose end is unknown before calling it done.
 const UNSURE_IDLE: Duration = Duration::from_millis(1500);
 
+/// The last message of one partition now (its batch index included: the last message of a
+/// batch, not its first), `None` when it holds nothing; asked with a timeout, as pulsar-rs
+/// has none of its own.
+pub(super) async fn last_message_id(
+    consumer: &mut Consumer<Vec<u8>, TokioExecutor>,
+    url: &str,
+    partition: &TopicName,
+) -> Result<Option<MessageId>> {
+    let last = tokio::time::timeout(OPEN_TIMEOUT, consumer.get_last_message_id())
+        .await
+        .map_err(|_| ClientError::Timeout {
+            what: format!("asking the last message id of {partition}"),
+            after: OPEN_TIMEOUT,
+        })?
+        .map_err(|e| binary_error(url, e))?;
+    Ok(last.first().map(MessageId::from_proto).filter(|id| id.ledger >= 0 && id.entry >= 0))
+}
+
 /// Where one partition starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PartStart {
@@ -65,11 +83,9 @@ struct Part {
     /// The last message id when the read started; `None` when the broker could not say.
     end: Option<MessageId>,
     head: Option<Message>,
-    /// Chunks reassembled, entries the consumer failed on read again (`entries`).
+    /// Chunks reassembled, entries the consumer failed on read again (`entries`); drained
+    /// once the consumer reached `end` (or went idle with no end known).
     recovery: Recovery,
-    /// The consumer reached `end` (or went idle with no end known): what `recovery` still
-    /// holds is all that is left of the catch-up.
-    drained: bool,
     done: bool,
     /// The last message handed out from this partition.
     emitted: Option<MessageId>,
@@ -239,17 +255,7 @@ impl TopicReader {
             .await
             .map_err(|_| timed_out("opening a reader on"))?
             .map_err(|e| binary_error(&url, e))?;
-            let last = tokio::time::timeout(OPEN_TIMEOUT, reader.get_last_message_id())
-                .await
-                .map_err(|_| timed_out("asking the last message id of"))?
-                .map_err(|e| binary_error(&url, e))?;
-            let last = last.first().map(MessageId::from_proto).unwrap_or(MessageId {
-                ledger: -1,
-                entry: -1,
-                partition: -1,
-                batch: -1,
-            });
-            let end = (last.entry >= 0 && last.ledger >= 0).then_some(last);
+            let end = last_message_id(&mut reader, &url, name).await?;
             let nothing_left = match (end, start) {
                 (_, PartStart::Latest) => true,
                 (Some(end), PartStart::At(s)) => (s.ledger, s.entry) > (end.ledger, end.entry),
@@ -260,14 +266,17 @@ impl TopicReader {
                 PartStart::At(id) | PartStart::After(id) => Origin::Message(id),
                 PartStart::Earliest | PartStart::Latest => Origin::Earliest,
             };
+            let mut recovery = Recovery::new(name.clone(), origin).with_end(end);
+            if nothing_left {
+                recovery.close();
+            }
             parts.push(Part {
                 topic: name.to_string(),
                 reader: Some(reader),
                 start,
                 end,
                 head: None,
-                recovery: Recovery::new(name.clone(), origin),
-                drained: nothing_left,
+                recovery,
                 done: nothing_left,
                 emitted: None,
             });
@@ -345,7 +354,7 @@ impl TopicReader {
                 part.head = Some(m);
                 continue;
             }
-            if part.drained {
+            if part.recovery.drained() {
                 part.done = true;
                 return Ok(());
             }
@@ -354,20 +363,15 @@ impl TopicReader {
             let item = match tokio::time::timeout(wait, reader.next()).await {
                 Ok(item) => item,
                 Err(_) if part.end.is_none() => {
-                    part.recovery.finish();
-                    part.drained = true;
+                    part.recovery.close();
                     continue;
                 }
                 Err(_) => {
                     return Err(ClientError::Timeout { what: format!("reading {}", part.topic), after: wait });
                 }
             };
-            let reached = match item {
-                None if part.end.is_none() => {
-                    part.recovery.finish();
-                    part.drained = true;
-                    continue;
-                }
+            match item {
+                None if part.end.is_none() => part.recovery.close(),
                 // the stream ended before the last message id known at open time: the
                 // connection was lost (a broker restart), not the end of the topic
                 None => {
@@ -379,21 +383,9 @@ impl TopicReader {
                     )));
                 }
                 // one entry the client cannot hand over: read it through the admin API
-                Some(Err(e)) if is_entry_error(&e) => {
-                    part.recovery.recover(&self.client, &e.to_string()).await;
-                    part.recovery.last().zip(part.end).is_some_and(|(l, end)| l >= (end.ledger, end.entry))
-                }
+                Some(Err(e)) if is_entry_error(&e) => part.recovery.recover(&self.client, &e.to_string()).await,
                 Some(Err(e)) => return Err(binary_error(&url, e)),
-                Some(Ok(m)) => {
-                    let m = Message::from_pulsar(m);
-                    let reached = part.end.is_some_and(|end| m.id.reached(&end));
-                    part.recovery.accept(m);
-                    reached
-                }
-            };
-            if reached {
-                part.recovery.finish();
-                part.drained = true;
+                Some(Ok(m)) => part.recovery.accept(Message::from_pulsar(m)),
             }
         }
         Ok(())

@@ -25,7 +25,7 @@ use super::dlq::{letter_of, Planner, RequeueOptions, RequeueProgress, RequeueSum
 use super::entries::{is_entry_error, Origin, Recovery};
 use super::error::{ClientError, Result};
 use super::message::{format_time, Message, MessageId};
-use super::reader::partitions_of;
+use super::reader::{last_message_id, partitions_of};
 use super::settle::{Ack, PartitionAcks, Pos};
 use super::topic::TopicName;
 use super::{binary_error, Client};
@@ -54,10 +54,8 @@ type DlqConsumer = Consumer<Vec<u8>, TokioExecutor>;
 /// One partition of the DLQ (or the DLQ itself).
 struct Part {
     topic: String,
-    /// The last message when the run started; the run stops there.
-    end: Option<MessageId>,
-    /// Nothing more is read from this partition in this run.
-    drained: bool,
+    partition: i32,
+    /// Drained (nothing more read in this run) at the last message when the run started.
     recovery: Recovery,
     acks: PartitionAcks,
 }
@@ -107,18 +105,15 @@ pub async fn requeue(
         let mut consumer = subscribe(client, &pulsar, opts, name).await?;
         // the last message now, batch index included: the run ends at the last message of
         // the last entry, not at its first
-        let end = consumer
-            .get_last_message_id()
-            .await
-            .map_err(|e| binary_error(&url, e))?
-            .first()
-            .map(MessageId::from_proto)
-            .filter(|id| id.ledger >= 0 && id.entry >= 0);
+        let end = last_message_id(&mut consumer, &url, name).await?;
+        let mut recovery = Recovery::new(name.clone(), Origin::Subscription(opts.subscription.clone())).with_end(end);
+        if end.is_none() {
+            recovery.close(); // nothing stored
+        }
         parts.push(Part {
             topic: name.to_string(),
-            drained: end.is_none(),
-            end,
-            recovery: Recovery::new(name.clone(), Origin::Subscription(opts.subscription.clone())),
+            partition: name.partition_index().map_or(-1, |x| x as i32),
+            recovery,
             acks: PartitionAcks::default(),
         });
         consumers.push(consumer);
@@ -159,7 +154,7 @@ pub async fn requeue(
         let ready = parts.iter_mut().enumerate().find_map(|(i, p)| p.recovery.pop().map(|m| (i, m)));
         let (i, m) = match ready {
             Some(x) => x,
-            None if parts.iter().all(|p| p.drained) => break,
+            None if parts.iter().all(|p| p.recovery.drained()) => break,
             None => {
                 turn = turn.wrapping_add(1);
                 let next = tokio::time::timeout(Duration::from_millis(200), next_item(&mut consumers, &parts, turn));
@@ -168,17 +163,15 @@ pub async fn requeue(
                         settle(false, &mut books, &mut consumers, &mut parts).await?;
                         if books.inflight.is_empty() && idle_since.elapsed() >= IDLE_END {
                             // drained: what is still being put together becomes rows (they stay)
-                            for p in parts.iter_mut().filter(|p| !p.drained) {
-                                p.recovery.finish();
-                                p.drained = true;
+                            for p in parts.iter_mut().filter(|p| !p.recovery.drained()) {
+                                p.recovery.close();
                             }
                         }
                         report(&books.summary, &mut last_progress, &mut progress);
                         continue;
                     }
                     Ok((i, None)) => {
-                        parts[i].recovery.finish();
-                        parts[i].drained = true;
+                        parts[i].recovery.close();
                         continue;
                     }
                     Ok((i, Some(Err(e)))) if is_entry_error(&e) => {
@@ -186,10 +179,6 @@ pub async fn requeue(
                         let p = &mut parts[i];
                         p.acks.taint();
                         p.recovery.recover(client, &e.to_string()).await;
-                        if p.recovery.last().zip(p.end).is_some_and(|(l, end)| l >= (end.ledger, end.entry)) {
-                            p.recovery.finish();
-                            p.drained = true;
-                        }
                         continue;
                     }
                     Ok((_, Some(Err(e)))) => return Err(binary_error(&url, e)),
@@ -197,16 +186,11 @@ pub async fn requeue(
                         idle_since = Instant::now();
                         let p = &mut parts[i];
                         let m = Message::from_pulsar(raw);
-                        if p.drained || p.end.is_some_and(|end| (m.id.ledger, m.id.entry) > (end.ledger, end.entry)) {
+                        if p.recovery.drained() || p.recovery.beyond_end(&m) {
                             // arrived after the run started: the next run takes it
                             continue;
                         }
-                        let reached = p.end.is_some_and(|end| m.id.reached(&end));
                         p.recovery.accept(m);
-                        if reached {
-                            p.recovery.finish();
-                            p.drained = true;
-                        }
                         continue;
                     }
                 }
@@ -391,7 +375,7 @@ async fn next_item(
 ) -> (usize, Option<std::result::Result<pulsar::consumer::Message<Vec<u8>>, pulsar::Error>>) {
     use futures::StreamExt;
     let mut order: Vec<(usize, &mut DlqConsumer)> =
-        consumers.iter_mut().enumerate().filter(|(i, _)| !parts[*i].drained).collect();
+        consumers.iter_mut().enumerate().filter(|(i, _)| !parts[*i].recovery.drained()).collect();
     let k = turn % order.len().max(1);
     order.rotate_left(k);
     if order.is_empty() {
@@ -547,7 +531,7 @@ async fn acknowledge(consumers: &mut [DlqConsumer], parts: &mut [Part], i: usize
     let p = &mut parts[i];
     let hold = p.recovery.oldest_pending_chunk();
     let Some(ack) = p.acks.take(hold) else { return };
-    let partition = TopicName::parse(&p.topic).ok().and_then(|t| t.partition_index()).map_or(-1, |x| x as i32);
+    let partition = p.partition;
     let id = |(ledger, entry): Pos| MessageId { ledger, entry, partition, batch: -1 }.to_proto();
     let c = &mut consumers[i];
     match ack {
