@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::dlq::{
-    drop_namespace, json_lines, namespace, pulsar_tui, python, requeue_under_kills, sub_backlog, temp, value_counts,
+    drop_namespace, json_lines, namespace, pulsar_tui, python, requeue_under_kills_loses_nothing, sub_backlog, temp,
 };
 use common::{curl_json, target};
 use futures::StreamExt;
@@ -224,18 +224,7 @@ async fn requeue_killed_at_random_points_loses_nothing() {
     // our subscription exists before the messages, as after a first run
     client.admin.create_subscription(&TopicName::parse(&dlq).unwrap(), "pulsar-tui-requeue").await.unwrap();
     fill(&dlq, N);
-    let journal = temp("journal.jsonl");
-    let j = journal.to_str().unwrap().to_string();
-    let args = ["dlq", "requeue", &dlq, "--to", &to, "--rate", "3000", "--yes", "--journal", &j];
-    let (kills, runs) = requeue_under_kills(&args, &dlq, 5);
-    assert!(kills >= 5, "only {kills} kills: the runs were too fast");
-    let counts = value_counts(&to);
-    let missing: Vec<usize> = (0..N).filter(|i| !counts.contains_key(&format!("m-{i}"))).collect();
-    assert!(missing.is_empty(), "{} messages missing, e.g. {:?}", missing.len(), &missing[..missing.len().min(10)]);
-    let duplicates: usize = counts.values().map(|c| c - 1).sum();
-    eprintln!("requeue under SIGKILL: {kills} kills, {runs} runs, {N} messages, {duplicates} duplicates");
-    assert_eq!(counts.len(), N);
-    assert_eq!(sub_backlog(&dlq, "pulsar-tui-requeue", false), 0);
+    requeue_under_kills_loses_nothing(&dlq, &to, "3000", N, "requeue");
     drop_namespace(&client, &ns).await;
 }
 

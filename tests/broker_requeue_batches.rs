@@ -8,7 +8,8 @@ mod common;
 use std::process::Command;
 
 use common::dlq::{
-    drop_namespace, json_lines, namespace, pulsar_tui, requeue_under_kills, sub_backlog, temp, value_counts,
+    drop_namespace, json_lines, namespace, pulsar_tui, requeue_under_kills_loses_nothing, sub_backlog, temp,
+    value_counts,
 };
 use common::{curl_json, python_read, target};
 use pulsar_tui::pulsar::{Client, TopicName};
@@ -123,16 +124,6 @@ async fn requeue_of_a_batched_dlq_killed_at_random_points_loses_nothing() {
     client.admin.create_subscription(&TopicName::parse(&dlq).unwrap(), "pulsar-tui-requeue").await.unwrap();
     produce_batched(&dlq, N, 100);
     assert_eq!(stored_entries(&dlq), 100);
-    let journal = temp("journal.jsonl");
-    let j = journal.to_str().unwrap().to_string();
-    let args = ["dlq", "requeue", &dlq, "--to", &to, "--rate", "1500", "--yes", "--journal", &j];
-    let (kills, runs) = requeue_under_kills(&args, &dlq, 5);
-    assert!(kills >= 5, "only {kills} kills: the runs were too fast");
-    let counts = value_counts(&to);
-    let missing: Vec<usize> = (0..N).filter(|i| !counts.contains_key(&format!("m-{i}"))).collect();
-    assert!(missing.is_empty(), "{} messages missing, e.g. {:?}", missing.len(), &missing[..missing.len().min(10)]);
-    let duplicates: usize = counts.values().map(|c| c - 1).sum();
-    eprintln!("batched requeue under SIGKILL: {kills} kills, {runs} runs, {N} messages, {duplicates} duplicates");
-    assert_eq!(counts.len(), N);
+    requeue_under_kills_loses_nothing(&dlq, &to, "1500", N, "batched requeue");
     drop_namespace(&client, &ns).await;
 }

@@ -126,3 +126,22 @@ pub fn value_counts(topic: &str) -> std::collections::BTreeMap<String, usize> {
     }
     counts
 }
+
+/// Requeues `dlq` to `to` (at most `rate` messages/s) while killing the first 5 runs with
+/// SIGKILL, then checks that every one of the `n` messages `m-0`…`m-{n-1}` arrived (a copy
+/// confirmed but not yet journaled when the kill came is sent again: duplicates are allowed,
+/// losses are not) and that the DLQ subscription is drained.
+pub fn requeue_under_kills_loses_nothing(dlq: &str, to: &str, rate: &str, n: usize, what: &str) {
+    let journal = temp("journal.jsonl");
+    let j = journal.to_str().unwrap().to_string();
+    let args = ["dlq", "requeue", dlq, "--to", to, "--rate", rate, "--yes", "--journal", &j];
+    let (kills, runs) = requeue_under_kills(&args, dlq, 5);
+    assert!(kills >= 5, "only {kills} kills: the runs were too fast");
+    let counts = value_counts(to);
+    let missing: Vec<usize> = (0..n).filter(|i| !counts.contains_key(&format!("m-{i}"))).collect();
+    assert!(missing.is_empty(), "{} messages missing, e.g. {:?}", missing.len(), &missing[..missing.len().min(10)]);
+    let duplicates: usize = counts.values().map(|c| c - 1).sum();
+    eprintln!("{what} under SIGKILL: {kills} kills, {runs} runs, {n} messages, {duplicates} duplicates");
+    assert_eq!(counts.len(), n);
+    assert_eq!(sub_backlog(dlq, "pulsar-tui-requeue", false), 0);
+}
