@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 
 use base64::Engine as _;
+use prost_reflect::prost::Message as _;
+use prost_reflect::prost_types::FileDescriptorSet;
 use prost_reflect::{DescriptorPool, DynamicMessage, MessageDescriptor, SerializeOptions};
 use serde_json::{Map, Value};
 
@@ -48,7 +50,10 @@ impl NativeDecoder {
             .ok_or_else(|| DecodeError::InvalidSchema("missing \"rootMessageTypeName\"".into()))?;
         let bytes = lenient_base64(fds)
             .map_err(|e| DecodeError::InvalidSchema(format!("fileDescriptorSet is not base64: {e}")))?;
-        let pool = DescriptorPool::decode(bytes.as_slice())
+        let set = FileDescriptorSet::decode(bytes.as_slice())
+            .map_err(|e| DecodeError::InvalidSchema(format!("descriptor set: {e}")))?;
+        check_syntax(&set)?;
+        let pool = DescriptorPool::from_file_descriptor_set(set)
             .map_err(|e| DecodeError::InvalidSchema(format!("descriptor set: {e}")))?;
         let root = root.trim().trim_start_matches('.');
         let desc = pool
@@ -86,6 +91,28 @@ impl NativeDecoder {
         }
         Ok((value, notes))
     }
+}
+
+/// Rejects a file whose `syntax` prost-reflect does not know.
+///
+/// prost-reflect 0.16.5 panics (an index out of bounds in `Label::new`) when
+/// it reports an unknown syntax, because it labels the error with a file it
+/// has not registered yet; a registry entry with `"syntax": "proto#"` (found
+/// by `fuzz/fuzz_targets/schema_definition.rs`) would end the program. The
+/// check runs first and gives the error the crate meant to give.
+fn check_syntax(set: &FileDescriptorSet) -> Result<(), DecodeError> {
+    for file in &set.file {
+        match file.syntax.as_deref() {
+            None | Some("proto2") | Some("proto3") => {}
+            Some(other) => {
+                return Err(DecodeError::InvalidSchema(format!(
+                    "descriptor set: file {:?} has syntax {other:?} (expected \"proto2\" or \"proto3\")",
+                    file.name()
+                )))
+            }
+        }
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------
@@ -422,6 +449,26 @@ mod tests {
         for n in 0..case.payload.len() {
             let _ = dec.decode(&case.payload[..n], None);
             let _ = legacy.decode(&case.payload[..n], None);
+        }
+    }
+
+    /// A registry entry whose file says `syntax = "proto#"` made prost-reflect
+    /// panic (fuzz crash in `schema_definition`); it is an invalid schema.
+    #[test]
+    fn unknown_syntax_is_an_error_not_a_panic() {
+        use base64::engine::general_purpose::STANDARD;
+        for index in 0..2 {
+            let mut set = FileDescriptorSet::decode(fixture_bytes("person.desc").as_slice()).unwrap();
+            assert!(set.file.len() >= 2, "the fixture has a dependency and the root file");
+            set.file[index].syntax = Some("proto#".into());
+            let data = json!({
+                "fileDescriptorSet": STANDARD.encode(set.encode_to_vec()),
+                "rootMessageTypeName": "pulsar.test.Person",
+            });
+            match NativeDecoder::new(&data.to_string()) {
+                Err(DecodeError::InvalidSchema(msg)) => assert!(msg.contains("\"proto#\""), "{msg}"),
+                other => panic!("file {index}: expected an invalid-schema error, got {other:?}"),
+            }
         }
     }
 
