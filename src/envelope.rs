@@ -6,26 +6,19 @@ use serde_json::Value;
 
 use crate::model::{format_time, Message, MessageId};
 
-/// A decoded payload: the value to show, or why it could not be decoded.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Decoded {
-    pub value: Value,
-    pub error: Option<String>,
-    /// Remarks of the decoder (validation warnings, "binary"...), shown in the detail view.
-    pub notes: Vec<String>,
-}
+use crate::decode::DecodeError;
+pub use crate::decode::Decoded;
 
 /// Decoding without a schema: JSON when the payload is a JSON document, else UTF-8 text,
 /// else the bytes as hex (noted as binary).
 pub fn decode_schemaless(payload: &[u8]) -> Decoded {
-    let d = crate::decode::Decoder::schemaless().decode(payload, None);
-    Decoded { value: d.value, error: d.error.map(|e| e.to_string()), notes: d.notes }
+    crate::decode::Decoder::schemaless().decode(payload, None)
 }
 
 /// What a message whose payload cannot be decoded (encrypted, an incomplete chunk set, an
 /// unreadable entry: `meta.error`) decodes to: no value, the reason. `None` for any other message.
 pub fn undecodable(m: &Message) -> Option<Decoded> {
-    m.meta.error.as_ref().map(|e| Decoded { value: Value::Null, error: Some(e.clone()), notes: Vec::new() })
+    m.meta.error.as_ref().map(Decoded::not_decoded)
 }
 
 /// [`decode_schemaless`] of a message's payload, unless it cannot be decoded at all
@@ -39,10 +32,26 @@ static NULL: Value = Value::Null;
 /// The value and decode error of a message as the envelope and the filters see them: those of
 /// `decoded`, except for a message that cannot be decoded (`meta.error`), whose value is `null`
 /// and whose error is that reason, whatever `decoded` holds.
-fn value_and_error<'a>(m: &'a Message, decoded: &'a Decoded) -> (&'a Value, Option<&'a str>) {
+fn value_and_error<'a>(m: &'a Message, decoded: &'a Decoded) -> (&'a Value, Option<ErrorText<'a>>) {
     match &m.meta.error {
-        Some(e) => (&NULL, Some(e.as_str())),
-        None => (&decoded.value, decoded.error.as_deref()),
+        Some(e) => (&NULL, Some(ErrorText::Reason(e))),
+        None => (&decoded.value, decoded.error.as_ref().map(ErrorText::Decode)),
+    }
+}
+
+/// The `decode_error` of an envelope, borrowed: the message's own reason, or the decoder's.
+#[derive(Clone, Copy)]
+enum ErrorText<'a> {
+    Reason(&'a str),
+    Decode(&'a DecodeError),
+}
+
+impl std::fmt::Display for ErrorText<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ErrorText::Reason(r) => f.write_str(r),
+            ErrorText::Decode(e) => e.fmt(f),
+        }
     }
 }
 
@@ -53,6 +62,7 @@ pub fn filter_matches(
     decoded: &Decoded,
 ) -> Result<bool, crate::filter::FilterError> {
     let (value, decode_error) = value_and_error(m, decoded);
+    let decode_error = decode_error.map(|e| e.to_string());
     let id = m.id.to_string();
     let ordering_key = m.ordering_key.as_deref().and_then(|k| std::str::from_utf8(k).ok());
     filter.matches(&crate::filter::FilterInput {
@@ -69,7 +79,7 @@ pub fn filter_matches(
         redelivery_count: m.redelivery_count.map(i64::from),
         size: m.payload.len() as i64,
         value,
-        decode_error,
+        decode_error: decode_error.as_deref(),
         topic: &m.topic,
     })
 }
@@ -112,7 +122,7 @@ struct EnvelopeRef<'a> {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     null_key: bool,
     value: &'a Value,
-    decode_error: Option<&'a str>,
+    decode_error: Option<DisplayStr<ErrorText<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     raw_base64: Option<String>,
 }
@@ -186,7 +196,7 @@ impl<'a> EnvelopeRef<'a> {
             null_value: meta.null_value,
             null_key: meta.null_key,
             value,
-            decode_error,
+            decode_error: decode_error.map(DisplayStr),
             raw_base64: raw.then(|| base64::engine::general_purpose::STANDARD.encode(&m.payload)),
         }
     }
@@ -231,10 +241,7 @@ mod tests {
             meta: Default::default(),
         };
         for raw in [false, true] {
-            for d in [
-                decode_schemaless(&m.payload),
-                Decoded { value: Value::Null, error: Some("bad".into()), notes: vec![] },
-            ] {
+            for d in [decode_schemaless(&m.payload), Decoded::not_decoded("bad")] {
                 let mut out = Vec::new();
                 write_envelope(&mut out, &m, &d, raw).unwrap();
                 assert_eq!(String::from_utf8(out).unwrap(), format!("{}\n", envelope(&m, &d, raw)));
@@ -371,7 +378,7 @@ mod tests {
         m.meta.encryption = Some(enc);
         let d = decode_message_schemaless(&m);
         assert_eq!(d.value, Value::Null);
-        assert!(d.error.as_deref().unwrap().starts_with("encrypted (keys: app-key, ops-key)"), "{d:?}");
+        assert!(d.error.as_ref().unwrap().to_string().starts_with("encrypted (keys: app-key, ops-key)"), "{d:?}");
         // even with a value decoded by someone who did not look, the envelope tells the reason
         for d in [d, decode_schemaless(&m.payload)] {
             let v = written(&m, &d, true);

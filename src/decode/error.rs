@@ -45,6 +45,22 @@ pub enum DecodeError {
     /// The schema type or a feature of it is not supported by this decoder.
     #[error("unsupported: {0}")]
     Unsupported(String),
+
+    /// The payload was not given to a decoder, for the reason said: it is end-to-end
+    /// encrypted, an incomplete chunk set, an entry that could not be read, or its schema
+    /// could not be fetched. Shown as the reason alone.
+    #[error("{0}")]
+    NotDecoded(String),
+
+    /// Decoding with another topic's schema failed (a dead letter decoded with the schema of
+    /// the topic it came from).
+    #[error("{error} (with the schema of {origin})")]
+    WithSchemaOf {
+        /// Why decoding failed.
+        error: Box<DecodeError>,
+        /// The topic whose schema was used.
+        origin: String,
+    },
 }
 
 impl DecodeError {
@@ -59,6 +75,8 @@ impl DecodeError {
             DecodeError::InvalidUtf8 => "InvalidUtf8",
             DecodeError::InvalidJson(_) => "InvalidJson",
             DecodeError::Unsupported(_) => "Unsupported",
+            DecodeError::NotDecoded(_) => "NotDecoded",
+            DecodeError::WithSchemaOf { error, .. } => error.kind_name(),
         }
     }
 

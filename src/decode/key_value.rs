@@ -139,6 +139,10 @@ fn prefix_error(what: &str, e: DecodeError) -> DecodeError {
             DecodeError::Truncated { context: format!("{what} {context}"), needed, available }
         }
         DecodeError::InvalidUtf8 => DecodeError::InvalidUtf8,
+        DecodeError::NotDecoded(m) => DecodeError::NotDecoded(format!("{what}: {m}")),
+        DecodeError::WithSchemaOf { error, origin } => {
+            DecodeError::WithSchemaOf { error: Box::new(prefix_error(what, *error)), origin }
+        }
     }
 }
 

@@ -111,6 +111,12 @@ impl Decoded {
         Decoded { value: Value::Null, error: Some(error), notes: Vec::new(), kind: ValueKind::Binary }
     }
 
+    /// A payload that was not given to a decoder: no value, the reason
+    /// ([`DecodeError::NotDecoded`]).
+    pub fn not_decoded(reason: impl Into<String>) -> Self {
+        Decoded::failed(DecodeError::NotDecoded(reason.into()))
+    }
+
     fn from_result(r: Result<(Value, Vec<String>), DecodeError>, kind: ValueKind) -> Self {
         match r {
             Ok((v, notes)) => Decoded::ok(v, kind, notes),

@@ -7,7 +7,7 @@ use super::message::{Message, StartFrom};
 use super::reader::Cursor;
 use super::stats::{TenantInfo, TopicStats};
 use super::topic::TopicName;
-use crate::envelope::Decoded;
+use crate::decode::Decoded;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RequestId(pub u64);

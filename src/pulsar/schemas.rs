@@ -8,8 +8,7 @@ use super::error::{ClientError, Result};
 use super::message::Message;
 use super::topic::TopicName;
 use super::Client;
-use crate::decode::{Decoder, SchemaInfo};
-use crate::envelope::Decoded;
+use crate::decode::{DecodeError, Decoded, Decoder, SchemaInfo};
 
 /// One schema lookup: the compiled decoder, or none when the topic has no schema.
 type Entry = std::result::Result<Option<Arc<Decoder>>, String>;
@@ -174,7 +173,7 @@ impl MessageDecoder {
         // encrypted, an incomplete chunk set, an entry that could not be read: never fed to
         // a decoder (ciphertext would "decode" as garbage values)
         if let Some(e) = &m.meta.error {
-            return Decoded { value: serde_json::Value::Null, error: Some(e.clone()), notes: Vec::new() };
+            return Decoded::not_decoded(e.clone());
         }
         // the key's bytes (for KEY_VALUE SEPARATED); copied only when it is base64
         let key: Option<std::borrow::Cow<[u8]>> = m.key.as_ref().map(|k| {
@@ -190,7 +189,7 @@ impl MessageDecoder {
         if let Some((d, name)) = &self.forced {
             let mut out = d.decode(&m.payload, key.as_deref());
             out.notes.push(format!("decoded as {name} (forced with d; `auto` goes back to the registry)"));
-            return Decoded { value: out.value, error: out.error.map(|e| e.to_string()), notes: out.notes };
+            return out;
         }
         let own = self.entry(client, None, m.schema_version).await;
         let no_schema = matches!(&own, Ok(None)) || matches!(&own, Err(r) if r.contains("not found"));
@@ -208,11 +207,10 @@ impl MessageDecoder {
             Ok(Some(d)) => d.as_ref(),
             Ok(None) => &self.schemaless,
             Err(reason) => {
-                return Decoded { value: serde_json::Value::Null, error: Some(reason.clone()), notes: Vec::new() };
+                return Decoded::not_decoded(reason.clone());
             }
         };
-        let d = decoder.decode(&m.payload, key.as_deref());
-        Decoded { value: d.value, error: d.error.map(|e| e.to_string()), notes: d.notes }
+        decoder.decode(&m.payload, key.as_deref())
     }
 
     /// A dead letter with the origin topic's schema: its own version when it carries one,
@@ -236,23 +234,22 @@ impl MessageDecoder {
             let Ok(Some(d)) = self.entry(client, Some(origin), m.schema_version).await else { return None };
             let mut out = d.decode(&m.payload, key);
             out.notes.push(note(m.schema_version, false));
-            return Some(Decoded { value: out.value, error: out.error.map(|e| e.to_string()), notes: out.notes });
+            return Some(out);
         }
         let mut first_error = None;
         for v in self.versions_of(client, origin).await {
             let Ok(Some(d)) = self.entry(client, Some(origin), Some(v)).await else { continue };
             let out = d.decode(&m.payload, key);
             if out.error.is_none() {
-                let mut notes = out.notes;
-                notes.push(note(Some(v), true));
-                return Some(Decoded { value: out.value, error: None, notes });
+                let mut out = out;
+                out.notes.push(note(Some(v), true));
+                return Some(out);
             }
             first_error.get_or_insert(out);
         }
         first_error.map(|out| Decoded {
-            value: out.value,
-            error: out.error.map(|e| format!("{e} (with the schema of {origin})")),
-            notes: out.notes,
+            error: out.error.map(|e| DecodeError::WithSchemaOf { error: Box::new(e), origin: origin.to_string() }),
+            ..out
         })
     }
 

@@ -5,7 +5,7 @@ mod controller;
 
 use std::collections::VecDeque;
 
-use crate::envelope::Decoded;
+use crate::decode::Decoded;
 use crate::pulsar::message::{Message, StartFrom};
 use crate::pulsar::reader::Cursor;
 use crate::pulsar::request::{Browsed, PageFrom, RequestId, RequestKind};
