@@ -14,6 +14,7 @@ pub mod dlq;
 pub mod envelope;
 pub mod filter;
 pub mod headless;
+pub mod health;
 pub mod logging;
 pub mod metrics;
 pub mod model;

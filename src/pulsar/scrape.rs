@@ -286,6 +286,7 @@ pub fn metrics_from_admin_stats(
         in_bytes_total: count(stats.bytes_in_counter),
         publish_latency: None,
         replication,
+        ..Default::default()
     };
     (topic_metrics, subs)
 }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::io::BufRead;
 
 use super::family::{
-    apply_latency, apply_namespace, apply_replication, apply_sub, apply_topic, family, to_u64, Family, SubField,
+    apply_latency, apply_namespace, apply_quota, apply_replication, apply_sub, apply_topic, family, to_u64, Family, SubField,
 };
 use super::types::{BrokerScrapeStatus, MetricsSnapshot, NamespaceMetrics, SubscriptionMetrics, TopicMetrics};
 use super::{namespace_of_topic, split_partition, valid_partition_index};
@@ -149,6 +149,11 @@ fn apply_to_topic_acc(acc: &mut TopicAcc, fam: Family, subscription: Option<&str
                 apply_latency(&mut acc.metrics.publish_latency, f, v);
             }
         }
+        Family::Quota(f) => {
+            if subscription.is_none() {
+                apply_quota(&mut acc.metrics, f, v);
+            }
+        }
         Family::TopicsCount => {}
     }
 }
@@ -276,6 +281,7 @@ impl SnapshotBuilder {
                 }
             }
             Family::Latency(f) => apply_latency(&mut m.publish_latency, f, v),
+            Family::Quota(_) => {}
         }
     }
 

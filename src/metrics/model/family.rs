@@ -34,6 +34,18 @@ pub(super) enum SubField {
     Blocked,
     OutMessages,
     OutBytes,
+    RateExpired,
+    TotalExpired,
+    LastExpire,
+    LastAcked,
+}
+
+/// The backlog quota and the backlog's age, per topic (partition) only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum QuotaField {
+    LimitBytes,
+    LimitSecs,
+    AgeSecs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +75,7 @@ pub(super) enum Family {
     OutCounter(SubField),
     Repl(ReplField),
     Latency(LatField),
+    Quota(QuotaField),
     TopicsCount,
 }
 
@@ -93,6 +106,13 @@ pub(super) fn family(short: &str) -> Option<Family> {
         "subscription_msg_throughput_out" => F::Sub(SubField::ThroughputOut),
         "subscription_consumers_count" => F::Sub(SubField::Consumers),
         "subscription_blocked_on_unacked_messages" => F::Sub(SubField::Blocked),
+        "subscription_msg_rate_expired" => F::Sub(SubField::RateExpired),
+        "subscription_total_msg_expired" => F::Sub(SubField::TotalExpired),
+        "subscription_last_expire_timestamp" => F::Sub(SubField::LastExpire),
+        "subscription_last_acked_timestamp" => F::Sub(SubField::LastAcked),
+        "storage_backlog_quota_limit" => F::Quota(QuotaField::LimitBytes),
+        "storage_backlog_quota_limit_time" => F::Quota(QuotaField::LimitSecs),
+        "storage_backlog_age_seconds" => F::Quota(QuotaField::AgeSecs),
         "replication_backlog" => F::Repl(ReplField::Backlog),
         "replication_rate_in" => F::Repl(ReplField::RateIn),
         "replication_rate_out" => F::Repl(ReplField::RateOut),
@@ -172,7 +192,26 @@ pub(super) fn apply_sub(s: &mut SubscriptionMetrics, f: SubField, v: f64) {
         SubField::Blocked => s.blocked |= v > 0.0,
         SubField::OutMessages => s.out_messages_total = s.out_messages_total.saturating_add(n),
         SubField::OutBytes => s.out_bytes_total = s.out_bytes_total.saturating_add(n),
+        SubField::RateExpired => s.rate_expired += v,
+        SubField::TotalExpired => s.total_expired = s.total_expired.saturating_add(n),
+        SubField::LastExpire => s.last_expire_ms = s.last_expire_ms.max(v as i64),
+        SubField::LastAcked => s.last_acked_ms = s.last_acked_ms.max(v as i64),
     }
+}
+
+/// A backlog quota or age sample of one topic (partition): -1 (no limit, not checked yet)
+/// leaves `None`; two samples for one row (a topic on two brokers) keep the larger.
+pub(super) fn apply_quota(t: &mut TopicMetrics, f: QuotaField, v: f64) {
+    if v < 0.0 {
+        return;
+    }
+    let n = Some(to_u64(v));
+    let slot = match f {
+        QuotaField::LimitBytes => &mut t.backlog_quota_bytes,
+        QuotaField::LimitSecs => &mut t.backlog_quota_secs,
+        QuotaField::AgeSecs => &mut t.backlog_age_secs,
+    };
+    *slot = (*slot).max(n);
 }
 
 pub(super) fn apply_repl(r: &mut ReplicationMetrics, f: ReplField, v: f64) {

@@ -166,6 +166,25 @@ pub struct TopicMetrics {
     pub publish_latency: Option<LatencyHistogram>,
     /// Replication per remote cluster.
     pub replication: BTreeMap<String, ReplicationMetrics>,
+    /// `pulsar_storage_backlog_quota_limit` (bytes; `None` when the broker says -1: no
+    /// limit). Per partition: a partitioned parent keeps the largest.
+    #[serde(default)]
+    pub backlog_quota_bytes: Option<u64>,
+    /// `pulsar_storage_backlog_quota_limit_time` (seconds; `None` for -1).
+    #[serde(default)]
+    pub backlog_quota_secs: Option<u64>,
+    /// `pulsar_storage_backlog_age_seconds`: the oldest unacknowledged message's age, as of
+    /// the broker's last backlog-quota check (`None` while it says -1: not checked yet).
+    #[serde(default)]
+    pub backlog_age_secs: Option<u64>,
+}
+
+/// The larger of two optional values.
+fn max_opt(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 impl TopicMetrics {
@@ -196,6 +215,9 @@ impl TopicMetrics {
             self.subscriptions = self.subscriptions.saturating_add(o.subscriptions);
         }
         add_traffic!(self, o);
+        self.backlog_quota_bytes = max_opt(self.backlog_quota_bytes, o.backlog_quota_bytes);
+        self.backlog_quota_secs = max_opt(self.backlog_quota_secs, o.backlog_quota_secs);
+        self.backlog_age_secs = max_opt(self.backlog_age_secs, o.backlog_age_secs);
         for (remote, r) in &o.replication {
             match self.replication.get_mut(remote) {
                 Some(mine) => mine.add(r),
@@ -238,6 +260,18 @@ pub struct SubscriptionMetrics {
     pub out_messages_total: u64,
     /// `pulsar_out_bytes_total` of the subscription (not per consumer).
     pub out_bytes_total: u64,
+    /// `pulsar_subscription_msg_rate_expired` (msg/s dropped by TTL or expiry).
+    #[serde(default)]
+    pub rate_expired: f64,
+    /// `pulsar_subscription_total_msg_expired` (counter).
+    #[serde(default)]
+    pub total_expired: u64,
+    /// `pulsar_subscription_last_expire_timestamp` (epoch ms, 0 = never; max over partitions).
+    #[serde(default)]
+    pub last_expire_ms: i64,
+    /// `pulsar_subscription_last_acked_timestamp` (epoch ms, 0 = never; max over partitions).
+    #[serde(default)]
+    pub last_acked_ms: i64,
 }
 
 impl SubscriptionMetrics {
@@ -258,6 +292,10 @@ impl SubscriptionMetrics {
         self.blocked |= o.blocked;
         self.out_messages_total = self.out_messages_total.saturating_add(o.out_messages_total);
         self.out_bytes_total = self.out_bytes_total.saturating_add(o.out_bytes_total);
+        self.rate_expired += o.rate_expired;
+        self.total_expired = self.total_expired.saturating_add(o.total_expired);
+        self.last_expire_ms = self.last_expire_ms.max(o.last_expire_ms);
+        self.last_acked_ms = self.last_acked_ms.max(o.last_acked_ms);
     }
 }
 

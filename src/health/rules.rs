@@ -1,0 +1,475 @@
+//! One function per kind of finding: the conditions that hold in one observation.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::facts::{is_letter, size_percent, time_percent};
+use super::track::Tracks;
+use super::{Finding, Input, Kind, Place, Severity, Target, Thresholds};
+use crate::metrics::model::{is_system_topic, parent_topic};
+use crate::metrics::{SubscriptionMetrics, TopicMetrics};
+use crate::style::format::{age as age_of, bytes, count};
+
+/// A finding as a rule sees it (the engine sets when it was first seen).
+fn finding(kind: Kind, severity: Severity, place: Place, what: String, threshold: String, action: Target) -> Finding {
+    let key = format!(
+        "{kind:?}|{}|{}|{}|{}|{}",
+        place.broker.as_deref().unwrap_or(""),
+        place.topic.as_deref().unwrap_or(""),
+        place.subscription.as_deref().unwrap_or(""),
+        place.remote.as_deref().unwrap_or(""),
+        place.origin.as_deref().unwrap_or("")
+    );
+    Finding {
+        key,
+        kind,
+        severity,
+        place,
+        what,
+        numbers: BTreeMap::new(),
+        threshold,
+        since_ms: 0,
+        cleared_ms: None,
+        action,
+        weight: 0.0,
+    }
+}
+
+trait With {
+    fn with(self, name: &str, v: f64) -> Self;
+    fn weighted(self, w: f64) -> Self;
+}
+
+impl With for Finding {
+    fn with(mut self, name: &str, v: f64) -> Finding {
+        self.numbers.insert(name.to_string(), v);
+        self
+    }
+    fn weighted(mut self, w: f64) -> Finding {
+        self.weight = w;
+        self
+    }
+}
+
+fn secs(s: u64) -> String {
+    age_of(Duration::from_secs(s))
+}
+
+fn sub_place(t: &str, s: &str) -> Place {
+    Place {
+        namespace: Some(crate::metrics::model::namespace_of_topic(t).to_string()),
+        topic: Some(t.to_string()),
+        subscription: Some(s.to_string()),
+        ..Default::default()
+    }
+}
+
+fn topic_place(t: &str) -> Place {
+    Place {
+        namespace: Some(crate::metrics::model::namespace_of_topic(t).to_string()),
+        topic: Some(t.to_string()),
+        ..Default::default()
+    }
+}
+
+fn open_sub(t: &str, s: &str) -> Target {
+    Target::Subscription { topic: t.to_string(), subscription: s.to_string() }
+}
+
+/// Brokers: a failed scrape, a failed health check, a version unlike the others'.
+pub(super) fn brokers(input: &Input<'_>, out: &mut Vec<Finding>) {
+    for b in input.snapshot.failed_brokers() {
+        let e = b.result.as_ref().err().cloned().unwrap_or_default();
+        let place = Place { broker: Some(b.broker.clone()), ..Default::default() };
+        out.push(finding(
+            Kind::ScrapeFailed,
+            Severity::Critical,
+            place,
+            e,
+            "any failed scrape".into(),
+            Target::Brokers,
+        ));
+    }
+    let facts = &input.details.brokers;
+    for b in facts {
+        if let Some(e) = &b.health_error {
+            let place = Place { broker: Some(b.broker.clone()), ..Default::default() };
+            let what = format!("health check: {e}");
+            out.push(finding(
+                Kind::BrokerUnhealthy,
+                Severity::Critical,
+                place,
+                what,
+                "/admin/v2/brokers/health not ok".into(),
+                Target::Brokers,
+            ));
+        }
+    }
+    // the version most brokers run; the others are skewed
+    let mut votes: BTreeMap<&str, usize> = BTreeMap::new();
+    for v in facts.iter().filter_map(|b| b.version.as_deref()) {
+        *votes.entry(v).or_default() += 1;
+    }
+    if votes.len() > 1 {
+        let (common, _) = votes.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(v, n)| (*v, *n)).unzip();
+        for b in facts {
+            let Some(v) = b.version.as_deref() else { continue };
+            if Some(v) != common {
+                let place = Place { broker: Some(b.broker.clone()), ..Default::default() };
+                let what = format!("runs {v}; the others run {}", common.unwrap_or("?"));
+                out.push(finding(
+                    Kind::VersionSkew,
+                    Severity::Warn,
+                    place,
+                    what,
+                    "one version across brokers".into(),
+                    Target::Brokers,
+                ));
+            }
+        }
+    }
+}
+
+/// The age of a subscription's oldest unacknowledged message, when known.
+fn oldest_age_secs(input: &Input<'_>, s: &SubscriptionMetrics, now_ms: i64) -> Option<u64> {
+    let d = input.details.subscriptions.get(&(s.topic.clone(), s.name.clone()))?;
+    d.earliest_publish_ms.filter(|_| s.backlog > 0).map(|p| (now_ms.saturating_sub(p).max(0) / 1000) as u64)
+}
+
+/// Subscriptions: stalled, growing, old, blocked, redelivering, expiring.
+pub(super) fn subscriptions(
+    input: &Input<'_>,
+    t: &Thresholds,
+    tracks: &mut Tracks,
+    now_ms: i64,
+    out: &mut Vec<Finding>,
+) {
+    let window_ms = (t.growth_minutes.max(1) * 60_000) as i64;
+    for s in input.snapshot.subscriptions.values() {
+        if is_system_topic(&s.topic) {
+            continue;
+        }
+        let letter = is_letter(&s.topic);
+        let (topic, sub) = (s.topic.as_str(), s.name.as_str());
+        let age = oldest_age_secs(input, s, now_ms);
+        let age_note = age.map(|a| format!(", oldest {}", secs(a))).unwrap_or_default();
+        if !letter && s.backlog >= t.stalled_min_backlog.max(1) && s.consumers == 0 {
+            let what = format!("backlog {} and no consumer{age_note}", count(s.backlog as i64));
+            let th =
+                format!("backlog ≥ {} with 0 consumers (health.stalled_min_backlog)", t.stalled_min_backlog.max(1));
+            let mut f = finding(Kind::Stalled, Severity::Warn, sub_place(topic, sub), what, th, open_sub(topic, sub))
+                .with("backlog", s.backlog as f64)
+                .with("consumers", 0.0)
+                .weighted(s.backlog as f64);
+            if let Some(a) = age {
+                f = f.with("age_secs", a as f64);
+            }
+            out.push(f);
+        }
+        let key = format!("sub|{topic}|{sub}");
+        if s.backlog == 0 {
+            tracks.forget(&key);
+        } else if !letter {
+            let series = tracks.feed(&key, now_ms, s.backlog as f64, window_ms);
+            if let Some((from, to, span)) = series.grew_for(window_ms, t.growth_min_messages as f64) {
+                let per_min = (to - from) * 60_000.0 / span.max(1) as f64;
+                let rate_in = input.snapshot.topics.get(topic).map_or(0.0, |m| m.rate_in);
+                let drain = match crate::metrics::time_to_drain_at_rates(to, rate_in, s.rate_out) {
+                    crate::metrics::Drain::In(d) => format!("drains in {} at current rates", secs(d)),
+                    _ => "never drains at current rates".into(),
+                };
+                let what = format!(
+                    "backlog {} → {} in {} (+{}/min); {drain}",
+                    count(from as i64),
+                    count(to as i64),
+                    age_of(Duration::from_millis(span as u64)),
+                    count(per_min.round() as i64)
+                );
+                let th =
+                    format!("grew ≥ {} for {} min (health.growth_minutes)", t.growth_min_messages, t.growth_minutes);
+                out.push(
+                    finding(
+                        Kind::BacklogGrowing,
+                        Severity::Warn,
+                        sub_place(topic, sub),
+                        what,
+                        th,
+                        open_sub(topic, sub),
+                    )
+                    .with("backlog", to)
+                    .with("grew_by", to - from)
+                    .with("per_min", per_min)
+                    .with("rate_in", rate_in)
+                    .with("rate_out", s.rate_out)
+                    .weighted(per_min),
+                );
+            }
+        }
+        if let Some(a) = age.filter(|a| *a >= t.oldest_unacked_warn_secs && !letter) {
+            let critical = a >= t.oldest_unacked_critical_secs;
+            let (sev, th) = if critical {
+                (
+                    Severity::Critical,
+                    format!("≥ {} (health.oldest_unacked_critical_secs)", secs(t.oldest_unacked_critical_secs)),
+                )
+            } else {
+                (Severity::Warn, format!("≥ {} (health.oldest_unacked_warn_secs)", secs(t.oldest_unacked_warn_secs)))
+            };
+            let what = format!("oldest unacked message is {} old; backlog {}", secs(a), count(s.backlog as i64));
+            out.push(
+                finding(Kind::OldestUnacked, sev, sub_place(topic, sub), what, th, open_sub(topic, sub))
+                    .with("age_secs", a as f64)
+                    .with("backlog", s.backlog as f64)
+                    .weighted(a as f64),
+            );
+        }
+        if s.blocked {
+            let what = format!("{} unacked messages: no more deliveries until acks", count(s.unacked as i64));
+            out.push(
+                finding(
+                    Kind::Blocked,
+                    Severity::Critical,
+                    sub_place(topic, sub),
+                    what,
+                    "maxUnackedMessagesPerSubscription reached".into(),
+                    open_sub(topic, sub),
+                )
+                .with("unacked", s.unacked as f64)
+                .with("backlog", s.backlog as f64)
+                .weighted(s.unacked as f64),
+            );
+        }
+        if t.redelivery_rate_warn > 0.0 && s.rate_redeliver >= t.redelivery_rate_warn {
+            let what = format!(
+                "{:.1} msg/s redelivered (negative acks, ack timeouts); out {:.1} msg/s",
+                s.rate_redeliver, s.rate_out
+            );
+            let th = format!("≥ {} msg/s (health.redelivery_rate_warn)", t.redelivery_rate_warn);
+            out.push(
+                finding(Kind::Redelivery, Severity::Warn, sub_place(topic, sub), what, th, open_sub(topic, sub))
+                    .with("rate_redeliver", s.rate_redeliver)
+                    .with("rate_out", s.rate_out)
+                    .weighted(s.rate_redeliver),
+            );
+        }
+        let window = t.expired_window_secs.saturating_mul(1000) as i64;
+        let recent = s.last_expire_ms > 0 && now_ms.saturating_sub(s.last_expire_ms) <= window;
+        if recent || s.rate_expired > 0.0 {
+            let ago = secs((now_ms.saturating_sub(s.last_expire_ms).max(0) / 1000) as u64);
+            let what = format!(
+                "{} messages expired (TTL) since the topic loaded, the last {ago} ago",
+                count(s.total_expired as i64)
+            );
+            let th = format!("expired in the last {} (health.expired_window_secs)", secs(t.expired_window_secs));
+            out.push(
+                finding(
+                    Kind::Expired,
+                    Severity::Warn,
+                    sub_place(topic, sub),
+                    what,
+                    th,
+                    Target::Topic { topic: topic.into() },
+                )
+                .with("total_expired", s.total_expired as f64)
+                .with("rate_expired", s.rate_expired)
+                .with("last_expire_ms", s.last_expire_ms as f64)
+                .weighted(s.total_expired as f64),
+            );
+        }
+    }
+}
+
+/// Dead-letter and retry topics that received messages lately, or grow.
+pub(super) fn dead_letters(
+    input: &Input<'_>,
+    t: &Thresholds,
+    tracks: &mut Tracks,
+    now_ms: i64,
+    out: &mut Vec<Finding>,
+) {
+    let window = t.dead_letter_window_secs.saturating_mul(1000) as i64;
+    for m in input.snapshot.topics.values().filter(|m| is_letter(&m.name)) {
+        let risen = tracks.arrival(&m.name, m.in_messages_total, now_ms);
+        let newest = input.details.letters.get(&m.name).and_then(|l| l.newest_publish_ms);
+        let last = risen.max(newest);
+        let recent = last.is_some_and(|l| now_ms.saturating_sub(l) <= window);
+        if !(recent || m.rate_in > 0.0) {
+            continue;
+        }
+        let local = m.name.rsplit('/').next().unwrap_or(&m.name);
+        let siblings: Vec<&str> = input
+            .snapshot
+            .topics_in_namespace(&m.namespace)
+            .map(|o| o.name.rsplit('/').next().unwrap_or(&o.name))
+            .collect();
+        let origin = crate::dlq::origin_by_name(local, &siblings);
+        let prefix = m.name.rsplit_once('/').map_or("", |(p, _)| p);
+        let mut place = topic_place(&m.name);
+        let from = match &origin {
+            Some((o, s)) => {
+                place.origin = Some(format!("{prefix}/{o}"));
+                place.subscription = Some(s.clone());
+                format!(" from {o} ⤷ {s}")
+            }
+            None => String::new(),
+        };
+        let last_note =
+            last.map(|l| format!(", the last {} ago", secs((now_ms.saturating_sub(l).max(0) / 1000) as u64)));
+        let what = format!(
+            "{} messages held{from}{}{}",
+            count(m.msg_backlog.max(0) as i64),
+            last_note.unwrap_or_default(),
+            if m.rate_in > 0.0 { format!(", arriving at {:.1} msg/s", m.rate_in) } else { String::new() }
+        );
+        let th = format!("a message in the last {} (health.dead_letter_window_secs)", secs(t.dead_letter_window_secs));
+        let mut f =
+            finding(Kind::DeadLetters, Severity::Warn, place, what, th, Target::DeadLetters { topic: m.name.clone() })
+                .with("backlog", m.msg_backlog as f64)
+                .with("rate_in", m.rate_in)
+                .weighted(m.msg_backlog as f64);
+        if let Some(l) = last {
+            f = f.with("last_message_ms", l as f64);
+        }
+        out.push(f);
+    }
+}
+
+/// Rows near or over their backlog quota (partitions, non-partitioned topics).
+pub(super) fn quotas(input: &Input<'_>, t: &Thresholds, tracks: &mut Tracks, now_ms: i64, out: &mut Vec<Finding>) {
+    let snap = input.snapshot;
+    let rows = snap.partitions.values().chain(snap.topics.values().filter(|m| !m.is_partitioned()));
+    for m in rows.filter(|m| !is_system_topic(&m.name)) {
+        let size = size_percent(m.backlog_size, m.backlog_quota_bytes);
+        let time = time_percent(m.backlog_age_secs, m.backlog_quota_secs);
+        let key = format!("quota|{}", m.name);
+        let over_half = size.unwrap_or(0.0).max(time.unwrap_or(0.0)) >= 50.0;
+        if !over_half {
+            tracks.forget(&key);
+            continue;
+        }
+        let slope = tracks.feed(&key, now_ms, m.backlog_size as f64, 5 * 60_000).slope();
+        let policy = input.details.quotas.get(&m.name);
+        if let Some(p) = size.filter(|p| *p >= t.quota_warn_percent) {
+            out.push(quota_finding(m, p, true, slope, policy.and_then(|q| q.size.as_deref()), t));
+        }
+        if let Some(p) = time.filter(|p| *p >= t.quota_warn_percent) {
+            out.push(quota_finding(m, p, false, None, policy.and_then(|q| q.time.as_deref()), t));
+        }
+    }
+}
+
+fn quota_finding(
+    m: &TopicMetrics,
+    percent: f64,
+    size: bool,
+    slope: Option<f64>,
+    policy: Option<&str>,
+    t: &Thresholds,
+) -> Finding {
+    let over = percent >= 100.0;
+    let parent = parent_topic(&m.name).to_string();
+    let mut place = topic_place(&m.name);
+    place.namespace = Some(m.namespace.clone());
+    let (used, limit, left) = if size {
+        let limit = m.backlog_quota_bytes.unwrap_or(0);
+        let left = match slope {
+            Some(s) if s > 0.0 => Some((limit.saturating_sub(m.backlog_size) as f64 / s).round() as u64),
+            _ => None,
+        };
+        (bytes(m.backlog_size as f64), bytes(limit as f64), left)
+    } else {
+        let limit = m.backlog_quota_secs.unwrap_or(0);
+        let a = m.backlog_age_secs.unwrap_or(0);
+        (secs(a), secs(limit), Some(limit.saturating_sub(a)))
+    };
+    let what_quota = if size { "size" } else { "time" };
+    let (kind, sev, what) = if over {
+        let effect = match policy {
+            Some("producer_exception") => "producers are refused",
+            Some("consumer_backlog_eviction") => "the oldest messages are evicted",
+            Some(_) => "producers are held",
+            None => "producers held or refused (policy unknown)",
+        };
+        (Kind::QuotaExceeded, Severity::Critical, format!("{what_quota} quota: {used} of {limit}; {effect}"))
+    } else {
+        let left = match left {
+            Some(l) if size => format!("; full in {} at the current growth", secs(l)),
+            Some(l) => format!("; reached in {} if nothing is acked", secs(l)),
+            None => "; not growing".to_string(),
+        };
+        (Kind::QuotaNear, Severity::Warn, format!("{what_quota} quota: {used} of {limit} ({percent:.0} %){left}"))
+    };
+    let th = if over {
+        format!("backlog ≥ its {what_quota} quota")
+    } else {
+        format!("≥ {} % of the {what_quota} quota (health.quota_warn_percent)", t.quota_warn_percent)
+    };
+    let mut f = finding(kind, sev, place, what, th, Target::Topic { topic: parent })
+        .with("percent", percent)
+        .with(if size { "size_quota" } else { "time_quota" }, 1.0)
+        .weighted(percent);
+    if size {
+        f = f
+            .with("backlog_bytes", m.backlog_size as f64)
+            .with("limit_bytes", m.backlog_quota_bytes.unwrap_or(0) as f64);
+    } else {
+        f = f
+            .with("age_secs", m.backlog_age_secs.unwrap_or(0) as f64)
+            .with("limit_secs", m.backlog_quota_secs.unwrap_or(0) as f64);
+    }
+    if let Some(l) = left {
+        f = f.with("time_left_secs", l as f64);
+    }
+    f
+}
+
+/// Geo-replication: a disconnected replicator, a replication backlog that only grows.
+pub(super) fn replication(input: &Input<'_>, t: &Thresholds, tracks: &mut Tracks, now_ms: i64, out: &mut Vec<Finding>) {
+    let window_ms = (t.growth_minutes.max(1) * 60_000) as i64;
+    for m in input.snapshot.topics.values().filter(|m| !is_system_topic(&m.name)) {
+        for (remote, r) in &m.replication {
+            let mut place = topic_place(&m.name);
+            place.remote = Some(remote.clone());
+            let metrics = Target::Metrics { topic: m.name.clone() };
+            if r.connected == 0 {
+                let what = format!("not connected to {remote}; replication backlog {}", count(r.backlog as i64));
+                out.push(
+                    finding(
+                        Kind::ReplicatorDisconnected,
+                        Severity::Critical,
+                        place.clone(),
+                        what,
+                        "connected = 0".into(),
+                        metrics.clone(),
+                    )
+                    .with("backlog", r.backlog as f64)
+                    .weighted(r.backlog as f64),
+                );
+            }
+            let key = format!("repl|{}|{remote}", m.name);
+            if r.backlog == 0 {
+                tracks.forget(&key);
+                continue;
+            }
+            let series = tracks.feed(&key, now_ms, r.backlog as f64, window_ms);
+            if let Some((from, to, span)) = series.grew_for(window_ms, t.growth_min_messages as f64) {
+                let what = format!(
+                    "replication backlog to {remote} {} → {} in {}; delay {:.0} s",
+                    count(from as i64),
+                    count(to as i64),
+                    age_of(Duration::from_millis(span as u64)),
+                    r.delay_secs
+                );
+                let th =
+                    format!("grew ≥ {} for {} min (health.growth_minutes)", t.growth_min_messages, t.growth_minutes);
+                out.push(
+                    finding(Kind::ReplicationGrowing, Severity::Warn, place, what, th, metrics)
+                        .with("backlog", to)
+                        .with("grew_by", to - from)
+                        .with("delay_secs", r.delay_secs)
+                        .weighted(to - from),
+                );
+            }
+        }
+    }
+}
