@@ -23,6 +23,7 @@ pub mod settle;
 pub mod stats;
 pub mod tls;
 pub mod topic;
+pub mod wire;
 pub mod worker;
 
 use std::sync::Arc;

@@ -61,7 +61,7 @@ impl TlsOptions {
     }
 
     /// A native-tls connector with these settings (the same checks pulsar-rs makes).
-    fn connector(&self) -> Result<native_tls::TlsConnector> {
+    pub(crate) fn connector(&self) -> Result<native_tls::TlsConnector> {
         let mut b = native_tls::TlsConnector::builder();
         if let Some(pem) = self.trust_pem()? {
             for block in split_pem(&String::from_utf8_lossy(&pem)) {

@@ -1,4 +1,6 @@
 use super::*;
+use base64::Engine;
+use prost013::Message as _;
 
 fn headers(pairs: &[(&str, &str)]) -> EntryHeaders {
     let map: BTreeMap<String, String> = pairs.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.to_string())).collect();

@@ -1,0 +1,26 @@
+//! A minimal client of Pulsar's binary protocol of our own, for the two things the `pulsar`
+//! crate (6.9.1) has no public API for:
+//!
+//! - publishing a message larger than the broker's `maxMessageSize` as ONE chunked message,
+//!   as the Java and C++ clients do ([`publish_whole`], [`ChunkingProducer`]): the crate's
+//!   `ProducerMessage` and `ConnectionSender::send` are `pub(crate)`, and it cannot chunk;
+//! - reading an entry as it is stored, metadata and payload untouched ([`RawReader`]): the
+//!   crate's consumer decompresses every entry before handing it over, so it fails on Snappy
+//!   (raw blocks from the other clients) and on every chunk of a compressed chunked message.
+//!
+//! Everything else (reading, subscriptions, acknowledgements, ordinary publishing) stays
+//! with the crate. Frames ([`frame`]) use the crate's generated protobuf types; connections
+//! ([`conn`]) honour the context's TLS settings and credentials; lookups ([`lookup`]) follow
+//! redirects and proxies, so both work on a cluster of several brokers.
+
+pub mod conn;
+pub mod fetch;
+pub mod frame;
+pub mod lookup;
+pub mod producer;
+
+pub use fetch::{fetch_entry, RawEntry, RawReader};
+pub use producer::{publish_whole, ChunkingProducer, Published};
+
+#[cfg(test)]
+mod tests;
