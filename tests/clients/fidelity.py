@@ -9,10 +9,10 @@
         plain-C        batching off, 20 messages, compression C
         batched-C      batching on (10 per batch, 60 s publish delay), 25 messages sent with
                        send_async then flush: entries of 10, 10 and 5 messages, compression C
-        chunked-NONE, chunked-LZ4
-                       chunking on, batching off: a small message, one 7 MiB pseudo-random
-                       payload (random.Random(CHUNK_SEED)) that does not compress below the
-                       broker's 5 MB limit, and a small message
+        chunked-C      chunking on, batching off, compression C: a small message, one 7 MiB
+                       pseudo-random payload (random.Random(CHUNK_SEED)) that does not
+                       compress below the broker's 5 MB limit (the client compresses it whole,
+                       then stores it as 2 chunks), and a small message
         encrypted      3 messages, encryption_key "fidelity-key", batching off
         encrypted-batched
                        10 messages in one encrypted batch
@@ -50,8 +50,8 @@ import pulsar
 
 COMPRESSIONS = ("NONE", "LZ4", "ZLIB", "ZSTD", "SNAPPY")
 KINDS = ([f"plain-{c}" for c in COMPRESSIONS] + [f"batched-{c}" for c in COMPRESSIONS]
-         + ["chunked-NONE", "chunked-LZ4", "encrypted", "encrypted-batched", "delayed",
-            "tombstone", "partitioned"])
+         + [f"chunked-{c}" for c in COMPRESSIONS]
+         + ["encrypted", "encrypted-batched", "delayed", "tombstone", "partitioned"])
 EVENT_TIME_BASE = 1_764_237_600_000   # 2025-11-27T10:00:00Z, in ms
 CHUNK_SEED = 20261127
 CHUNK_SIZE = 7 * 1024 * 1024

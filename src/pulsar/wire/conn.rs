@@ -111,6 +111,7 @@ fn answers_request(c: &BaseCommand) -> Option<u64> {
         .or_else(|| c.producer_success.as_ref().map(|s| s.request_id))
         .or_else(|| c.lookup_topic_response.as_ref().map(|s| s.request_id))
         .or_else(|| c.partition_metadata_response.as_ref().map(|s| s.request_id))
+        .or_else(|| c.get_last_message_id_response.as_ref().map(|s| s.request_id))
 }
 
 impl Connection {

@@ -6,16 +6,18 @@
 //! fails on Snappy and on a chunk of a compressed chunked message).
 //!
 //! A [`RawReader`] keeps its subscription between fetches: asked for entries in order (as
-//! [`crate::pulsar::entries::Recovery`] probes them), it only grants one more permit; asked
-//! for one far ahead or behind, it subscribes again there. Nothing is ever acknowledged;
-//! the subscription goes when the consumer is closed.
+//! [`crate::pulsar::entries::Recovery`] probes them), it only grants the permits for one more
+//! entry (the broker counts a batch's messages: an entry of 10 leaves the consumer 9 in
+//! debt); asked for one far ahead or behind, it subscribes again there. Nothing is ever
+//! acknowledged; the subscription goes when the consumer is closed.
 
 use std::time::Duration;
 
 use pulsar::proto::base_command::Type;
 use pulsar::proto::command_subscribe::{InitialPosition, SubType};
 use pulsar::proto::{
-    BrokerEntryMetadata, CommandCloseConsumer, CommandFlow, CommandSubscribe, MessageIdData, MessageMetadata,
+    BrokerEntryMetadata, CommandCloseConsumer, CommandFlow, CommandGetLastMessageId, CommandSubscribe, MessageIdData,
+    MessageMetadata,
 };
 
 use super::conn::{command, Connection};
@@ -51,6 +53,10 @@ pub struct RawReader {
     last: Option<(i64, i64)>,
     /// An entry delivered after the one asked for (the second field), kept for the next ask.
     held: Option<(RawEntry, (i64, i64))>,
+    /// Permits granted to the open consumer, and messages it was sent (a batch counts all
+    /// its messages, as the broker counts them).
+    granted: i64,
+    used: i64,
 }
 
 impl RawReader {
@@ -62,6 +68,8 @@ impl RawReader {
             consumer: None,
             last: None,
             held: None,
+            granted: 0,
+            used: 0,
         }
     }
 
@@ -95,7 +103,7 @@ impl RawReader {
         }
         let mut skipped = 0;
         loop {
-            let Some(e) = self.receive().await? else { return Ok(None) };
+            let Some(e) = self.receive(pos).await? else { return Ok(None) };
             self.last = Some(e.position);
             if e.position == pos {
                 return Ok(Some(e));
@@ -147,39 +155,41 @@ impl RawReader {
         conn.request(&c, request, &format!("subscribe to {} at {}:{}", self.topic, pos.0, pos.1)).await?;
         self.consumer = Some(consumer);
         self.last = None;
+        (self.granted, self.used) = (0, 0);
         Ok(())
     }
 
-    /// One more permit, and the entry it lets in; `None` when nothing comes in time.
-    async fn receive(&mut self) -> Result<Option<RawEntry>> {
+    /// The permits for one more entry, and that entry; `None` when there is none (the
+    /// partition's last entry is before `pos`).
+    async fn receive(&mut self, pos: (i64, i64)) -> Result<Option<RawEntry>> {
         let (Some(conn), Some(consumer)) = (self.conn.as_mut(), self.consumer) else {
             return Err(ClientError::Binary("raw read without a consumer".into()));
         };
+        let permits = (self.used - self.granted + 1).max(1);
         let mut c = command(Type::Flow);
-        c.flow = Some(CommandFlow { consumer_id: consumer, message_permits: 1 });
+        c.flow = Some(CommandFlow { consumer_id: consumer, message_permits: permits as u32 });
         conn.write(&super::frame::encode_command(&c)).await?;
+        self.granted += permits;
         let wait = DELIVERY_WAIT.min(conn.timeout);
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let conn = self.conn.as_mut().expect("checked above");
             let f = match conn.next_frame_within(left).await {
                 Ok(f) => f,
-                Err(ClientError::Timeout { .. }) => {
-                    // a permit is still out: this consumer's next entry would be a surprise
-                    self.close_consumer().await;
-                    return Ok(None);
-                }
+                Err(ClientError::Timeout { .. }) => return self.nothing_came(pos, wait).await,
                 Err(e) => return Err(e),
             };
             let cmd = &f.command;
             if let Some(m) = cmd.message.as_ref().filter(|m| m.consumer_id == consumer) {
-                let pos = (m.message_id.ledger_id as i64, m.message_id.entry_id as i64);
+                let at = (m.message_id.ledger_id as i64, m.message_id.entry_id as i64);
                 let p = f.payload.ok_or_else(|| ClientError::Protocol {
-                    what: format!("entry {}:{} of {}", pos.0, pos.1, self.topic),
+                    what: format!("entry {}:{} of {}", at.0, at.1, self.topic),
                     reason: "a MESSAGE without a payload".into(),
                 })?;
+                self.used += i64::from(p.metadata.num_messages_in_batch.unwrap_or(1).max(1));
                 return Ok(Some(RawEntry {
-                    position: pos,
+                    position: at,
                     metadata: p.metadata,
                     payload: p.data,
                     broker_entry_metadata: p.broker_entry_metadata,
@@ -192,6 +202,29 @@ impl RawReader {
             if cmd.reached_end_of_topic.as_ref().is_some_and(|c| c.consumer_id == consumer) {
                 return Ok(None);
             }
+        }
+    }
+
+    /// Nothing was delivered in time: `None` when the partition ends before `pos` (nothing to
+    /// deliver), else a timeout (never taken as "no entry there").
+    async fn nothing_came(&mut self, pos: (i64, i64), waited: Duration) -> Result<Option<RawEntry>> {
+        let (Some(conn), Some(consumer)) = (self.conn.as_mut(), self.consumer) else {
+            return Err(ClientError::Binary("raw read without a consumer".into()));
+        };
+        let request = conn.next_id();
+        let mut c = command(Type::GetLastMessageId);
+        c.get_last_message_id = Some(CommandGetLastMessageId { consumer_id: consumer, request_id: request });
+        let answer = conn.request(&c, request, &format!("last message of {}", self.topic)).await?;
+        let last =
+            answer.get_last_message_id_response.map(|r| (r.last_message_id.ledger_id, r.last_message_id.entry_id));
+        // a permit is still out: this consumer's next entry would come unasked
+        self.close_consumer().await;
+        match last {
+            Some((l, e)) if (l as i64, e as i64) < pos => Ok(None),
+            _ => Err(ClientError::Timeout {
+                what: format!("entry {}:{} of {} (the broker delivered nothing)", pos.0, pos.1, self.topic),
+                after: waited,
+            }),
         }
     }
 
