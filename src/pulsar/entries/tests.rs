@@ -178,3 +178,88 @@ proptest::proptest! {
         }
     }
 }
+
+fn raw_metadata() -> pulsar::proto::MessageMetadata {
+    pulsar::proto::MessageMetadata {
+        producer_name: "standalone-0-7".into(),
+        sequence_id: 4,
+        publish_time: 1_764_237_600_000,
+        partition_key: Some("k-4".into()),
+        ordering_key: Some(b"o".to_vec()),
+        null_partition_key: Some(false),
+        event_time: Some(1_764_237_600_004),
+        schema_version: Some(3i64.to_be_bytes().to_vec()),
+        properties: vec![pulsar::proto::KeyValue { key: "i".into(), value: "4".into() }],
+        ..Default::default()
+    }
+}
+
+#[test]
+fn an_entry_read_raw_has_the_fields_its_headers_would_have_and_more() {
+    let h = EntryHeaders::from_metadata(&raw_metadata());
+    assert_eq!((h.producer.as_str(), h.sequence_id, h.publish_time_ms), ("standalone-0-7", 4, 1_764_237_600_000));
+    assert_eq!((h.key.as_deref(), h.event_time_ms, h.schema_version), (Some("k-4"), Some(1_764_237_600_004), Some(3)));
+    assert_eq!(h.properties.get("i").map(String::as_str), Some("4"));
+    assert_eq!((&h.compression, h.batch, &h.chunk, h.encrypted), (&None, None, &None, false));
+    let ms = split_raw("t", ID, &h, b"plain".to_vec());
+    assert_eq!(ms[0].ordering_key.as_deref(), Some(&b"o"[..]), "not in the admin API's headers");
+    assert_eq!(ms[0].payload, b"plain");
+}
+
+/// A Snappy batch as the Java/C++/Python clients write it (raw blocks): decompressed by our
+/// codec, then split; the crate's consumer fails on it.
+#[test]
+fn a_raw_snappy_batch_is_decompressed_then_split() {
+    let body = batch_body(&[("a", b"one"), ("b", b"two")]);
+    let md = pulsar::proto::MessageMetadata {
+        compression: Some(pulsar::proto::CompressionType::Snappy as i32),
+        uncompressed_size: Some(body.len() as u32),
+        num_messages_in_batch: Some(2),
+        ..raw_metadata()
+    };
+    let h = EntryHeaders::from_metadata(&md);
+    assert!(h.consumer_fails_on());
+    let ms = split_raw("t", ID, &h, snap::raw::Encoder::new().compress_vec(&body).unwrap());
+    assert_eq!(
+        ms.iter().map(|m| (m.key.as_deref(), m.payload.as_slice())).collect::<Vec<_>>(),
+        [(Some("a"), &b"one"[..]), (Some("b"), &b"two"[..])]
+    );
+    assert!(ms.iter().all(|m| m.meta.error.is_none() && m.compression.as_deref() == Some("SNAPPY")));
+    // a payload that does not decompress is one row saying so, never garbage
+    let ms = split_raw("t", ID, &h, b"not snappy at all".to_vec());
+    assert_eq!(ms.len(), 1);
+    assert!(ms[0].payload.is_empty());
+    assert!(ms[0].meta.error.as_deref().unwrap().contains("a batch of 2 messages does not decompress"), "{ms:?}");
+}
+
+/// A chunk of a compressed chunked message stays as stored (compressed, its codec named):
+/// only the reassembled chunks decompress, once.
+#[test]
+fn a_raw_compressed_chunk_stays_compressed_until_its_set_is_whole() {
+    let plain: Vec<u8> = (0..4000u32).flat_map(|i| format!("{i} ").into_bytes()).collect();
+    let whole = zstd::encode_all(&plain[..], 3).unwrap();
+    let half = whole.len() / 2;
+    let mut a = crate::pulsar::chunks::ChunkAssembler::default();
+    let mut out = Vec::new();
+    for (i, part) in [&whole[..half], &whole[half..]].into_iter().enumerate() {
+        let md = pulsar::proto::MessageMetadata {
+            compression: Some(pulsar::proto::CompressionType::Zstd as i32),
+            uncompressed_size: Some(plain.len() as u32),
+            uuid: Some("standalone-0-7-4".into()),
+            chunk_id: Some(i as i32),
+            num_chunks_from_msg: Some(2),
+            total_chunk_msg_size: Some(whole.len() as i32),
+            ..raw_metadata()
+        };
+        let h = EntryHeaders::from_metadata(&md);
+        assert!(h.consumer_fails_on(), "the crate decompresses each chunk alone");
+        let id = MessageId { entry: ID.entry + i as i64, ..ID };
+        let ms = split_raw("t", id, &h, part.to_vec());
+        assert_eq!(ms[0].payload, part, "as stored");
+        assert_eq!(ms[0].compression.as_deref(), Some("ZSTD"));
+        out.extend(ms.into_iter().flat_map(|m| a.push(m)));
+    }
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].meta.error, None);
+    assert_eq!(out[0].payload, plain);
+}
