@@ -123,7 +123,7 @@ async fn partitions_get_whole_messages_named_or_routed_by_key() {
     let p1 = wire::publish_whole(&client, &topic.partition(1), &to_one).await.unwrap();
     let routed = wire::publish_whole(&client, &topic, &by_key).await.unwrap();
     // the partition the Java client's default router picks for "k-1" ("k-1".hashCode() = 104271)
-    let java = (104_271 % 3) as i32;
+    let java: i32 = 104_271 % 3;
     assert_eq!(p1.id.partition, 1);
     assert_eq!(routed.id.partition, java);
 
