@@ -117,12 +117,12 @@ fn app_waiting_for_topics() -> (App, Request) {
     let reqs = app.start();
     answer_all(&mut app, reqs, &[]);
     // the selection starts on the first tenant: bench
-    assert_eq!(app.tree.selected_key(), Some(NodeKey::Tenant(TENANT.into())));
+    assert_eq!(app.explorer.tree.selected_key(), Some(NodeKey::Tenant(TENANT.into())));
     let reqs = app.update(Action::Expand);
     answer_all(&mut app, reqs, &[]);
     let reqs = app.update(Action::Down);
     answer_all(&mut app, reqs, &[]);
-    assert_eq!(app.tree.selected_key(), Some(NodeKey::Namespace(NAMESPACE.into())));
+    assert_eq!(app.explorer.tree.selected_key(), Some(NodeKey::Namespace(NAMESPACE.into())));
     let mut reqs = app.update(Action::Expand);
     let i = reqs
         .iter()
@@ -137,14 +137,14 @@ fn app_waiting_for_topics() -> (App, Request) {
 fn loaded_app(topics: &[TopicEntry]) -> App {
     let (mut app, list) = app_waiting_for_topics();
     answer_all(&mut app, vec![list], topics);
-    let rows = app.tree.rows().len();
+    let rows = app.explorer.tree.rows().len();
     assert!(rows > TOPICS, "the 10,000 topics are visible ({rows} rows)");
     // jump near the middle, then one real move so the details pane follows
-    app.tree.move_by((rows / 2) as isize - 1 - app.tree.selected_index() as isize);
+    app.explorer.tree.move_by((rows / 2) as isize - 1 - app.explorer.tree.selected_index() as isize);
     let reqs = app.update(Action::Down);
     answer_all(&mut app, reqs, topics);
-    assert!(matches!(app.tree.selected_key(), Some(NodeKey::Topic(_))));
-    assert!(app.details.stats.is_some(), "the stats of the selected topic are shown");
+    assert!(matches!(app.explorer.tree.selected_key(), Some(NodeKey::Topic(_))));
+    assert!(app.explorer.details.stats.is_some(), "the stats of the selected topic are shown");
     app
 }
 
@@ -222,7 +222,7 @@ fn benches(c: &mut Criterion) {
         b.iter_batched(
             || {
                 let mut app = loaded_app(&topics);
-                assert!(app.tree.select_key(&NodeKey::Namespace(NAMESPACE.into())));
+                assert!(app.explorer.tree.select_key(&NodeKey::Namespace(NAMESPACE.into())));
                 let reqs = app.update(Action::Refresh);
                 let list = reqs
                     .into_iter()

@@ -49,11 +49,11 @@ fn app_with_acme() -> App {
 }
 
 fn visible_labels(app: &App) -> Vec<String> {
-    app.tree.rows().iter().map(|r| app.tree.node(&r.path).unwrap().label.clone()).collect()
+    app.explorer.tree.rows().iter().map(|r| app.explorer.tree.node(&r.path).unwrap().label.clone()).collect()
 }
 
 fn selected_label(app: &App) -> String {
-    app.tree.selected().map(|n| n.label.clone()).unwrap_or_default()
+    app.explorer.tree.selected().map(|n| n.label.clone()).unwrap_or_default()
 }
 
 #[test]
@@ -164,11 +164,11 @@ fn selecting_a_topic_fetches_its_stats_and_stale_answers_are_dropped() {
     // a's answer arrives after the user moved on to b: it must not show up for b
     let sa = TopicStats { storage_size: 111, ..Default::default() };
     answer(&mut app, &stats_a, ResponseKind::TopicStatsFetched { topic: a.clone(), stats: Box::new(sa) });
-    assert!(app.details.stats.is_none(), "stale stats of a shown for b");
+    assert!(app.explorer.details.stats.is_none(), "stale stats of a shown for b");
     let sb = TopicStats { storage_size: 222, ..Default::default() };
     answer(&mut app, &stats_b, ResponseKind::TopicStatsFetched { topic: b.clone(), stats: Box::new(sb) });
-    assert_eq!(app.details.stats.as_ref().map(|s| s.storage_size), Some(222));
-    assert_eq!(app.details.key, Some(NodeKey::Topic(b)));
+    assert_eq!(app.explorer.details.stats.as_ref().map(|s| s.storage_size), Some(222));
+    assert_eq!(app.explorer.details.key, Some(NodeKey::Topic(b)));
 }
 
 #[test]
@@ -200,7 +200,7 @@ fn the_filter_narrows_the_tree_and_esc_restores_it() {
     assert_eq!(selected_label(&app), "shop");
     app.handle(code(KeyCode::Enter)); // keep the filter, back to normal keys
     assert_eq!(app.mode, Mode::Normal);
-    assert_eq!(app.tree.filter, "sho");
+    assert_eq!(app.explorer.tree.filter, "sho");
     app.handle(code(KeyCode::Esc));
     assert_eq!(visible_labels(&app), vec!["acme", "billing", "shop", "ops"]);
     assert_eq!(selected_label(&app), "shop", "selection survives clearing the filter");
@@ -211,7 +211,7 @@ fn the_filter_narrows_the_tree_and_esc_restores_it() {
     }
     assert!(visible_labels(&app).is_empty());
     app.handle(code(KeyCode::Esc));
-    assert_eq!(app.tree.rows().len(), 4);
+    assert_eq!(app.explorer.tree.rows().len(), 4);
 }
 
 #[test]
@@ -243,7 +243,7 @@ fn jumping_to_a_topic_loads_its_path_and_selects_it() {
             ],
         },
     );
-    assert_eq!(app.tree.selected_key(), Some(NodeKey::Topic(t.clone())));
+    assert_eq!(app.explorer.tree.selected_key(), Some(NodeKey::Topic(t.clone())));
     find(&reqs, |k| matches!(k, RequestKind::FetchTopicStats { topic, .. } if topic == &t));
 }
 
@@ -257,7 +257,7 @@ fn jumping_through_the_filter_box_and_to_a_missing_topic() {
     app.handle(code(KeyCode::Enter));
     let status = app.status.as_ref().map(|s| s.text.clone()).unwrap_or_default();
     assert!(status.contains("namespace acme/nope not found"), "{status}");
-    assert_eq!(app.tree.filter, "");
+    assert_eq!(app.explorer.tree.filter, "");
 }
 
 #[test]
@@ -268,7 +268,7 @@ fn a_failed_load_marks_the_node_and_it_can_be_retried() {
     let r = find(&reqs, |k| matches!(k, RequestKind::ListTopics { .. })).clone();
     let err = ClientError::Forbidden { what: "GET /admin/v2/persistent/acme/billing".into() };
     answer(&mut app, &r, ResponseKind::Failed { error: err });
-    let node = app.tree.selected().unwrap();
+    let node = app.explorer.tree.selected().unwrap();
     assert!(matches!(&node.load, Load::Failed(e) if e.contains("lacks permission")), "{:?}", node.load);
     assert!(app.status.as_ref().unwrap().text.contains("not authorized"));
     assert_eq!(app.connection, Connection::Connected, "a refusal is not a lost connection");
@@ -343,8 +343,8 @@ fn subscription_stats_come_from_the_topic() {
     let mut stats = TopicStats::default();
     stats.subscriptions.insert("pay".into(), SubscriptionStats { msg_backlog: 42, ..Default::default() });
     answer(&mut app, &r, ResponseKind::TopicStatsFetched { topic: t.clone(), stats: Box::new(stats) });
-    assert_eq!(app.details.key, Some(NodeKey::Subscription(t, "pay".into())));
-    assert_eq!(app.details.stats.as_ref().unwrap().subscriptions["pay"].msg_backlog, 42);
+    assert_eq!(app.explorer.details.key, Some(NodeKey::Subscription(t, "pay".into())));
+    assert_eq!(app.explorer.details.stats.as_ref().unwrap().subscriptions["pay"].msg_backlog, 42);
 }
 
 #[test]
@@ -673,7 +673,7 @@ mod palette_and_contexts {
         assert_eq!(app.browser.as_ref().unwrap().topic, topic("persistent://acme/shop/orders"));
         assert!(reqs.iter().any(|r| matches!(r.kind, RequestKind::ReadPage { .. })), "{reqs:?}");
         assert_eq!(
-            app.tree.selected_key(),
+            app.explorer.tree.selected_key(),
             Some(NodeKey::Topic(topic("persistent://acme/shop/orders"))),
             "selected behind the browser"
         );
@@ -733,7 +733,7 @@ mod palette_and_contexts {
         assert!(fresh.iter().all(|r| r.id > old.id), "ids keep counting across the switch");
         assert_eq!(app.view, View::Explorer);
         assert!(app.browser.is_none());
-        assert!(app.tree.roots.is_empty(), "the new cluster's tree starts empty");
+        assert!(app.explorer.tree.roots.is_empty(), "the new cluster's tree starts empty");
         assert_eq!(app.pending_requests(), fresh.len(), "only the new context's requests are pending");
         assert!(app.settings.read_only);
 
@@ -741,7 +741,7 @@ mod palette_and_contexts {
         let dropped =
             answer(&mut app, &old, ResponseKind::TenantsListed { tenants: vec!["from-the-old-cluster".into()] });
         assert!(dropped.is_empty());
-        assert!(app.tree.roots.is_empty(), "{:?}", visible_labels(&app));
+        assert!(app.explorer.tree.roots.is_empty(), "{:?}", visible_labels(&app));
         // the new one's is not
         tenants(&mut app, &fresh, &["acme", "ops", "public"]);
         assert_eq!(visible_labels(&app), vec!["acme", "ops", "public"]);

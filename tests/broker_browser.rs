@@ -138,7 +138,7 @@ async fn paging_reads_every_message_once_in_both_directions_and_has_no_side_effe
     // pages of 10 in a window of 20: the window must slide and be re-read backwards
     let settings = Settings { page_size: 10, window: 20, ..Settings::default() };
     let mut d = Driver::new(client.clone(), settings);
-    d.until("tenants", LIMIT, |app| app.tree.roots_load == Load::Loaded).await;
+    d.until("tenants", LIMIT, |app| app.explorer.tree.roots_load == Load::Loaded).await;
     let reqs = d.app.open_browser(topic.clone(), StartFrom::Earliest);
     d.submit(reqs);
     assert_eq!(d.app.view, View::Browser);

@@ -259,7 +259,7 @@ async fn the_tui_requeues_a_dlq_after_its_preview_and_typed_confirmation() {
     let reqs = d.app.jump_to(dlq_name.clone());
     d.submit(reqs);
     let want = Some(NodeKey::Topic(dlq_name.clone()));
-    d.until("the DLQ selected", Duration::from_secs(20), |app| app.tree.selected_key() == want).await;
+    d.until("the DLQ selected", Duration::from_secs(20), |app| app.explorer.tree.selected_key() == want).await;
     d.act(Action::OpenDlq);
     d.until("the DLQ listed", Duration::from_secs(20), |app| {
         app.dlq.as_ref().is_some_and(|v| v.request.is_none() && !v.letters.is_empty())

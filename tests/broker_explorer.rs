@@ -57,18 +57,18 @@ impl Fixture {
 }
 
 fn select_and_expand(d: &mut Driver, key: &NodeKey) {
-    d.app.tree.reveal(key);
-    assert!(d.app.tree.select_key(key), "{key:?} is visible");
+    d.app.explorer.tree.reveal(key);
+    assert!(d.app.explorer.tree.select_key(key), "{key:?} is visible");
     d.act(Action::Expand);
 }
 
 fn child_labels(d: &Driver, key: &NodeKey) -> Vec<String> {
-    let path = d.app.tree.find(key).unwrap();
-    d.app.tree.node(&path).unwrap().children.iter().map(|c| c.label.clone()).collect()
+    let path = d.app.explorer.tree.find(key).unwrap();
+    d.app.explorer.tree.node(&path).unwrap().children.iter().map(|c| c.label.clone()).collect()
 }
 
 fn loaded(d: &Driver, key: &NodeKey) -> bool {
-    d.app.tree.find(key).and_then(|p| d.app.tree.node(&p)).is_some_and(|n| n.load == Load::Loaded)
+    d.app.explorer.tree.find(key).and_then(|p| d.app.explorer.tree.node(&p)).is_some_and(|n| n.load == Load::Loaded)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -77,7 +77,7 @@ async fn explorer_shows_what_the_cluster_holds() {
     let fx = fixture().await;
     let mut d = Driver::new(fx.client.clone(), Settings::default());
     let tenant_key = NodeKey::Tenant(fx.tenant.clone());
-    d.until("tenants and cluster info", LIMIT, |app| app.tree.find(&tenant_key).is_some() && app.cluster.is_some())
+    d.until("tenants and cluster info", LIMIT, |app| app.explorer.tree.find(&tenant_key).is_some() && app.cluster.is_some())
         .await;
     assert_eq!(d.app.connection, Connection::Connected);
     assert_eq!(d.app.cluster.as_deref(), Some("standalone"));
@@ -86,7 +86,7 @@ async fn explorer_shows_what_the_cluster_holds() {
     // tenant → namespaces
     select_and_expand(&mut d, &tenant_key);
     d.until("namespaces", LIMIT, |app| {
-        app.tree.find(&tenant_key).and_then(|p| app.tree.node(&p)).is_some_and(|n| n.load == Load::Loaded)
+        app.explorer.tree.find(&tenant_key).and_then(|p| app.explorer.tree.node(&p)).is_some_and(|n| n.load == Load::Loaded)
     })
     .await;
     assert_eq!(child_labels(&d, &tenant_key), vec!["ns1", "ns2"]);
@@ -95,18 +95,18 @@ async fn explorer_shows_what_the_cluster_holds() {
     let ns1 = NodeKey::Namespace(format!("{}/ns1", fx.tenant));
     select_and_expand(&mut d, &ns1);
     d.until("topics of ns1", LIMIT, |app| {
-        app.tree.find(&ns1).and_then(|p| app.tree.node(&p)).is_some_and(|n| n.load == Load::Loaded)
+        app.explorer.tree.find(&ns1).and_then(|p| app.explorer.tree.node(&p)).is_some_and(|n| n.load == Load::Loaded)
     })
     .await;
     assert_eq!(child_labels(&d, &ns1), vec!["parted", "plain"]);
     let parted_key = NodeKey::Topic(fx.parted.clone());
-    let parted_node = d.app.tree.node(&d.app.tree.find(&parted_key).unwrap()).unwrap();
+    let parted_node = d.app.explorer.tree.node(&d.app.explorer.tree.find(&parted_key).unwrap()).unwrap();
     assert_eq!(parted_node.kind, NodeKind::Topic { partitions: 3 });
 
     // partitioned topic → its subscriptions, then its partitions
     select_and_expand(&mut d, &parted_key);
     d.until("subscriptions of parted", LIMIT, |app| {
-        app.tree.find(&parted_key).and_then(|p| app.tree.node(&p)).is_some_and(|n| n.load == Load::Loaded)
+        app.explorer.tree.find(&parted_key).and_then(|p| app.explorer.tree.node(&p)).is_some_and(|n| n.load == Load::Loaded)
     })
     .await;
     assert_eq!(
@@ -115,8 +115,8 @@ async fn explorer_shows_what_the_cluster_holds() {
     );
 
     // the stats pane of the partitioned topic: aggregated over partitions, as the admin API says
-    d.until("stats of parted", LIMIT, |app| app.details.stats.is_some()).await;
-    let stats = d.app.details.stats.clone().unwrap();
+    d.until("stats of parted", LIMIT, |app| app.explorer.details.stats.is_some()).await;
+    let stats = d.app.explorer.details.stats.clone().unwrap();
     let expected = curl_json(&format!("/admin/v2/{}/partitioned-stats", fx.parted.rest_path()));
     assert_eq!(stats.subscriptions.len(), 2);
     for sub in ["sub-b", "sub-c"] {
@@ -133,16 +133,16 @@ async fn explorer_shows_what_the_cluster_holds() {
     let plain_key = NodeKey::Topic(fx.plain.clone());
     select_and_expand(&mut d, &plain_key);
     d.until("plain loaded with stats", LIMIT, |app| {
-        app.details.key.as_ref() == Some(&plain_key)
-            && app.details.stats.is_some()
-            && app.tree.find(&plain_key).and_then(|p| app.tree.node(&p)).is_some_and(|n| n.load == Load::Loaded)
+        app.explorer.details.key.as_ref() == Some(&plain_key)
+            && app.explorer.details.stats.is_some()
+            && app.explorer.tree.find(&plain_key).and_then(|p| app.explorer.tree.node(&p)).is_some_and(|n| n.load == Load::Loaded)
     })
     .await;
     let sub_a = NodeKey::Subscription(fx.plain.clone(), "sub-a".into());
-    assert!(d.app.tree.select_key(&sub_a));
+    assert!(d.app.explorer.tree.select_key(&sub_a));
     d.act(Action::Down);
     d.act(Action::Up);
-    d.until("sub-a stats", LIMIT, |app| app.details.key.as_ref() == Some(&sub_a) && app.details.fetched_at.is_some())
+    d.until("sub-a stats", LIMIT, |app| app.explorer.details.key.as_ref() == Some(&sub_a) && app.explorer.details.fetched_at.is_some())
         .await;
     let text = screen(&draw(&d.app, 160, 48));
     assert!(text.contains("parted [3 partitions]"), "{text}");
@@ -168,13 +168,13 @@ async fn explorer_shows_what_the_cluster_holds() {
 async fn jump_and_broker_errors_keep_the_app_usable() {
     let fx = fixture().await;
     let mut d = Driver::new(fx.client.clone(), Settings::default());
-    d.until("tenants", LIMIT, |app| app.tree.roots_load == Load::Loaded).await;
+    d.until("tenants", LIMIT, |app| app.explorer.tree.roots_load == Load::Loaded).await;
 
     // jump straight to a topic: tenant and namespace are loaded on the way
     let reqs = d.app.jump_to(fx.plain.clone());
     d.submit(reqs);
     let plain_key = NodeKey::Topic(fx.plain.clone());
-    d.until("jumped to plain", LIMIT, |app| app.tree.selected_key().as_ref() == Some(&plain_key)).await;
+    d.until("jumped to plain", LIMIT, |app| app.explorer.tree.selected_key().as_ref() == Some(&plain_key)).await;
 
     // a namespace of a tenant that does not exist: a 404, shown, and nothing breaks
     let reqs = d.app.jump_to(TopicName::parse(&format!("persistent://{}/nope/x", fx.tenant)).unwrap());
@@ -196,7 +196,7 @@ async fn jump_and_broker_errors_keep_the_app_usable() {
     d.act(Action::Top);
     d.act(Action::Expand);
     d.settle(LIMIT).await;
-    assert!(d.app.tree.rows().len() > 1);
+    assert!(d.app.explorer.tree.rows().len() > 1);
     fx.cleanup().await;
 }
 

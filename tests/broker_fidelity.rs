@@ -106,7 +106,7 @@ fn our_view(topic: &str) -> (Vec<Value>, BTreeMap<i64, Vec<Seen>>) {
 async fn browser_view(client: &Client, topic: &str) -> BTreeMap<i64, Vec<Seen>> {
     let settings = Settings { page_size: 100, window: 200, ..Settings::default() };
     let mut d = Driver::new(client.clone(), settings);
-    d.until("tenants", LIMIT, |app| app.tree.roots_load == Load::Loaded).await;
+    d.until("tenants", LIMIT, |app| app.explorer.tree.roots_load == Load::Loaded).await;
     let reqs = d.app.open_browser(TopicName::parse(topic).unwrap(), StartFrom::Earliest);
     d.submit(reqs);
     d.until("the whole topic", LIMIT, |app| app.browser.as_ref().is_some_and(|b| b.loading.is_none() && b.at_end))

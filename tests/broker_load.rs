@@ -46,26 +46,26 @@ async fn many_topics_and_partitions_list_filter_and_render() {
     let reqs = d.app.jump_to(wide.clone());
     d.submit(reqs);
     let wide_key = NodeKey::Topic(wide.clone());
-    d.until("the wide topic selected", limit, |app| app.tree.selected_key().as_ref() == Some(&wide_key)).await;
+    d.until("the wide topic selected", limit, |app| app.explorer.tree.selected_key().as_ref() == Some(&wide_key)).await;
     let listed = {
-        let path = d.app.tree.find(&ns_key).unwrap();
-        let node = d.app.tree.node(&path).unwrap();
+        let path = d.app.explorer.tree.find(&ns_key).unwrap();
+        let node = d.app.explorer.tree.node(&path).unwrap();
         assert_eq!(node.load, Load::Loaded);
         node.children.iter().map(|c| c.label.clone()).collect::<Vec<_>>()
     };
     assert_eq!(listed.len(), n + 1, "every topic once, the 100 partitions grouped under one");
     assert_eq!(listed.first().map(String::as_str), Some("t-00000"));
     assert!(listed.contains(&format!("t-{:05}", n - 1)));
-    let wide_node = d.app.tree.node(&d.app.tree.find(&wide_key).unwrap()).unwrap();
+    let wide_node = d.app.explorer.tree.node(&d.app.explorer.tree.find(&wide_key).unwrap()).unwrap();
     assert_eq!(wide_node.kind, NodeKind::Topic { partitions: 100 });
 
     // its partitions, expanded
     d.act(Action::Expand);
     d.until("partitions listed", limit, |app| {
-        app.tree.find(&wide_key).and_then(|p| app.tree.node(&p)).is_some_and(|n| n.load == Load::Loaded)
+        app.explorer.tree.find(&wide_key).and_then(|p| app.explorer.tree.node(&p)).is_some_and(|n| n.load == Load::Loaded)
     })
     .await;
-    let parts = d.app.tree.node(&d.app.tree.find(&wide_key).unwrap()).unwrap().children.len();
+    let parts = d.app.explorer.tree.node(&d.app.explorer.tree.find(&wide_key).unwrap()).unwrap().children.len();
     assert_eq!(parts, 100);
 
     // filter down to one topic by typing, as a user does
@@ -77,10 +77,11 @@ async fn many_topics_and_partitions_list_filter_and_render() {
     d.handle(key(KeyCode::Enter));
     let shown: Vec<String> = d
         .app
+        .explorer
         .tree
         .rows()
         .iter()
-        .filter_map(|r| d.app.tree.node(&r.path))
+        .filter_map(|r| d.app.explorer.tree.node(&r.path))
         .filter(|node| matches!(node.kind, NodeKind::Topic { .. }))
         .map(|node| node.label.clone())
         .collect();
@@ -88,7 +89,7 @@ async fn many_topics_and_partitions_list_filter_and_render() {
     let text = screen(&draw(&d.app, 160, 48));
     assert!(text.contains(&target_name), "{text}");
     d.act(Action::ClearFilter);
-    assert!(d.app.tree.rows().len() > n, "everything is back");
+    assert!(d.app.explorer.tree.rows().len() > n, "everything is back");
     let text = screen(&draw(&d.app, 160, 48));
     assert!(text.contains("t-0"), "{text}");
 

@@ -88,12 +88,12 @@ async fn app_survives_a_broker_restart() {
     // the explorer, on the topic `t`
     let settings = Settings { reconnect_interval: Duration::from_millis(500), ..Settings::default() };
     let mut d = Driver::new(client.clone(), settings.clone());
-    d.until("tenants", Duration::from_secs(30), |app| app.tree.roots_load == Load::Loaded).await;
+    d.until("tenants", Duration::from_secs(30), |app| app.explorer.tree.roots_load == Load::Loaded).await;
     let reqs = d.app.jump_to(topic.clone());
     d.submit(reqs);
     let key = NodeKey::Topic(topic.clone());
     d.until("topic selected with stats", Duration::from_secs(30), |app| {
-        app.tree.selected_key().as_ref() == Some(&key) && app.details.stats.is_some()
+        app.explorer.tree.selected_key().as_ref() == Some(&key) && app.explorer.details.stats.is_some()
     })
     .await;
 
@@ -167,9 +167,9 @@ async fn app_survives_a_broker_restart() {
     d.act(Action::Refresh);
     d.until("connection marked down", Duration::from_secs(60), |app| matches!(app.connection, Connection::Down { .. }))
         .await;
-    let before = d.app.tree.selected_index();
+    let before = d.app.explorer.tree.selected_index();
     d.act(Action::Up);
-    assert_ne!(d.app.tree.selected_index(), before, "keys still move the selection while the broker is down");
+    assert_ne!(d.app.explorer.tree.selected_index(), before, "keys still move the selection while the broker is down");
     d.act(Action::Down);
     let text = common::screen(&common::draw(&d.app, 120, 30));
     assert!(text.contains("broker unreachable"), "{text}");
@@ -189,10 +189,10 @@ async fn app_survives_a_broker_restart() {
     // recovery needs no key press: the probe notices, the tree and stats reload
     d.until("reconnected", RECOVERY, |app| app.connection == Connection::Connected).await;
     d.until("stats again", RECOVERY, |app| {
-        app.details.key.as_ref() == Some(&key) && app.details.stats.is_some() && app.details.error.is_none()
+        app.explorer.details.key.as_ref() == Some(&key) && app.explorer.details.stats.is_some() && app.explorer.details.error.is_none()
     })
     .await;
-    assert!(d.app.tree.find(&NodeKey::Tenant(tenant.clone())).is_some());
+    assert!(d.app.explorer.tree.find(&NodeKey::Tenant(tenant.clone())).is_some());
     let text = common::screen(&common::draw(&d.app, 120, 30));
     assert!(text.contains("● connected"), "{text}");
 

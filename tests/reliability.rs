@@ -285,7 +285,7 @@ async fn switching_context_aborts_the_old_contexts_requests() {
     assert_eq!(closed.load(Ordering::SeqCst), opened.load(Ordering::SeqCst), "old connections left open");
     // and the new cluster answers
     d.until("the live cluster's tenants", Duration::from_secs(20), |app| {
-        app.tree.roots.iter().any(|n| n.label == "public") && app.connection == Connection::Connected
+        app.explorer.tree.roots.iter().any(|n| n.label == "public") && app.connection == Connection::Connected
     })
     .await;
 }

@@ -30,7 +30,7 @@ pub enum ActionStage {
 impl App {
     /// `a` in the explorer: the write actions of the selected topic or subscription.
     pub(super) fn open_actions(&mut self) -> Vec<Request> {
-        let (topic, subscription) = match self.tree.selected_key() {
+        let (topic, subscription) = match self.explorer.tree.selected_key() {
             Some(NodeKey::Subscription(t, s)) => (t, Some(s)),
             Some(NodeKey::Topic(t)) | Some(NodeKey::Partition(t)) => (t, None),
             _ => {
@@ -38,7 +38,7 @@ impl App {
                 return Vec::new();
             }
         };
-        let partitions = self.partitions_of(&topic);
+        let partitions = self.explorer.partitions_of(&topic);
         let items =
             if subscription.is_some() { ActionKind::ON_SUBSCRIPTION.to_vec() } else { ActionKind::ON_TOPIC.to_vec() };
         self.action =
@@ -159,7 +159,7 @@ impl App {
         if reload_topics {
             out.push(self.request(RequestKind::ListTopics { namespace: topic.namespace_path() }));
         }
-        self.details.key = None; // refetch the stats
+        self.explorer.forget_details(); // refetch the stats
         out.extend(self.sync_details());
         out
     }

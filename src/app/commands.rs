@@ -27,7 +27,7 @@ impl App {
     }
 
     pub(super) fn palette_key(&mut self, k: &KeyEvent) -> Vec<Request> {
-        let topics = self.tree.topics();
+        let topics = self.explorer.tree.topics();
         let contexts = self.settings.contexts.clone();
         let Mode::Palette(p) = &mut self.mode else { return Vec::new() };
         match k.code {
@@ -71,6 +71,7 @@ impl App {
             }
             Command::Dlq if self.view == View::Dlq => {}
             Command::Dlq => return self.open_dlq(),
+            Command::Health => return self.open_health(),
             Command::Topic(name) => match TopicName::parse(&name) {
                 Ok(t) => return self.open_topic(t),
                 Err(e) => self.set_status(Level::Error, format!(":topic {name}: {e}")),
@@ -92,8 +93,8 @@ impl App {
     /// Selects a subscription in the explorer (`--subscription`): its topic is loaded on
     /// the way, then its subscriptions.
     pub fn jump_to_subscription(&mut self, topic: TopicName, subscription: String) -> Vec<Request> {
-        self.jump_subscription = Some(subscription);
-        let mut out = self.jump_to(topic);
+        let (e, mut ctx) = self.explorer_ctx();
+        let mut out = e.jump_to(topic, Some(subscription), &mut ctx);
         out.extend(self.sync_details());
         out
     }

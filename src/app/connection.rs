@@ -39,7 +39,9 @@ impl App {
             }
             _ => {
                 out.extend(self.browser_tick(now));
-                out.extend(self.details_tick(now));
+                let refresh = self.settings.refresh_interval;
+                let (e, mut ctx) = self.explorer_ctx();
+                out.extend(e.tick(refresh, &mut ctx));
             }
         }
         out
@@ -56,10 +58,9 @@ impl App {
             return Vec::new();
         }
         self.set_status(Level::Info, "reconnected to the broker".into());
-        let kinds = self.tree.reload_requests();
+        let kinds = self.explorer.tree.reload_requests();
         let mut out: Vec<Request> = kinds.into_iter().map(|k| self.request(k)).collect();
-        self.details.fetched_at = None;
-        self.details.key = None;
+        self.explorer.forget_details();
         out.extend(self.sync_details());
         out.extend(self.resume_follow());
         out

@@ -139,7 +139,7 @@ impl RequeueDialog {
 impl App {
     /// `D`: the DLQ view of the namespace in use.
     pub fn open_dlq(&mut self) -> Vec<Request> {
-        let namespace = match (self.view, self.current_topic(), self.tree.selected_key()) {
+        let namespace = match (self.view, self.current_topic(), self.explorer.tree.selected_key()) {
             (_, Some(t), _) => Some(t.namespace_path()),
             (View::Explorer, None, Some(NodeKey::Namespace(ns))) => Some(ns),
             (View::Dlq, _, _) => self.dlq.as_ref().map(|d| d.namespace.clone()),

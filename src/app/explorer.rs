@@ -1,17 +1,20 @@
 //! The explorer: the tree of tenants, namespaces, topics and subscriptions, the details
 //! pane of the selected node (stats refreshed every `refresh_interval`), the tree filter
 //! and jumps to a topic (loading what is missing on the way), and the answers to all that.
+//!
+//! [`Explorer`] owns that state; [`App`] hands it the explorer's actions, answers and ticks
+//! with a [`Ctx`] (request ids, the status line, the time) and carries out the [`Next`] it
+//! returns when an action leaves the explorer.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::input::{Edit, LineInput};
 use super::keys::Action;
-use super::pending::Tag;
-use super::tree::{self, NodeKey, NodeKind};
-use super::{App, Focus, Level, Mode};
-use crate::pulsar::message::StartFrom;
+use super::pending::{Requests, Tag};
+use super::tree::{self, NodeKey, NodeKind, Tree};
+use super::{App, Focus, Level, Mode, Next, StatusMessage};
 use crate::pulsar::request::{Request, RequestId, RequestKind, ResponseKind};
 use crate::pulsar::stats::{TenantInfo, TopicStats};
 use crate::pulsar::{ClientError, TopicName};
@@ -28,14 +31,42 @@ pub struct Details {
     pub scroll: u16,
 }
 
-impl App {
-    /// The explorer's keys (the tree, or the details pane when it has the focus).
-    pub(super) fn explorer_update(&mut self, action: Action) -> Vec<Request> {
+/// The explorer's state: the tree, the details pane, a jump on its way.
+#[derive(Debug, Default)]
+pub struct Explorer {
+    pub tree: Tree,
+    pub details: Details,
+    /// A topic being jumped to (its tenant and namespace load on the way).
+    jump: Option<TopicName>,
+    /// The subscription to select once the jump reached its topic (`--subscription`).
+    jump_subscription: Option<String>,
+}
+
+/// What a controller may use of the app during one call: request ids, the status line and
+/// the time of the event.
+pub(crate) struct Ctx<'a> {
+    pub requests: &'a mut Requests,
+    pub status: &'a mut Option<StatusMessage>,
+    pub now: Instant,
+}
+
+impl Ctx<'_> {
+    pub fn request(&mut self, kind: RequestKind) -> Request {
+        self.requests.request(kind)
+    }
+
+    pub fn error(&mut self, text: String) {
+        *self.status = Some(StatusMessage { text, level: Level::Error, at: self.now });
+    }
+}
+
+impl Explorer {
+    /// The explorer's keys (the tree, or the details pane when `focus` says so).
+    pub(super) fn update(&mut self, action: Action, focus: &mut Focus, page: isize, ctx: &mut Ctx) -> Next {
         let mut out = Vec::new();
-        let page = self.page_rows.max(1) as isize;
-        match (action, self.focus) {
+        match (action, *focus) {
             (Action::FocusNext, _) => {
-                self.focus = match self.focus {
+                *focus = match *focus {
                     Focus::Explorer => Focus::Details,
                     Focus::Details => Focus::Explorer,
                 }
@@ -70,6 +101,7 @@ impl App {
                 | Action::ToggleHex
                 | Action::NextTab
                 | Action::OpenDlq
+                | Action::OpenHealth
                 | Action::Requeue
                 | Action::JumpToOrigin
                 | Action::DecodeAs
@@ -78,29 +110,23 @@ impl App {
                 | Action::ToggleHelp,
                 _,
             ) => {}
-            (Action::Actions, _) => return self.open_actions(),
+            (Action::Actions, _) => return Next::Actions,
             (Action::Expand, _) => {
                 if let Some(kind) = self.tree.expand_selected() {
-                    out.push(self.request(kind));
+                    out.push(ctx.request(kind));
                 }
             }
-            (Action::Open, _) => {
-                let topic = match self.tree.selected().map(|n| &n.key) {
-                    Some(NodeKey::Topic(t)) | Some(NodeKey::Partition(t)) => Some(t.clone()),
-                    _ => None,
-                };
-                match topic {
-                    Some(t) => return self.open_browser(t, StartFrom::Earliest),
-                    None => {
-                        if let Some(kind) = self.tree.expand_selected() {
-                            out.push(self.request(kind));
-                        }
+            (Action::Open, _) => match self.selected_topic() {
+                Some(t) => return Next::Browse(t),
+                None => {
+                    if let Some(kind) = self.tree.expand_selected() {
+                        out.push(ctx.request(kind));
                     }
                 }
-            }
+            },
             (Action::Collapse, _) => self.tree.collapse_selected(),
             (Action::StartFilter, _) => {
-                self.mode = Mode::Filter { input: LineInput::new(self.tree.filter.clone()) };
+                return Next::Prompt(Mode::Filter { input: LineInput::new(self.tree.filter.clone()) });
             }
             (Action::ClearFilter, _) => self.tree.set_filter(""),
             (Action::Refresh, _) => {
@@ -117,17 +143,30 @@ impl App {
                     _ => None,
                 };
                 if let Some(kind) = kind {
-                    out.push(self.request(kind));
+                    out.push(ctx.request(kind));
                 }
                 self.details.key = None; // forces a refetch below
             }
         }
-        out.extend(self.sync_details());
-        out
+        out.extend(self.sync_details(ctx));
+        Next::Stay(out)
+    }
+
+    /// The topic (or partition) selected in the tree; a subscription's topic too.
+    pub fn selected_topic(&self) -> Option<TopicName> {
+        match self.tree.selected().map(|n| &n.key) {
+            Some(NodeKey::Topic(t) | NodeKey::Partition(t)) => Some(t.clone()),
+            _ => None,
+        }
+    }
+
+    /// The topic whose node is selected, a subscription's included.
+    pub fn current_topic(&self) -> Option<TopicName> {
+        stats_topic(self.tree.selected().map(|n| &n.key)).cloned()
     }
 
     /// The stats request for the selected node, when it differs from what is shown.
-    pub(super) fn sync_details(&mut self) -> Vec<Request> {
+    pub(super) fn sync_details(&mut self, ctx: &mut Ctx) -> Vec<Request> {
         let key = self.tree.selected_key();
         if key == self.details.key {
             return Vec::new();
@@ -141,10 +180,16 @@ impl App {
             self.details.stats = old.stats;
             self.details.fetched_at = old.fetched_at;
         }
-        self.details_request().into_iter().collect()
+        self.details_request(ctx).into_iter().collect()
     }
 
-    pub(super) fn details_request(&mut self) -> Option<Request> {
+    /// Forgets what the details pane shows, so the next sync fetches it again.
+    pub(super) fn forget_details(&mut self) {
+        self.details.key = None;
+        self.details.fetched_at = None;
+    }
+
+    fn details_request(&mut self, ctx: &mut Ctx) -> Option<Request> {
         let key = self.details.key.clone()?;
         let kind = match &key {
             NodeKey::Tenant(t) => RequestKind::FetchTenantInfo { tenant: t.clone() },
@@ -155,12 +200,12 @@ impl App {
                 RequestKind::FetchTopicStats { topic: t.clone(), partitions: self.partitions_of(t) }
             }
         };
-        let req = self.request(kind);
+        let req = ctx.request(kind);
         self.details.request = Some(req.id);
         Some(req)
     }
 
-    pub(super) fn partitions_of(&self, topic: &TopicName) -> u32 {
+    pub fn partitions_of(&self, topic: &TopicName) -> u32 {
         let key = NodeKey::Topic(topic.clone());
         match self.tree.find(&key).and_then(|p| self.tree.node(&p)).map(|n| &n.kind) {
             Some(NodeKind::Topic { partitions }) => *partitions,
@@ -168,14 +213,22 @@ impl App {
         }
     }
 
-    /// Starts following a topic: loads its tenant and namespace, then selects it.
-    pub fn jump_to(&mut self, topic: TopicName) -> Vec<Request> {
+    /// Starts following a topic (and then one of its subscriptions): loads its tenant and
+    /// namespace, then selects it.
+    pub(super) fn jump_to(&mut self, topic: TopicName, subscription: Option<String>, ctx: &mut Ctx) -> Vec<Request> {
         self.jump = Some(topic);
-        self.advance_jump()
+        self.jump_subscription = subscription;
+        self.advance_jump(ctx)
+    }
+
+    /// A request failed for another reason than the broker's absence: a jump stops there.
+    pub(super) fn cancel_jump(&mut self) {
+        self.jump = None;
+        self.jump_subscription = None;
     }
 
     /// One step of a pending jump: load what is missing on the way, select when there.
-    pub(super) fn advance_jump(&mut self) -> Vec<Request> {
+    fn advance_jump(&mut self, ctx: &mut Ctx) -> Vec<Request> {
         let Some(topic) = self.jump.clone() else {
             return Vec::new();
         };
@@ -190,7 +243,7 @@ impl App {
         for (i, key) in steps.iter().enumerate() {
             let Some(path) = self.tree.find(key) else {
                 self.jump = None;
-                self.set_status(Level::Error, format!("cannot jump: {} not found", describe_key(key)));
+                ctx.error(format!("cannot jump: {} not found", describe_key(key)));
                 return Vec::new();
             };
             if i == steps.len() - 1 {
@@ -205,20 +258,19 @@ impl App {
                 match self.tree.node(&path).map(|n| n.load.clone()) {
                     Some(tree::Load::Loading) => return Vec::new(),
                     Some(tree::Load::Loaded) => {
-                        self.jump = None;
-                        self.jump_subscription = None;
+                        self.cancel_jump();
                         let sub_key = NodeKey::Subscription(topic.parent(), sub.clone());
                         if self.tree.find(&sub_key).is_some() {
                             self.tree.reveal(&sub_key);
                             self.tree.select_key(&sub_key);
                         } else {
-                            self.set_status(Level::Error, format!("no subscription {sub} on {}", topic.parent()));
+                            ctx.error(format!("no subscription {sub} on {}", topic.parent()));
                         }
                         return Vec::new();
                     }
                     _ => {
                         return match self.tree.expand_selected() {
-                            Some(kind) => vec![self.request(kind)],
+                            Some(kind) => vec![ctx.request(kind)],
                             None => Vec::new(),
                         };
                     }
@@ -234,7 +286,7 @@ impl App {
                     self.tree.reveal(key);
                     self.tree.select_key(key);
                     return match self.tree.expand_selected() {
-                        Some(kind) => vec![self.request(kind)],
+                        Some(kind) => vec![ctx.request(kind)],
                         None => Vec::new(),
                     };
                 }
@@ -243,20 +295,110 @@ impl App {
         Vec::new()
     }
 
+    /// The answers of the tree's lists and of the details pane.
+    pub(super) fn on_response(&mut self, id: RequestId, kind: ResponseKind, ctx: &mut Ctx) -> Vec<Request> {
+        match kind {
+            ResponseKind::TenantsListed { tenants } => self.tree.set_tenants(&tenants),
+            ResponseKind::NamespacesListed { tenant, namespaces } => self.tree.set_namespaces(&tenant, &namespaces),
+            ResponseKind::TopicsListed { namespace, topics } => self.tree.set_topics(&namespace, &topics),
+            ResponseKind::SubscriptionsListed { topic, subscriptions } => {
+                self.tree.set_subscriptions(&topic, &subscriptions)
+            }
+            ResponseKind::TopicStatsFetched { stats, .. } if self.details.request == Some(id) => {
+                self.details.stats = Some(*stats);
+                self.details.error = None;
+                self.details.fetched_at = Some(ctx.now);
+            }
+            ResponseKind::TenantInfoFetched { info, .. } if self.details.request == Some(id) => {
+                self.details.tenant = Some(info);
+                self.details.error = None;
+                self.details.fetched_at = Some(ctx.now);
+            }
+            _ => {}
+        }
+        self.settle(ctx)
+    }
+
+    /// After an answer: a jump goes one step further, the details follow the selection.
+    pub(super) fn settle(&mut self, ctx: &mut Ctx) -> Vec<Request> {
+        let mut out = self.advance_jump(ctx);
+        out.extend(self.sync_details(ctx));
+        out
+    }
+
+    /// A list of the tree or a fetch of the details pane failed.
+    pub(super) fn on_failure(&mut self, id: RequestId, tag: Tag, error: &ClientError, now: Instant) {
+        match tag {
+            Tag::Tenants => self.tree.set_tenants_failed(error.to_string()),
+            Tag::Namespaces { tenant } => self.tree.set_failed(&NodeKey::Tenant(tenant), error.to_string()),
+            Tag::Topics { namespace } => self.tree.set_failed(&NodeKey::Namespace(namespace), error.to_string()),
+            Tag::Subscriptions { topic } => self.tree.set_failed(&NodeKey::Topic(topic), error.to_string()),
+            Tag::TopicStats | Tag::TenantInfo if self.details.request == Some(id) => {
+                self.details.error = Some(error.to_string());
+                self.details.fetched_at = Some(now);
+            }
+            _ => {}
+        }
+    }
+
+    /// While connected: the details pane re-reads what it shows once it is stale.
+    pub(super) fn tick(&mut self, refresh: Duration, ctx: &mut Ctx) -> Option<Request> {
+        let in_flight = self.details.request.is_some_and(|id| ctx.requests.is_pending(id));
+        let stale = self.details.fetched_at.map(|t| ctx.now.duration_since(t) >= refresh).unwrap_or(false);
+        if stale && !in_flight {
+            return self.details_request(ctx);
+        }
+        None
+    }
+}
+
+impl App {
+    /// The explorer and what it may use of the app for one call.
+    pub(super) fn explorer_ctx(&mut self) -> (&mut Explorer, Ctx<'_>) {
+        (&mut self.explorer, Ctx { requests: &mut self.requests, status: &mut self.status, now: self.now })
+    }
+
+    pub(super) fn explorer_update(&mut self, action: Action) -> Vec<Request> {
+        let page = self.page_rows.max(1) as isize;
+        let (explorer, mut ctx) =
+            (&mut self.explorer, Ctx { requests: &mut self.requests, status: &mut self.status, now: self.now });
+        let next = explorer.update(action, &mut self.focus, page, &mut ctx);
+        self.carry_out(next, super::View::Explorer)
+    }
+
+    /// The details pane follows the tree's selection.
+    pub(super) fn sync_details(&mut self) -> Vec<Request> {
+        let (e, mut ctx) = self.explorer_ctx();
+        e.sync_details(&mut ctx)
+    }
+
+    /// Starts following a topic: loads its tenant and namespace, then selects it.
+    pub fn jump_to(&mut self, topic: TopicName) -> Vec<Request> {
+        let (e, mut ctx) = self.explorer_ctx();
+        e.jump_to(topic, None, &mut ctx)
+    }
+
+    /// After an answer: a jump goes one step further, the details follow the selection.
+    pub(super) fn explorer_settle(&mut self) -> Vec<Request> {
+        let (e, mut ctx) = self.explorer_ctx();
+        e.settle(&mut ctx)
+    }
+
     /// Keys while the tree filter is typed: the tree follows every keystroke; Enter on a
     /// full topic name jumps to it.
     pub(super) fn explorer_filter_key(&mut self, k: &KeyEvent) -> Vec<Request> {
         let Mode::Filter { input } = &mut self.mode else { return Vec::new() };
+        let tree = &mut self.explorer.tree;
         match input.key(k) {
             Edit::Cancel => {
                 self.mode = Mode::Normal;
-                self.tree.set_filter("");
+                tree.set_filter("");
             }
             Edit::Submit => {
                 let text = input.trimmed();
                 self.mode = Mode::Normal;
                 if text.contains("://") {
-                    self.tree.set_filter("");
+                    tree.set_filter("");
                     return match TopicName::parse(&text) {
                         Ok(t) => {
                             let reqs = self.jump_to(t);
@@ -271,73 +413,16 @@ impl App {
             }
             Edit::Changed => {
                 let f = input.to_string();
-                self.tree.set_filter(&f);
+                tree.set_filter(&f);
             }
             Edit::Interrupt => {} // Ctrl+C: App::on_key
             Edit::Ignored => match k.code {
-                KeyCode::Down => self.tree.move_by(1),
-                KeyCode::Up => self.tree.move_by(-1),
+                KeyCode::Down => tree.move_by(1),
+                KeyCode::Up => tree.move_by(-1),
                 _ => {}
             },
         }
         self.sync_details()
-    }
-
-    /// The answers of the tree's lists and of the details pane.
-    pub(super) fn explorer_response(&mut self, id: RequestId, kind: ResponseKind) -> Vec<Request> {
-        match kind {
-            ResponseKind::TenantsListed { tenants } => self.tree.set_tenants(&tenants),
-            ResponseKind::NamespacesListed { tenant, namespaces } => self.tree.set_namespaces(&tenant, &namespaces),
-            ResponseKind::TopicsListed { namespace, topics } => self.tree.set_topics(&namespace, &topics),
-            ResponseKind::SubscriptionsListed { topic, subscriptions } => {
-                self.tree.set_subscriptions(&topic, &subscriptions)
-            }
-            ResponseKind::TopicStatsFetched { stats, .. } if self.details.request == Some(id) => {
-                self.details.stats = Some(*stats);
-                self.details.error = None;
-                self.details.fetched_at = Some(self.now);
-            }
-            ResponseKind::TenantInfoFetched { info, .. } if self.details.request == Some(id) => {
-                self.details.tenant = Some(info);
-                self.details.error = None;
-                self.details.fetched_at = Some(self.now);
-            }
-            _ => {}
-        }
-        self.explorer_settle()
-    }
-
-    /// After an answer: a jump goes one step further, the details follow the selection.
-    pub(super) fn explorer_settle(&mut self) -> Vec<Request> {
-        let mut out = self.advance_jump();
-        out.extend(self.sync_details());
-        out
-    }
-
-    /// A list of the tree or a fetch of the details pane failed.
-    pub(super) fn explorer_failed(&mut self, id: RequestId, tag: Tag, error: &ClientError) {
-        match tag {
-            Tag::Tenants => self.tree.set_tenants_failed(error.to_string()),
-            Tag::Namespaces { tenant } => self.tree.set_failed(&NodeKey::Tenant(tenant), error.to_string()),
-            Tag::Topics { namespace } => self.tree.set_failed(&NodeKey::Namespace(namespace), error.to_string()),
-            Tag::Subscriptions { topic } => self.tree.set_failed(&NodeKey::Topic(topic), error.to_string()),
-            Tag::TopicStats | Tag::TenantInfo if self.details.request == Some(id) => {
-                self.details.error = Some(error.to_string());
-                self.details.fetched_at = Some(self.now);
-            }
-            _ => {}
-        }
-    }
-
-    /// While connected: the details pane re-reads what it shows once it is stale.
-    pub(super) fn details_tick(&mut self, now: Instant) -> Option<Request> {
-        let in_flight = self.details.request.is_some_and(|id| self.requests.is_pending(id));
-        let stale =
-            self.details.fetched_at.map(|t| now.duration_since(t) >= self.settings.refresh_interval).unwrap_or(false);
-        if stale && !in_flight {
-            return self.details_request();
-        }
-        None
     }
 }
 

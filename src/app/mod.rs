@@ -23,6 +23,7 @@ mod commands;
 mod connection;
 pub mod dlq;
 pub mod explorer;
+pub mod health;
 pub mod input;
 pub mod keys;
 pub mod metrics;
@@ -42,12 +43,11 @@ use crate::pulsar::request::{Request, RequestId, RequestKind, Response, Response
 use crate::pulsar::{ClientError, TopicName};
 use browser::Browser;
 pub use connection::Connection;
-pub use explorer::Details;
+pub use explorer::{Details, Explorer};
 use input::LineInput;
 use keys::{Action, KeyContext};
 use pending::{Pending, Requests, Tag};
 pub use settings::Settings;
-use tree::{NodeKey, Tree};
 
 /// Everything the app reacts to.
 #[derive(Debug, Clone)]
@@ -111,6 +111,12 @@ pub(crate) enum Next {
     Browse(TopicName),
     /// The requeue dialog for every message of a DLQ.
     RequeueAll(TopicName),
+    /// Select a subscription in the explorer (loading what is missing on the way).
+    ExploreSubscription(TopicName, String),
+    /// The metrics view, filtered to one topic (or not).
+    Metrics(Option<String>),
+    /// The write-action dialog of what the explorer has selected.
+    Actions,
 }
 
 /// What fills the screen below the header.
@@ -122,6 +128,8 @@ pub enum View {
     Schema,
     /// The DLQ and RETRY topics of a namespace.
     Dlq,
+    /// What is wrong right now, across the cluster.
+    Health,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,6 +150,7 @@ pub struct App {
     pub view: View,
     pub browser: Option<Browser>,
     pub metrics: metrics::MetricsView,
+    pub health: health::HealthView,
     pub schema: Option<schema::SchemaView>,
     pub dlq: Option<dlq::DlqView>,
     /// The requeue dialog, over any view.
@@ -154,8 +163,8 @@ pub struct App {
     pub schemas: HashMap<String, Vec<crate::decode::SchemaInfo>>,
     /// The view to go back to from the schema view.
     schema_return: View,
-    pub tree: Tree,
-    pub details: Details,
+    /// The tree, the details pane and a jump on its way.
+    pub explorer: Explorer,
     pub focus: Focus,
     pub mode: Mode,
     pub show_help: bool,
@@ -186,9 +195,6 @@ pub struct App {
     /// Text to put on the clipboard (OSC 52), taken by the runtime before the next draw.
     clipboard: Option<String>,
     probe: Option<(RequestId, Instant)>,
-    jump: Option<TopicName>,
-    /// The subscription to select once a jump reached its topic (`--subscription`).
-    jump_subscription: Option<String>,
     /// A context switch for the runtime to carry out (it builds the new client).
     switch_to: Option<String>,
     /// The context switch the runtime is carrying out (the old context's client still
@@ -204,9 +210,11 @@ pub struct App {
 impl App {
     pub fn new(settings: Settings, now: Instant) -> App {
         let metrics = metrics::MetricsView::new(settings.metrics_window.as_millis() as u64);
+        let health = health::HealthView::new((*settings.health).clone());
         App {
+            view: settings.start_view,
             settings,
-            view: View::Explorer,
+            health,
             browser: None,
             metrics,
             schema: None,
@@ -216,8 +224,7 @@ impl App {
             decode_as: HashMap::new(),
             schemas: HashMap::new(),
             schema_return: View::Explorer,
-            tree: Tree::default(),
-            details: Details::default(),
+            explorer: Explorer::default(),
             focus: Focus::Explorer,
             mode: Mode::Normal,
             show_help: false,
@@ -237,8 +244,6 @@ impl App {
             requests: Requests::default(),
             clipboard: None,
             probe: None,
-            jump: None,
-            jump_subscription: None,
             switch_to: None,
             switching: None,
             generation: 0,
@@ -270,6 +275,7 @@ impl App {
             (View::Metrics, _) => KeyContext::Metrics,
             (View::Schema, _) => KeyContext::Schema,
             (View::Dlq, _) => KeyContext::Dlq,
+            (View::Health, _) => KeyContext::Health,
             (_, Focus::Explorer) => KeyContext::Explorer,
             (_, Focus::Details) => KeyContext::Details,
         }
@@ -286,10 +292,8 @@ impl App {
             View::Metrics => self.metrics.selected_topic().and_then(|t| TopicName::parse(t).ok()),
             View::Schema => self.schema.as_ref().map(|s| s.topic.clone()),
             View::Dlq => self.dlq.as_ref().and_then(|d| d.letters.get(d.selected)).map(|l| l.letter.topic.clone()),
-            View::Explorer => match self.tree.selected().map(|n| &n.key) {
-                Some(NodeKey::Topic(t) | NodeKey::Partition(t) | NodeKey::Subscription(t, _)) => Some(t.clone()),
-                _ => None,
-            },
+            View::Explorer => self.explorer.current_topic(),
+            View::Health => self.health.selected_topic(),
         }
     }
 
@@ -429,6 +433,7 @@ impl App {
                 };
             }
             Action::OpenDlq if self.view != View::Dlq => return self.open_dlq(),
+            Action::OpenHealth if self.view != View::Health => return self.open_health(),
             _ => {}
         }
         match self.view {
@@ -437,6 +442,7 @@ impl App {
             View::Browser => self.browser_update(action),
             View::Metrics => self.metrics_update(action),
             View::Explorer => self.explorer_update(action),
+            View::Health => self.health_update(action),
         }
     }
 
@@ -461,6 +467,18 @@ impl App {
             }
             Next::Browse(topic) => self.open_browser(topic, crate::pulsar::message::StartFrom::Earliest),
             Next::RequeueAll(dlq) => self.open_requeue(dlq, dlq::Scope::All, None, None),
+            Next::ExploreSubscription(topic, sub) => {
+                self.view = View::Explorer;
+                self.focus = Focus::Explorer;
+                self.jump_to_subscription(topic, sub)
+            }
+            Next::Metrics(filter) => {
+                self.view = View::Metrics;
+                self.metrics.filter = filter.unwrap_or_default();
+                self.metrics.rebuild();
+                Vec::new()
+            }
+            Next::Actions => self.open_actions(),
         }
     }
 
@@ -506,7 +524,10 @@ impl App {
             | ResponseKind::TopicsListed { .. }
             | ResponseKind::SubscriptionsListed { .. }
             | ResponseKind::TopicStatsFetched { .. }
-            | ResponseKind::TenantInfoFetched { .. }) => self.explorer_response(id, k),
+            | ResponseKind::TenantInfoFetched { .. }) => {
+                let (e, mut ctx) = self.explorer_ctx();
+                e.on_response(id, k, &mut ctx)
+            }
             k @ (ResponseKind::PageRead { .. }
             | ResponseKind::MessagesArrived { .. }
             | ResponseKind::ScanProgressed { .. }
@@ -516,7 +537,12 @@ impl App {
                 Vec::new()
             }
             ResponseKind::MetricsScraped { snapshot, at_ms } => {
+                let out = self.health_scraped(id, &snapshot, at_ms);
                 self.metrics_scraped(id, *snapshot, at_ms);
+                out
+            }
+            ResponseKind::HealthFetched { details } => {
+                self.health_fetched(id, *details);
                 Vec::new()
             }
             k @ (ResponseKind::LettersListed { .. }
@@ -541,6 +567,7 @@ impl App {
             Tag::ClusterInfo | Tag::Cancel | Tag::Export => {}
             Tag::Schemas => self.schemas_failed(id, &error),
             Tag::ScrapeMetrics => self.metrics_failed(id, &error),
+            Tag::Health => self.health_failed(id, &error),
             tag @ (Tag::Scan | Tag::ReadPage | Tag::Follow) => self.browser_failed(id, &tag, &error),
             tag @ (Tag::Letters | Tag::PlanRequeue | Tag::Requeue) => self.dlq_failed(id, &tag, &error),
             Tag::Action => {
@@ -549,11 +576,10 @@ impl App {
                 self.set_status(Level::Error, text);
                 return out;
             }
-            tag => self.explorer_failed(id, tag, &error),
+            tag => self.explorer.on_failure(id, tag, &error, self.now),
         }
-        if self.jump.is_some() && !error.is_connectivity() {
-            self.jump = None;
-            self.jump_subscription = None;
+        if !error.is_connectivity() {
+            self.explorer.cancel_jump();
         }
         self.set_status(Level::Error, text);
         self.sync_details()

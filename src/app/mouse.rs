@@ -64,10 +64,10 @@ impl App {
                     self.focus = Focus::Details;
                     if wheel != 0 {
                         let by = wheel.unsigned_abs() as u16;
-                        self.details.scroll = if wheel > 0 {
-                            self.details.scroll.saturating_add(by)
+                        self.explorer.details.scroll = if wheel > 0 {
+                            self.explorer.details.scroll.saturating_add(by)
                         } else {
-                            self.details.scroll.saturating_sub(by)
+                            self.explorer.details.scroll.saturating_sub(by)
                         };
                     }
                     return Vec::new();
@@ -75,17 +75,17 @@ impl App {
                 let Some(list) = hits.explorer.filter(|l| l.contains(x, y)) else { return Vec::new() };
                 self.focus = Focus::Explorer;
                 if wheel != 0 {
-                    self.tree.move_by(wheel);
-                } else if let Some(row) = list.row_at(x, y).filter(|r| *r < self.tree.rows().len()) {
-                    let delta = row as isize - self.tree.selected_index() as isize;
-                    self.tree.move_by(delta);
+                    self.explorer.tree.move_by(wheel);
+                } else if let Some(row) = list.row_at(x, y).filter(|r| *r < self.explorer.tree.rows().len()) {
+                    let delta = row as isize - self.explorer.tree.selected_index() as isize;
+                    self.explorer.tree.move_by(delta);
                 }
                 self.sync_details()
             }
             View::Browser => self.list_mouse(hits.browser, x, y, wheel, |a| a.browser.as_ref().map(|b| b.selected)),
             View::Metrics => self.list_mouse(hits.metrics, x, y, wheel, |a| Some(a.metrics.selected)),
             View::Dlq => self.list_mouse(hits.dlq, x, y, wheel, |a| a.dlq.as_ref().map(|d| d.selected)),
-            View::Schema => match wheel {
+            View::Schema | View::Health => match wheel {
                 0 => Vec::new(),
                 w => self.update(if w > 0 { Action::Down } else { Action::Up }),
             },

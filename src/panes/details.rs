@@ -17,7 +17,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let block = pane_block("Details", app.focus == Focus::Details, theme);
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let Some(key) = app.details.key.clone() else {
+    let Some(key) = app.explorer.details.key.clone() else {
         f.render_widget(Paragraph::new(Line::styled("select a node", Style::default().fg(theme.dim))), inner);
         return;
     };
@@ -29,19 +29,19 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         _ => {}
     }
     let stats_key = matches!(key, NodeKey::Topic(_) | NodeKey::Partition(_) | NodeKey::Subscription(..));
-    if let Some(err) = &app.details.error {
+    if let Some(err) = &app.explorer.details.error {
         lines.push(Line::styled(format!("✗ {err}"), Style::default().fg(theme.status_error)));
-    } else if stats_key && app.details.stats.is_none() {
+    } else if stats_key && app.explorer.details.stats.is_none() {
         lines.push(Line::styled("loading stats…", Style::default().fg(theme.dim)));
     }
-    if let Some(at) = app.details.fetched_at {
+    if let Some(at) = app.explorer.details.fetched_at {
         lines.push(Line::styled(
             format!("updated {}", ago(app.now.saturating_duration_since(at))),
             Style::default().fg(theme.dim),
         ));
     }
-    let Some(stats) = app.details.stats.as_ref().filter(|_| stats_key) else {
-        f.render_widget(Paragraph::new(lines).scroll((app.details.scroll, 0)), inner);
+    let Some(stats) = app.explorer.details.stats.as_ref().filter(|_| stats_key) else {
+        f.render_widget(Paragraph::new(lines).scroll((app.explorer.details.scroll, 0)), inner);
         return;
     };
     lines.push(Line::raw(""));
@@ -75,7 +75,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     topic_lines(stats, inner.width, theme, &mut lines);
     let head_h = (lines.len() as u16).min(inner.height);
     let [head, table_area] = Layout::vertical([Constraint::Length(head_h), Constraint::Min(0)]).areas(inner);
-    f.render_widget(Paragraph::new(lines).scroll((app.details.scroll, 0)), head);
+    f.render_widget(Paragraph::new(lines).scroll((app.explorer.details.scroll, 0)), head);
     subscriptions_table(f, table_area, stats, selected_sub, theme);
 }
 
@@ -108,17 +108,17 @@ fn pairs<'a>(items: Vec<(&'a str, String)>, width: u16, theme: &Theme, lines: &m
 }
 
 fn tenant_lines(app: &App, theme: &Theme, lines: &mut Vec<Line>) {
-    if let Some(info) = &app.details.tenant {
+    if let Some(info) = &app.explorer.details.tenant {
         lines.push(Line::from(vec![label("Admin roles", theme), Span::raw(join_or_none(&info.admin_roles))]));
         lines.push(Line::from(vec![label("Clusters", theme), Span::raw(join_or_none(&info.allowed_clusters))]));
     }
-    if let Some(node) = app.tree.selected().filter(|n| n.load == Load::Loaded) {
+    if let Some(node) = app.explorer.tree.selected().filter(|n| n.load == Load::Loaded) {
         lines.push(Line::from(vec![label("Namespaces", theme), Span::raw(node.children.len().to_string())]));
     }
 }
 
 fn namespace_lines(app: &App, key: &NodeKey, theme: &Theme, lines: &mut Vec<Line>) {
-    let Some(node) = app.tree.find(key).and_then(|p| app.tree.node(&p)) else {
+    let Some(node) = app.explorer.tree.find(key).and_then(|p| app.explorer.tree.node(&p)) else {
         return;
     };
     match &node.load {

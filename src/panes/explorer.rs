@@ -87,9 +87,9 @@ struct NodeMetrics {
 /// Draws the tree; returns where its rows are (for the mouse).
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) -> Option<ListArea> {
     let focused = app.focus == Focus::Explorer;
-    let title = match (&app.mode, app.tree.filter.is_empty()) {
+    let title = match (&app.mode, app.explorer.tree.filter.is_empty()) {
         (Mode::Filter { .. }, _) => "Explorer (filtering)".to_string(),
-        (_, false) => format!("Explorer /{}", app.tree.filter),
+        (_, false) => format!("Explorer /{}", app.explorer.tree.filter),
         _ => "Explorer".to_string(),
     };
     let mut block = pane_block(&title, focused, theme);
@@ -108,19 +108,19 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) -> Option<Lis
     let filter_line = matches!(app.mode, Mode::Filter { .. });
     let list_h = inner.height.saturating_sub(filter_line as u16) as usize;
 
-    let rows = app.tree.rows();
+    let rows = app.explorer.tree.rows();
     let mut lines: Vec<Line> = Vec::new();
     if rows.is_empty() {
-        if let Load::Failed(e) = &app.tree.roots_load {
+        if let Load::Failed(e) = &app.explorer.tree.roots_load {
             let text = Line::styled(format!("cannot list tenants: {e}"), Style::default().fg(theme.status_error));
             f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), inner);
             return None;
         }
-        let msg = match &app.tree.roots_load {
+        let msg = match &app.explorer.tree.roots_load {
             Load::Failed(e) => {
                 Line::styled(format!("cannot list tenants: {e}"), Style::default().fg(theme.status_error))
             }
-            Load::Loaded if !app.tree.filter.is_empty() => {
+            Load::Loaded if !app.explorer.tree.filter.is_empty() => {
                 Line::styled("no loaded node matches the filter", Style::default().fg(theme.dim))
             }
             Load::Loaded => Line::styled("no tenants", Style::default().fg(theme.dim)),
@@ -128,11 +128,11 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) -> Option<Lis
         };
         lines.push(msg);
     }
-    let selected = app.tree.selected_index();
+    let selected = app.explorer.tree.selected_index();
     // keep the selection in view without state: scroll only as far as needed
     let offset = if selected >= list_h { selected + 1 - list_h } else { 0 };
     for (i, row) in rows.iter().enumerate().skip(offset).take(list_h) {
-        let Some(node) = app.tree.node(&row.path) else {
+        let Some(node) = app.explorer.tree.node(&row.path) else {
             continue;
         };
         let mut line = node_line(node, row.depth, theme, inner.width as usize, &app.metrics, &columns);

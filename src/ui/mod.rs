@@ -39,6 +39,8 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) -> Hits {
         panes::schema::render(f, body, app, theme);
     } else if app.view == View::Dlq {
         hits.dlq = panes::dlq::render(f, body, app, theme);
+    } else if app.view == View::Health {
+        panes::health::render(f, body, app, theme);
     } else {
         let (left, right) = if body.width >= 100 { (40, 60) } else { (45, 55) };
         let [explorer, details] =
@@ -95,10 +97,12 @@ pub fn breadcrumbs(app: &App) -> Vec<String> {
             let t = app.metrics.selected_topic().and_then(|t| crate::model::TopicName::parse(t).ok());
             return t.map(|t| from_topic(&t)).unwrap_or_default();
         }
+        View::Health => return app.health.selected_topic().map(|t| from_topic(&t)).unwrap_or_default(),
         View::Explorer => {}
     }
-    let Some(key) = app.tree.selected_key() else { return Vec::new() };
-    app.tree
+    let Some(key) = app.explorer.tree.selected_key() else { return Vec::new() };
+    app.explorer
+        .tree
         .lineage(&key)
         .into_iter()
         .map(|node| match &node.key {

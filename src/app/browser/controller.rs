@@ -159,7 +159,7 @@ impl App {
                 // the tree knows the partition count; else the messages loaded tell it
                 let seen = b.rows.iter().map(|r| r.message.id.partition + 1).max().unwrap_or(0).max(0) as u32;
                 let known = seen.max(b.known_partitions);
-                let n = self.partitions_of(&parent).max(known);
+                let n = self.explorer.partitions_of(&parent).max(known);
                 if n == 0 {
                     self.set_status(Level::Error, format!("{parent} is not partitioned"));
                     return Vec::new();
