@@ -464,3 +464,30 @@ fn check_config_reports_keymap_problems_and_info_prints_the_keymap_path() {
     assert!(text.contains("(not there: the default keymap)"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+#[ignore = "needs tmux and the broker: scripts/test runs it"]
+fn y_copies_the_selected_message_to_the_terminal_clipboard() {
+    let t = Tmux::app("copy", &["--topic", "persistent://acme/shop/orders"]);
+    // tmux turns an OSC 52 sequence into a paste buffer when set-clipboard is on
+    t.tmux(&["set-option", "-s", "set-clipboard", "on"]);
+    t.wait_for(&["Browse persistent://acme/shop/orders"]);
+    // `y` copies only once a row is loaded: press it until the status bar says it copied
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        t.keys(&["y"]);
+        if t.screen().contains("copied the selected message") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "nothing was copied:\n{}", t.screen());
+        std::thread::sleep(POLL);
+    }
+    let buffer = String::from_utf8_lossy(&t.tmux(&["show-buffer"]).stdout).into_owned();
+    let envelope: serde_json::Value = serde_json::from_str(buffer.trim()).unwrap_or_else(|e| panic!("{e}: {buffer}"));
+    assert!(
+        envelope["topic"].as_str().is_some_and(|s| s.starts_with("persistent://acme/shop/orders")),
+        "the envelope of the selected message: {envelope}"
+    );
+    assert!(envelope["message_id"].is_string() && envelope.get("raw_base64").is_some(), "{envelope}");
+    quit_and_check_restored(&t);
+}
