@@ -213,8 +213,42 @@ pub enum Command {
         #[command(subcommand)]
         action: DlqCommand,
     },
+    /// What is wrong right now, across the cluster (the health view's findings): one JSON
+    /// object per line, most severe first. Exits 0 when nothing is wrong, 1 with warnings,
+    /// 2 with a critical finding (a Nagios-style check). Thresholds: the config's [health].
+    Health {
+        /// Only findings of this namespace (tenant/namespace), and the brokers'
+        #[arg(long)]
+        namespace: Option<String>,
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: HealthFormat,
+        /// Leave out findings below this severity
+        #[arg(long, value_enum, default_value = "warn")]
+        min_severity: MinSeverity,
+        /// Keep watching: print each finding when it appears and when it clears (one scrape
+        /// every metrics_interval_secs)
+        #[arg(long)]
+        watch: bool,
+        /// Fixed /metrics URLs instead of every broker the admin API lists (repeatable)
+        #[arg(long = "metrics-url")]
+        metrics_urls: Vec<String>,
+    },
     /// Print every path pulsar-tui uses (config, data, log) and the effective settings.
     Info,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HealthFormat {
+    /// One JSON object per finding, then a summary line
+    Jsonl,
+    /// A human-readable table
+    Table,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MinSeverity {
+    Warn,
+    Critical,
 }
 
 #[derive(Debug, Clone, Subcommand)]

@@ -460,3 +460,88 @@ pub async fn dlq_requeue(client: &Client, args: &RequeueArgs, out: &mut impl Wri
     writeln!(out, "{}", json!({ "summary": summary }))?;
     Ok(summary.progress.failed == 0 && !summary.cancelled)
 }
+
+/// What `pulsar-tui health` prints and keeps.
+pub struct HealthArgs<'a> {
+    pub namespace: Option<&'a str>,
+    pub table: bool,
+    pub min: crate::health::Severity,
+    pub watch: bool,
+    pub metrics_urls: &'a [String],
+    pub thresholds: crate::health::Thresholds,
+    /// Between two passes of `--watch`.
+    pub interval: std::time::Duration,
+}
+
+/// One finding as a JSON line (`event`: `finding`, `new` or `cleared`) or a table row.
+fn print_finding(out: &mut impl Write, f: &crate::health::Finding, event: &str, table: bool) -> Result<()> {
+    if table {
+        let sev = if f.is_cleared() { "ok" } else { f.severity.label() };
+        let mark = match event {
+            "new" => "+ ",
+            "cleared" => "- ",
+            _ => "",
+        };
+        writeln!(out, "{mark}{sev:<8} {:<28} {:<50} {}", f.kind.title(), f.place.display(), f.what)?;
+    } else {
+        let mut v = serde_json::to_value(f)?;
+        v["type"] = json!("finding");
+        v["event"] = json!(event);
+        writeln!(out, "{v}")?;
+    }
+    Ok(())
+}
+
+/// `pulsar-tui health`: the health view's findings, once (exit code 0 none, 1 warnings,
+/// 2 critical) or, with `--watch`, each finding as it appears and clears.
+pub async fn health(client: &Client, args: &HealthArgs<'_>, out: &mut impl Write) -> Result<u8> {
+    use crate::health::{Engine, Input, Severity};
+    let mut engine = Engine::new(args.thresholds.clone());
+    let keep = |f: &crate::health::Finding| {
+        f.severity >= args.min
+            && args.namespace.is_none_or(|ns| f.place.namespace.as_deref().is_none_or(|n| n == ns.trim_matches('/')))
+    };
+    loop {
+        let (snapshot, at_ms, details) =
+            crate::pulsar::health::pass(client, args.metrics_urls, engine.thresholds()).await?;
+        let changes = engine.observe(&Input { snapshot: &snapshot, details: &details }, at_ms);
+        if !args.watch {
+            let shown: Vec<_> = engine.findings().into_iter().filter(|f| !f.is_cleared() && keep(f)).collect();
+            if args.table && shown.is_empty() {
+                writeln!(
+                    out,
+                    "ok: nothing wrong ({} brokers, {} topics)",
+                    snapshot.brokers.len(),
+                    snapshot.topics.len()
+                )?;
+            }
+            for f in &shown {
+                print_finding(out, f, "finding", args.table)?;
+            }
+            let critical = shown.iter().filter(|f| f.severity == Severity::Critical).count();
+            let warn = shown.len() - critical;
+            if !args.table {
+                let summary = json!({"type": "summary", "critical": critical, "warn": warn,
+                    "brokers": snapshot.brokers.len(), "topics": snapshot.topics.len(),
+                    "admin_errors": details.errors});
+                writeln!(out, "{summary}")?;
+            }
+            out.flush()?;
+            return Ok(if critical > 0 {
+                2
+            } else if warn > 0 {
+                1
+            } else {
+                0
+            });
+        }
+        for f in changes.new.iter().filter(|f| keep(f)) {
+            print_finding(out, f, "new", args.table)?;
+        }
+        for f in changes.cleared.iter().filter(|f| keep(f)) {
+            print_finding(out, f, "cleared", args.table)?;
+        }
+        out.flush()?;
+        tokio::time::sleep(args.interval).await;
+    }
+}

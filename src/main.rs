@@ -199,6 +199,23 @@ async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode>
                 return Ok(ExitCode::FAILURE);
             }
         }
+        Command::Health { namespace, format, min_severity, watch, metrics_urls } => {
+            let metrics_urls = if metrics_urls.is_empty() { resolved.app.metrics_urls.clone() } else { metrics_urls };
+            let args = headless::HealthArgs {
+                namespace: namespace.as_deref(),
+                table: format == pulsar_tui::cli::HealthFormat::Table,
+                min: match min_severity {
+                    pulsar_tui::cli::MinSeverity::Warn => pulsar_tui::health::Severity::Warn,
+                    pulsar_tui::cli::MinSeverity::Critical => pulsar_tui::health::Severity::Critical,
+                },
+                watch,
+                metrics_urls: &metrics_urls,
+                thresholds: (*resolved.app.health).clone(),
+                interval: resolved.app.metrics_interval,
+            };
+            let code = headless::health(&client, &args, &mut out).await?;
+            return Ok(ExitCode::from(code));
+        }
         Command::Info => {
             let path =
                 |p: Option<&std::path::Path>| p.map(|p| p.display().to_string()).unwrap_or_else(|| "(none)".into());

@@ -279,6 +279,12 @@ pub fn app_settings(file: &FileConfig, service_url: String, admin_url: String) -
         metrics_interval: file.metrics_interval_secs.map_or(d.metrics_interval, |s| Duration::from_secs(s.max(1))),
         metrics_window: file.metrics_history_minutes.map_or(d.metrics_window, |m| Duration::from_secs(m.max(1) * 60)),
         metrics_urls: file.metrics_urls.clone().unwrap_or_default(),
+        health: Box::new(file.health.clone().unwrap_or_default().sane()),
+        start_view: match file.start_view.as_deref() {
+            Some("health") => crate::app::View::Health,
+            Some("metrics") => crate::app::View::Metrics,
+            _ => crate::app::View::Explorer,
+        },
         service_url,
         admin_url,
         ..d

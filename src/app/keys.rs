@@ -78,6 +78,8 @@ actions! {
     Actions = "actions",
     /// Force a decoder on the browsed topic ("decode as…").
     DecodeAs = "decode_as",
+    /// The health view: what is wrong right now, across the cluster.
+    OpenHealth = "health",
 }
 
 impl Action {
@@ -104,10 +106,11 @@ pub enum KeyContext {
     Metrics,
     Schema,
     Dlq,
+    Health,
 }
 
 impl KeyContext {
-    pub const ALL: [KeyContext; 7] = [
+    pub const ALL: [KeyContext; 8] = [
         KeyContext::Global,
         KeyContext::Explorer,
         KeyContext::Details,
@@ -115,6 +118,7 @@ impl KeyContext {
         KeyContext::Dlq,
         KeyContext::Metrics,
         KeyContext::Schema,
+        KeyContext::Health,
     ];
 
     pub fn title(self) -> &'static str {
@@ -126,6 +130,7 @@ impl KeyContext {
             KeyContext::Metrics => "Metrics",
             KeyContext::Schema => "Schema",
             KeyContext::Dlq => "Dead-letter queues",
+            KeyContext::Health => "Health",
         }
     }
 
@@ -139,6 +144,7 @@ impl KeyContext {
             KeyContext::Metrics => "metrics",
             KeyContext::Schema => "schema",
             KeyContext::Dlq => "dlq",
+            KeyContext::Health => "health",
         }
     }
 
@@ -151,7 +157,7 @@ impl KeyContext {
 const HELP: &[(KeyContext, Action, &str)] = &[
     (KeyContext::Global, Action::Quit, "quit"),
     (KeyContext::Global, Action::ToggleHelp, "show / hide this help"),
-    (KeyContext::Global, Action::Palette, "command palette (:ctx, :topic, :dlq, :metrics, :q)"),
+    (KeyContext::Global, Action::Palette, "command palette (:ctx, :topic, :dlq, :metrics, :health, :q)"),
     (KeyContext::Global, Action::FocusNext, "next pane"),
     (KeyContext::Global, Action::Down, "move down"),
     (KeyContext::Global, Action::Up, "move up"),
@@ -163,6 +169,7 @@ const HELP: &[(KeyContext, Action, &str)] = &[
     (KeyContext::Global, Action::OpenSchema, "schema versions of the topic"),
     (KeyContext::Global, Action::Refresh, "reload the selected node and its stats"),
     (KeyContext::Global, Action::OpenDlq, "dead-letter queues of the namespace in use"),
+    (KeyContext::Global, Action::OpenHealth, "health: what is wrong right now, across the cluster"),
     (KeyContext::Explorer, Action::Open, "browse a topic's messages; expand other nodes"),
     (KeyContext::Explorer, Action::Expand, "expand (load children)"),
     (KeyContext::Explorer, Action::Collapse, "collapse / go to parent"),
@@ -198,6 +205,9 @@ const HELP: &[(KeyContext, Action, &str)] = &[
     (KeyContext::Metrics, Action::Back, "back to the explorer"),
     (KeyContext::Schema, Action::MarkBase, "mark the version to compare with (default: the one before)"),
     (KeyContext::Schema, Action::Back, "back"),
+    (KeyContext::Health, Action::Open, "open where the finding points (subscription, DLQ, topic, metrics)"),
+    (KeyContext::Health, Action::Refresh, "ask the brokers again now (health checks, ages, quotas)"),
+    (KeyContext::Health, Action::Back, "back"),
 ];
 
 /// The help text of an action in a context (its name, spelled out, when the built-in

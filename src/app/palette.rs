@@ -7,6 +7,7 @@ pub const COMMANDS: &[(&str, Option<&str>, &str)] = &[
     ("topic", Some("persistent://tenant/ns/topic"), "open a topic in the browser (and select it)"),
     ("dlq", None, "dead-letter queues of the namespace in use"),
     ("metrics", None, "live metrics of every broker"),
+    ("health", None, "what is wrong right now, across the cluster"),
     ("q", None, "quit"),
 ];
 
@@ -17,6 +18,7 @@ pub enum Command {
     Topic(String),
     Dlq,
     Metrics,
+    Health,
     Quit,
 }
 
@@ -36,6 +38,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "topic" => Ok(Command::Topic(arg.to_string())),
         "dlq" => no_arg(Command::Dlq),
         "metrics" => no_arg(Command::Metrics),
+        "health" => no_arg(Command::Health),
         "q" | "quit" => no_arg(Command::Quit),
         "" => Err("no command".into()),
         other => {
@@ -143,7 +146,7 @@ mod tests {
         let ctxs = s(&["other", "prod", "staging"]);
         let topics =
             s(&["persistent://acme/shop/orders", "persistent://acme/shop/customers", "persistent://ops/a/orders"]);
-        assert_eq!(candidates("", &ctxs, &topics), s(&["ctx ", "topic ", "dlq", "metrics", "q"]));
+        assert_eq!(candidates("", &ctxs, &topics), s(&["ctx ", "topic ", "dlq", "metrics", "health", "q"]));
         assert_eq!(candidates("m", &ctxs, &topics), s(&["metrics"]));
         assert_eq!(candidates("ctx ", &ctxs, &topics), s(&["ctx other", "ctx prod", "ctx staging"]));
         assert_eq!(candidates("ctx st", &ctxs, &topics), s(&["ctx staging"]));

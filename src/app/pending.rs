@@ -28,6 +28,7 @@ pub enum Tag {
     PlanRequeue,
     Requeue,
     Action,
+    Health,
     Cancel,
 }
 
@@ -58,6 +59,7 @@ impl Pending {
             RequestKind::PlanRequeue { .. } => Tag::PlanRequeue,
             RequestKind::Requeue { .. } => Tag::Requeue,
             RequestKind::RunAction { .. } => Tag::Action,
+            RequestKind::FetchHealth { .. } => Tag::Health,
             RequestKind::Cancel { .. } => Tag::Cancel,
         };
         Pending { tag, what: kind.describe() }

@@ -36,6 +36,10 @@ pub struct Settings {
     pub context: Option<(String, Option<String>)>,
     /// Every context of the config (`:ctx` completes them).
     pub contexts: Vec<String>,
+    /// The health view's thresholds (`[health]` of the config).
+    pub health: Box<crate::health::Thresholds>,
+    /// The first view (`start_view` of the config).
+    pub start_view: super::View,
 }
 
 impl Default for Settings {
@@ -56,6 +60,8 @@ impl Default for Settings {
             tls_insecure: false,
             context: None,
             contexts: Vec::new(),
+            health: Box::default(),
+            start_view: super::View::Explorer,
         }
     }
 }

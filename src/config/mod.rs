@@ -89,6 +89,10 @@ pub struct FileConfig {
     pub contexts: Option<std::collections::BTreeMap<String, ContextConfig>>,
     /// The user's keymap file (relative to the config file's directory) [default: keymap.toml there].
     pub keymap_file: Option<PathBuf>,
+    /// The first view: `explorer` (default), `health` or `metrics`.
+    pub start_view: Option<String>,
+    /// `[health]`: the thresholds of the health view's findings.
+    pub health: Option<crate::health::Thresholds>,
 }
 
 /// One named cluster of `[contexts.NAME]`. `Debug` hides tokens and URL credentials.
@@ -248,6 +252,8 @@ const KNOWN_KEYS: &[&str] = &[
     "context",
     "contexts",
     "keymap_file",
+    "start_view",
+    "health",
 ];
 
 /// The metrics history keeps at most this many points per series (one per scrape), so a
@@ -382,6 +388,19 @@ pub fn parse(path: &Path, text: &str) -> (FileConfig, Vec<ConfigWarning>) {
             let msg = format!("metrics_urls must be http:// or https:// URLs, not {bad:?} (ignored)");
             warnings.push(warn(key_line(text, "metrics_urls"), msg));
             table.remove("metrics_urls");
+        }
+    }
+    if let Some(v) = table.get("start_view") {
+        if !matches!(v.as_str(), Some("explorer" | "health" | "metrics")) {
+            let msg = format!("start_view must be \"explorer\", \"health\" or \"metrics\", not {v} (ignored)");
+            warnings.push(warn(key_line(text, "start_view"), msg));
+            table.remove("start_view");
+        }
+    }
+    if let Some(t) = table.get("health").cloned().and_then(|v| v.try_into::<crate::health::Thresholds>().ok()) {
+        let line = text.lines().position(|l| l.trim() == "[health]").map(|i| i + 1);
+        for p in t.problems() {
+            warnings.push(warn(line, format!("{p} (the default is used)")));
         }
     }
     let interval = table.get("metrics_interval_secs").and_then(|v| v.as_integer()).unwrap_or(5).max(1) as u64;

@@ -8,7 +8,7 @@ use super::track::Tracks;
 use super::{Finding, Input, Kind, Place, Severity, Target, Thresholds};
 use crate::metrics::model::{is_system_topic, parent_topic};
 use crate::metrics::{SubscriptionMetrics, TopicMetrics};
-use crate::style::format::{age as age_of, bytes, count};
+use crate::style::format::{age as age_of, ago, bytes, count};
 
 /// A finding as a rule sees it (the engine sets when it was first seen).
 fn finding(kind: Kind, severity: Severity, place: Place, what: String, threshold: String, action: Target) -> Finding {
@@ -255,9 +255,9 @@ pub(super) fn subscriptions(
         let window = t.expired_window_secs.saturating_mul(1000) as i64;
         let recent = s.last_expire_ms > 0 && now_ms.saturating_sub(s.last_expire_ms) <= window;
         if recent || s.rate_expired > 0.0 {
-            let ago = secs((now_ms.saturating_sub(s.last_expire_ms).max(0) / 1000) as u64);
+            let last = ago(Duration::from_millis(now_ms.saturating_sub(s.last_expire_ms).max(0) as u64));
             let what = format!(
-                "{} messages expired (TTL) since the topic loaded, the last {ago} ago",
+                "{} messages expired (TTL) since the topic loaded, the last {last}",
                 count(s.total_expired as i64)
             );
             let th = format!("expired in the last {} (health.expired_window_secs)", secs(t.expired_window_secs));
@@ -314,10 +314,14 @@ pub(super) fn dead_letters(
             None => String::new(),
         };
         let last_note =
-            last.map(|l| format!(", the last {} ago", secs((now_ms.saturating_sub(l).max(0) / 1000) as u64)));
+            last.map(|l| format!(", the last {}", ago(Duration::from_millis(now_ms.saturating_sub(l).max(0) as u64))));
         let what = format!(
-            "{} messages held{from}{}{}",
-            count(m.msg_backlog.max(0) as i64),
+            "{}{from}{}{}",
+            if m.msg_backlog > 0 {
+                format!("{} messages held", count(m.msg_backlog as i64))
+            } else {
+                format!("{} received since the topic loaded", count(m.in_messages_total as i64))
+            },
             last_note.unwrap_or_default(),
             if m.rate_in > 0.0 { format!(", arriving at {:.1} msg/s", m.rate_in) } else { String::new() }
         );

@@ -4,6 +4,7 @@ pub mod browser;
 pub mod details;
 pub mod dlq;
 pub mod explorer;
+pub mod health;
 pub mod metrics;
 pub mod schema;
 

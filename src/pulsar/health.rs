@@ -145,16 +145,38 @@ async fn newest(client: &Client, topic: &str, partitions: &[String]) -> Result<L
 /// and is listed in [`Details::errors`]; the pass itself never fails.
 pub async fn gather(client: &Client, wants: &Wants) -> Details {
     let mut d = Details::default();
-    let brokers = futures::future::join_all(wants.brokers.iter().map(|b| broker_fact(client, b)));
-    let ages = stream::iter(wants.ages.iter().map(|(t, p)| async move { (t, ages(client, t, *p).await) }))
-        .buffer_unordered(CONCURRENCY)
-        .collect::<Vec<_>>();
-    let quotas = stream::iter(wants.quotas.iter().map(|t| async move { (t, quota(client, t).await) }))
-        .buffer_unordered(CONCURRENCY)
-        .collect::<Vec<_>>();
-    let letters = stream::iter(wants.letters.iter().map(|(t, p)| async move { (t, newest(client, t, p).await) }))
-        .buffer_unordered(CONCURRENCY)
-        .collect::<Vec<_>>();
+    // owned inputs: the futures borrow nothing from the caller (the worker spawns this)
+    let brokers = futures::future::join_all(wants.brokers.iter().cloned().map(|b| {
+        let c = client.clone();
+        async move { broker_fact(&c, &b).await }
+    }));
+    let ages = stream::iter(wants.ages.iter().cloned().map(|(t, p)| {
+        let c = client.clone();
+        async move {
+            let r = ages(&c, &t, p).await;
+            (t, r)
+        }
+    }))
+    .buffer_unordered(CONCURRENCY)
+    .collect::<Vec<_>>();
+    let quotas = stream::iter(wants.quotas.iter().cloned().map(|t| {
+        let c = client.clone();
+        async move {
+            let r = quota(&c, &t).await;
+            (t, r)
+        }
+    }))
+    .buffer_unordered(CONCURRENCY)
+    .collect::<Vec<_>>();
+    let letters = stream::iter(wants.letters.iter().cloned().map(|(t, p)| {
+        let c = client.clone();
+        async move {
+            let r = newest(&c, &t, &p).await;
+            (t, r)
+        }
+    }))
+    .buffer_unordered(CONCURRENCY)
+    .collect::<Vec<_>>();
     let (brokers, ages, quotas, letters) = futures::join!(brokers, ages, quotas, letters);
     d.brokers = brokers;
     for (t, r) in ages {
@@ -166,7 +188,7 @@ pub async fn gather(client: &Client, wants: &Wants) -> Details {
     for (t, r) in quotas {
         match r {
             Ok(q) => {
-                d.quotas.insert(t.clone(), q);
+                d.quotas.insert(t, q);
             }
             Err(e) => d.errors.push(format!("backlog quota of {t}: {e}")),
         }
@@ -174,7 +196,7 @@ pub async fn gather(client: &Client, wants: &Wants) -> Details {
     for (t, r) in letters {
         match r {
             Ok(l) => {
-                d.letters.insert(t.clone(), l);
+                d.letters.insert(t, l);
             }
             Err(e) => d.errors.push(format!("newest message of {t}: {e}")),
         }

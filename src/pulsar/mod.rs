@@ -11,6 +11,7 @@ pub mod compression;
 pub mod dlq;
 pub mod entries;
 pub mod error;
+pub mod health;
 pub mod message;
 pub mod oauth2;
 pub mod reader;

@@ -91,6 +91,11 @@ pub enum RequestKind {
     RunAction {
         action: super::actions::WriteAction,
     },
+    /// The health view's admin facts: the few targeted calls `health::wants` chose from
+    /// the latest scrape (broker health and version, oldest-message ages, quota policies).
+    FetchHealth {
+        wants: Box<crate::health::Wants>,
+    },
     /// Stop a running request (a follow); no response comes for it.
     Cancel {
         id: RequestId,
@@ -125,6 +130,7 @@ impl RequestKind {
             RequestKind::PlanRequeue { options } => format!("requeue preview of {}", options.dlq),
             RequestKind::Requeue { options } => format!("requeue from {}", options.dlq),
             RequestKind::RunAction { .. } => "action".into(),
+            RequestKind::FetchHealth { .. } => "health checks".into(),
             RequestKind::Cancel { .. } => "cancel".into(),
         }
     }
@@ -217,6 +223,9 @@ pub enum ResponseKind {
     },
     ActionDone {
         message: String,
+    },
+    HealthFetched {
+        details: Box<crate::health::Details>,
     },
     /// The request failed (the app knows which from its id).
     Failed {

@@ -248,6 +248,9 @@ pub async fn execute(client: &Client, kind: RequestKind) -> ResponseKind {
         RequestKind::RunAction { action } => {
             action.run(client).await.map(|message| ResponseKind::ActionDone { message })
         }
+        RequestKind::FetchHealth { wants } => {
+            Ok(ResponseKind::HealthFetched { details: Box::new(super::health::gather(client, wants).await) })
+        }
         RequestKind::Follow { .. }
         | RequestKind::Scan { .. }
         | RequestKind::Requeue { .. }

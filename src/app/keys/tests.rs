@@ -102,6 +102,10 @@ const OLD_KEYMAP: &[(KeyContext, &[&str], Action)] = &[
     (KeyContext::Metrics, &["/"], Action::StartFilter),
     (KeyContext::Metrics, &["<Enter>"], Action::Open),
     (KeyContext::Metrics, &["<Esc>"], Action::Back),
+    (KeyContext::Global, &["H"], Action::OpenHealth),
+    (KeyContext::Health, &["<Enter>"], Action::Open),
+    (KeyContext::Health, &["r"], Action::Refresh),
+    (KeyContext::Health, &["<Esc>"], Action::Back),
 ];
 
 #[test]
