@@ -154,7 +154,10 @@ impl Recovery {
     /// as stored (through the admin API if that fails). Never fails: what cannot be read
     /// becomes a row with its error.
     pub async fn recover(&mut self, client: &Client, consumer_error: &str) {
-        let found = self.find_and_read(client, consumer_error).await;
+        // boxed: reading raw (a connection, a lookup, a subscription) is a large future,
+        // rarely polled; inline it made every reader's future overflow a 2 MiB stack in
+        // debug builds (a test's block_on)
+        let found = Box::pin(self.find_and_read(client, consumer_error)).await;
         let messages = match found {
             Ok(Some(ms)) => ms,
             Ok(None) => {
