@@ -10,11 +10,12 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent};
 
+pub(crate) use super::ctx::Ctx;
 use super::input::{Edit, LineInput};
 use super::keys::Action;
-use super::pending::{Requests, Tag};
+use super::pending::Tag;
 use super::tree::{self, NodeKey, NodeKind, Tree};
-use super::{App, Focus, Level, Mode, Next, StatusMessage};
+use super::{App, Focus, Level, Mode, Next};
 use crate::pulsar::request::{Request, RequestId, RequestKind, ResponseKind};
 use crate::pulsar::stats::{TenantInfo, TopicStats};
 use crate::pulsar::{ClientError, TopicName};
@@ -40,24 +41,6 @@ pub struct Explorer {
     jump: Option<TopicName>,
     /// The subscription to select once the jump reached its topic (`--subscription`).
     jump_subscription: Option<String>,
-}
-
-/// What a controller may use of the app during one call: request ids, the status line and
-/// the time of the event.
-pub(crate) struct Ctx<'a> {
-    pub requests: &'a mut Requests,
-    pub status: &'a mut Option<StatusMessage>,
-    pub now: Instant,
-}
-
-impl Ctx<'_> {
-    pub fn request(&mut self, kind: RequestKind) -> Request {
-        self.requests.request(kind)
-    }
-
-    pub fn error(&mut self, text: String) {
-        *self.status = Some(StatusMessage { text, level: Level::Error, at: self.now });
-    }
 }
 
 impl Explorer {

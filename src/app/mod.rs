@@ -20,6 +20,7 @@
 pub mod actions;
 pub mod browser;
 mod commands;
+mod ctx;
 mod connection;
 pub mod dlq;
 pub mod explorer;
@@ -117,6 +118,11 @@ pub(crate) enum Next {
     Metrics(Option<String>),
     /// The write-action dialog of what the explorer has selected.
     Actions,
+    /// Browse a topic (again) from `start`; `partitions` is what the browser learnt of
+    /// the topic's partition count.
+    Reopen { topic: TopicName, start: crate::pulsar::message::StartFrom, partitions: Option<u32> },
+    /// Put this text on the clipboard.
+    Copy(String),
 }
 
 /// What fills the screen below the header.
@@ -479,6 +485,18 @@ impl App {
                 Vec::new()
             }
             Next::Actions => self.open_actions(),
+            Next::Reopen { topic, start, partitions } => {
+                let out = self.open_browser(topic, start);
+                if let (Some(b), Some(n)) = (self.browser.as_mut(), partitions) {
+                    b.known_partitions = n;
+                }
+                out
+            }
+            Next::Copy(text) => {
+                self.clipboard = Some(text);
+                self.set_status(Level::Info, "copied the selected message (OSC 52)".into());
+                Vec::new()
+            }
         }
     }
 

@@ -1,19 +1,292 @@
-//! The message browser's controller: opening a topic, paging, follow mode, scans, the
-//! browser's prompts (start position, CEL filter, "decode as…"), its keys and the answers to
-//! its reads. The model (the window of pages) is in `mod.rs`.
+//! The message browser's controller: paging, follow mode, scans, its keys and the answers to
+//! its reads, as methods of [`Browser`] (the model, the window of pages, is in `mod.rs`) with
+//! a [`Ctx`]. What crosses views (opening a topic, the prompts, the clipboard, the requeue
+//! dialog, the explorer's partition counts) goes back to [`App`] as a [`Next`]; `App`'s
+//! thin `browser_*` methods lend the browser a `Ctx` and carry that out.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 use crossterm::event::KeyEvent;
 
 use super::{Browser, DetailTab, Dir, Row, ValueMode};
+use crate::app::ctx::Ctx;
 use crate::app::input::{Edit, LineInput};
 use crate::app::keys::Action;
 use crate::app::pending::Tag;
-use crate::app::{App, Focus, Level, Mode, View};
+use crate::app::{App, Focus, Level, Mode, Next, View};
 use crate::pulsar::message::StartFrom;
 use crate::pulsar::request::{Request, RequestId, RequestKind, ResponseKind};
 use crate::pulsar::{ClientError, TopicName};
 
+/// What a browser action needs of the rest of the app.
+pub(crate) struct Surroundings<'a> {
+    /// Whether the detail pane has the focus.
+    pub focus: Focus,
+    /// Rows of a page (PgUp/PgDn).
+    pub page: isize,
+    /// Wall-clock milliseconds now (export file names).
+    pub wall_ms: i64,
+    pub export_dir: &'a Path,
+    /// The partitions of the browsed topic's parent as the explorer knows them.
+    pub tree_partitions: u32,
+}
+
+impl Browser {
+    /// The ids of what the browser has running (a page load, a follow).
+    fn running(&self) -> impl Iterator<Item = RequestId> {
+        self.loading.map(|(id, _)| id).into_iter().chain(self.follow)
+    }
+
+    /// The page the selection needs, when none is on its way.
+    pub(crate) fn load(&mut self, ctx: &mut Ctx) -> Vec<Request> {
+        let Some((kind, dir)) = self.load_needed() else { return Vec::new() };
+        let req = ctx.request(kind);
+        self.loading = Some((req.id, dir));
+        vec![req]
+    }
+
+    /// Follows the topic from `cursor` (cancelling a page load in flight).
+    fn start_follow(&mut self, cursor: crate::pulsar::reader::Cursor, ctx: &mut Ctx) -> Vec<Request> {
+        let mut out: Vec<Request> = self.loading.take().map(|(id, _)| ctx.cancel(id)).into_iter().collect();
+        let req =
+            ctx.request(RequestKind::Follow { topic: self.topic.clone(), cursor, decode_as: self.decode_as.clone() });
+        self.follow = Some(req.id);
+        self.resume_follow = false;
+        out.push(req);
+        out
+    }
+
+    /// After a reconnection: a follow that failed, or that may be stuck on the lost
+    /// connection, starts again after the newest message shown.
+    pub(crate) fn resume_follow(&mut self, ctx: &mut Ctx) -> Vec<Request> {
+        if self.follow.is_none() && !self.resume_follow {
+            return Vec::new();
+        }
+        let Some(cursor) = self.follow_cursor() else { return Vec::new() };
+        self.error = None;
+        let mut out: Vec<Request> = self.follow.take().map(|id| ctx.cancel(id)).into_iter().collect();
+        out.extend(self.start_follow(cursor, ctx));
+        out
+    }
+
+    /// Starts a filtered scan of the topic from its start position.
+    pub(crate) fn scan(&mut self, expr: String, ctx: &mut Ctx) -> Vec<Request> {
+        if expr.is_empty() {
+            return Vec::new();
+        }
+        if let Err(e) = crate::filter::Filter::compile(&expr) {
+            ctx.error(format!("filter: {e}"));
+            return Vec::new();
+        }
+        let running: Vec<RequestId> = self
+            .loading
+            .take()
+            .map(|(id, _)| id)
+            .into_iter()
+            .chain(self.follow.take())
+            .chain(self.scan.take().map(|s| s.id))
+            .collect();
+        let mut out: Vec<Request> = running.into_iter().map(|id| ctx.cancel(id)).collect();
+        let req = ctx.request(RequestKind::Scan {
+            topic: self.topic.clone(),
+            from: crate::pulsar::request::PageFrom::Start(self.start.clone()),
+            filter: expr.clone(),
+            limit: self.window,
+            decode_as: self.decode_as.clone(),
+        });
+        self.start_scan(req.id, expr, ctx.now);
+        out.push(req);
+        out
+    }
+
+    /// The browser's keys. Opening another topic (or this one again), the prompts, the
+    /// clipboard and leaving are for `App` to carry out.
+    pub(crate) fn update(&mut self, action: Action, s: &Surroundings, ctx: &mut Ctx) -> Next {
+        let page = s.page;
+        match action {
+            Action::Down if self.detail && s.focus == Focus::Details => {
+                self.detail_scroll = self.detail_scroll.saturating_add(1)
+            }
+            Action::Up if self.detail && s.focus == Focus::Details => {
+                self.detail_scroll = self.detail_scroll.saturating_sub(1)
+            }
+            Action::Down => self.move_by(1),
+            Action::Up => self.move_by(-1),
+            Action::PageDown => self.move_by(page),
+            Action::PageUp => self.move_by(-page),
+            Action::Top => self.move_by(-(self.rows.len() as isize)),
+            Action::Bottom => self.move_by(self.rows.len() as isize),
+            Action::ToggleDetail | Action::Open => {
+                self.detail = !self.detail;
+                self.detail_scroll = 0;
+            }
+            Action::NextTab | Action::FocusNext if self.detail => {
+                let i = DetailTab::ALL.iter().position(|t| *t == self.tab).unwrap_or(0);
+                self.tab = DetailTab::ALL[(i + 1) % DetailTab::ALL.len()];
+                self.detail_scroll = 0;
+            }
+            Action::ToggleRaw => self.show_value(ValueMode::Raw),
+            Action::ToggleHex => self.show_value(ValueMode::Hex),
+            Action::ToggleTimes => self.relative_time = !self.relative_time,
+            Action::NextPartition => return self.next_partition(s.tree_partitions, ctx),
+            Action::CopySelected => {
+                if let Some(r) = self.selected_row() {
+                    return Next::Copy(crate::envelope::envelope(&r.message, &r.decoded, true).to_string());
+                }
+            }
+            Action::ExportSelected | Action::ExportAll => {
+                let rows: Vec<&Row> = if action == Action::ExportAll {
+                    self.rows.iter().collect()
+                } else {
+                    self.selected_row().into_iter().collect()
+                };
+                if rows.is_empty() {
+                    return Next::Stay(Vec::new());
+                }
+                let lines: Vec<String> =
+                    rows.iter().map(|r| crate::envelope::envelope(&r.message, &r.decoded, true).to_string()).collect();
+                let stamp =
+                    chrono::DateTime::from_timestamp_millis(s.wall_ms).unwrap_or_default().format("%Y%m%dT%H%M%S%.3fZ");
+                let name =
+                    format!("{}-{}-{stamp}.jsonl", self.topic.namespace_path().replace('/', "_"), self.topic.local);
+                let path = s.export_dir.join(name);
+                return Next::Stay(vec![ctx.request(RequestKind::WriteExport { path, lines })]);
+            }
+            Action::PickStart => return Next::Prompt(Mode::StartPrompt { input: LineInput::default() }),
+            Action::StartFilter => {
+                let input = self.scan.as_ref().map(|s| s.expr.clone()).unwrap_or_default();
+                return Next::Prompt(Mode::ScanPrompt { input: LineInput::new(input) });
+            }
+            Action::DecodeAs => {
+                let input = self.decode_as.as_ref().map(|d| d.to_string()).unwrap_or_default();
+                return Next::Prompt(Mode::DecodePrompt { input: LineInput::new(input) });
+            }
+            Action::ToggleFollow => {
+                self.resume_follow = false;
+                if let Some(id) = self.follow.take() {
+                    return Next::Stay(vec![ctx.cancel(id)]);
+                }
+                let Some(cursor) = self.follow_cursor() else {
+                    ctx.error("nothing loaded yet to follow from".into());
+                    return Next::Stay(Vec::new());
+                };
+                self.selected = self.rows.len().saturating_sub(1);
+                return Next::Stay(self.start_follow(cursor, ctx));
+            }
+            Action::Back => {
+                if self.detail {
+                    self.detail = false;
+                } else if let Some(scan) = self.scan.as_mut() {
+                    // a running scan stops; finished results give way to browsing again
+                    if !scan.done {
+                        scan.done = true;
+                        return Next::Stay(vec![ctx.cancel(scan.id)]);
+                    }
+                    return Next::Reopen { topic: self.topic.clone(), start: self.start.clone(), partitions: None };
+                } else {
+                    return Next::Leave;
+                }
+            }
+            Action::Refresh => {
+                return Next::Reopen { topic: self.topic.clone(), start: self.start.clone(), partitions: None }
+            }
+            _ => {}
+        }
+        Next::Stay(self.load(ctx))
+    }
+
+    /// `r`/`x` in the browser: the value as stored (or its hex), again for decoded.
+    fn show_value(&mut self, mode: ValueMode) {
+        self.value_mode = if self.value_mode == mode { ValueMode::Decoded } else { mode };
+        self.tab = DetailTab::Value;
+        self.detail = true;
+    }
+
+    /// All partitions → 0 → 1 → … → all again, from the same start.
+    fn next_partition(&self, tree_partitions: u32, ctx: &mut Ctx) -> Next {
+        let parent = self.topic.parent();
+        // the tree knows the partition count; else the messages loaded tell it
+        let seen = self.rows.iter().map(|r| r.message.id.partition + 1).max().unwrap_or(0).max(0) as u32;
+        let n = tree_partitions.max(seen).max(self.known_partitions);
+        if n == 0 {
+            ctx.error(format!("{parent} is not partitioned"));
+            return Next::Stay(Vec::new());
+        }
+        let next = match self.topic.partition_index() {
+            None => Some(0),
+            Some(i) if i + 1 < n => Some(i + 1),
+            Some(_) => None,
+        };
+        let topic = next.map(|i| parent.partition(i)).unwrap_or(parent);
+        Next::Reopen { topic, start: self.start.clone(), partitions: Some(n) }
+    }
+
+    /// The answers to the browser's reads, follows, scans and exports; `None` for a page
+    /// that is not the one awaited.
+    pub(crate) fn on_response(&mut self, id: RequestId, kind: ResponseKind, ctx: &mut Ctx) -> Option<Vec<Request>> {
+        match kind {
+            ResponseKind::PageRead { messages, next, at_end, .. } => {
+                let (_, dir) = self.loading.filter(|(lid, _)| *lid == id)?;
+                self.loading = None;
+                self.error = None;
+                self.page_read(dir, messages, next, at_end);
+                return Some(self.load(ctx));
+            }
+            ResponseKind::ScanProgressed { matches, scanned, decode_errors, done } => {
+                if self.scan.as_ref().is_some_and(|s| s.id == id) {
+                    self.scan_progressed(matches, scanned, decode_errors, done, ctx.now);
+                }
+            }
+            ResponseKind::MessagesArrived { messages, next, .. } if self.follow == Some(id) => {
+                self.messages_arrived(messages, next);
+            }
+            _ => {}
+        }
+        Some(Vec::new())
+    }
+
+    /// A read, follow or scan of the browser failed.
+    pub(crate) fn on_failure(&mut self, id: RequestId, tag: &Tag, error: &ClientError, now: Instant) {
+        if *tag == Tag::Scan {
+            if let Some(scan) = self.scan.as_mut().filter(|s| s.id == id) {
+                scan.done = true;
+                self.error = Some(error.to_string());
+            }
+            return;
+        }
+        if self.loading.is_some_and(|(l, _)| l == id) {
+            self.loading = None;
+            self.error = Some(error.to_string());
+        }
+        if self.follow == Some(id) {
+            self.follow = None;
+            self.resume_follow = error.is_connectivity();
+            self.follow_failed_at = Some(now);
+            self.error = Some(error.to_string());
+        }
+    }
+
+    /// While connected: the admin API may answer again before the binary protocol does, so
+    /// a follow cut by the connection is retried every `retry`.
+    pub(crate) fn tick(&mut self, retry: Duration, ctx: &mut Ctx) -> Vec<Request> {
+        let due = self.resume_follow
+            && self.follow.is_none()
+            && self.follow_failed_at.is_none_or(|t| ctx.now.duration_since(t) >= retry);
+        if due {
+            return self.resume_follow(ctx);
+        }
+        Vec::new()
+    }
+}
+
 impl App {
+    /// The browser (when one is open) and what it may use of the app for one call.
+    fn browser_ctx(&mut self) -> Option<(&mut Browser, Ctx<'_>)> {
+        let ctx = Ctx { requests: &mut self.requests, status: &mut self.status, now: self.now };
+        Some((self.browser.as_mut()?, ctx))
+    }
+
     /// Opens a topic in the message browser, reading from `start`.
     pub fn open_browser(&mut self, topic: TopicName, start: StartFrom) -> Vec<Request> {
         let mut out = self.close_browser();
@@ -34,222 +307,52 @@ impl App {
     /// Stops whatever the browser has running and drops it.
     pub(in crate::app) fn close_browser(&mut self) -> Vec<Request> {
         let Some(b) = self.browser.take() else { return Vec::new() };
-        let ids: Vec<RequestId> = b.loading.map(|(id, _)| id).into_iter().chain(b.follow).collect();
-        ids.into_iter().map(|id| self.cancel(id)).collect()
+        b.running().map(|id| self.cancel(id)).collect()
     }
 
-    /// Follows the browsed topic from `cursor` (cancelling a page load in flight).
-    pub(in crate::app) fn start_follow(&mut self, cursor: crate::pulsar::reader::Cursor) -> Vec<Request> {
-        let Some(b) = self.browser.as_mut() else { return Vec::new() };
-        let loading = b.loading.take().map(|(id, _)| id);
-        let topic = b.topic.clone();
-        let decode_as = b.decode_as.clone();
-        let mut out: Vec<Request> = loading.into_iter().map(|id| self.cancel(id)).collect();
-        let req = self.request(RequestKind::Follow { topic, cursor, decode_as });
-        if let Some(b) = self.browser.as_mut() {
-            b.follow = Some(req.id);
-            b.resume_follow = false;
-        }
-        out.push(req);
-        out
-    }
-
-    /// After a reconnection: a follow that failed, or that may be stuck on the lost
-    /// connection, starts again after the newest message shown.
     pub(in crate::app) fn resume_follow(&mut self) -> Vec<Request> {
-        let Some(b) = self.browser.as_mut() else { return Vec::new() };
-        if b.follow.is_none() && !b.resume_follow {
-            return Vec::new();
-        }
-        let Some(cursor) = b.follow_cursor() else { return Vec::new() };
-        let old = b.follow.take();
-        b.error = None;
-        let mut out: Vec<Request> = old.into_iter().map(|id| self.cancel(id)).collect();
-        out.extend(self.start_follow(cursor));
-        out
+        let Some((b, mut ctx)) = self.browser_ctx() else { return Vec::new() };
+        b.resume_follow(&mut ctx)
     }
 
     /// Starts a filtered scan of the browsed topic from its start position.
     pub fn start_scan(&mut self, expr: String) -> Vec<Request> {
-        if expr.is_empty() {
-            return Vec::new();
-        }
-        if let Err(e) = crate::filter::Filter::compile(&expr) {
-            self.set_status(Level::Error, format!("filter: {e}"));
-            return Vec::new();
-        }
-        let Some(b) = self.browser.as_mut() else { return Vec::new() };
-        let running: Vec<RequestId> = b
-            .loading
-            .take()
-            .map(|(id, _)| id)
-            .into_iter()
-            .chain(b.follow.take())
-            .chain(b.scan.take().map(|s| s.id))
-            .collect();
-        let kind = RequestKind::Scan {
-            topic: b.topic.clone(),
-            from: crate::pulsar::request::PageFrom::Start(b.start.clone()),
-            filter: expr.clone(),
-            limit: b.window,
-            decode_as: b.decode_as.clone(),
-        };
-        let mut out: Vec<Request> = running.into_iter().map(|id| self.cancel(id)).collect();
-        let req = self.request(kind);
-        let now = self.now;
-        if let Some(b) = self.browser.as_mut() {
-            b.start_scan(req.id, expr, now);
-        }
-        out.push(req);
-        out
+        let Some((b, mut ctx)) = self.browser_ctx() else { return Vec::new() };
+        b.scan(expr, &mut ctx)
     }
 
     pub(in crate::app) fn browser_load(&mut self) -> Vec<Request> {
-        let Some((kind, dir)) = self.browser.as_ref().and_then(|b| b.load_needed()) else { return Vec::new() };
-        let req = self.request(kind);
-        if let Some(b) = self.browser.as_mut() {
-            b.loading = Some((req.id, dir));
-        }
-        vec![req]
+        let Some((b, mut ctx)) = self.browser_ctx() else { return Vec::new() };
+        b.load(&mut ctx)
     }
 
     pub(in crate::app) fn browser_update(&mut self, action: Action) -> Vec<Request> {
-        let page = self.page_rows.max(1) as isize;
-        let wall_ms = self.wall_now();
-        let Some(b) = self.browser.as_mut() else {
-            self.view = View::Explorer;
-            return Vec::new();
-        };
+        // what reaches into other views: the requeue dialog, the original of a dead letter
         match action {
-            Action::Down if b.detail && self.focus == Focus::Details => {
-                b.detail_scroll = b.detail_scroll.saturating_add(1)
-            }
-            Action::Up if b.detail && self.focus == Focus::Details => {
-                b.detail_scroll = b.detail_scroll.saturating_sub(1)
-            }
-            Action::Down => b.move_by(1),
-            Action::Up => b.move_by(-1),
-            Action::PageDown => b.move_by(page),
-            Action::PageUp => b.move_by(-page),
-            Action::Top => b.move_by(-(b.rows.len() as isize)),
-            Action::Bottom => b.move_by(b.rows.len() as isize),
-            Action::ToggleDetail | Action::Open => {
-                b.detail = !b.detail;
-                b.detail_scroll = 0;
-            }
-            Action::NextTab | Action::FocusNext if b.detail => {
-                let i = DetailTab::ALL.iter().position(|t| *t == b.tab).unwrap_or(0);
-                b.tab = DetailTab::ALL[(i + 1) % DetailTab::ALL.len()];
-                b.detail_scroll = 0;
-            }
-            Action::ToggleRaw => {
-                b.value_mode = if b.value_mode == ValueMode::Raw { ValueMode::Decoded } else { ValueMode::Raw };
-                b.tab = DetailTab::Value;
-                b.detail = true;
-            }
-            Action::ToggleHex => {
-                b.value_mode = if b.value_mode == ValueMode::Hex { ValueMode::Decoded } else { ValueMode::Hex };
-                b.tab = DetailTab::Value;
-                b.detail = true;
-            }
-            Action::ToggleTimes => b.relative_time = !b.relative_time,
-            Action::NextPartition => {
-                let (topic, start) = (b.topic.clone(), b.start.clone());
-                let parent = topic.parent();
-                // the tree knows the partition count; else the messages loaded tell it
-                let seen = b.rows.iter().map(|r| r.message.id.partition + 1).max().unwrap_or(0).max(0) as u32;
-                let known = seen.max(b.known_partitions);
-                let n = self.explorer.partitions_of(&parent).max(known);
-                if n == 0 {
-                    self.set_status(Level::Error, format!("{parent} is not partitioned"));
-                    return Vec::new();
-                }
-                // all partitions → 0 → 1 → … → all again
-                let next = match topic.partition_index() {
-                    None => Some(0),
-                    Some(i) if i + 1 < n => Some(i + 1),
-                    Some(_) => None,
-                };
-                let target = next.map(|i| parent.partition(i)).unwrap_or(parent);
-                let out = self.open_browser(target, start);
-                if let Some(b) = self.browser.as_mut() {
-                    b.known_partitions = n;
-                }
-                return out;
-            }
-            Action::CopySelected => {
-                if let Some(r) = b.selected_row() {
-                    let text = crate::envelope::envelope(&r.message, &r.decoded, true).to_string();
-                    self.clipboard = Some(text);
-                    self.set_status(Level::Info, "copied the selected message (OSC 52)".into());
-                }
-            }
-            Action::ExportSelected | Action::ExportAll => {
-                let rows: Vec<&Row> = if action == Action::ExportAll {
-                    b.rows.iter().collect()
-                } else {
-                    b.selected_row().into_iter().collect()
-                };
-                if rows.is_empty() {
-                    return Vec::new();
-                }
-                let lines: Vec<String> =
-                    rows.iter().map(|r| crate::envelope::envelope(&r.message, &r.decoded, true).to_string()).collect();
-                let stamp =
-                    chrono::DateTime::from_timestamp_millis(wall_ms).unwrap_or_default().format("%Y%m%dT%H%M%S%.3fZ");
-                let name = format!("{}-{}-{stamp}.jsonl", b.topic.namespace_path().replace('/', "_"), b.topic.local);
-                let path = self.settings.export_dir.join(name);
-                return vec![self.request(RequestKind::WriteExport { path, lines })];
-            }
-            Action::PickStart => self.mode = Mode::StartPrompt { input: LineInput::default() },
-            Action::StartFilter => {
-                let input = b.scan.as_ref().map(|s| s.expr.clone()).unwrap_or_default();
-                self.mode = Mode::ScanPrompt { input: LineInput::new(input) };
-            }
-            Action::ToggleFollow => {
-                b.resume_follow = false;
-                if let Some(id) = b.follow.take() {
-                    return vec![self.cancel(id)];
-                }
-                let Some(cursor) = b.follow_cursor() else {
-                    self.set_status(Level::Error, "nothing loaded yet to follow from".into());
-                    return Vec::new();
-                };
-                b.selected = b.rows.len().saturating_sub(1);
-                return self.start_follow(cursor);
-            }
-            Action::Back => {
-                if b.detail {
-                    b.detail = false;
-                } else if let Some(scan) = &b.scan {
-                    // a running scan stops; finished results give way to browsing again
-                    if !scan.done {
-                        let id = scan.id;
-                        if let Some(s) = b.scan.as_mut() {
-                            s.done = true;
-                        }
-                        return vec![self.cancel(id)];
-                    }
-                    let (topic, start) = (b.topic.clone(), b.start.clone());
-                    return self.open_browser(topic, start);
-                } else {
-                    self.view = View::Explorer;
-                    return self.close_browser();
-                }
-            }
-            Action::Refresh => {
-                let (topic, start) = (b.topic.clone(), b.start.clone());
-                return self.open_browser(topic, start);
-            }
             Action::Requeue => return self.browser_requeue(),
-            Action::DecodeAs => {
-                let input = b.decode_as.as_ref().map(|d| d.to_string()).unwrap_or_default();
-                self.mode = Mode::DecodePrompt { input: LineInput::new(input) };
-            }
             Action::JumpToOrigin => return self.jump_to_origin(),
             _ => {}
         }
-        self.browser_load()
+        let Some(parent) = self.browser.as_ref().map(|b| b.topic.parent()) else {
+            self.view = View::Explorer;
+            return Vec::new();
+        };
+        let surroundings = Surroundings {
+            focus: self.focus,
+            page: self.page_rows.max(1) as isize,
+            wall_ms: self.wall_now(),
+            export_dir: &self.settings.export_dir,
+            tree_partitions: self.explorer.partitions_of(&parent),
+        };
+        let ctx = &mut Ctx { requests: &mut self.requests, status: &mut self.status, now: self.now };
+        let Some(b) = self.browser.as_mut() else { return Vec::new() };
+        match b.update(action, &surroundings, ctx) {
+            Next::Leave => {
+                self.view = View::Explorer;
+                self.close_browser()
+            }
+            next => self.carry_out(next, View::Explorer),
+        }
     }
 
     /// `d` in the browser: decode the topic's messages with the user's choice (or `auto`:
@@ -306,73 +409,31 @@ impl App {
         Vec::new()
     }
 
-    /// The answers to the browser's reads, follows, scans and exports.
+    /// The answers to the browser's reads, follows, scans and exports (a page nobody awaits
+    /// any more lets a jump of the explorer go on).
     pub(in crate::app) fn browser_response(&mut self, id: RequestId, kind: ResponseKind) -> Vec<Request> {
-        match kind {
-            ResponseKind::PageRead { messages, next, at_end, .. } => {
-                if let Some(b) = self.browser.as_mut() {
-                    if let Some((_, dir)) = b.loading.filter(|(lid, _)| *lid == id) {
-                        b.loading = None;
-                        b.error = None;
-                        b.page_read(dir, messages, next, at_end);
-                        return self.browser_load();
-                    }
-                }
-                return self.explorer_settle();
-            }
-            ResponseKind::ExportWritten { path, count } => {
-                self.set_status(Level::Info, format!("exported {count} message(s) to {}", path.display()));
-            }
-            ResponseKind::ScanProgressed { matches, scanned, decode_errors, done } => {
-                let now = self.now;
-                if let Some(b) = self.browser.as_mut().filter(|b| b.scan.as_ref().is_some_and(|s| s.id == id)) {
-                    b.scan_progressed(matches, scanned, decode_errors, done, now);
-                }
-            }
-            ResponseKind::MessagesArrived { messages, next, .. } => {
-                if let Some(b) = self.browser.as_mut().filter(|b| b.follow == Some(id)) {
-                    b.messages_arrived(messages, next);
-                }
-            }
-            _ => {}
+        if let ResponseKind::ExportWritten { path, count } = &kind {
+            // the browser may be closed by now: the status line says it anyway
+            self.set_status(Level::Info, format!("exported {count} message(s) to {}", path.display()));
+            return Vec::new();
         }
-        Vec::new()
+        match self.browser_ctx().and_then(|(b, mut ctx)| b.on_response(id, kind, &mut ctx)) {
+            Some(out) => out,
+            None => self.explorer_settle(),
+        }
     }
 
     /// A read, follow or scan of the browser failed.
     pub(in crate::app) fn browser_failed(&mut self, id: RequestId, tag: &Tag, error: &ClientError) {
         let now = self.now;
-        let Some(b) = self.browser.as_mut() else { return };
-        if *tag == Tag::Scan {
-            if let Some(scan) = b.scan.as_mut().filter(|s| s.id == id) {
-                scan.done = true;
-                b.error = Some(error.to_string());
-            }
-            return;
-        }
-        if b.loading.is_some_and(|(l, _)| l == id) {
-            b.loading = None;
-            b.error = Some(error.to_string());
-        }
-        if b.follow == Some(id) {
-            b.follow = None;
-            b.resume_follow = error.is_connectivity();
-            b.follow_failed_at = Some(now);
-            b.error = Some(error.to_string());
+        if let Some(b) = self.browser.as_mut() {
+            b.on_failure(id, tag, error, now);
         }
     }
 
-    /// While connected: the admin API may answer again before the binary protocol does, so a
-    /// follow cut by the connection is retried now and then.
-    pub(in crate::app) fn browser_tick(&mut self, now: std::time::Instant) -> Vec<Request> {
-        let retry_follow = self.browser.as_ref().is_some_and(|b| {
-            b.resume_follow
-                && b.follow.is_none()
-                && b.follow_failed_at.is_none_or(|t| now.duration_since(t) >= self.settings.reconnect_interval)
-        });
-        if retry_follow {
-            return self.resume_follow();
-        }
-        Vec::new()
+    pub(in crate::app) fn browser_tick(&mut self, now: Instant) -> Vec<Request> {
+        let retry = self.settings.reconnect_interval;
+        let Some(b) = self.browser.as_mut() else { return Vec::new() };
+        b.tick(retry, &mut Ctx { requests: &mut self.requests, status: &mut self.status, now })
     }
 }
