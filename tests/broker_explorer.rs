@@ -77,8 +77,10 @@ async fn explorer_shows_what_the_cluster_holds() {
     let fx = fixture().await;
     let mut d = Driver::new(fx.client.clone(), Settings::default());
     let tenant_key = NodeKey::Tenant(fx.tenant.clone());
-    d.until("tenants and cluster info", LIMIT, |app| app.explorer.tree.find(&tenant_key).is_some() && app.cluster.is_some())
-        .await;
+    d.until("tenants and cluster info", LIMIT, |app| {
+        app.explorer.tree.find(&tenant_key).is_some() && app.cluster.is_some()
+    })
+    .await;
     assert_eq!(d.app.connection, Connection::Connected);
     assert_eq!(d.app.cluster.as_deref(), Some("standalone"));
     assert!(d.app.broker_version.as_deref().unwrap_or("").starts_with("4."), "{:?}", d.app.broker_version);
@@ -86,7 +88,11 @@ async fn explorer_shows_what_the_cluster_holds() {
     // tenant → namespaces
     select_and_expand(&mut d, &tenant_key);
     d.until("namespaces", LIMIT, |app| {
-        app.explorer.tree.find(&tenant_key).and_then(|p| app.explorer.tree.node(&p)).is_some_and(|n| n.load == Load::Loaded)
+        app.explorer
+            .tree
+            .find(&tenant_key)
+            .and_then(|p| app.explorer.tree.node(&p))
+            .is_some_and(|n| n.load == Load::Loaded)
     })
     .await;
     assert_eq!(child_labels(&d, &tenant_key), vec!["ns1", "ns2"]);
@@ -106,7 +112,11 @@ async fn explorer_shows_what_the_cluster_holds() {
     // partitioned topic → its subscriptions, then its partitions
     select_and_expand(&mut d, &parted_key);
     d.until("subscriptions of parted", LIMIT, |app| {
-        app.explorer.tree.find(&parted_key).and_then(|p| app.explorer.tree.node(&p)).is_some_and(|n| n.load == Load::Loaded)
+        app.explorer
+            .tree
+            .find(&parted_key)
+            .and_then(|p| app.explorer.tree.node(&p))
+            .is_some_and(|n| n.load == Load::Loaded)
     })
     .await;
     assert_eq!(
@@ -135,15 +145,22 @@ async fn explorer_shows_what_the_cluster_holds() {
     d.until("plain loaded with stats", LIMIT, |app| {
         app.explorer.details.key.as_ref() == Some(&plain_key)
             && app.explorer.details.stats.is_some()
-            && app.explorer.tree.find(&plain_key).and_then(|p| app.explorer.tree.node(&p)).is_some_and(|n| n.load == Load::Loaded)
+            && app
+                .explorer
+                .tree
+                .find(&plain_key)
+                .and_then(|p| app.explorer.tree.node(&p))
+                .is_some_and(|n| n.load == Load::Loaded)
     })
     .await;
     let sub_a = NodeKey::Subscription(fx.plain.clone(), "sub-a".into());
     assert!(d.app.explorer.tree.select_key(&sub_a));
     d.act(Action::Down);
     d.act(Action::Up);
-    d.until("sub-a stats", LIMIT, |app| app.explorer.details.key.as_ref() == Some(&sub_a) && app.explorer.details.fetched_at.is_some())
-        .await;
+    d.until("sub-a stats", LIMIT, |app| {
+        app.explorer.details.key.as_ref() == Some(&sub_a) && app.explorer.details.fetched_at.is_some()
+    })
+    .await;
     let text = screen(&draw(&d.app, 160, 48));
     assert!(text.contains("parted [3 partitions]"), "{text}");
     assert!(text.contains(&format!("{} ▸ ns1 ▸ plain ▸ sub-a", fx.tenant)), "breadcrumbs:\n{text}");

@@ -62,7 +62,11 @@ async fn many_topics_and_partitions_list_filter_and_render() {
     // its partitions, expanded
     d.act(Action::Expand);
     d.until("partitions listed", limit, |app| {
-        app.explorer.tree.find(&wide_key).and_then(|p| app.explorer.tree.node(&p)).is_some_and(|n| n.load == Load::Loaded)
+        app.explorer
+            .tree
+            .find(&wide_key)
+            .and_then(|p| app.explorer.tree.node(&p))
+            .is_some_and(|n| n.load == Load::Loaded)
     })
     .await;
     let parts = d.app.explorer.tree.node(&d.app.explorer.tree.find(&wide_key).unwrap()).unwrap().children.len();

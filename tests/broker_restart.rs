@@ -189,7 +189,9 @@ async fn app_survives_a_broker_restart() {
     // recovery needs no key press: the probe notices, the tree and stats reload
     d.until("reconnected", RECOVERY, |app| app.connection == Connection::Connected).await;
     d.until("stats again", RECOVERY, |app| {
-        app.explorer.details.key.as_ref() == Some(&key) && app.explorer.details.stats.is_some() && app.explorer.details.error.is_none()
+        app.explorer.details.key.as_ref() == Some(&key)
+            && app.explorer.details.stats.is_some()
+            && app.explorer.details.error.is_none()
     })
     .await;
     assert!(d.app.explorer.tree.find(&NodeKey::Tenant(tenant.clone())).is_some());

@@ -20,8 +20,8 @@
 pub mod actions;
 pub mod browser;
 mod commands;
-mod ctx;
 mod connection;
+mod ctx;
 pub mod dlq;
 pub mod explorer;
 pub mod health;

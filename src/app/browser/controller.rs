@@ -233,10 +233,10 @@ impl Browser {
                 self.page_read(dir, messages, next, at_end);
                 return Some(self.load(ctx));
             }
-            ResponseKind::ScanProgressed { matches, scanned, decode_errors, done } => {
-                if self.scan.as_ref().is_some_and(|s| s.id == id) {
-                    self.scan_progressed(matches, scanned, decode_errors, done, ctx.now);
-                }
+            ResponseKind::ScanProgressed { matches, scanned, decode_errors, done }
+                if self.scan.as_ref().is_some_and(|s| s.id == id) =>
+            {
+                self.scan_progressed(matches, scanned, decode_errors, done, ctx.now);
             }
             ResponseKind::MessagesArrived { messages, next, .. } if self.follow == Some(id) => {
                 self.messages_arrived(messages, next);
