@@ -4,7 +4,8 @@ use std::collections::HashMap;
 use std::io::BufRead;
 
 use super::family::{
-    apply_latency, apply_namespace, apply_quota, apply_replication, apply_sub, apply_topic, family, to_u64, Family, SubField,
+    apply_latency, apply_namespace, apply_quota, apply_replication, apply_sub, apply_topic, family, to_u64, Family,
+    SubField,
 };
 use super::types::{BrokerScrapeStatus, MetricsSnapshot, NamespaceMetrics, SubscriptionMetrics, TopicMetrics};
 use super::{namespace_of_topic, split_partition, valid_partition_index};
