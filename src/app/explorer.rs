@@ -66,33 +66,6 @@ impl Explorer {
             (Action::PageDown, Focus::Details) => self.details.scroll = self.details.scroll.saturating_add(page as u16),
             (Action::PageUp, Focus::Details) => self.details.scroll = self.details.scroll.saturating_sub(page as u16),
             (Action::Bottom, Focus::Details) => {}
-            (
-                Action::Back
-                | Action::NextPartition
-                | Action::OpenSchema
-                | Action::MarkBase
-                | Action::ExportSelected
-                | Action::ExportAll
-                | Action::CopySelected
-                | Action::NextSort
-                | Action::ToggleMetrics
-                | Action::ToggleDetail
-                | Action::ToggleFollow
-                | Action::PickStart
-                | Action::ToggleTimes
-                | Action::ToggleRaw
-                | Action::ToggleHex
-                | Action::NextTab
-                | Action::OpenDlq
-                | Action::OpenHealth
-                | Action::Requeue
-                | Action::JumpToOrigin
-                | Action::DecodeAs
-                | Action::Palette
-                | Action::Quit
-                | Action::ToggleHelp,
-                _,
-            ) => {}
             (Action::Actions, _) => return Next::Actions,
             (Action::Expand, _) => {
                 if let Some(kind) = self.tree.expand_selected() {
@@ -130,6 +103,8 @@ impl Explorer {
                 }
                 self.details.key = None; // forces a refetch below
             }
+            // the other views' keys and the global ones (App handles those before)
+            _ => {}
         }
         out.extend(self.sync_details(ctx));
         Next::Stay(out)
