@@ -35,16 +35,11 @@ pub struct DlqView {
 impl DlqView {
     /// The view's keys: its own state changes, a reload, or what the app carries out.
     pub(super) fn update(&mut self, action: Action, page: isize, requests: &mut Requests) -> Next {
-        let n = self.letters.len() as isize;
-        let move_by =
-            |v: &mut DlqView, d: isize| v.selected = (v.selected as isize + d).clamp(0, (n - 1).max(0)) as usize;
+        if let Some(delta) = super::list::step(action, page) {
+            self.selected = super::list::moved(self.selected, self.letters.len(), delta);
+            return Next::Stay(Vec::new());
+        }
         match action {
-            Action::Down => move_by(self, 1),
-            Action::Up => move_by(self, -1),
-            Action::PageDown => move_by(self, page),
-            Action::PageUp => move_by(self, -page),
-            Action::Top => self.selected = 0,
-            Action::Bottom => self.selected = (n - 1).max(0) as usize,
             Action::Back | Action::OpenDlq => return Next::Leave,
             Action::Refresh => {
                 let req = requests.request(RequestKind::ListLetters { namespace: self.namespace.clone() });

@@ -118,10 +118,7 @@ impl HealthView {
     }
 
     fn move_by(&mut self, delta: isize) {
-        let n = self.engine.findings().len();
-        if n > 0 {
-            self.selected = (self.selected as isize + delta).clamp(0, n as isize - 1) as usize;
-        }
+        self.selected = super::list::moved(self.selected, self.engine.findings().len(), delta);
     }
 
     /// The view's keys.
@@ -133,13 +130,11 @@ impl HealthView {
         snapshot: Option<&MetricsSnapshot>,
         now_ms: i64,
     ) -> Next {
+        if let Some(delta) = super::list::step(action, page) {
+            self.move_by(delta);
+            return Next::Stay(Vec::new());
+        }
         match action {
-            Action::Down => self.move_by(1),
-            Action::Up => self.move_by(-1),
-            Action::PageDown => self.move_by(page),
-            Action::PageUp => self.move_by(-page),
-            Action::Top => self.selected = 0,
-            Action::Bottom => self.move_by(isize::MAX / 2),
             Action::Back | Action::OpenHealth => return Next::Leave,
             Action::Refresh => {
                 if let Some(r) = snapshot.and_then(|s| self.fetch(s, now_ms, requests)) {

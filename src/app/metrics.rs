@@ -137,10 +137,7 @@ impl MetricsView {
     }
 
     pub fn move_by(&mut self, delta: isize) {
-        if self.rows.is_empty() {
-            return;
-        }
-        self.selected = (self.selected as isize + delta).clamp(0, self.rows.len() as isize - 1) as usize;
+        self.selected = super::list::moved(self.selected, self.rows.len(), delta);
     }
 }
 
@@ -154,13 +151,11 @@ impl MetricsView {
 
     /// The view's keys: its own state changes, a scrape, or what the app carries out.
     pub(super) fn update(&mut self, action: Action, page: isize, requests: &mut Requests, brokers: &[String]) -> Next {
+        if let Some(delta) = super::list::step(action, page) {
+            self.move_by(delta);
+            return Next::Stay(Vec::new());
+        }
         match action {
-            Action::Down => self.move_by(1),
-            Action::Up => self.move_by(-1),
-            Action::PageDown => self.move_by(page),
-            Action::PageUp => self.move_by(-page),
-            Action::Top => self.selected = 0,
-            Action::Bottom => self.selected = self.rows.len().saturating_sub(1),
             Action::NextSort => self.next_sort(),
             Action::StartFilter => return Next::Prompt(Mode::Filter { input: LineInput::new(self.filter.clone()) }),
             Action::ClearFilter => {

@@ -27,6 +27,7 @@ pub mod explorer;
 pub mod health;
 pub mod input;
 pub mod keys;
+pub mod list;
 pub mod metrics;
 pub mod mouse;
 pub mod palette;

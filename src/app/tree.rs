@@ -330,12 +330,7 @@ impl Tree {
     }
 
     pub fn move_by(&mut self, delta: isize) {
-        if self.rows.is_empty() {
-            self.selected = 0;
-            return;
-        }
-        let max = self.rows.len() as isize - 1;
-        self.selected = (self.selected as isize + delta).clamp(0, max) as usize;
+        self.selected = super::list::moved(self.selected, self.rows.len(), delta);
     }
 
     pub fn select_first(&mut self) {

@@ -315,12 +315,7 @@ impl Browser {
     }
 
     pub fn move_by(&mut self, delta: isize) {
-        if self.rows.is_empty() {
-            self.selected = 0;
-            return;
-        }
-        let max = self.rows.len() as isize - 1;
-        self.selected = (self.selected as isize + delta).clamp(0, max) as usize;
+        self.selected = crate::app::list::moved(self.selected, self.rows.len(), delta);
         self.detail_scroll = 0;
     }
 
