@@ -264,3 +264,120 @@ fn a_backlog_growing_under_a_running_producer_is_found_by_watch_then_clears() {
     let _ = watch.kill();
     let _ = watch.wait();
 }
+
+/// A namespace whose size quota is `limit` bytes with this policy, and a subscription
+/// `sub` on `topic` (so the backlog counts).
+fn quota_namespace(limit: u64, policy: &str, topic: &str, sub: &str) -> String {
+    let ns = namespace();
+    let body = format!(r#"{{"limitSize":{limit},"limitTime":-1,"policy":"{policy}"}}"#);
+    admin("POST", &format!("/admin/v2/namespaces/{ns}/backlogQuota?backlogQuotaType=destination_storage"), Some(&body));
+    admin("PUT", &format!("/admin/v2/persistent/{ns}/{topic}/subscription/{sub}"), None);
+    ns
+}
+
+/// Whether the official Python client may create a producer on `topic` now; the broker's
+/// error when not.
+fn python_producer_allowed(topic: &str) -> Result<(), String> {
+    let script = r#"
+import sys, pulsar
+client = pulsar.Client(sys.argv[1], operation_timeout_seconds=10)
+try:
+    client.create_producer(sys.argv[2]).close()
+except Exception as e:
+    print("REFUSED " + type(e).__name__)
+    sys.exit(3)
+client.close()
+"#;
+    let out = Command::new("python3").args(["-c", script, &target().service_url, topic]).output().unwrap();
+    match out.status.code() {
+        Some(0) => Ok(()),
+        // the client logs to stdout too: the last word of the marked line
+        Some(3) => Err(String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find_map(|l| l.strip_prefix("REFUSED "))
+            .unwrap_or_default()
+            .to_string()),
+        _ => panic!("python: {}", String::from_utf8_lossy(&out.stderr)),
+    }
+}
+
+fn quota_of<'a>(rows: &'a [Value], kind: &str, topic: &str) -> Option<&'a Value> {
+    rows.iter().find(|r| r["kind"] == kind && r["place"]["topic"] == topic)
+}
+
+#[test]
+#[ignore = "needs the broker: scripts/test runs it"]
+fn a_backlog_at_80_percent_of_its_size_quota_is_found_with_the_time_left_at_the_current_growth() {
+    const LIMIT_BYTES: u64 = 200_000;
+    let ns = quota_namespace(LIMIT_BYTES, "producer_request_hold", "ingest", "etl");
+    let topic = format!("persistent://{ns}/ingest");
+    let cfg = config("stalled_min_backlog = 1000000");
+    // ~1 KB messages to 80 % and a little more (the broker counts entries with their metadata)
+    let big = "x".repeat(1000);
+    python_produce(&topic, 165, &big);
+    let stats = curl_json(&format!("/admin/v2/persistent/{ns}/ingest/stats"));
+    let filled = stats["backlogSize"].as_f64().unwrap();
+    assert_eq!(stats["backlogQuotaLimitSize"], LIMIT_BYTES, "{stats}");
+    assert!(filled >= 0.8 * LIMIT_BYTES as f64 && filled < LIMIT_BYTES as f64, "filled {filled}");
+    // still growing, slowly: a producer every 400 ms
+    let producer = Flow::start(&["produce", &target().service_url, &topic, "400"]);
+    let (rows, code) = until(&cfg, &ns, "80 % of the quota, growing", |r| {
+        quota_of(r, "quota_near", &topic).is_some_and(|f| f["numbers"]["time_left_secs"].is_number())
+    });
+    let f = quota_of(&rows, "quota_near", &topic).unwrap();
+    assert_eq!(code, 1, "a warning exits 1: {rows:#?}");
+    assert_eq!(f["severity"], "warn");
+    assert_eq!(f["action"], serde_json::json!({"open": "topic", "topic": topic}));
+    assert!(f["threshold"].as_str().unwrap().contains("health.quota_warn_percent"), "{f}");
+    let n = |k: &str| f["numbers"][k].as_f64().unwrap_or_else(|| panic!("no {k} in {f}"));
+    // the numbers are the broker's: its limit, a backlog between the fill and now
+    assert_eq!(n("limit_bytes"), LIMIT_BYTES as f64);
+    let now = curl_json(&format!("/admin/v2/persistent/{ns}/ingest/stats"));
+    let (used, latest) = (n("backlog_bytes"), now["backlogSize"].as_f64().unwrap());
+    assert!(used >= filled && used <= latest, "{used} not in {filled}..={latest}");
+    assert!((n("percent") - used * 100.0 / LIMIT_BYTES as f64).abs() < 1e-6, "{f}");
+    // time left = what is left of the quota at the growth the broker measures
+    let growth = n("growth_bytes_per_sec");
+    assert!(growth > 0.0, "{f}");
+    let expect = ((LIMIT_BYTES as f64 - used) / growth).round();
+    assert_eq!(n("time_left_secs"), expect, "{f}");
+    assert!(f["what"].as_str().unwrap().contains("full in"), "{f}");
+    // the growth is the broker's rate in (the subscription takes nothing out): about what
+    // the admin API says the topic receives
+    let rate_in = now["msgThroughputIn"].as_f64().unwrap();
+    assert!(growth <= 3.0 * rate_in.max(1.0) && rate_in <= 3.0 * growth, "growth {growth} vs stats {rate_in}");
+    // the producer stops and the backlog is read away: the finding clears, exit 0
+    drop(producer);
+    admin("POST", &format!("/admin/v2/persistent/{ns}/ingest/subscription/etl/skip_all"), None);
+    let (_, code) = until(&cfg, &ns, "quota cleared", |r| quota_of(r, "quota_near", &topic).is_none());
+    assert_eq!(code, 0);
+}
+
+#[test]
+#[ignore = "needs the broker: scripts/test runs it"]
+fn a_backlog_over_its_quota_with_producer_exception_is_critical_refused_producers_then_clears() {
+    const LIMIT_BYTES: u64 = 100_000;
+    let ns = quota_namespace(LIMIT_BYTES, "producer_exception", "audit", "archive");
+    let topic = format!("persistent://{ns}/audit");
+    let cfg = config("");
+    assert_eq!(python_producer_allowed(&topic), Ok(()));
+    // one producer already connected keeps writing past the limit
+    python_produce(&topic, 130, &"y".repeat(1000));
+    // the broker now refuses new producers (the official client is told so)
+    assert_eq!(python_producer_allowed(&topic), Err("ProducerBlockedQuotaExceededException".into()));
+    let (rows, code) = until(&cfg, &ns, "quota exceeded", |r| quota_of(r, "quota_exceeded", &topic).is_some());
+    let f = quota_of(&rows, "quota_exceeded", &topic).unwrap();
+    assert_eq!(code, 2, "a critical finding exits 2");
+    assert_eq!(f["severity"], "critical");
+    assert!(f["what"].as_str().unwrap().contains("producers are refused"), "{f}");
+    let stats = curl_json(&format!("/admin/v2/persistent/{ns}/audit/stats"));
+    assert_eq!(f["numbers"]["limit_bytes"], LIMIT_BYTES as f64);
+    assert_eq!(f["numbers"]["backlog_bytes"], stats["backlogSize"].as_f64().unwrap(), "{f} vs {stats}");
+    assert!(f["numbers"]["percent"].as_f64().unwrap() > 100.0, "{f}");
+    assert!(quota_of(&rows, "quota_near", &topic).is_none(), "over, not near: {rows:#?}");
+    // the backlog is dropped: producers are accepted again and the finding clears
+    admin("POST", &format!("/admin/v2/persistent/{ns}/audit/subscription/archive/skip_all"), None);
+    let (rows, code) = until(&cfg, &ns, "quota cleared", |r| quota_of(r, "quota_exceeded", &topic).is_none());
+    assert_eq!(code, 0, "{rows:#?}");
+    assert_eq!(python_producer_allowed(&topic), Ok(()));
+}

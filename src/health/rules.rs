@@ -351,7 +351,10 @@ pub(super) fn quotas(input: &Input<'_>, t: &Thresholds, tracks: &mut Tracks, now
             tracks.forget(&key);
             continue;
         }
-        let slope = tracks.feed(&key, now_ms, m.backlog_size as f64, 5 * 60_000).slope();
+        // the growth between scrapes once there are two; before that (the headless `health`
+        // sees one scrape), the broker's own rates: bytes in less what the slowest
+        // subscription takes out
+        let slope = tracks.feed(&key, now_ms, m.backlog_size as f64, 5 * 60_000).slope().or_else(|| net_in(snap, m));
         let policy = input.details.quotas.get(&m.name);
         if let Some(p) = size.filter(|p| *p >= t.quota_warn_percent) {
             out.push(quota_finding(m, p, true, slope, policy.and_then(|q| q.size.as_deref()), t));
@@ -360,6 +363,25 @@ pub(super) fn quotas(input: &Input<'_>, t: &Thresholds, tracks: &mut Tracks, now
             out.push(quota_finding(m, p, false, None, policy.and_then(|q| q.time.as_deref()), t));
         }
     }
+}
+
+/// Bytes per second a row's backlog grows at the broker's current rates: its throughput in
+/// less the slowest subscription's throughput out (a partitioned topic's subscription rows
+/// are summed over partitions: a partition's share is taken as even). `None` when there
+/// is no subscription (no backlog to grow) or nothing comes in.
+fn net_in(snap: &crate::metrics::MetricsSnapshot, m: &TopicMetrics) -> Option<f64> {
+    if m.throughput_in <= 0.0 {
+        return None;
+    }
+    let parent = parent_topic(&m.name).to_string();
+    let start = (parent.clone(), String::new());
+    let slowest = snap
+        .subscriptions
+        .range(start..)
+        .take_while(|((t, _), _)| *t == parent)
+        .map(|(_, s)| s.throughput_out / f64::from(s.partitions.max(1)))
+        .min_by(f64::total_cmp)?;
+    Some(m.throughput_in - slowest)
 }
 
 fn quota_finding(
@@ -423,6 +445,9 @@ fn quota_finding(
     }
     if let Some(l) = left {
         f = f.with("time_left_secs", l as f64);
+    }
+    if let Some(g) = slope.filter(|g| size && *g > 0.0) {
+        f = f.with("growth_bytes_per_sec", g);
     }
     f
 }

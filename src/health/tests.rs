@@ -230,6 +230,30 @@ fn backlog_quota_at_80_percent_then_over_with_its_policy() {
 }
 
 #[test]
+fn one_scrape_estimates_the_time_left_from_the_rates_in_and_out() {
+    let mut e = Engine::new(Thresholds::default());
+    // 900 of 1000 bytes; 20 B/s in, the slowest subscription takes 5 B/s out: 15 B/s net
+    let mut s = sub("orders", "billing", 10, 1, &[("msg_throughput_out", 5.0)]);
+    s += &sub_line("orders", "fast", "back_log", 0.0);
+    s += &sub_line("orders", "fast", "msg_throughput_out", 20.0);
+    s += &topic_line("orders", "throughput_in", 20.0);
+    s += &topic_line("orders", "storage_backlog_size", 900.0);
+    s += &topic_line("orders", "storage_backlog_quota_limit", 1000.0);
+    observe(&mut e, &s, &Details::default(), T0);
+    let f = e.findings().into_iter().find(|f| f.kind == Kind::QuotaNear).unwrap().clone();
+    assert_eq!(f.number("growth_bytes_per_sec"), Some(15.0));
+    assert_eq!(f.number("time_left_secs"), Some(7.0), "100 bytes at 15 B/s");
+    assert!(f.what.contains("full in"), "{}", f.what);
+    // nothing coming in: not growing, no time left
+    let flat = s.replace("throughput_in{", "throughput_in_unused{");
+    let mut e = Engine::new(Thresholds::default());
+    observe(&mut e, &flat, &Details::default(), T0);
+    let f = e.findings().into_iter().find(|f| f.kind == Kind::QuotaNear).unwrap().clone();
+    assert_eq!(f.number("time_left_secs"), None);
+    assert!(f.what.contains("not growing"), "{}", f.what);
+}
+
+#[test]
 fn brokers_failed_scrape_health_and_version_skew() {
     let mut b = crate::metrics::SnapshotBuilder::new();
     b.add_broker_result("http://b1:8080/metrics/", Ok(Default::default()), 0);
