@@ -26,14 +26,14 @@ pub async fn ls(client: &Client, path: Option<&str>, table: bool, out: &mut impl
             ResponseKind::TenantsListed { tenants } => {
                 tenants.into_iter().map(|t| json!({"type": "tenant", "name": t})).collect()
             }
-            _ => unreachable!("ListTenants answers TenantsListed"),
+            _ => bail!("the worker answered something else (ListTenants answers TenantsListed)"),
         }
     } else if !path.contains('/') {
         match run(client, RequestKind::ListNamespaces { tenant: path.to_string() }).await? {
             ResponseKind::NamespacesListed { namespaces, .. } => {
                 namespaces.into_iter().map(|n| json!({"type": "namespace", "name": n})).collect()
             }
-            _ => unreachable!("ListNamespaces answers NamespacesListed"),
+            _ => bail!("the worker answered something else (ListNamespaces answers NamespacesListed)"),
         }
     } else if !path.contains("://") && path.matches('/').count() == 1 {
         match run(client, RequestKind::ListTopics { namespace: path.to_string() }).await? {
@@ -41,7 +41,7 @@ pub async fn ls(client: &Client, path: Option<&str>, table: bool, out: &mut impl
                 .into_iter()
                 .map(|t| json!({"type": "topic", "name": t.name.to_string(), "partitions": t.partitions, "persistent": t.name.persistent}))
                 .collect(),
-            _ => unreachable!("ListTopics answers TopicsListed"),
+            _ => bail!("the worker answered something else (ListTopics answers TopicsListed)"),
         }
     } else {
         let topic = TopicName::parse(path)?;
@@ -50,7 +50,7 @@ pub async fn ls(client: &Client, path: Option<&str>, table: bool, out: &mut impl
                 .into_iter()
                 .map(|s| json!({"type": "subscription", "topic": topic.to_string(), "name": s}))
                 .collect(),
-            _ => unreachable!("ListSubscriptions answers SubscriptionsListed"),
+            _ => bail!("the worker answered something else (ListSubscriptions answers SubscriptionsListed)"),
         }
     };
     for r in rows {
@@ -78,7 +78,7 @@ pub async fn stats(client: &Client, topic: &str, out: &mut impl Write) -> Result
     let partitions = if topic.partition_index().is_some() { 0 } else { partitions };
     match run(client, RequestKind::FetchTopicStats { topic, partitions }).await? {
         ResponseKind::TopicStatsFetched { stats, .. } => writeln!(out, "{}", serde_json::to_string(&stats)?)?,
-        _ => unreachable!("FetchTopicStats answers TopicStatsFetched"),
+        _ => bail!("the worker answered something else (FetchTopicStats answers TopicStatsFetched)"),
     }
     Ok(())
 }

@@ -254,9 +254,10 @@ pub async fn execute(client: &Client, kind: RequestKind) -> ResponseKind {
         RequestKind::Follow { .. }
         | RequestKind::Scan { .. }
         | RequestKind::Requeue { .. }
-        | RequestKind::Cancel { .. } => {
-            unreachable!("streams and cancels are handled by Worker::submit")
-        }
+        | RequestKind::Cancel { .. } => Err(super::ClientError::Invalid(format!(
+            "{} answers as a stream: run it with Worker::submit",
+            kind.describe()
+        ))),
     };
     result.unwrap_or_else(|error| ResponseKind::Failed { error })
 }
