@@ -262,3 +262,190 @@ fn metrics_scrapes_both_brokers_and_the_backlog_matches_the_admin_api() {
         std::thread::sleep(Duration::from_secs(2));
     }
 }
+
+/// `scripts/pulsar-cluster ARGS` (stop-broker / start-broker), with the environment
+/// `scripts/cluster-test` runs under.
+fn cluster_script(args: &[&str]) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/pulsar-cluster");
+    let out = Command::new(script).args(args).output().expect("scripts/pulsar-cluster runs");
+    assert!(out.status.success(), "pulsar-cluster {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Broker-2 stopped by a test: started again when the guard goes, even if the test failed
+/// (the tests after it need both brokers).
+struct Stopped(bool);
+
+impl Stopped {
+    fn broker_2() -> Stopped {
+        cluster_script(&["stop-broker", "2"]);
+        Stopped(true)
+    }
+
+    fn start(&mut self) {
+        if std::mem::take(&mut self.0) {
+            cluster_script(&["start-broker", "2"]);
+        }
+    }
+}
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        if self.0 {
+            self.0 = false;
+            let _ = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/pulsar-cluster"))
+                .args(["start-broker", "2"])
+                .output();
+        }
+    }
+}
+
+/// `health` with both brokers' `/metrics` given (as a Nagios-style check names the brokers
+/// it watches): its findings, summary and exit code.
+fn health(c: &Cluster, ns: &str) -> (Vec<serde_json::Value>, serde_json::Value, i32) {
+    let (m1, m2) = (format!("{}/metrics/", c.admin1), format!("{}/metrics/", c.admin2));
+    let out = pulsar_tui(
+        c,
+        &c.admin1,
+        &["health", "--namespace", ns, "--format", "jsonl", "--metrics-url", &m1, "--metrics-url", &m2],
+    );
+    let code = out.status.code().unwrap_or(-1);
+    assert!((0..=2).contains(&code), "health failed: {}", String::from_utf8_lossy(&out.stderr));
+    let rows: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let summary = rows.iter().find(|r| r["type"] == "summary").cloned().expect("a summary line");
+    (rows.into_iter().filter(|r| r["type"] == "finding").collect(), summary, code)
+}
+
+/// Polls `health` until `pred` holds of (findings, exit code), within 180 s.
+fn health_until(
+    c: &Cluster,
+    ns: &str,
+    what: &str,
+    pred: impl Fn(&[serde_json::Value], i32) -> bool,
+) -> (Vec<serde_json::Value>, serde_json::Value, i32) {
+    let deadline = Instant::now() + Duration::from_secs(180);
+    loop {
+        let (rows, summary, code) = health(c, ns);
+        if pred(&rows, code) {
+            return (rows, summary, code);
+        }
+        assert!(Instant::now() < deadline, "{what}: not within 180 s; last (exit {code}): {rows:#?}");
+        std::thread::sleep(Duration::from_secs(1));
+    }
+}
+
+/// (d) `health` finds both brokers fine; broker-2 stopped is critical (its scrape and its
+/// health check fail; exit 2); back, the findings clear (exit 0).
+#[test]
+#[ignore = "needs scripts/pulsar-cluster (run scripts/cluster-test)"]
+fn health_finds_a_stopped_broker_critical_and_clears_when_it_is_back() {
+    let c = cluster();
+    // a namespace of its own: the other tests' stalled subscriptions are not this test's
+    let ns = format!("public/{}", unique("cl-health"));
+    admin(&c, "PUT", &c.admin1, &format!("/admin/v2/namespaces/{ns}"), None);
+    // a broker finding names the broker by its /metrics URL, as given or its root
+    let on = |f: &serde_json::Value, admin: &str| f["place"]["broker"].as_str().is_some_and(|b| b.starts_with(admin));
+    let (rows, summary, _) = health_until(&c, &ns, "both brokers fine", |r, code| r.is_empty() && code == 0);
+    assert_eq!(summary["brokers"], 2, "{summary}");
+    assert!(rows.is_empty());
+
+    // and `--watch` with the brokers discovered (the admin API lists the active ones only),
+    // on a namespace with a stalled subscription: its first line says its first pass is done
+    // (it knows both brokers before one stops)
+    let ns2 = format!("public/{}", unique("cl-health-w"));
+    admin(&c, "PUT", &c.admin1, &format!("/admin/v2/namespaces/{ns2}"), None);
+    let topic2 = format!("persistent://{ns2}/parked");
+    admin(&c, "PUT", &c.admin1, &format!("/admin/v2/persistent/{ns2}/parked/subscription/idle"), None);
+    python_produce(&c, &topic2, 1);
+    let mut watch = Watch::start(&c, &ns2);
+    watch.next("the first pass", |v| {
+        v["event"] == "new" && v["kind"] == "stalled" && v["place"]["topic"] == topic2.as_str()
+    });
+    let mut stopped = Stopped::broker_2();
+    let answered = Command::new("curl").args(["-sS", "-f", "-m", "10", &format!("{}/status.html", c.admin2)]).output();
+    assert!(!answered.unwrap().status.success(), "broker-2 does not answer any more");
+    let of = |r: &[serde_json::Value], kind: &str| r.iter().find(|f| f["kind"] == kind && on(f, &c.admin2)).cloned();
+    let (rows, summary, code) = health_until(&c, &ns, "broker-2 found stopped", |r, _| {
+        of(r, "scrape_failed").is_some() && of(r, "broker_unhealthy").is_some()
+    });
+    assert_eq!(code, 2, "a stopped broker is critical: {rows:#?}");
+    assert_eq!(summary["brokers"], 2, "{summary}");
+    for kind in ["scrape_failed", "broker_unhealthy"] {
+        let f = of(&rows, kind).unwrap();
+        assert_eq!(f["severity"], "critical", "{f}");
+        assert_eq!(f["action"], serde_json::json!({"open": "brokers"}), "{f}");
+    }
+    assert!(of(&rows, "broker_unhealthy").unwrap()["what"].as_str().unwrap().contains("unreachable"), "{rows:#?}");
+    // broker-1 is fine all along
+    assert!(!rows.iter().any(|f| on(f, &c.admin1)), "{rows:#?}");
+
+    // the watcher, which discovered both brokers at first, saw broker-2 leave the list
+    let left = watch.next("broker-2 gone from the list", |v| {
+        v["event"] == "new" && v["kind"] == "broker_unhealthy" && on(v, &c.admin2)
+    });
+    assert_eq!(left["severity"], "critical", "{left}");
+    assert!(left["what"].as_str().unwrap().contains("no longer among"), "{left}");
+
+    stopped.start();
+    let (_, summary, code) = health_until(&c, &ns, "broker-2 back", |r, code| r.is_empty() && code == 0);
+    assert_eq!((summary["brokers"].clone(), code), (serde_json::json!(2), 0));
+    watch.next("broker-2 back in the list", |v| {
+        v["event"] == "cleared" && v["kind"] == "broker_unhealthy" && on(v, &c.admin2)
+    });
+}
+
+/// `pulsar-tui health --watch` in the background: its JSON lines through a channel.
+struct Watch {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<serde_json::Value>,
+}
+
+impl Watch {
+    fn start(c: &Cluster, ns: &str) -> Watch {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pulsar-tui"))
+            .args(["health", "--watch", "--format", "jsonl", "--namespace", ns, "--timeout", "30"])
+            .env("PULSAR_SERVICE_URL", &c.service)
+            .env("PULSAR_ADMIN_URL", &c.admin1)
+            .env("PULSAR_TOKEN", &c.token)
+            .env("PULSAR_TUI_LOG_FILE", std::env::temp_dir().join("pulsar-tui-it-cluster.log"))
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for l in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                if let Ok(v) = serde_json::from_str(&l) {
+                    if tx.send(v).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        Watch { child, lines }
+    }
+
+    /// The next line for which `pred` holds, within 180 s.
+    fn next(&mut self, what: &str, pred: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+        let deadline = Instant::now() + Duration::from_secs(180);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(v) if pred(&v) => return v,
+                Ok(_) => {}
+                Err(_) => {
+                    let ended = self.child.try_wait().ok().flatten();
+                    panic!("health --watch: no {what} within 180 s (exited: {ended:?})")
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -24,6 +24,9 @@ pub struct Engine {
     thresholds: Thresholds,
     findings: BTreeMap<String, Finding>,
     tracks: Tracks,
+    /// Every broker an earlier scrape listed: one that leaves the list (discovery lists the
+    /// active brokers only, so a stopped broker just disappears) is a finding until it is back.
+    brokers_seen: std::collections::BTreeSet<String>,
     /// The time of the latest observation.
     last_ms: Option<i64>,
 }
@@ -43,6 +46,7 @@ impl Engine {
         let t = &self.thresholds;
         let mut current = Vec::new();
         rules::brokers(input, &mut current);
+        rules::brokers_gone(input, &mut self.brokers_seen, &mut current);
         rules::subscriptions(input, t, &mut self.tracks, now_ms, &mut current);
         rules::dead_letters(input, t, &mut self.tracks, now_ms, &mut current);
         rules::quotas(input, t, &mut self.tracks, now_ms, &mut current);

@@ -130,6 +130,25 @@ pub(super) fn brokers(input: &Input<'_>, out: &mut Vec<Finding>) {
     }
 }
 
+/// Brokers an earlier scrape listed that this one does not: with discovery (the admin API's
+/// active brokers) a stopped broker leaves the list instead of failing its scrape. Critical
+/// until it is listed again.
+pub(super) fn brokers_gone(input: &Input<'_>, seen: &mut std::collections::BTreeSet<String>, out: &mut Vec<Finding>) {
+    let listed: std::collections::BTreeSet<&str> = input.snapshot.brokers.iter().map(|b| b.broker.as_str()).collect();
+    for gone in seen.iter().filter(|b| !listed.contains(b.as_str())) {
+        let place = Place { broker: Some(gone.clone()), ..Default::default() };
+        out.push(finding(
+            Kind::BrokerUnhealthy,
+            Severity::Critical,
+            place,
+            "no longer among the cluster's active brokers (stopped, or lost its metadata session)".into(),
+            "a broker seen before left the list".into(),
+            Target::Brokers,
+        ));
+    }
+    seen.extend(listed.into_iter().map(str::to_string));
+}
+
 /// The age of a subscription's oldest unacknowledged message, when known.
 fn oldest_age_secs(input: &Input<'_>, s: &SubscriptionMetrics, now_ms: i64) -> Option<u64> {
     let d = input.details.subscriptions.get(&(s.topic.clone(), s.name.clone()))?;

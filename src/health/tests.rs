@@ -254,6 +254,32 @@ fn one_scrape_estimates_the_time_left_from_the_rates_in_and_out() {
 }
 
 #[test]
+fn a_broker_that_leaves_the_discovered_list_is_critical_until_it_is_back() {
+    let scrape = |urls: &[&str]| {
+        let mut b = crate::metrics::SnapshotBuilder::new();
+        for u in urls {
+            b.add_broker_result(*u, Ok(Default::default()), 0);
+        }
+        b.finish()
+    };
+    let (b1, b2) = ("http://b1:8080/metrics/", "http://b2:8080/metrics/");
+    let d = Details::default();
+    let mut e = Engine::new(Thresholds::default());
+    let both = scrape(&[b1, b2]);
+    assert!(e.observe(&Input { snapshot: &both, details: &d }, T0).new.is_empty());
+    let one = scrape(&[b1]);
+    let c = e.observe(&Input { snapshot: &one, details: &d }, T0 + 5_000);
+    assert_eq!(c.new.len(), 1, "{:?}", c.new);
+    let f = &c.new[0];
+    assert_eq!((f.kind, f.severity), (Kind::BrokerUnhealthy, Severity::Critical));
+    assert_eq!(f.place.broker.as_deref(), Some(b2));
+    // listed again: cleared
+    let c = e.observe(&Input { snapshot: &both, details: &d }, T0 + 10_000);
+    assert_eq!(c.cleared.len(), 1);
+    assert_eq!(e.counts().critical, 0);
+}
+
+#[test]
 fn brokers_failed_scrape_health_and_version_skew() {
     let mut b = crate::metrics::SnapshotBuilder::new();
     b.add_broker_result("http://b1:8080/metrics/", Ok(Default::default()), 0);
