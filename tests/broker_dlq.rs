@@ -224,7 +224,9 @@ async fn requeue_killed_at_random_points_loses_nothing() {
     // our subscription exists before the messages, as after a first run
     client.admin.create_subscription(&TopicName::parse(&dlq).unwrap(), "pulsar-tui-requeue").await.unwrap();
     fill(&dlq, N);
-    requeue_under_kills_loses_nothing(&dlq, &to, "3000", N, "requeue");
+    // paced so that a run lasts long enough to be killed 5 times (at 3,000/s a run that
+    // keeps the pace moves the 10,000 in 3 or 4 killed runs)
+    requeue_under_kills_loses_nothing(&dlq, &to, "1500", N, "requeue");
     drop_namespace(&client, &ns).await;
 }
 

@@ -11,7 +11,7 @@ use common::dlq::{
     drop_namespace, json_lines, namespace, pulsar_tui, requeue_under_kills_loses_nothing, sub_backlog, temp,
     value_counts,
 };
-use common::{curl_json, python_read, target};
+use common::{curl_json, python_read, python_read_raw, target};
 use pulsar_tui::pulsar::{Client, TopicName};
 use serde_json::Value;
 
@@ -125,5 +125,56 @@ async fn requeue_of_a_batched_dlq_killed_at_random_points_loses_nothing() {
     produce_batched(&dlq, N, 100);
     assert_eq!(stored_entries(&dlq), 100);
     requeue_under_kills_loses_nothing(&dlq, &to, "1500", N, "batched requeue");
+    drop_namespace(&client, &ns).await;
+}
+
+/// The copies to a target without a schema go out in batches, and a batch carries no
+/// deliver-at time: a delayed dead letter is sent on its own and keeps its time, while the
+/// plain ones around it are batched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the broker: scripts/test runs it"]
+async fn a_delayed_dead_letter_keeps_its_deliver_at_time_beside_batched_copies() {
+    let client = Client::new(target()).unwrap();
+    let ns = namespace(&client).await;
+    let dlq = format!("persistent://{ns}/orders-delayed-s-DLQ");
+    let to = format!("persistent://{ns}/orders-delayed-target");
+    client.admin.create_subscription(&TopicName::parse(&dlq).unwrap(), "pulsar-tui-requeue").await.unwrap();
+    let fidelity = format!("{}/tests/clients/fidelity.py", env!("CARGO_MANIFEST_DIR"));
+    for kind in ["plain-NONE", "delayed", "plain-LZ4"] {
+        let sent = temp("sent.json");
+        let out = Command::new("python3")
+            .args([&fidelity, "write", &target().service_url, &dlq, kind, sent.to_str().unwrap()])
+            .output()
+            .expect("python3 runs");
+        assert!(out.status.success(), "{kind}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let read = |topic: &str| {
+        let out = pulsar_tui(&["read", topic, "--format", "jsonl", "--raw"]);
+        assert!(out.status.success(), "read {topic}: {}", String::from_utf8_lossy(&out.stderr));
+        json_lines(&out.stdout)
+    };
+    // (kind, key) -> deliver_at, as the DLQ holds them
+    let by_key = |lines: &[Value]| -> std::collections::BTreeMap<(String, String), Value> {
+        lines
+            .iter()
+            .map(|l| {
+                let kind = l["properties"]["kind"].as_str().unwrap().to_string();
+                ((kind, l["key"].as_str().unwrap().to_string()), l["deliver_at"].clone())
+            })
+            .collect()
+    };
+    let before = by_key(&read(&dlq));
+    assert_eq!(before.len(), 43, "20 + 3 + 20 dead letters");
+    assert_eq!(before.values().filter(|d| d.is_string()).count(), 3, "{before:?}");
+
+    let journal = temp("journal.jsonl");
+    let summary = requeue(&["dlq", "requeue", &dlq, "--to", &to, "--yes", "--journal", journal.to_str().unwrap()]);
+    assert_eq!(count(&summary, "moved"), 43, "{summary}");
+    let after = by_key(&read(&to));
+    assert_eq!(after, before, "every copy with the deliver-at time of its letter (none for the plain ones)");
+    // the official client reads the same 43 copies
+    assert_eq!(python_read_raw(&to).len(), 43);
+    eprintln!("the target stores the 43 copies in {} entries", stored_entries(&to));
+    assert_eq!(sub_backlog(&dlq, "pulsar-tui-requeue", false), 0);
     drop_namespace(&client, &ns).await;
 }

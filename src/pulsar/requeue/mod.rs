@@ -11,32 +11,30 @@
 //!   reason; it never ends the run.
 //! - The run ends at the last message of every partition as it was when the run started.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::FutureExt;
 use pulsar::consumer::{ConsumerOptions, InitialPosition};
 use pulsar::message::proto::command_subscribe::SubType;
-use pulsar::{Consumer, Producer, TokioExecutor};
+use pulsar::{Consumer, TokioExecutor};
 
 use super::dlq::{letter_of, Planner, RequeueOptions, RequeueProgress, RequeueSummary};
 use super::entries::{is_entry_error, Origin, Recovery};
 use super::error::{ClientError, Result};
-use super::message::{format_time, Message, MessageId};
+use super::message::Message;
 use super::reader::{last_message_id, partitions_of};
-use super::settle::{Ack, PartitionAcks, Pos};
+use super::settle::{PartitionAcks, Pos};
 use super::topic::TopicName;
 use super::{binary_error, Client};
-use crate::dlq::journal::{Journal, JournalEntry};
+use crate::dlq::journal::Journal;
 
-/// Sends in flight at once: enough batches to keep the broker's storage busy...
-const WINDOW: usize = 8_000;
-/// ...and at most this many payload bytes, whatever the message size.
-const WINDOW_BYTES: usize = 32 << 20;
-/// Messages per batch when the target has no schema.
-const BATCH: u32 = 500;
+mod books;
+mod outbox;
+use books::{acknowledge, settle, Books, InFlight, WINDOW, WINDOW_BYTES};
+use outbox::Outbox;
+
 /// With nothing received for this long, the DLQ is taken as drained.
 const IDLE_END: Duration = Duration::from_secs(2);
 /// The broker's `maxMessageSize` when its runtime configuration cannot be read.
@@ -60,30 +58,71 @@ struct Part {
     acks: PartitionAcks,
 }
 
-/// A copy sent and not yet confirmed.
-struct InFlight {
-    part: usize,
-    size: usize,
-    topic: String,
-    /// The DLQ entries the message covers.
-    covers: Vec<Pos>,
-    id: String,
-    target: String,
-    send: pulsar::producer::SendFuture,
-}
-
-/// What a run keeps track of besides its consumers: the copies in flight (and their payload
-/// bytes), the journal, the counts.
-struct Books {
-    inflight: VecDeque<InFlight>,
-    bytes: usize,
-    journal: Journal,
-    summary: RequeueSummary,
-}
-
 /// Moves messages out of a DLQ (see the module docs for why nothing is lost). Calls
 /// `progress` at most every 100 ms; `cancel` stops it cleanly after the sends in flight.
+///
+/// The run is a task of its own on the runtime's workers, where the `pulsar` crate's
+/// consumer and producer tasks run: every message crosses their channels, and from the
+/// thread of a `block_on` (the headless commands) each crossing woke another thread (3x
+/// the time in batches of 100, `scripts/bench-requeue`). Dropping the returned future
+/// aborts the run, as before.
 pub async fn requeue(
+    client: &Client,
+    opts: &RequeueOptions,
+    cancel: Arc<AtomicBool>,
+    mut progress: impl FnMut(&RequeueProgress),
+) -> Result<RequeueSummary> {
+    let (tx, mut rx) = tokio::sync::watch::channel(RequeueProgress::default());
+    let (client, opts) = (client.clone(), opts.clone());
+    let task = AbortOnDrop(tokio::spawn(async move {
+        run(&client, &opts, cancel, |p| {
+            let _ = tx.send(p.clone());
+        })
+        .await
+    }));
+    let mut join = std::pin::pin!(task.join());
+    let mut shown = RequeueProgress::default();
+    let result = loop {
+        tokio::select! {
+            changed = rx.changed() => match changed {
+                Ok(()) => {
+                    shown = rx.borrow_and_update().clone();
+                    progress(&shown);
+                }
+                // the run is over: its result is next
+                Err(_) => break join.await,
+            },
+            result = &mut join => break result,
+        }
+    };
+    // the run's last call, if it was not passed on yet
+    if let Ok(summary) = &result {
+        if summary.progress != shown {
+            progress(&summary.progress);
+        }
+    }
+    result
+}
+
+/// A spawned run, aborted when its caller goes away.
+struct AbortOnDrop(tokio::task::JoinHandle<Result<RequeueSummary>>);
+
+impl AbortOnDrop {
+    async fn join(mut self) -> Result<RequeueSummary> {
+        match (&mut self.0).await {
+            Ok(r) => r,
+            Err(e) => Err(ClientError::Invalid(format!("the requeue stopped: {e}"))),
+        }
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+async fn run(
     client: &Client,
     opts: &RequeueOptions,
     cancel: Arc<AtomicBool>,
@@ -96,7 +135,8 @@ pub async fn requeue(
         .map_err(|e| ClientError::Invalid(format!("cannot open the journal {}: {e}", opts.journal.display())))?;
     let url = client.target.service_url.clone();
     let pulsar = client.pulsar().await?;
-    let max_payload = max_message_size(client).await.saturating_sub(METADATA_ROOM);
+    let max_message = max_message_size(client).await;
+    let max_payload = max_message.saturating_sub(METADATA_ROOM);
 
     let names = partitions_of(client, &opts.dlq).await?;
     let mut consumers = Vec::with_capacity(names.len());
@@ -132,7 +172,7 @@ pub async fn requeue(
         .and_then(|s| s.subscriptions.get(&opts.subscription).map(|s| s.msg_backlog.max(0) as u64));
 
     let mut books = Books { inflight: VecDeque::new(), bytes: 0, journal, summary };
-    let mut producers: HashMap<String, Producer<TokioExecutor>> = HashMap::new();
+    let mut outbox = Outbox::new(max_message);
     let mut last_progress = Instant::now();
     let mut idle_since = Instant::now();
     let pace = opts.rate.filter(|r| *r > 0).map(|r| Duration::from_secs_f64(1.0 / f64::from(r)));
@@ -228,26 +268,19 @@ pub async fn requeue(
                     books.summary.failures.push((m.id.to_string(), too_large(&m, max_payload)));
                     continue;
                 }
-                if !producers.contains_key(&key) {
-                    match build_producer(client, &pulsar, &target).await {
-                        Ok(p) => {
-                            producers.insert(key.clone(), p);
-                        }
-                        Err(e) => {
-                            parts[i].acks.settled(&positions, false);
-                            books.summary.progress.failed += 1;
-                            books.summary.failures.push((m.id.to_string(), format!("producer for {key}: {e}")));
-                            continue;
-                        }
-                    }
+                let size = m.payload.len();
+                let id = m.id.to_string();
+                let topic = m.topic.clone();
+                if let Err(e) = outbox.target(client, &pulsar, &target, &key).await {
+                    parts[i].acks.settled(&positions, false);
+                    books.summary.progress.failed += 1;
+                    books.summary.failures.push((id, e));
+                    continue;
                 }
                 // the version the payload was written with, as the target knows it (a dead
                 // letter often lost its version: the newest of the target's that decodes it)
                 let schema_version =
                     planner.decoder.writer_version(client, &target, &m).await.map(|v| v.to_be_bytes().to_vec());
-                let size = m.payload.len();
-                let id = m.id.to_string();
-                let topic = m.topic.clone();
                 let out = pulsar::producer::Message {
                     properties: crate::dlq::requeued_properties(
                         &m.properties,
@@ -270,8 +303,7 @@ pub async fn requeue(
                     tokio::time::sleep_until(next_send).await;
                     next_send = next_send.max(tokio::time::Instant::now() - p * 4) + p;
                 }
-                let producer = producers.get_mut(&key).expect("inserted above");
-                match producer.send_non_blocking(out).await {
+                match outbox.send(&pulsar, &target, &key, out).await {
                     Ok(send) => {
                         books.bytes += size;
                         books.inflight.push_back(InFlight {
@@ -287,7 +319,7 @@ pub async fn requeue(
                     Err(e) => {
                         parts[i].acks.settled(&positions, false);
                         books.summary.progress.failed += 1;
-                        books.summary.failures.push((id, format!("publish to {key}: {e}")));
+                        books.summary.failures.push((id, e));
                     }
                 }
                 let full = books.inflight.len() >= WINDOW || books.bytes >= WINDOW_BYTES;
@@ -309,9 +341,7 @@ pub async fn requeue(
         // consumer, whose engine closes it on the broker when it goes
         let _ = tokio::time::timeout(Duration::from_secs(1), c.close()).await;
     }
-    for (_, mut p) in producers {
-        let _ = p.close().await;
-    }
+    outbox.close().await;
     progress(&books.summary.progress);
     Ok(books.summary)
 }
@@ -340,30 +370,6 @@ async fn max_message_size(client: &Client) -> usize {
     let v: Option<serde_json::Value> = client.admin.get_json("/admin/v2/brokers/configuration/runtime").await.ok();
     v.and_then(|v| v.get("maxMessageSize").and_then(|s| s.as_str().and_then(|s| s.parse().ok()).or(s.as_u64())))
         .map_or(DEFAULT_MAX_MESSAGE, |n| n as usize)
-}
-
-async fn build_producer(
-    client: &Client,
-    pulsar: &pulsar::Pulsar<TokioExecutor>,
-    target: &TopicName,
-) -> std::result::Result<Producer<TokioExecutor>, pulsar::Error> {
-    // a target without a schema gets batched sends (far fewer entries for the broker to
-    // store); with a schema each message keeps its own version, which the protocol only
-    // carries on unbatched messages
-    let has_schema = !client.schema_versions(target).await.unwrap_or_default().is_empty();
-    let options = pulsar::producer::ProducerOptions {
-        block_queue_if_full: true,
-        batch_size: (!has_schema).then_some(BATCH),
-        batch_timeout: (!has_schema).then_some(Duration::from_millis(5)),
-        ..Default::default()
-    };
-    pulsar
-        .producer()
-        .with_topic(target.to_string())
-        .with_name(format!("pulsar-tui-requeue-{}", std::process::id()))
-        .with_options(options)
-        .build()
-        .await
 }
 
 /// The next item of any consumer whose partition is still read, starting the search at a
@@ -447,104 +453,6 @@ async fn subscribe(
                     )),
                     e => e,
                 });
-            }
-        }
-    }
-}
-
-/// Takes the sends that completed (all of them with `wait`, else only those already
-/// confirmed, but at least the oldest when the window is full), journals the confirmed ones,
-/// settles their DLQ entries, then acknowledges the entries that are wholly settled. A
-/// failed send settles its message as staying.
-async fn settle(wait: bool, books: &mut Books, consumers: &mut [DlqConsumer], parts: &mut [Part]) -> Result<()> {
-    let Books { inflight, bytes, journal, summary } = books;
-    let mut done = Vec::new();
-    let mut must = wait;
-    while let Some(front) = inflight.front_mut() {
-        let r = if must {
-            (&mut front.send).await
-        } else {
-            match (&mut front.send).now_or_never() {
-                Some(r) => r,
-                None => break,
-            }
-        };
-        must = wait;
-        let f = inflight.pop_front().expect("front exists");
-        *bytes -= f.size;
-        done.push((f, r));
-        if wait && done.len() >= WINDOW {
-            break;
-        }
-    }
-    if done.is_empty() {
-        return Ok(());
-    }
-    let now = format_time(chrono::Utc::now().timestamp_millis());
-    let entries: Vec<JournalEntry> = done
-        .iter()
-        .filter_map(|(f, r)| {
-            let receipt = r.as_ref().ok()?;
-            Some(JournalEntry {
-                dlq: f.topic.clone(),
-                message_id: f.id.clone(),
-                target: f.target.clone(),
-                target_message_id: receipt.message_id.as_ref().map(|id| MessageId::from_proto(id).to_string()),
-                at: now.clone(),
-            })
-        })
-        .collect();
-    journal.append(&entries).map_err(|e| {
-        ClientError::Invalid(format!(
-            "cannot write the journal {}: {e} (stopped; nothing was lost)",
-            journal.path().display()
-        ))
-    })?;
-    // the copies are confirmed and journaled: now their entries may be settled
-    let mut touched = Vec::new();
-    for (f, r) in done {
-        match r {
-            Ok(_) => {
-                parts[f.part].acks.settled(&f.covers, true);
-                summary.progress.moved += 1;
-                *summary.targets.entry(f.target).or_default() += 1;
-            }
-            Err(e) => {
-                parts[f.part].acks.settled(&f.covers, false);
-                summary.progress.failed += 1;
-                summary.failures.push((f.id, format!("publish to {}: {e}", f.target)));
-            }
-        }
-        if !touched.contains(&f.part) {
-            touched.push(f.part);
-        }
-    }
-    for i in touched {
-        acknowledge(consumers, parts, i).await;
-    }
-    Ok(())
-}
-
-/// Acknowledges what partition `i` has wholly settled. A failed acknowledgement loses
-/// nothing: the entry is delivered again, and the journal skips what was moved.
-async fn acknowledge(consumers: &mut [DlqConsumer], parts: &mut [Part], i: usize) {
-    let p = &mut parts[i];
-    let hold = p.recovery.oldest_pending_chunk();
-    let Some(ack) = p.acks.take(hold) else { return };
-    let partition = p.partition;
-    let id = |(ledger, entry): Pos| MessageId { ledger, entry, partition, batch: -1 }.to_proto();
-    let c = &mut consumers[i];
-    match ack {
-        Ack::Cumulative(pos) => {
-            if let Err(e) = c.cumulative_ack_with_id(&p.topic, id(pos)).await {
-                tracing::warn!("requeue: cumulative ack on {} failed (a re-run skips them): {e}", p.topic);
-            }
-        }
-        Ack::Individual(list) => {
-            for pos in list {
-                if let Err(e) = c.ack_with_id(&p.topic, id(pos)).await {
-                    tracing::warn!("requeue: ack of {}:{} failed (a re-run skips it): {e}", pos.0, pos.1);
-                }
             }
         }
     }

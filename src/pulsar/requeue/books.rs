@@ -1,0 +1,142 @@
+//! The copies in flight and what happens when the broker confirms them: the journal first,
+//! then the DLQ entries they settle, then the acknowledgements.
+
+use std::collections::VecDeque;
+
+use futures::FutureExt;
+
+use super::super::error::{ClientError, Result};
+use super::super::message::{format_time, MessageId};
+use super::super::settle::{Ack, Pos};
+use super::{DlqConsumer, Part};
+use crate::dlq::journal::{Journal, JournalEntry};
+use crate::pulsar::dlq::RequeueSummary;
+
+/// Sends in flight at once: enough batches to keep the broker's storage busy...
+pub(super) const WINDOW: usize = 20_000;
+/// ...and at most this many payload bytes, whatever the message size.
+pub(super) const WINDOW_BYTES: usize = 32 << 20;
+
+/// A copy sent and not yet confirmed.
+pub(super) struct InFlight {
+    pub part: usize,
+    pub size: usize,
+    pub topic: String,
+    /// The DLQ entries the message covers.
+    pub covers: Vec<Pos>,
+    pub id: String,
+    pub target: String,
+    pub send: pulsar::producer::SendFuture,
+}
+
+/// What a run keeps track of besides its consumers: the copies in flight (and their payload
+/// bytes), the journal, the counts.
+pub(super) struct Books {
+    pub inflight: VecDeque<InFlight>,
+    pub bytes: usize,
+    pub journal: Journal,
+    pub summary: RequeueSummary,
+}
+
+/// Takes the sends that completed (all of them with `wait`, else only those already
+/// confirmed, but at least the oldest when the window is full), journals the confirmed ones,
+/// settles their DLQ entries, then acknowledges the entries that are wholly settled. A
+/// failed send settles its message as staying.
+pub(super) async fn settle(
+    wait: bool,
+    books: &mut Books,
+    consumers: &mut [DlqConsumer],
+    parts: &mut [Part],
+) -> Result<()> {
+    let Books { inflight, bytes, journal, summary } = books;
+    let mut done = Vec::new();
+    let mut must = wait;
+    while let Some(front) = inflight.front_mut() {
+        let r = if must {
+            (&mut front.send).await
+        } else {
+            match (&mut front.send).now_or_never() {
+                Some(r) => r,
+                None => break,
+            }
+        };
+        must = wait;
+        let f = inflight.pop_front().expect("front exists");
+        *bytes -= f.size;
+        done.push((f, r));
+        if wait && done.len() >= WINDOW {
+            break;
+        }
+    }
+    if done.is_empty() {
+        return Ok(());
+    }
+    let now = format_time(chrono::Utc::now().timestamp_millis());
+    let entries: Vec<JournalEntry> = done
+        .iter()
+        .filter_map(|(f, r)| {
+            let receipt = r.as_ref().ok()?;
+            Some(JournalEntry {
+                dlq: f.topic.clone(),
+                message_id: f.id.clone(),
+                target: f.target.clone(),
+                target_message_id: receipt.message_id.as_ref().map(|id| MessageId::from_proto(id).to_string()),
+                at: now.clone(),
+            })
+        })
+        .collect();
+    journal.append(&entries).map_err(|e| {
+        ClientError::Invalid(format!(
+            "cannot write the journal {}: {e} (stopped; nothing was lost)",
+            journal.path().display()
+        ))
+    })?;
+    // the copies are confirmed and journaled: now their entries may be settled
+    let mut touched = Vec::new();
+    for (f, r) in done {
+        match r {
+            Ok(_) => {
+                parts[f.part].acks.settled(&f.covers, true);
+                summary.progress.moved += 1;
+                *summary.targets.entry(f.target).or_default() += 1;
+            }
+            Err(e) => {
+                parts[f.part].acks.settled(&f.covers, false);
+                summary.progress.failed += 1;
+                summary.failures.push((f.id, format!("publish to {}: {e}", f.target)));
+            }
+        }
+        if !touched.contains(&f.part) {
+            touched.push(f.part);
+        }
+    }
+    for i in touched {
+        acknowledge(consumers, parts, i).await;
+    }
+    Ok(())
+}
+
+/// Acknowledges what partition `i` has wholly settled. A failed acknowledgement loses
+/// nothing: the entry is delivered again, and the journal skips what was moved.
+pub(super) async fn acknowledge(consumers: &mut [DlqConsumer], parts: &mut [Part], i: usize) {
+    let p = &mut parts[i];
+    let hold = p.recovery.oldest_pending_chunk();
+    let Some(ack) = p.acks.take(hold) else { return };
+    let partition = p.partition;
+    let id = |(ledger, entry): Pos| MessageId { ledger, entry, partition, batch: -1 }.to_proto();
+    let c = &mut consumers[i];
+    match ack {
+        Ack::Cumulative(pos) => {
+            if let Err(e) = c.cumulative_ack_with_id(&p.topic, id(pos)).await {
+                tracing::warn!("requeue: cumulative ack on {} failed (a re-run skips them): {e}", p.topic);
+            }
+        }
+        Ack::Individual(list) => {
+            for pos in list {
+                if let Err(e) = c.ack_with_id(&p.topic, id(pos)).await {
+                    tracing::warn!("requeue: ack of {}:{} failed (a re-run skips it): {e}", pos.0, pos.1);
+                }
+            }
+        }
+    }
+}
