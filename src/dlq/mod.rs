@@ -168,20 +168,21 @@ impl Letter {
 }
 
 /// The properties of a requeued message: the DLQ bookkeeping stripped unless `keep`, and
-/// [`REQUEUED_FROM`] = `<dlq topic>@<message id>` added.
-pub fn requeued_properties(
+/// [`REQUEUED_FROM`] = `<dlq topic>@<message id>` added. Any map: the requeue builds the
+/// producer's `HashMap` directly, once per message.
+pub fn requeued_properties<M: FromIterator<(String, String)>>(
     properties: &BTreeMap<String, String>,
     keep: bool,
     dlq: &TopicName,
     id: &MessageId,
-) -> BTreeMap<String, String> {
-    let mut out: BTreeMap<String, String> = properties
+) -> M {
+    properties
         .iter()
         .filter(|(k, _)| keep || !BOOKKEEPING.contains(&k.as_str()))
+        .filter(|(k, _)| k.as_str() != REQUEUED_FROM)
         .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    out.insert(REQUEUED_FROM.to_string(), format!("{dlq}@{id}"));
-    out
+        .chain(std::iter::once((REQUEUED_FROM.to_string(), format!("{dlq}@{id}"))))
+        .collect()
 }
 
 /// The id of the original message (`ORIGIN_MESSAGE_ID`, in either client's format).
@@ -283,10 +284,10 @@ mod tests {
             .into_iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect();
-        let stripped = requeued_properties(&props, false, &dlq, &id);
+        let stripped: BTreeMap<String, String> = requeued_properties(&props, false, &dlq, &id);
         assert_eq!(stripped.keys().collect::<Vec<_>>(), vec!["PULSAR_TUI_REQUEUED_FROM", "k"]);
         assert_eq!(stripped[REQUEUED_FROM], "persistent://a/b/x-s-DLQ@5:7:-1:-1");
-        let kept = requeued_properties(&props, true, &dlq, &id);
+        let kept: BTreeMap<String, String> = requeued_properties(&props, true, &dlq, &id);
         assert_eq!(kept.len(), 4);
         assert_eq!(origin_message_id(&props), Some("1:2".parse().unwrap()));
     }

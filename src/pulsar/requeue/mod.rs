@@ -172,6 +172,7 @@ async fn run(
         .and_then(|s| s.subscriptions.get(&opts.subscription).map(|s| s.msg_backlog.max(0) as u64));
 
     let mut books = Books { inflight: VecDeque::new(), bytes: 0, journal, summary };
+    let dlq_name = opts.dlq.parent();
     let mut outbox = Outbox::new(max_message);
     let mut last_progress = Instant::now();
     let mut idle_since = Instant::now();
@@ -197,8 +198,14 @@ async fn run(
             None if parts.iter().all(|p| p.recovery.drained()) => break,
             None => {
                 turn = turn.wrapping_add(1);
-                let next = tokio::time::timeout(Duration::from_millis(200), next_item(&mut consumers, &parts, turn));
-                match next.await {
+                // what a consumer has ready is taken without a timer or a select
+                let next = match ready_item(&mut consumers, &parts, turn) {
+                    Some(item) => Ok(item),
+                    None => {
+                        tokio::time::timeout(Duration::from_millis(200), next_item(&mut consumers, &parts, turn)).await
+                    }
+                };
+                match next {
                     Err(_) => {
                         settle(false, &mut books, &mut consumers, &mut parts).await?;
                         if books.inflight.is_empty() && idle_since.elapsed() >= IDLE_END {
@@ -271,25 +278,29 @@ async fn run(
                 let size = m.payload.len();
                 let id = m.id.to_string();
                 let topic = m.topic.clone();
-                if let Err(e) = outbox.target(client, &pulsar, &target, &key).await {
-                    parts[i].acks.settled(&positions, false);
-                    books.summary.progress.failed += 1;
-                    books.summary.failures.push((id, e));
-                    continue;
-                }
+                let has_schema = match outbox.target(client, &pulsar, &target, &key).await {
+                    Ok(t) => t.has_schema(),
+                    Err(e) => {
+                        parts[i].acks.settled(&positions, false);
+                        books.summary.progress.failed += 1;
+                        books.summary.failures.push((id, e));
+                        continue;
+                    }
+                };
                 // the version the payload was written with, as the target knows it (a dead
-                // letter often lost its version: the newest of the target's that decodes it)
-                let schema_version =
-                    planner.decoder.writer_version(client, &target, &m).await.map(|v| v.to_be_bytes().to_vec());
+                // letter often lost its version: the newest of the target's that decodes it);
+                // a target without a schema has none to give
+                let schema_version = match has_schema {
+                    true => planner.decoder.writer_version(client, &target, &m).await.map(|v| v.to_be_bytes().to_vec()),
+                    false => None,
+                };
                 let out = pulsar::producer::Message {
                     properties: crate::dlq::requeued_properties(
                         &m.properties,
                         opts.keep_dlq_properties,
-                        &opts.dlq.parent(),
+                        &dlq_name,
                         &m.id,
-                    )
-                    .into_iter()
-                    .collect(),
+                    ),
                     partition_key: m.key.clone(),
                     partition_key_b64_encoded: m.key.as_ref().map(|_| m.key_is_base64),
                     ordering_key: m.ordering_key.clone(),
@@ -370,6 +381,23 @@ async fn max_message_size(client: &Client) -> usize {
     let v: Option<serde_json::Value> = client.admin.get_json("/admin/v2/brokers/configuration/runtime").await.ok();
     v.and_then(|v| v.get("maxMessageSize").and_then(|s| s.as_str().and_then(|s| s.parse().ok()).or(s.as_u64())))
         .map_or(DEFAULT_MAX_MESSAGE, |n| n as usize)
+}
+
+/// An item a consumer whose partition is still read has ready now, looking at a different
+/// partition first each time.
+fn ready_item(
+    consumers: &mut [DlqConsumer],
+    parts: &[Part],
+    turn: usize,
+) -> Option<(usize, Option<std::result::Result<pulsar::consumer::Message<Vec<u8>>, pulsar::Error>>)> {
+    use futures::{FutureExt, StreamExt};
+    let n = consumers.len();
+    (0..n).map(|k| (turn + k) % n.max(1)).find_map(|i| {
+        if parts[i].recovery.drained() {
+            return None;
+        }
+        consumers[i].next().now_or_never().map(|item| (i, item))
+    })
 }
 
 /// The next item of any consumer whose partition is still read, starting the search at a

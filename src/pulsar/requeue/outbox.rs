@@ -37,6 +37,13 @@ pub(super) struct Target {
     single: Option<Producer<TokioExecutor>>,
 }
 
+impl Target {
+    /// The target has a schema: each copy carries the version that wrote it.
+    pub fn has_schema(&self) -> bool {
+        self.batched.is_none()
+    }
+}
+
 pub(super) struct Outbox {
     targets: HashMap<String, Target>,
     /// A quarter of the broker's `maxMessageSize`.
