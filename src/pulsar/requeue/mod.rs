@@ -48,6 +48,8 @@ const PERMIT_BYTES: u64 = 128 << 20;
 const METADATA_ROOM: usize = 64 << 10;
 
 type DlqConsumer = Consumer<Vec<u8>, TokioExecutor>;
+/// What a consumer's stream gives: a message, an error, or its end.
+type Item = Option<std::result::Result<pulsar::consumer::Message<Vec<u8>>, pulsar::Error>>;
 
 /// One partition of the DLQ (or the DLQ itself).
 struct Part {
@@ -385,11 +387,7 @@ async fn max_message_size(client: &Client) -> usize {
 
 /// An item a consumer whose partition is still read has ready now, looking at a different
 /// partition first each time.
-fn ready_item(
-    consumers: &mut [DlqConsumer],
-    parts: &[Part],
-    turn: usize,
-) -> Option<(usize, Option<std::result::Result<pulsar::consumer::Message<Vec<u8>>, pulsar::Error>>)> {
+fn ready_item(consumers: &mut [DlqConsumer], parts: &[Part], turn: usize) -> Option<(usize, Item)> {
     use futures::{FutureExt, StreamExt};
     let n = consumers.len();
     (0..n).map(|k| (turn + k) % n.max(1)).find_map(|i| {
@@ -402,11 +400,7 @@ fn ready_item(
 
 /// The next item of any consumer whose partition is still read, starting the search at a
 /// different partition each time so that none starves the others.
-async fn next_item(
-    consumers: &mut [DlqConsumer],
-    parts: &[Part],
-    turn: usize,
-) -> (usize, Option<std::result::Result<pulsar::consumer::Message<Vec<u8>>, pulsar::Error>>) {
+async fn next_item(consumers: &mut [DlqConsumer], parts: &[Part], turn: usize) -> (usize, Item) {
     use futures::StreamExt;
     let mut order: Vec<(usize, &mut DlqConsumer)> =
         consumers.iter_mut().enumerate().filter(|(i, _)| !parts[*i].recovery.drained()).collect();

@@ -145,20 +145,3 @@ fn metadata_len(out: &Out) -> usize {
     let props: usize = out.properties.iter().map(|(k, v)| k.len() + v.len() + 8).sum();
     props + out.partition_key.as_ref().map_or(0, String::len) + out.ordering_key.as_ref().map_or(0, Vec::len) + 32
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_full_batch_stays_under_the_frame_limit() {
-        // the worst batch: payloads up to a quarter, then one more under a quarter, and
-        // BATCH messages of metadata just under their share
-        let max = 5 << 20;
-        let quarter = max / 4;
-        let worst = quarter + quarter + BATCH as usize * (quarter / BATCH as usize) + BATCH as usize * 8;
-        assert!(worst < max, "{worst} >= {max}");
-        let m = Out { payload: vec![0; 10], partition_key: Some("k".into()), ..Default::default() };
-        assert!(metadata_len(&m) >= 1 + 8);
-    }
-}
