@@ -1,7 +1,7 @@
 //! A dead letter as the Java client writes it: its dead-letter producer enables chunking, so
 //! a 7 MiB letter is stored as chunks (tests/clients/DeadLetterChunked.java, compiled with
-//! javac against the distribution's client). pulsar-tui reads it whole, and a requeue never
-//! publishes its chunks as messages of their own.
+//! javac against the distribution's client). pulsar-tui reads it whole, and a requeue copies it as
+//! ONE chunked message (never its chunks as messages of their own).
 
 mod common;
 
@@ -9,7 +9,7 @@ use std::process::Command;
 
 use base64::Engine;
 use common::dlq::{drop_namespace, json_lines, namespace, pulsar_tui, sub_backlog, temp};
-use common::{java_classpath, python_read, target};
+use common::{java_classpath, python_read_raw, target};
 use pulsar_tui::pulsar::Client;
 use serde_json::Value;
 
@@ -64,27 +64,44 @@ async fn a_chunked_java_dead_letter_reads_whole_and_a_requeue_never_splits_it() 
     assert!(big["decode_error"].is_null());
     assert!(big["properties"]["REAL_TOPIC"].as_str().unwrap().ends_with("payments"));
 
-    // requeue: the small letters move; the big one is larger than one message may be, and the
-    // pulsar crate cannot publish chunks, so it stays whole in the DLQ with the reason
+    // requeue: all three move; the big one is larger than one message may be, so it is
+    // published as ONE chunked message (pulsar-tui's own producer, src/pulsar/wire), never
+    // as its chunks, and both chunk entries are acknowledged only after the broker confirmed
     let journal = temp("journal.jsonl");
     let args = ["dlq", "requeue", &dlq, "--to", &to, "--yes", "--journal", journal.to_str().unwrap()];
     let out = pulsar_tui(&args);
-    // a message that stays is a failure: exit code 1, with the summary
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let summary = json_lines(&out.stdout).pop().unwrap()["summary"].clone();
-    assert_eq!(summary["moved"], 2, "{summary}");
-    assert_eq!(summary["failed"], 1, "{summary}");
-    let reason = summary["failures"][0][1].as_str().unwrap();
-    assert!(reason.contains("cannot publish chunked messages"), "{reason}");
-    let got = python_read(&to);
+    assert_eq!((summary["moved"].as_u64(), summary["failed"].as_u64()), (Some(3), Some(0)), "{summary}");
+    // the official client reads three messages: the big one whole, byte for byte
+    let got = python_read_raw(&to);
     let keys: Vec<&str> = got.iter().map(|m| m["key"].as_str().unwrap()).collect();
-    assert_eq!(keys.len(), 2, "no chunk was published as a message: {keys:?}");
+    assert_eq!(keys.len(), 3, "one message per letter, no chunk on its own: {keys:?}");
     assert!(keys.contains(&"small-1") && keys.contains(&"small-2"));
-    // both chunk entries are still unacknowledged
-    assert_eq!(sub_backlog(&dlq, "pulsar-tui-requeue", false), 2);
-    // a second run sees the letter again, and again leaves it
+    let copy = got.iter().find(|m| m["key"] == "big").unwrap();
+    let copy_raw = base64::engine::general_purpose::STANDARD.decode(copy["payload_b64"].as_str().unwrap()).unwrap();
+    assert_eq!(sha256_hex(&copy_raw), written["big_sha256"].as_str().unwrap(), "the copy is identical");
+    // the letter's own properties, without the DLQ's bookkeeping (Java's included), and where
+    // it came from
+    let props = copy["properties"].as_object().unwrap();
+    assert_eq!(props.get("i").and_then(|v| v.as_str()), Some("0"), "{copy}");
+    for k in ["REAL_TOPIC", "ORIGIN_MESSAGE_ID", "REAL_SUBSCRIPTION", "ORIGIN_MESSAGE_IDY_TIME"] {
+        assert!(!props.contains_key(k), "{k} is stripped: {copy}");
+    }
+    assert!(props["PULSAR_TUI_REQUEUED_FROM"].as_str().unwrap().starts_with(&dlq), "{copy}");
+    // pulsar-tui reads the copy as one chunked message too
+    let out = pulsar_tui(&["read", &to, "--format", "jsonl"]);
+    let copies = json_lines(&out.stdout);
+    let big_copy = copies.iter().find(|l| l["key"] == "big").expect("the big copy");
+    assert_eq!(big_copy["size"].as_u64(), written["big_size"].as_u64());
+    assert!(big_copy["chunks"]["count"].as_u64().unwrap() >= 2, "{big_copy}");
+    // the journal names the copy's id; nothing is left in the DLQ
+    let journal_text = std::fs::read_to_string(&journal).unwrap();
+    assert_eq!(journal_text.lines().count(), 3, "{journal_text}");
+    assert_eq!(sub_backlog(&dlq, "pulsar-tui-requeue", false), 0);
+    // a second run finds nothing to move
     let out = pulsar_tui(&args);
     let summary = json_lines(&out.stdout).pop().unwrap()["summary"].clone();
-    assert_eq!((summary["moved"].as_u64(), summary["failed"].as_u64()), (Some(0), Some(1)), "{summary}");
+    assert_eq!((summary["moved"].as_u64(), summary["failed"].as_u64()), (Some(0), Some(0)), "{summary}");
     drop_namespace(&client, &ns).await;
 }

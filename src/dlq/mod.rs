@@ -9,7 +9,8 @@
 //!   event time is dropped.
 //! - pulsar-rs: `REAL_TOPIC` = the topic it consumed, `ORIGIN_MESSAGE_ID` =
 //!   `ledger:entry:partition[:batch]`, event time kept.
-//! - Java retry letters add `RECONSUMETIMES`, `DELAY_TIME`, `RETRY_TOPIC`.
+//! - Java retry letters add `RECONSUMETIMES`, `DELAY_TIME`, `RETRY_TOPIC`; Java dead letters
+//!   `REAL_SUBSCRIPTION` and `ORIGIN_MESSAGE_IDY_TIME` (the origin's id again).
 
 pub mod journal;
 
@@ -26,8 +27,21 @@ pub const ORIGIN_MESSAGE_ID: &str = "ORIGIN_MESSAGE_ID";
 pub const RECONSUMETIMES: &str = "RECONSUMETIMES";
 pub const DELAY_TIME: &str = "DELAY_TIME";
 pub const RETRY_TOPIC: &str = "RETRY_TOPIC";
+/// The Java client's dead-letter producer (4.0) also writes the subscription...
+pub const REAL_SUBSCRIPTION: &str = "REAL_SUBSCRIPTION";
+/// ...and the origin's id a second time under this name (`RetryMessageUtil`'s older
+/// constant, kept by the client: seen on the 7 MiB letter of tests/broker_dlq_java.rs).
+pub const ORIGIN_MESSAGE_ID_JAVA_LEGACY: &str = "ORIGIN_MESSAGE_IDY_TIME";
 /// The bookkeeping properties stripped by default when a message is requeued.
-pub const BOOKKEEPING: [&str; 5] = [REAL_TOPIC, ORIGIN_MESSAGE_ID, RECONSUMETIMES, DELAY_TIME, RETRY_TOPIC];
+pub const BOOKKEEPING: [&str; 7] = [
+    REAL_TOPIC,
+    ORIGIN_MESSAGE_ID,
+    RECONSUMETIMES,
+    DELAY_TIME,
+    RETRY_TOPIC,
+    REAL_SUBSCRIPTION,
+    ORIGIN_MESSAGE_ID_JAVA_LEGACY,
+];
 /// Added to every requeued message: the DLQ topic and message id it came from.
 pub const REQUEUED_FROM: &str = "PULSAR_TUI_REQUEUED_FROM";
 /// Our durable subscription on a DLQ: a message is acknowledged there once it was moved.

@@ -8,6 +8,7 @@ use futures::FutureExt;
 use super::super::error::{ClientError, Result};
 use super::super::message::{format_time, MessageId};
 use super::super::settle::{Ack, Pos};
+use super::super::wire::Published;
 use super::{DlqConsumer, Part};
 use crate::dlq::journal::{Journal, JournalEntry};
 use crate::pulsar::dlq::RequeueSummary;
@@ -85,12 +86,7 @@ pub(super) async fn settle(
             })
         })
         .collect();
-    journal.append(&entries).map_err(|e| {
-        ClientError::Invalid(format!(
-            "cannot write the journal {}: {e} (stopped; nothing was lost)",
-            journal.path().display()
-        ))
-    })?;
+    append(journal, &entries)?;
     // the copies are confirmed and journaled: now their entries may be settled
     let mut touched = Vec::new();
     for (f, r) in done {
@@ -112,6 +108,58 @@ pub(super) async fn settle(
     }
     for i in touched {
         acknowledge(consumers, parts, i).await;
+    }
+    Ok(())
+}
+
+/// Writes confirmed copies to the journal; a journal that cannot be written stops the run
+/// (nothing of theirs is acknowledged yet).
+fn append(journal: &mut Journal, entries: &[JournalEntry]) -> Result<()> {
+    journal.append(entries).map_err(|e| {
+        ClientError::Invalid(format!(
+            "cannot write the journal {}: {e} (stopped; nothing was lost)",
+            journal.path().display()
+        ))
+    })
+}
+
+/// A copy published whole by our own producer (a message over the broker's
+/// `maxMessageSize`, as chunks): confirmed when it returns.
+pub(super) struct Whole {
+    pub part: usize,
+    pub topic: String,
+    pub covers: Vec<Pos>,
+    pub id: String,
+    pub target: String,
+}
+
+/// [`settle`] for a copy published whole: journaled when the broker confirmed every chunk,
+/// then its DLQ entries are settled (the caller acknowledges).
+pub(super) fn settle_whole(
+    published: Result<Published>,
+    w: Whole,
+    books: &mut Books,
+    parts: &mut [Part],
+) -> Result<()> {
+    match published {
+        Ok(p) => {
+            let entry = JournalEntry {
+                dlq: w.topic,
+                message_id: w.id,
+                target: w.target.clone(),
+                target_message_id: Some(p.describe()),
+                at: format_time(chrono::Utc::now().timestamp_millis()),
+            };
+            append(&mut books.journal, &[entry])?;
+            parts[w.part].acks.settled(&w.covers, true);
+            books.summary.progress.moved += 1;
+            *books.summary.targets.entry(w.target).or_default() += 1;
+        }
+        Err(e) => {
+            parts[w.part].acks.settled(&w.covers, false);
+            books.summary.progress.failed += 1;
+            books.summary.failures.push((w.id, format!("publish to {} (as chunks): {e}", w.target)));
+        }
     }
     Ok(())
 }

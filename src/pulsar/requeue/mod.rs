@@ -32,7 +32,7 @@ use crate::dlq::journal::Journal;
 
 mod books;
 mod outbox;
-use books::{acknowledge, settle, Books, InFlight, WINDOW, WINDOW_BYTES};
+use books::{acknowledge, settle, settle_whole, Books, InFlight, Whole, WINDOW, WINDOW_BYTES};
 use outbox::Outbox;
 
 /// With nothing received for this long, the DLQ is taken as drained.
@@ -271,12 +271,6 @@ async fn run(
             _ => {
                 let target = d.target.expect("a move has a target");
                 let key = target.to_string();
-                if m.payload.len() > max_payload {
-                    parts[i].acks.settled(&positions, false);
-                    books.summary.progress.failed += 1;
-                    books.summary.failures.push((m.id.to_string(), too_large(&m, max_payload)));
-                    continue;
-                }
                 let size = m.payload.len();
                 let id = m.id.to_string();
                 let topic = m.topic.clone();
@@ -312,6 +306,20 @@ async fn run(
                     payload: m.payload,
                     ..Default::default()
                 };
+                if size > max_payload {
+                    // larger than one message may be: ONE chunked message, through our own
+                    // producer (the pulsar crate cannot publish chunks), after every copy
+                    // before it is confirmed (the target keeps the DLQ's order)
+                    while !books.inflight.is_empty() {
+                        settle(true, &mut books, &mut consumers, &mut parts).await?;
+                    }
+                    let published = super::wire::publish_whole(client, &target, &out).await;
+                    let copy = Whole { part: i, topic, covers: positions, id, target: key };
+                    settle_whole(published, copy, &mut books, &mut parts)?;
+                    acknowledge(&mut consumers, &mut parts, i).await;
+                    report(&books.summary, &mut last_progress, &mut progress);
+                    continue;
+                }
                 if let Some(p) = pace {
                     tokio::time::sleep_until(next_send).await;
                     next_send = next_send.max(tokio::time::Instant::now() - p * 4) + p;
@@ -366,16 +374,6 @@ fn covered_entries(m: &Message) -> Vec<(Pos, u32)> {
         Some(c) if !c.ids.is_empty() => c.ids.iter().map(|id| ((id.ledger, id.entry), 1)).collect(),
         _ => vec![((m.id.ledger, m.id.entry), m.meta.batch_size.unwrap_or(1))],
     }
-}
-
-fn too_large(m: &Message, max_payload: usize) -> String {
-    let chunked = m.meta.chunk.as_ref().map(|c| format!(", stored in {} chunks", c.chunks)).unwrap_or_default();
-    format!(
-        "the message ({} bytes{chunked}) is larger than one message may be here ({} bytes with the broker's \
-         maxMessageSize) and the pulsar crate cannot publish chunked messages, so it stays",
-        m.payload.len(),
-        max_payload
-    )
 }
 
 /// The broker's `maxMessageSize` (runtime configuration), or Pulsar's default.
