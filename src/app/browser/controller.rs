@@ -28,8 +28,6 @@ pub(crate) struct Surroundings<'a> {
     /// Wall-clock milliseconds now (export file names).
     pub wall_ms: i64,
     pub export_dir: &'a Path,
-    /// The partitions of the browsed topic's parent as the explorer knows them.
-    pub tree_partitions: u32,
 }
 
 impl Browser {
@@ -129,7 +127,6 @@ impl Browser {
             Action::ToggleRaw => self.show_value(ValueMode::Raw),
             Action::ToggleHex => self.show_value(ValueMode::Hex),
             Action::ToggleTimes => self.relative_time = !self.relative_time,
-            Action::NextPartition => return self.next_partition(s.tree_partitions, ctx),
             Action::CopySelected => {
                 if let Some(r) = self.selected_row() {
                     return Next::Copy(crate::envelope::envelope(&r.message, &r.decoded, true).to_string());
@@ -204,7 +201,7 @@ impl Browser {
     }
 
     /// All partitions → 0 → 1 → … → all again, from the same start.
-    fn next_partition(&self, tree_partitions: u32, ctx: &mut Ctx) -> Next {
+    pub(crate) fn next_partition(&self, tree_partitions: u32, ctx: &mut Ctx) -> Next {
         let parent = self.topic.parent();
         // the tree knows the partition count; else the messages loaded tell it
         let seen = self.rows.iter().map(|r| r.message.id.partition + 1).max().unwrap_or(0).max(0) as u32;
@@ -337,16 +334,21 @@ impl App {
             self.view = View::Explorer;
             return Vec::new();
         };
+        // the explorer's partition count (a search of the tree) only for the key that needs it
+        let tree_partitions = (action == Action::NextPartition).then(|| self.explorer.partitions_of(&parent));
         let surroundings = Surroundings {
             focus: self.focus,
             page: self.page_rows.max(1) as isize,
             wall_ms: self.wall_now(),
             export_dir: &self.settings.export_dir,
-            tree_partitions: self.explorer.partitions_of(&parent),
         };
         let ctx = &mut Ctx { requests: &mut self.requests, status: &mut self.status, now: self.now };
         let Some(b) = self.browser.as_mut() else { return Vec::new() };
-        match b.update(action, &surroundings, ctx) {
+        let next = match tree_partitions {
+            Some(n) => b.next_partition(n, ctx),
+            None => b.update(action, &surroundings, ctx),
+        };
+        match next {
             Next::Leave => {
                 self.view = View::Explorer;
                 self.close_browser()
