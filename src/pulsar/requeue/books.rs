@@ -90,18 +90,8 @@ pub(super) async fn settle(
     // the copies are confirmed and journaled: now their entries may be settled
     let mut touched = Vec::new();
     for (f, r) in done {
-        match r {
-            Ok(_) => {
-                parts[f.part].acks.settled(&f.covers, true);
-                summary.progress.moved += 1;
-                *summary.targets.entry(f.target).or_default() += 1;
-            }
-            Err(e) => {
-                parts[f.part].acks.settled(&f.covers, false);
-                summary.progress.failed += 1;
-                summary.failures.push((f.id, format!("publish to {}: {e}", f.target)));
-            }
-        }
+        let outcome = r.map(|_| ()).map_err(|e| format!("publish to {}: {e}", f.target));
+        record(summary, parts, f.part, &f.covers, f.id, f.target, outcome);
         if !touched.contains(&f.part) {
             touched.push(f.part);
         }
@@ -145,23 +135,44 @@ pub(super) fn settle_whole(
         Ok(p) => {
             let entry = JournalEntry {
                 dlq: w.topic,
-                message_id: w.id,
+                message_id: w.id.clone(),
                 target: w.target.clone(),
                 target_message_id: Some(p.describe()),
                 at: format_time(chrono::Utc::now().timestamp_millis()),
             };
             append(&mut books.journal, &[entry])?;
-            parts[w.part].acks.settled(&w.covers, true);
-            books.summary.progress.moved += 1;
-            *books.summary.targets.entry(w.target).or_default() += 1;
+            record(&mut books.summary, parts, w.part, &w.covers, w.id, w.target, Ok(()));
         }
         Err(e) => {
-            parts[w.part].acks.settled(&w.covers, false);
-            books.summary.progress.failed += 1;
-            books.summary.failures.push((w.id, format!("publish to {} (as chunks): {e}", w.target)));
+            let reason = format!("publish to {} (as chunks): {e}", w.target);
+            record(&mut books.summary, parts, w.part, &w.covers, w.id, w.target, Err(reason));
         }
     }
     Ok(())
+}
+
+/// Counts a copy the broker confirmed (moved: its DLQ entries may be acknowledged) or
+/// refused (failed: its entries stay, with the reason).
+fn record(
+    summary: &mut RequeueSummary,
+    parts: &mut [Part],
+    part: usize,
+    covers: &[Pos],
+    id: String,
+    target: String,
+    outcome: std::result::Result<(), String>,
+) {
+    parts[part].acks.settled(covers, outcome.is_ok());
+    match outcome {
+        Ok(()) => {
+            summary.progress.moved += 1;
+            *summary.targets.entry(target).or_default() += 1;
+        }
+        Err(reason) => {
+            summary.progress.failed += 1;
+            summary.failures.push((id, reason));
+        }
+    }
 }
 
 /// Acknowledges what partition `i` has wholly settled. A failed acknowledgement loses
