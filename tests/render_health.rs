@@ -10,6 +10,7 @@ use pulsar_tui::app::keys::Action;
 use pulsar_tui::app::{App, Event, Settings, View};
 use pulsar_tui::health::{BrokerFact, Details};
 use pulsar_tui::pulsar::request::{Request, RequestKind, Response, ResponseKind};
+use pulsar_tui::pulsar::health::{HealthRequest, HealthResponse};
 use pulsar_tui::ui::theme::Theme;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -85,8 +86,8 @@ fn fg_at(term: &Terminal<TestBackend>, needle: &str) -> ratatui::style::Color {
 fn health_view_160x48() {
     let (mut app, out) = health_app(&troubled(0.0));
     // the open view asks for the admin facts of this scrape: a bounded list
-    let fetch = find(&out, |k| matches!(k, RequestKind::FetchHealth { .. }));
-    let RequestKind::FetchHealth { wants } = &fetch.kind else { unreachable!() };
+    let fetch = find(&out, |k| matches!(k, RequestKind::Health(HealthRequest::Gather { .. })));
+    let RequestKind::Health(HealthRequest::Gather { wants }) = &fetch.kind else { unreachable!() };
     assert_eq!(wants.brokers, [BROKER]);
     assert!(wants.ages.iter().any(|(t, _)| t.ends_with("/orders")), "{wants:?}");
     let details = Details {
@@ -95,7 +96,7 @@ fn health_view_160x48() {
     };
     app.handle(Event::Response(Response {
         id: fetch.id,
-        kind: ResponseKind::HealthFetched { details: Box::new(details) },
+        kind: ResponseKind::Health(HealthResponse::Gathered { details: Box::new(details) }),
     }));
     // the last row selected, so the first rows show their own colours
     app.update(Action::Bottom);

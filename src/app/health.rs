@@ -2,7 +2,7 @@
 //! findings [`Engine`], fed by every metrics scrape (the engine runs whether the view is
 //! open or not, so a finding's "since" is when this app first saw it); while the view is
 //! open each scrape also asks for the few admin facts the engine needs
-//! ([`RequestKind::FetchHealth`]). Enter opens where a finding points.
+//! ([`HealthRequest::Gather`]). Enter opens where a finding points.
 
 use super::keys::Action;
 use super::pending::Requests;
@@ -10,6 +10,7 @@ use super::{Next, View};
 use crate::health::{Details, Engine, Finding, Input, Target, Thresholds};
 use crate::metrics::MetricsSnapshot;
 use crate::pulsar::request::{Request, RequestId, RequestKind};
+use crate::pulsar::health::{HealthRequest, HealthResponse};
 use crate::pulsar::{ClientError, TopicName};
 
 pub struct HealthView {
@@ -84,7 +85,7 @@ impl HealthView {
             return None;
         }
         let wants = crate::health::wants(snapshot, self.engine.thresholds(), now_ms);
-        let r = requests.request(RequestKind::FetchHealth { wants: Box::new(wants) });
+        let r = requests.request(RequestKind::Health(HealthRequest::Gather { wants: Box::new(wants) }));
         self.in_flight = Some(r.id);
         Some(r)
     }
@@ -201,9 +202,13 @@ impl super::App {
         Vec::new()
     }
 
-    pub(super) fn health_fetched(&mut self, id: RequestId, details: Details) {
+    pub(super) fn health_response(&mut self, id: RequestId, response: HealthResponse) {
         let now = self.wall_now();
-        self.health.fetched(id, details, self.metrics.snapshot.as_ref(), now);
+        match response {
+            HealthResponse::Gathered { details } => {
+                self.health.fetched(id, *details, self.metrics.snapshot.as_ref(), now)
+            }
+        }
     }
 
     pub(super) fn health_failed(&mut self, id: RequestId, error: &ClientError) {

@@ -560,8 +560,8 @@ impl App {
                 self.metrics_scraped(id, *snapshot, at_ms);
                 out
             }
-            ResponseKind::HealthFetched { details } => {
-                self.health_fetched(id, *details);
+            ResponseKind::Health(r) => {
+                self.health_response(id, r);
                 Vec::new()
             }
             k @ (ResponseKind::LettersListed { .. }

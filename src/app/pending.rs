@@ -59,7 +59,7 @@ impl Pending {
             RequestKind::PlanRequeue { .. } => Tag::PlanRequeue,
             RequestKind::Requeue { .. } => Tag::Requeue,
             RequestKind::RunAction { .. } => Tag::Action,
-            RequestKind::FetchHealth { .. } => Tag::Health,
+            RequestKind::Health(_) => Tag::Health,
             RequestKind::Cancel { .. } => Tag::Cancel,
         };
         Pending { tag, what: kind.describe() }

@@ -141,6 +141,36 @@ async fn newest(client: &Client, topic: &str, partitions: &[String]) -> Result<L
     Ok(LetterFact { newest_publish_ms: newest })
 }
 
+/// The health view's request group (ARCHITECTURE.md, "Adding a request group").
+#[derive(Debug, Clone, PartialEq)]
+pub enum HealthRequest {
+    /// The admin facts `health::wants` chose from the latest scrape (broker health and
+    /// version, oldest-message ages, quota policies).
+    Gather { wants: Box<Wants> },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum HealthResponse {
+    Gathered { details: Box<Details> },
+}
+
+impl HealthRequest {
+    pub fn describe(&self) -> String {
+        match self {
+            HealthRequest::Gather { .. } => "health checks".into(),
+        }
+    }
+}
+
+/// Runs one request of the group (the worker's and the headless commands' entry point).
+pub async fn execute(client: &Client, request: &HealthRequest) -> Result<HealthResponse> {
+    match request {
+        HealthRequest::Gather { wants } => {
+            Ok(HealthResponse::Gathered { details: Box::new(gather(client, wants).await) })
+        }
+    }
+}
+
 /// One pass of the targeted admin calls `wants` lists. A failed call leaves its fact out
 /// and is listed in [`Details::errors`]; the pass itself never fails.
 pub async fn gather(client: &Client, wants: &Wants) -> Details {

@@ -91,11 +91,8 @@ pub enum RequestKind {
     RunAction {
         action: super::actions::WriteAction,
     },
-    /// The health view's admin facts: the few targeted calls `health::wants` chose from
-    /// the latest scrape (broker health and version, oldest-message ages, quota policies).
-    FetchHealth {
-        wants: Box<crate::health::Wants>,
-    },
+    /// The health view's requests.
+    Health(super::health::HealthRequest),
     /// Stop a running request (a follow); no response comes for it.
     Cancel {
         id: RequestId,
@@ -130,7 +127,7 @@ impl RequestKind {
             RequestKind::PlanRequeue { options } => format!("requeue preview of {}", options.dlq),
             RequestKind::Requeue { options } => format!("requeue from {}", options.dlq),
             RequestKind::RunAction { .. } => "action".into(),
-            RequestKind::FetchHealth { .. } => "health checks".into(),
+            RequestKind::Health(r) => r.describe(),
             RequestKind::Cancel { .. } => "cancel".into(),
         }
     }
@@ -224,9 +221,7 @@ pub enum ResponseKind {
     ActionDone {
         message: String,
     },
-    HealthFetched {
-        details: Box<crate::health::Details>,
-    },
+    Health(super::health::HealthResponse),
     /// The request failed (the app knows which from its id).
     Failed {
         error: ClientError,

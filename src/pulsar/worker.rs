@@ -248,9 +248,7 @@ pub async fn execute(client: &Client, kind: RequestKind) -> ResponseKind {
         RequestKind::RunAction { action } => {
             action.run(client).await.map(|message| ResponseKind::ActionDone { message })
         }
-        RequestKind::FetchHealth { wants } => {
-            Ok(ResponseKind::HealthFetched { details: Box::new(super::health::gather(client, wants).await) })
-        }
+        RequestKind::Health(r) => super::health::execute(client, r).await.map(ResponseKind::Health),
         RequestKind::Follow { .. }
         | RequestKind::Scan { .. }
         | RequestKind::Requeue { .. }
