@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[derive(Clone, Parser)]
 #[command(
     name = "pulsar-tui",
-    version,
+    version = crate::VERSION,
     about = "A fast, keyboard-first terminal UI for Apache Pulsar clusters",
     long_about = "A fast, keyboard-first terminal UI for Apache Pulsar clusters.\n\n\
         Without a subcommand it opens the interactive UI. The subcommands are headless twins \
@@ -235,6 +235,18 @@ pub enum Command {
     },
     /// Print every path pulsar-tui uses (config, data, log) and the effective settings.
     Info,
+    /// Print a shell completion script (e.g. `pulsar-tui completions bash > ~/.local/share/bash-completion/completions/pulsar-tui`)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), generated from this command line's definition
+    /// (e.g. `pulsar-tui man > ~/.local/share/man/man1/pulsar-tui.1`)
+    Man {
+        /// Write pulsar-tui.1 and one pulsar-tui-SUBCOMMAND.1 per subcommand into this directory instead
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -295,4 +307,35 @@ pub enum DlqCommand {
         #[arg(long)]
         journal: Option<PathBuf>,
     },
+}
+
+/// The completion script of `shell` for this command line.
+pub fn completions(shell: clap_complete::Shell, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    use clap::CommandFactory;
+    clap_complete::generate(shell, &mut Cli::command(), "pulsar-tui", out);
+    Ok(())
+}
+
+/// The man page (roff) of this command line: to `out`, or with `dir` one file per
+/// (sub)command into it (`pulsar-tui.1`, `pulsar-tui-read.1`, …), their names printed to `out`.
+pub fn man_pages(dir: Option<&std::path::Path>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    let Some(dir) = dir else {
+        return clap_mangen::Man::new(cmd).render(out);
+    };
+    std::fs::create_dir_all(dir)?;
+    let mut pages = vec![("pulsar-tui".to_string(), cmd.clone())];
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = format!("pulsar-tui-{}", sub.get_name());
+        pages.push((name.clone(), sub.clone().name(name.clone()).bin_name(name)));
+    }
+    for (name, page) in pages {
+        let path = dir.join(format!("{name}.1"));
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        clap_mangen::Man::new(page).render(&mut file)?;
+        std::io::Write::flush(&mut file)?;
+        writeln!(out, "{}", path.display())?;
+    }
+    Ok(())
 }

@@ -6,11 +6,16 @@
 //! - [`panes`], [`ui`]: drawing.
 //! - [`runtime`]: the event loop tying them together.
 
+/// The version `--version` prints: the package's, and the commit it was built from
+/// (`build.rs`; "unknown" outside a git checkout).
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("PULSAR_TUI_COMMIT"), ")");
+
 pub mod app;
 pub mod cli;
 pub mod config;
 pub mod decode;
 pub mod dlq;
+pub mod encode;
 pub mod envelope;
 pub mod filter;
 pub mod headless;
@@ -19,6 +24,7 @@ pub mod logging;
 pub mod metrics;
 pub mod model;
 pub mod panes;
+pub mod policies;
 pub mod pulsar;
 pub mod runtime;
 pub mod settings;

@@ -27,10 +27,31 @@ fn no_huge_pages() {
     let _ = nix::sys::prctl::set_thp_disable(true);
 }
 
+/// Writes a completion script or the man page to stdout.
+fn print_generated(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> ExitCode {
+    match write(&mut io::stdout().lock()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("pulsar-tui: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
     #[cfg(target_os = "linux")]
     no_huge_pages();
     let cli = Cli::parse();
+    // generated from the command line's definition: no config, no cluster needed
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            return print_generated(|out| pulsar_tui::cli::completions(*shell, out))
+        }
+        Some(Command::Man { out_dir }) => {
+            return print_generated(|out| pulsar_tui::cli::man_pages(out_dir.as_deref(), out))
+        }
+        _ => {}
+    }
     let resolved = settings::resolve(&cli);
     if cli.check_config {
         for w in &resolved.warnings {
@@ -216,6 +237,7 @@ async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode>
             let code = headless::health(&client, &args, &mut out).await?;
             return Ok(ExitCode::from(code));
         }
+        Command::Completions { .. } | Command::Man { .. } => {} // answered before the config is read
         Command::Info => {
             let path =
                 |p: Option<&std::path::Path>| p.map(|p| p.display().to_string()).unwrap_or_else(|| "(none)".into());
