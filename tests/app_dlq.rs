@@ -12,6 +12,7 @@ use pulsar_tui::app::keys::Action;
 use pulsar_tui::app::{App, Event, Settings, View};
 use pulsar_tui::dlq::{Letter, LetterKind, Target};
 use pulsar_tui::pulsar::actions::WriteAction;
+use pulsar_tui::pulsar::dlq::{DlqRequest, DlqResponse};
 use pulsar_tui::pulsar::dlq::{LetterTopic, RequeueProgress, RequeueSummary};
 use pulsar_tui::pulsar::request::{Request, RequestKind, ResponseKind};
 use pulsar_tui::pulsar::{ClientError, TopicEntry, TopicName};
@@ -112,8 +113,15 @@ fn dlq_view() -> App {
     app.wall_ms = NOW_MS;
     let reqs = app.update(Action::OpenDlq);
     assert_eq!(app.view, View::Dlq);
-    let r = find(&reqs, |k| matches!(k, RequestKind::ListLetters { namespace } if namespace == "acme/shop"));
-    answer(&mut app, r, ResponseKind::LettersListed { namespace: "acme/shop".into(), letters: letters() });
+    let r = find(
+        &reqs,
+        |k| matches!(k, RequestKind::Dlq(DlqRequest::ListLetters { namespace }) if namespace == "acme/shop"),
+    );
+    answer(
+        &mut app,
+        r,
+        ResponseKind::Dlq(DlqResponse::LettersListed { namespace: "acme/shop".into(), letters: letters() }),
+    );
     app
 }
 
@@ -138,11 +146,15 @@ fn the_dlq_view_lists_letters_with_origin_subscription_and_ages() {
 fn the_dlq_view_says_when_there_is_none_and_shows_failures() {
     let mut app = app_on_namespace();
     let reqs = app.update(Action::OpenDlq);
-    let r = find(&reqs, |k| matches!(k, RequestKind::ListLetters { .. }));
-    answer(&mut app, r, ResponseKind::LettersListed { namespace: "acme/shop".into(), letters: Vec::new() });
+    let r = find(&reqs, |k| matches!(k, RequestKind::Dlq(DlqRequest::ListLetters { .. })));
+    answer(
+        &mut app,
+        r,
+        ResponseKind::Dlq(DlqResponse::LettersListed { namespace: "acme/shop".into(), letters: Vec::new() }),
+    );
     assert!(screen(&draw(&app, 100, 8)).contains("no dead-letter or retry topic"));
     let reqs = app.update(Action::Refresh);
-    let r = find(&reqs, |k| matches!(k, RequestKind::ListLetters { .. }));
+    let r = find(&reqs, |k| matches!(k, RequestKind::Dlq(DlqRequest::ListLetters { .. })));
     answer(&mut app, r, ResponseKind::Failed { error: ClientError::NotFound { what: "acme/shop".into() } });
     assert!(screen(&draw(&app, 100, 8)).contains("not found: acme/shop"));
     app.update(Action::Back);
@@ -153,8 +165,8 @@ fn the_dlq_view_says_when_there_is_none_and_shows_failures() {
 fn bulk_requeue_previews_then_needs_the_subscription_typed_then_shows_progress_and_summary() {
     let mut app = dlq_view();
     let reqs = app.update(Action::Requeue);
-    let plan_req = find(&reqs, |k| matches!(k, RequestKind::PlanRequeue { .. })).clone();
-    let RequestKind::PlanRequeue { options } = &plan_req.kind else { unreachable!() };
+    let plan_req = find(&reqs, |k| matches!(k, RequestKind::Dlq(DlqRequest::PlanRequeue { .. }))).clone();
+    let RequestKind::Dlq(DlqRequest::PlanRequeue { options }) = &plan_req.kind else { unreachable!() };
     assert_eq!(options.dlq.to_string(), "persistent://acme/shop/orders-payments-DLQ");
     assert_eq!(options.target, Target::Original);
     assert_eq!((options.filter.as_ref(), options.only.as_ref()), (None, None), "all of the DLQ");
@@ -162,13 +174,13 @@ fn bulk_requeue_previews_then_needs_the_subscription_typed_then_shows_progress_a
     answer(
         &mut app,
         &plan_req,
-        ResponseKind::RequeuePlanned {
+        ResponseKind::Dlq(DlqResponse::RequeuePlanned {
             summary: Box::new(plan(20)),
             meaning: "each message is published again to persistent://acme/shop/orders; every subscription of it \
                       (analytics, payments) receives it again"
                 .into(),
             subscription: Some("payments".into()),
-        },
+        }),
     );
     insta::assert_snapshot!("requeue_preview", screen(&draw(&app, 120, 24)));
 
@@ -181,14 +193,14 @@ fn bulk_requeue_previews_then_needs_the_subscription_typed_then_shows_progress_a
     press(&mut app, KeyCode::Backspace);
     type_text(&mut app, "s");
     let reqs = press(&mut app, KeyCode::Enter);
-    let run = find(&reqs, |k| matches!(k, RequestKind::Requeue { .. })).clone();
-    let RequestKind::Requeue { options } = &run.kind else { unreachable!() };
+    let run = find(&reqs, |k| matches!(k, RequestKind::Dlq(DlqRequest::Requeue { .. }))).clone();
+    let RequestKind::Dlq(DlqRequest::Requeue { options }) = &run.kind else { unreachable!() };
     assert_eq!(options.subscription, "pulsar-tui-requeue");
     assert!(!options.keep_dlq_properties);
 
     let progress =
         RequeueProgress { scanned: 9, moved: 7, skipped: 1, failed: 0, left: 0, total: Some(20), entries: 8 };
-    answer(&mut app, &run, ResponseKind::RequeueProgressed { progress });
+    answer(&mut app, &run, ResponseKind::Dlq(DlqResponse::RequeueProgressed { progress }));
     insta::assert_snapshot!("requeue_progress", screen(&draw(&app, 120, 24)));
 
     // Esc stops it cleanly: a cancel, and the dialog waits for the summary
@@ -199,12 +211,15 @@ fn bulk_requeue_previews_then_needs_the_subscription_typed_then_shows_progress_a
     summary.progress.skipped = 1;
     summary.progress.total = Some(20);
     summary.cancelled = true;
-    answer(&mut app, &run, ResponseKind::RequeueFinished { summary: Box::new(summary) });
+    answer(&mut app, &run, ResponseKind::Dlq(DlqResponse::RequeueFinished { summary: Box::new(summary) }));
     let text = screen(&draw(&app, 120, 24));
     assert!(text.contains("cancelled after the sends in flight") && text.contains("moved 8"), "{text}");
     let reqs = press(&mut app, KeyCode::Enter);
     assert!(app.requeue.is_none());
-    assert!(reqs.iter().any(|r| matches!(r.kind, RequestKind::ListLetters { .. })), "the DLQ view reloads");
+    assert!(
+        reqs.iter().any(|r| matches!(r.kind, RequestKind::Dlq(DlqRequest::ListLetters { .. }))),
+        "the DLQ view reloads"
+    );
     assert!(app.status.as_ref().unwrap().text.contains("requeued 8"));
 }
 
@@ -213,8 +228,8 @@ fn tab_switches_to_the_retry_topic_and_replans() {
     let mut app = dlq_view();
     app.update(Action::Requeue);
     let reqs = press(&mut app, KeyCode::Tab);
-    let r = find(&reqs, |k| matches!(k, RequestKind::PlanRequeue { .. }));
-    let RequestKind::PlanRequeue { options } = &r.kind else { unreachable!() };
+    let r = find(&reqs, |k| matches!(k, RequestKind::Dlq(DlqRequest::PlanRequeue { .. })));
+    let RequestKind::Dlq(DlqRequest::PlanRequeue { options }) = &r.kind else { unreachable!() };
     assert_eq!(options.target, Target::Retry);
     // Esc closes the preview without sending anything
     assert!(press(&mut app, KeyCode::Esc).is_empty());
@@ -225,16 +240,20 @@ fn tab_switches_to_the_retry_topic_and_replans() {
 fn a_refused_requeue_goes_back_to_the_preview_with_the_reason() {
     let mut app = dlq_view();
     let reqs = app.update(Action::Requeue);
-    let plan_req = find(&reqs, |k| matches!(k, RequestKind::PlanRequeue { .. })).clone();
+    let plan_req = find(&reqs, |k| matches!(k, RequestKind::Dlq(DlqRequest::PlanRequeue { .. }))).clone();
     answer(
         &mut app,
         &plan_req,
-        ResponseKind::RequeuePlanned { summary: Box::new(plan(3)), meaning: "m".into(), subscription: None },
+        ResponseKind::Dlq(DlqResponse::RequeuePlanned {
+            summary: Box::new(plan(3)),
+            meaning: "m".into(),
+            subscription: None,
+        }),
     );
     // no subscription known: the DLQ's own name is typed
     type_text(&mut app, "orders-payments-DLQ");
     let reqs = press(&mut app, KeyCode::Enter);
-    let run = find(&reqs, |k| matches!(k, RequestKind::Requeue { .. })).clone();
+    let run = find(&reqs, |k| matches!(k, RequestKind::Dlq(DlqRequest::Requeue { .. }))).clone();
     answer(&mut app, &run, ResponseKind::Failed { error: ClientError::ReadOnly { what: "requeue".into() } });
     let d = app.requeue.as_ref().expect("the dialog stays open");
     assert!(d.run.is_none());
@@ -348,11 +367,15 @@ fn tiny_terminals_never_panic() {
     states.push(dlq_view());
     let mut preview = dlq_view();
     let reqs = preview.update(Action::Requeue);
-    let r = find(&reqs, |k| matches!(k, RequestKind::PlanRequeue { .. })).clone();
+    let r = find(&reqs, |k| matches!(k, RequestKind::Dlq(DlqRequest::PlanRequeue { .. }))).clone();
     answer(
         &mut preview,
         &r,
-        ResponseKind::RequeuePlanned { summary: Box::new(plan(2)), meaning: "m".into(), subscription: None },
+        ResponseKind::Dlq(DlqResponse::RequeuePlanned {
+            summary: Box::new(plan(2)),
+            meaning: "m".into(),
+            subscription: None,
+        }),
     );
     states.push(preview);
     let mut menu = app_on_subscription();
@@ -387,19 +410,19 @@ fn ctx_is_refused_while_a_requeue_runs_and_allowed_after_it_finished() {
     let mut app = dlq_view();
     app.settings.contexts = vec!["other".into()];
     let reqs = app.update(Action::Requeue);
-    let plan_req = find(&reqs, |k| matches!(k, RequestKind::PlanRequeue { .. })).clone();
+    let plan_req = find(&reqs, |k| matches!(k, RequestKind::Dlq(DlqRequest::PlanRequeue { .. }))).clone();
     answer(
         &mut app,
         &plan_req,
-        ResponseKind::RequeuePlanned {
+        ResponseKind::Dlq(DlqResponse::RequeuePlanned {
             summary: Box::new(plan(20)),
             meaning: "m".into(),
             subscription: Some("p".into()),
-        },
+        }),
     );
     type_text(&mut app, "p");
     let reqs = press(&mut app, KeyCode::Enter);
-    let run = find(&reqs, |k| matches!(k, RequestKind::Requeue { .. })).clone();
+    let run = find(&reqs, |k| matches!(k, RequestKind::Dlq(DlqRequest::Requeue { .. }))).clone();
     assert!(app.requeue_running());
     let out = app.run_command(":ctx other");
     assert!(out.is_empty());
@@ -410,26 +433,26 @@ fn ctx_is_refused_while_a_requeue_runs_and_allowed_after_it_finished() {
     assert!(app.requeue_running());
     app.run_command(":ctx other");
     assert_eq!(app.take_context_switch(), None);
-    answer(&mut app, &run, ResponseKind::RequeueFinished { summary: Box::new(plan(3)) });
+    answer(&mut app, &run, ResponseKind::Dlq(DlqResponse::RequeueFinished { summary: Box::new(plan(3)) }));
     assert!(!app.requeue_running());
     app.run_command(":ctx other");
     assert_eq!(app.take_context_switch().as_deref(), Some("other"));
     // while the runtime builds the new client, no requeue starts on the old one
     press(&mut app, KeyCode::Enter); // closes the finished dialog
     let reqs = app.update(Action::Requeue);
-    let plan_req = find(&reqs, |k| matches!(k, RequestKind::PlanRequeue { .. })).clone();
+    let plan_req = find(&reqs, |k| matches!(k, RequestKind::Dlq(DlqRequest::PlanRequeue { .. }))).clone();
     answer(
         &mut app,
         &plan_req,
-        ResponseKind::RequeuePlanned {
+        ResponseKind::Dlq(DlqResponse::RequeuePlanned {
             summary: Box::new(plan(20)),
             meaning: "m".into(),
             subscription: Some("p".into()),
-        },
+        }),
     );
     type_text(&mut app, "p");
     let reqs = press(&mut app, KeyCode::Enter);
-    assert!(!reqs.iter().any(|r| matches!(r.kind, RequestKind::Requeue { .. })), "{reqs:?}");
+    assert!(!reqs.iter().any(|r| matches!(r.kind, RequestKind::Dlq(DlqRequest::Requeue { .. }))), "{reqs:?}");
     let error = app.requeue.as_ref().and_then(|d| d.error.clone()).unwrap_or_default();
     assert!(error.contains("switching to context other"), "{error}");
 }

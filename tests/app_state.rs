@@ -9,6 +9,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use pulsar_tui::app::keys::Action;
 use pulsar_tui::app::tree::{Load, NodeKey};
 use pulsar_tui::app::{App, Connection, Event, Mode, Settings};
+use pulsar_tui::pulsar::dlq::DlqRequest;
 use pulsar_tui::pulsar::request::{Request, RequestKind, ResponseKind};
 use pulsar_tui::pulsar::stats::{SubscriptionStats, TopicStats};
 use pulsar_tui::pulsar::{ClientError, TopicEntry, TopicName};
@@ -691,9 +692,9 @@ mod palette_and_contexts {
         app.update(Action::Back);
         let reqs = app.run_command(":dlq");
         assert_eq!(app.view, View::Dlq);
-        assert!(reqs
-            .iter()
-            .any(|r| matches!(&r.kind, RequestKind::ListLetters { namespace } if namespace == "acme/shop")));
+        assert!(reqs.iter().any(
+            |r| matches!(&r.kind, RequestKind::Dlq(DlqRequest::ListLetters { namespace }) if namespace == "acme/shop")
+        ));
         app.run_command(":q");
         assert!(app.should_quit());
     }

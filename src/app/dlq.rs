@@ -9,13 +9,13 @@ use crossterm::event::{KeyCode, KeyEvent};
 pub use super::actions::{ActionDialog, ActionStage};
 use super::input::LineInput;
 use super::keys::Action;
-use super::pending::{Requests, Tag};
+use super::pending::Requests;
 use super::tree::NodeKey;
 use super::{App, Level, Next, View};
 use crate::dlq::Target;
-use crate::pulsar::dlq::{LetterTopic, RequeueOptions, RequeueProgress, RequeueSummary};
+use crate::pulsar::dlq::{DlqRequest, DlqResponse, LetterTopic, RequeueOptions, RequeueProgress, RequeueSummary};
 use crate::pulsar::message::{MessageId, StartFrom};
-use crate::pulsar::request::{Request, RequestId, RequestKind, ResponseKind};
+use crate::pulsar::request::{Request, RequestId, RequestKind};
 use crate::pulsar::ClientError;
 use crate::pulsar::TopicName;
 
@@ -42,7 +42,8 @@ impl DlqView {
         match action {
             Action::Back | Action::OpenDlq => return Next::Leave,
             Action::Refresh => {
-                let req = requests.request(RequestKind::ListLetters { namespace: self.namespace.clone() });
+                let req =
+                    requests.request(RequestKind::Dlq(DlqRequest::ListLetters { namespace: self.namespace.clone() }));
                 self.request = Some(req.id);
                 self.error = None;
                 self.loaded_at = None;
@@ -148,7 +149,7 @@ impl App {
             View::Dlq => self.dlq.as_ref().map(|d| d.back_to).unwrap_or(View::Explorer),
             v => v,
         };
-        let req = self.request(RequestKind::ListLetters { namespace: namespace.clone() });
+        let req = self.request(RequestKind::Dlq(DlqRequest::ListLetters { namespace: namespace.clone() }));
         let selected = self.dlq.as_ref().filter(|d| d.namespace == namespace).map(|d| d.selected).unwrap_or(0);
         self.dlq = Some(DlqView {
             namespace,
@@ -250,7 +251,7 @@ impl App {
 
     fn plan_request(&mut self, d: &mut RequeueDialog) -> Request {
         let options = Box::new(d.options(&self.settings.journal_path));
-        let req = self.request(RequestKind::PlanRequeue { options });
+        let req = self.request(RequestKind::Dlq(DlqRequest::PlanRequeue { options }));
         d.plan_request = Some(req.id);
         d.plan = None;
         d.error = None;
@@ -310,7 +311,7 @@ impl App {
                     d.error = Some(format!("switching to context {name}: a requeue cannot start now"));
                 } else {
                     let options = Box::new(d.options(&self.settings.journal_path));
-                    let req = self.request(RequestKind::Requeue { options });
+                    let req = self.request(RequestKind::Dlq(DlqRequest::Requeue { options }));
                     d.error = None;
                     d.run = Some(RequeueRun {
                         id: req.id,
@@ -342,9 +343,9 @@ impl App {
     }
 
     /// The answers to the DLQ listing and to the requeue dialog's requests.
-    pub(super) fn dlq_response(&mut self, id: RequestId, kind: ResponseKind) {
+    pub(super) fn dlq_response(&mut self, id: RequestId, kind: DlqResponse) {
         match kind {
-            ResponseKind::LettersListed { namespace, letters } => {
+            DlqResponse::LettersListed { namespace, letters } => {
                 if let Some(v) = self.dlq.as_mut().filter(|v| v.request == Some(id)) {
                     v.request = None;
                     v.error = None;
@@ -354,7 +355,7 @@ impl App {
                     v.loaded_at = Some(self.now);
                 }
             }
-            ResponseKind::RequeuePlanned { summary, meaning, subscription } => {
+            DlqResponse::RequeuePlanned { summary, meaning, subscription } => {
                 if let Some(d) = self.requeue.as_mut().filter(|d| d.plan_request == Some(id)) {
                     d.plan_request = None;
                     d.plan = Some(*summary);
@@ -362,43 +363,34 @@ impl App {
                     d.subscription = subscription;
                 }
             }
-            ResponseKind::RequeueProgressed { progress } => {
+            DlqResponse::RequeueProgressed { progress } => {
                 if let Some(run) = self.requeue.as_mut().and_then(|d| d.run.as_mut()).filter(|r| r.id == id) {
                     run.progress = progress;
                 }
             }
-            ResponseKind::RequeueFinished { summary } => {
+            DlqResponse::RequeueFinished { summary } => {
                 if let Some(run) = self.requeue.as_mut().and_then(|d| d.run.as_mut()).filter(|r| r.id == id) {
                     run.progress = summary.progress.clone();
                     run.summary = Some(*summary);
                 }
             }
-            _ => {}
         }
     }
 
-    pub(super) fn dlq_failed(&mut self, id: RequestId, tag: &Tag, error: &ClientError) {
-        match tag {
-            Tag::Letters => {
-                if let Some(v) = self.dlq.as_mut().filter(|v| v.request == Some(id)) {
-                    v.request = None;
-                    v.error = Some(error.to_string());
-                }
-            }
-            Tag::PlanRequeue => {
-                if let Some(d) = self.requeue.as_mut().filter(|d| d.plan_request == Some(id)) {
-                    d.plan_request = None;
-                    d.error = Some(error.to_string());
-                }
-            }
-            Tag::Requeue => {
-                if let Some(d) = self.requeue.as_mut().filter(|d| d.run.as_ref().is_some_and(|r| r.id == id)) {
-                    // nothing (more) was sent: back to the preview, with the reason
-                    d.run = None;
-                    d.error = Some(error.to_string());
-                }
-            }
-            _ => {}
+    /// A request of the DLQ view failed: the listing, the preview or the run it was (by its id).
+    pub(super) fn dlq_failed(&mut self, id: RequestId, error: &ClientError) {
+        if let Some(v) = self.dlq.as_mut().filter(|v| v.request == Some(id)) {
+            v.request = None;
+            v.error = Some(error.to_string());
+        }
+        if let Some(d) = self.requeue.as_mut().filter(|d| d.plan_request == Some(id)) {
+            d.plan_request = None;
+            d.error = Some(error.to_string());
+        }
+        if let Some(d) = self.requeue.as_mut().filter(|d| d.run.as_ref().is_some_and(|r| r.id == id)) {
+            // nothing (more) was sent: back to the preview, with the reason
+            d.run = None;
+            d.error = Some(error.to_string());
         }
     }
 }

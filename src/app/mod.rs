@@ -31,10 +31,13 @@ pub mod list;
 pub mod metrics;
 pub mod mouse;
 pub mod palette;
+pub mod policies;
 mod pending;
+pub mod replication;
 pub mod schema;
 mod settings;
 pub mod tree;
+pub mod txn;
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -137,6 +140,10 @@ pub enum View {
     Dlq,
     /// What is wrong right now, across the cluster.
     Health,
+    /// Transactions: coordinators, open and slow transactions, what they hold back.
+    Txn,
+    /// The policies of a namespace or topic, and capacity.
+    Policies,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,6 +165,12 @@ pub struct App {
     pub browser: Option<Browser>,
     pub metrics: metrics::MetricsView,
     pub health: health::HealthView,
+    /// The transactions view (`T`).
+    pub txn: txn::TxnView,
+    /// The policies view (`P`).
+    pub policies: policies::PoliciesView,
+    /// Geo-replication of the topic in the details pane, and the replication check.
+    pub replication: replication::ReplicationView,
     pub schema: Option<schema::SchemaView>,
     pub dlq: Option<dlq::DlqView>,
     /// The requeue dialog, over any view.
@@ -222,6 +235,9 @@ impl App {
             view: settings.start_view,
             settings,
             health,
+            txn: txn::TxnView::default(),
+            policies: policies::PoliciesView::default(),
+            replication: replication::ReplicationView::default(),
             browser: None,
             metrics,
             schema: None,
@@ -283,6 +299,8 @@ impl App {
             (View::Schema, _) => KeyContext::Schema,
             (View::Dlq, _) => KeyContext::Dlq,
             (View::Health, _) => KeyContext::Health,
+            (View::Txn, _) => KeyContext::Txn,
+            (View::Policies, _) => KeyContext::Policies,
             (_, Focus::Explorer) => KeyContext::Explorer,
             (_, Focus::Details) => KeyContext::Details,
         }
@@ -301,6 +319,11 @@ impl App {
             View::Dlq => self.dlq.as_ref().and_then(|d| d.letters.get(d.selected)).map(|l| l.letter.topic.clone()),
             View::Explorer => self.explorer.current_topic(),
             View::Health => self.health.selected_topic(),
+            View::Txn => self.txn.selected_topic(),
+            View::Policies => match &self.policies.target {
+                Some(crate::policies::Target::Topic(t)) => Some(t.clone()),
+                _ => None,
+            },
         }
     }
 
@@ -377,8 +400,14 @@ impl App {
         if self.requeue.is_some() {
             return self.requeue_key(&k);
         }
+        if self.view == View::Policies && self.policies.dialog.is_some() {
+            return self.policies_key(&k);
+        }
         if self.action.is_some() {
             return self.action_key(&k);
+        }
+        if self.txn.abort.is_some() {
+            return self.txn_abort_key(&k);
         }
         if self.show_help {
             self.help_key(&k);
@@ -441,6 +470,9 @@ impl App {
             }
             Action::OpenDlq if self.view != View::Dlq => return self.open_dlq(),
             Action::OpenHealth if self.view != View::Health => return self.open_health(),
+            Action::OpenTxn if self.view != View::Txn => return self.open_txn(),
+            Action::OpenPolicies if self.view != View::Policies => return self.open_policies(None),
+            Action::OtherCluster | Action::CheckReplication => return self.replication_update(action),
             _ => {}
         }
         match self.view {
@@ -450,6 +482,8 @@ impl App {
             View::Metrics => self.metrics_update(action),
             View::Explorer => self.explorer_update(action),
             View::Health => self.health_update(action),
+            View::Txn => self.txn_update(action),
+            View::Policies => self.policies_update(action),
         }
     }
 
@@ -544,8 +578,10 @@ impl App {
             | ResponseKind::SubscriptionsListed { .. }
             | ResponseKind::TopicStatsFetched { .. }
             | ResponseKind::TenantInfoFetched { .. }) => {
+                let mut out = self.replication_follow(&k);
                 let (e, mut ctx) = self.explorer_ctx();
-                e.on_response(id, k, &mut ctx)
+                out.extend(e.on_response(id, k, &mut ctx));
+                out
             }
             k @ (ResponseKind::PageRead { .. }
             | ResponseKind::MessagesArrived { .. }
@@ -560,15 +596,18 @@ impl App {
                 self.metrics_scraped(id, *snapshot, at_ms);
                 out
             }
+            ResponseKind::Policies(r) => self.policies_response(id, r),
+            ResponseKind::Txn(r) => self.txn_response(id, r),
             ResponseKind::Health(r) => {
                 self.health_response(id, r);
                 Vec::new()
             }
-            k @ (ResponseKind::LettersListed { .. }
-            | ResponseKind::RequeuePlanned { .. }
-            | ResponseKind::RequeueProgressed { .. }
-            | ResponseKind::RequeueFinished { .. }) => {
-                self.dlq_response(id, k);
+            ResponseKind::Replication(r) => {
+                self.replication_response(id, r);
+                Vec::new()
+            }
+            ResponseKind::Dlq(r) => {
+                self.dlq_response(id, r);
                 Vec::new()
             }
             ResponseKind::ActionDone { message } => self.action_finished(id, Ok(message)),
@@ -587,8 +626,11 @@ impl App {
             Tag::Schemas => self.schemas_failed(id, &error),
             Tag::ScrapeMetrics => self.metrics_failed(id, &error),
             Tag::Health => self.health_failed(id, &error),
+            Tag::Txn => self.txn_failed(id, &error),
+            Tag::Policies => self.policies_failed(id, &error),
+            Tag::Replication => self.replication_failed(id, &error),
             tag @ (Tag::Scan | Tag::ReadPage | Tag::Follow) => self.browser_failed(id, &tag, &error),
-            tag @ (Tag::Letters | Tag::PlanRequeue | Tag::Requeue) => self.dlq_failed(id, &tag, &error),
+            Tag::Dlq { .. } => self.dlq_failed(id, &error),
             Tag::Action => {
                 let text = format!("refused or failed: {error}");
                 let out = self.action_finished(id, Err(text.clone()));

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use crate::pulsar::dlq::DlqRequest;
 use crate::pulsar::request::{Request, RequestId, RequestKind, Response};
 use crate::pulsar::TopicName;
 
@@ -24,11 +25,15 @@ pub enum Tag {
     Export,
     Schemas,
     Scan,
-    Letters,
-    PlanRequeue,
-    Requeue,
+    /// The DLQ view's requests; `requeue` while one moves messages.
+    Dlq {
+        requeue: bool,
+    },
     Action,
     Health,
+    Txn,
+    Replication,
+    Policies,
     Cancel,
 }
 
@@ -55,11 +60,12 @@ impl Pending {
             RequestKind::WriteExport { .. } => Tag::Export,
             RequestKind::FetchSchemas { .. } => Tag::Schemas,
             RequestKind::Scan { .. } => Tag::Scan,
-            RequestKind::ListLetters { .. } => Tag::Letters,
-            RequestKind::PlanRequeue { .. } => Tag::PlanRequeue,
-            RequestKind::Requeue { .. } => Tag::Requeue,
+            RequestKind::Dlq(r) => Tag::Dlq { requeue: matches!(r, DlqRequest::Requeue { .. }) },
             RequestKind::RunAction { .. } => Tag::Action,
             RequestKind::Health(_) => Tag::Health,
+            RequestKind::Txn(_) => Tag::Txn,
+            RequestKind::Replication(_) => Tag::Replication,
+            RequestKind::Policies(_) => Tag::Policies,
             RequestKind::Cancel { .. } => Tag::Cancel,
         };
         Pending { tag, what: kind.describe() }
@@ -116,7 +122,7 @@ impl Requests {
 
     /// True while a requeue is moving messages.
     pub fn requeue_running(&self) -> bool {
-        self.pending.values().any(|p| p.tag == Tag::Requeue)
+        self.pending.values().any(|p| p.tag == Tag::Dlq { requeue: true })
     }
 
     /// After a context switch: nothing of the old context is awaited, ids keep counting.

@@ -17,6 +17,83 @@ use super::Client;
 use crate::dlq::journal::{Journal, Moved};
 use crate::dlq::{self, Letter, LetterKind, Target};
 
+/// The DLQ view's request group (ARCHITECTURE.md, "Adding a request group").
+#[derive(Debug, Clone, PartialEq)]
+pub enum DlqRequest {
+    /// The DLQ and RETRY topics of a namespace.
+    ListLetters { namespace: String },
+    /// The dry run of a requeue: what would move, and what that means.
+    PlanRequeue { options: Box<RequeueOptions> },
+    /// A requeue, streamed as `RequeueProgressed` by the worker's own task; a cancel stops
+    /// it after the sends in flight.
+    Requeue { options: Box<RequeueOptions> },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DlqResponse {
+    LettersListed {
+        namespace: String,
+        letters: Vec<LetterTopic>,
+    },
+    RequeuePlanned {
+        summary: Box<RequeueSummary>,
+        /// What the requeue means (who receives the messages again).
+        meaning: String,
+        /// The DLQ's subscription, when known (typed to confirm a bulk requeue).
+        subscription: Option<String>,
+    },
+    /// Counts of a running requeue (not the last response).
+    RequeueProgressed {
+        progress: RequeueProgress,
+    },
+    RequeueFinished {
+        summary: Box<RequeueSummary>,
+    },
+}
+
+impl DlqRequest {
+    pub fn describe(&self) -> String {
+        match self {
+            DlqRequest::ListLetters { namespace } => format!("dead-letter topics of {namespace}"),
+            DlqRequest::PlanRequeue { options } => format!("requeue preview of {}", options.dlq),
+            DlqRequest::Requeue { options } => format!("requeue from {}", options.dlq),
+        }
+    }
+}
+
+impl DlqResponse {
+    /// False for a requeue's progress: its summary comes after.
+    pub fn is_final(&self) -> bool {
+        !matches!(self, DlqResponse::RequeueProgressed { .. })
+    }
+}
+
+/// Runs a request of the group that answers once (a requeue streams: `Worker::submit`
+/// runs it as a task of its own, see [`super::requeue::requeue`]).
+pub async fn execute(client: &Client, request: &DlqRequest) -> Result<DlqResponse> {
+    match request {
+        DlqRequest::ListLetters { namespace } => list_letters(client, namespace)
+            .await
+            .map(|letters| DlqResponse::LettersListed { namespace: namespace.clone(), letters }),
+        DlqRequest::PlanRequeue { options } => {
+            let (summary, _) = plan_requeue(client, options).await?;
+            let letter = letter_of(client, &options.dlq).await?;
+            let subscribers = match (&options.target, &letter.origin) {
+                (Target::Original, Some(origin)) => client.admin.subscriptions(origin).await.unwrap_or_default(),
+                _ => Vec::new(),
+            };
+            Ok(DlqResponse::RequeuePlanned {
+                summary: Box::new(summary),
+                meaning: dlq::meaning(&options.target, &letter, &subscribers),
+                subscription: letter.subscription,
+            })
+        }
+        DlqRequest::Requeue { .. } => {
+            Err(ClientError::Invalid("a requeue streams its progress: the worker runs it as a task".into()))
+        }
+    }
+}
+
 /// Topics whose first message is examined for DLQ properties, at most (name-matched
 /// letters are always found).
 const MAX_PROBED_TOPICS: usize = 500;

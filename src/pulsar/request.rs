@@ -75,24 +75,20 @@ pub enum RequestKind {
         limit: usize,
         decode_as: Option<crate::decode::DecodeAs>,
     },
-    /// The DLQ and RETRY topics of a namespace.
-    ListLetters {
-        namespace: String,
-    },
-    /// The dry run of a requeue: what would move, and what that means.
-    PlanRequeue {
-        options: Box<super::dlq::RequeueOptions>,
-    },
-    /// A requeue, streamed as `RequeueProgressed`; a cancel stops it after the sends in flight.
-    Requeue {
-        options: Box<super::dlq::RequeueOptions>,
-    },
+    /// The DLQ view's requests (dead-letter topics, requeue preview and run).
+    Dlq(super::dlq::DlqRequest),
     /// One of the explorer's write actions.
     RunAction {
         action: super::actions::WriteAction,
     },
     /// The health view's requests.
     Health(super::health::HealthRequest),
+    /// The transactions view's requests.
+    Txn(super::txn::TxnRequest),
+    /// The replication view's requests (`pulsar/replication`).
+    Replication(super::replication::ReplicationRequest),
+    /// The policies section's requests (`pulsar/policies.rs`).
+    Policies(super::policies::PoliciesRequest),
     /// Stop a running request (a follow); no response comes for it.
     Cancel {
         id: RequestId,
@@ -123,11 +119,12 @@ impl RequestKind {
             RequestKind::Scan { topic, .. } => format!("scanning {topic}"),
             RequestKind::FetchSchemas { topic } => format!("schemas of {topic}"),
             RequestKind::WriteExport { path, .. } => format!("export to {}", path.display()),
-            RequestKind::ListLetters { namespace } => format!("dead-letter topics of {namespace}"),
-            RequestKind::PlanRequeue { options } => format!("requeue preview of {}", options.dlq),
-            RequestKind::Requeue { options } => format!("requeue from {}", options.dlq),
+            RequestKind::Dlq(r) => r.describe(),
             RequestKind::RunAction { .. } => "action".into(),
             RequestKind::Health(r) => r.describe(),
+            RequestKind::Txn(r) => r.describe(),
+            RequestKind::Replication(r) => r.describe(),
+            RequestKind::Policies(r) => r.describe(),
             RequestKind::Cancel { .. } => "cancel".into(),
         }
     }
@@ -200,28 +197,14 @@ pub enum ResponseKind {
         decode_errors: u64,
         done: bool,
     },
-    LettersListed {
-        namespace: String,
-        letters: Vec<super::dlq::LetterTopic>,
-    },
-    RequeuePlanned {
-        summary: Box<super::dlq::RequeueSummary>,
-        /// What the requeue means (who receives the messages again).
-        meaning: String,
-        /// The DLQ's subscription, when known (typed to confirm a bulk requeue).
-        subscription: Option<String>,
-    },
-    /// Counts of a running requeue (not the last response).
-    RequeueProgressed {
-        progress: super::dlq::RequeueProgress,
-    },
-    RequeueFinished {
-        summary: Box<super::dlq::RequeueSummary>,
-    },
+    Dlq(super::dlq::DlqResponse),
     ActionDone {
         message: String,
     },
     Health(super::health::HealthResponse),
+    Txn(super::txn::TxnResponse),
+    Replication(super::replication::ReplicationResponse),
+    Policies(super::policies::PoliciesResponse),
     /// The request failed (the app knows which from its id).
     Failed {
         error: ClientError,
@@ -231,12 +214,11 @@ pub enum ResponseKind {
 impl ResponseKind {
     /// False for the responses of a stream that go on after this one.
     pub fn is_final(&self) -> bool {
-        !matches!(
-            self,
-            ResponseKind::MessagesArrived { .. }
-                | ResponseKind::ScanProgressed { done: false, .. }
-                | ResponseKind::RequeueProgressed { .. }
-        )
+        match self {
+            ResponseKind::MessagesArrived { .. } | ResponseKind::ScanProgressed { done: false, .. } => false,
+            ResponseKind::Dlq(r) => r.is_final(),
+            _ => true,
+        }
     }
 }
 

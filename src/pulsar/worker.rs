@@ -7,6 +7,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
+use super::dlq::{DlqRequest, DlqResponse};
 use super::message::Message;
 use super::reader::TopicReader;
 use super::request::{Browsed, PageFrom, Request, RequestId, RequestKind, Response, ResponseKind};
@@ -160,36 +161,22 @@ async fn follow(client: Client, id: RequestId, kind: RequestKind, tx: UnboundedS
     }
 }
 
-async fn plan_requeue(client: &Client, options: &super::dlq::RequeueOptions) -> super::Result<ResponseKind> {
-    let (summary, _) = super::dlq::plan_requeue(client, options).await?;
-    let letter = super::dlq::letter_of(client, &options.dlq).await?;
-    let subscribers = match (&options.target, &letter.origin) {
-        (crate::dlq::Target::Original, Some(origin)) => client.admin.subscriptions(origin).await.unwrap_or_default(),
-        _ => Vec::new(),
-    };
-    Ok(ResponseKind::RequeuePlanned {
-        summary: Box::new(summary),
-        meaning: crate::dlq::meaning(&options.target, &letter, &subscribers),
-        subscription: letter.subscription,
-    })
-}
-
 /// A requeue with progress every 100 ms; `cancel` stops it cleanly (see Worker::cancel).
 async fn requeue(
     client: Client,
     id: RequestId,
-    kind: RequestKind,
+    options: Box<super::dlq::RequeueOptions>,
     cancel: Arc<AtomicBool>,
     tx: UnboundedSender<Response>,
 ) {
-    let RequestKind::Requeue { options } = &kind else { unreachable!("requeue takes Requeue") };
     let progress_tx = tx.clone();
-    let result = super::requeue::requeue(&client, options, cancel, |p| {
-        let _ = progress_tx.send(Response { id, kind: ResponseKind::RequeueProgressed { progress: p.clone() } });
+    let result = super::requeue::requeue(&client, &options, cancel, |p| {
+        let kind = ResponseKind::Dlq(DlqResponse::RequeueProgressed { progress: p.clone() });
+        let _ = progress_tx.send(Response { id, kind });
     })
     .await;
     let kind = match result {
-        Ok(summary) => ResponseKind::RequeueFinished { summary: Box::new(summary) },
+        Ok(summary) => ResponseKind::Dlq(DlqResponse::RequeueFinished { summary: Box::new(summary) }),
         Err(error) => ResponseKind::Failed { error },
     };
     let _ = tx.send(Response { id, kind });
@@ -241,17 +228,18 @@ pub async fn execute(client: &Client, kind: RequestKind) -> ResponseKind {
         RequestKind::ScrapeMetrics { brokers } => super::scrape::scrape(client, brokers).await.map(|s| {
             ResponseKind::MetricsScraped { snapshot: Box::new(s), at_ms: chrono::Utc::now().timestamp_millis() }
         }),
-        RequestKind::ListLetters { namespace } => super::dlq::list_letters(client, namespace)
-            .await
-            .map(|letters| ResponseKind::LettersListed { namespace: namespace.clone(), letters }),
-        RequestKind::PlanRequeue { options } => plan_requeue(client, options).await,
+        RequestKind::Dlq(r) => super::dlq::execute(client, r).await.map(ResponseKind::Dlq),
         RequestKind::RunAction { action } => {
             action.run(client).await.map(|message| ResponseKind::ActionDone { message })
         }
         RequestKind::Health(r) => super::health::execute(client, r).await.map(ResponseKind::Health),
+        RequestKind::Txn(r) => super::txn::execute(client, r).await.map(ResponseKind::Txn),
+        RequestKind::Replication(r) => {
+            super::replication::execute(client, r).await.map(ResponseKind::Replication)
+        }
+        RequestKind::Policies(r) => super::policies::execute(client, r).await.map(ResponseKind::Policies),
         RequestKind::Follow { .. }
         | RequestKind::Scan { .. }
-        | RequestKind::Requeue { .. }
         | RequestKind::Cancel { .. } => Err(super::ClientError::Invalid(format!(
             "{} answers as a stream: run it with Worker::submit",
             kind.describe()
@@ -287,10 +275,10 @@ impl Worker {
             }
             RequestKind::Follow { .. } => tokio::spawn(follow(client, req.id, req.kind, tx)),
             RequestKind::Scan { .. } => tokio::spawn(scan(client, req.id, req.kind, tx)),
-            RequestKind::Requeue { .. } => {
+            RequestKind::Dlq(DlqRequest::Requeue { options }) => {
                 let flag = Arc::new(AtomicBool::new(false));
                 self.stop_flags.insert(req.id, flag.clone());
-                tokio::spawn(requeue(client, req.id, req.kind, flag, tx))
+                tokio::spawn(requeue(client, req.id, options, flag, tx))
             }
             kind => tokio::spawn(async move {
                 let kind = execute(&client, kind).await;
