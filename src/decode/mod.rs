@@ -50,6 +50,8 @@ pub use forced::DecodeAs;
 pub use hex::to_hex;
 pub use preview::preview;
 pub use schema::{parse_schema_list, schema_version_from_bytes, SchemaInfo, SchemaType};
+// the encoder (`crate::encode`) parses Avro schemas the same way, Java names included
+pub(crate) use avro::parse_schema as parse_avro_schema;
 
 use serde_json::Value;
 
