@@ -14,6 +14,7 @@ pub mod error;
 pub mod health;
 pub mod message;
 pub mod oauth2;
+pub mod produce;
 pub mod reader;
 pub mod redirect;
 pub mod request;
