@@ -64,9 +64,10 @@ pub struct Cli {
     #[arg(long, value_name = "PATH", global = true)]
     pub pulsarctl_config: Option<PathBuf>,
 
-    /// A named cluster of the config file (`[contexts.NAME]`)
-    #[arg(long, env = "PULSAR_TUI_CONTEXT", global = true)]
-    pub context: Option<String>,
+    /// A named cluster of the config file (`[contexts.NAME]`); `replication check` takes
+    /// two (this cluster, then the other)
+    #[arg(long, env = "PULSAR_TUI_CONTEXT", global = true, action = clap::ArgAction::Append)]
+    pub context: Vec<String>,
 
     /// The colour theme: default, light, high-contrast, or a user theme NAME.toml in the
     /// config dir's themes/ [default: the config's `theme`, else default]
@@ -233,6 +234,32 @@ pub enum Command {
         #[arg(long = "metrics-url")]
         metrics_urls: Vec<String>,
     },
+    /// Geo-replication of a topic: its replicators, and what the other cluster is missing.
+    Replication {
+        #[command(subcommand)]
+        action: ReplicationCommand,
+    },
+    /// The effective policies of a namespace or topic, each with where it comes from (topic,
+    /// namespace or broker default), and capacity estimates from the live rates. Change one
+    /// with `policies set`, remove a topic's or namespace's own value with `policies remove`.
+    #[command(args_conflicts_with_subcommands = true)]
+    Policies {
+        /// tenant/namespace or a topic name
+        target: Option<String>,
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+        /// Messages per second the partition estimate aims at
+        #[arg(long)]
+        target_rate: Option<f64>,
+        #[command(subcommand)]
+        action: Option<PoliciesCommand>,
+    },
+    /// Transactions: the coordinators and open transactions, one transaction, a topic's
+    /// transaction buffer (what an open transaction holds back from readers), the abort.
+    Txn {
+        #[command(subcommand)]
+        action: TxnCommand,
+    },
     /// Print every path pulsar-tui uses (config, data, log) and the effective settings.
     Info,
     /// Print a shell completion script (e.g. `pulsar-tui completions bash > ~/.local/share/bash-completion/completions/pulsar-tui`)
@@ -249,6 +276,29 @@ pub enum Command {
     },
 }
 
+/// `pulsar-tui replication …`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ReplicationCommand {
+    /// The namespace's replication clusters and the topic's replicators, one row per remote
+    /// cluster: connected (since), backlog, rates, throughput, delay (JSON).
+    Status {
+        /// persistent://tenant/namespace/topic
+        topic: String,
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+    },
+    /// Compare a topic on two clusters through readers (no side effects): per partition, the
+    /// last message id and publish time on each side, and how many messages of the first
+    /// context the second is missing. One JSON line per partition, then a summary line.
+    /// Exits 0 when nothing is missing, 1 otherwise.
+    Check {
+        /// persistent://tenant/namespace/topic
+        topic: String,
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+    },
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum HealthFormat {
     /// One JSON object per finding, then a summary line
@@ -257,10 +307,73 @@ pub enum HealthFormat {
     Table,
 }
 
+#[derive(Debug, Clone, Subcommand)]
+pub enum TxnCommand {
+    /// The coordinators (state, open transactions) and every open transaction with its age,
+    /// timeout and the topics and subscriptions it touches, oldest first.
+    List {
+        /// Only transactions open longer than this (30s, 5m, 2h)
+        #[arg(long)]
+        slow: Option<String>,
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: HealthFormat,
+    },
+    /// One transaction's metadata: (MOST,LEAST), MOST,LEAST or MOST:LEAST.
+    Show {
+        txn: String,
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: HealthFormat,
+    },
+    /// A topic's transaction buffer (per partition): max read position against the last
+    /// entry (what open transactions hold back), pending acks, counters.
+    Topic {
+        topic: String,
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: HealthFormat,
+    },
+    /// Abort an open transaction (super-user only). Without --yes only a preview.
+    Abort {
+        txn: String,
+        /// Really abort (without it: a preview)
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum MinSeverity {
     Warn,
     Critical,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum PoliciesCommand {
+    /// Set one policy at the target's level. Without --yes: the preview (before -> after,
+    /// who it affects, whether it can drop data). Keys: ttl, retention.time, retention.size,
+    /// backlog-quota.size, backlog-quota.size-policy, backlog-quota.time,
+    /// backlog-quota.time-policy, max-unacked-per-subscription, max-unacked-per-consumer,
+    /// dispatch-rate.msg, dispatch-rate.byte, publish-rate.msg, publish-rate.byte,
+    /// compaction-threshold, schema-compatibility, deduplication
+    Set {
+        /// tenant/namespace or a topic name
+        target: String,
+        key: String,
+        #[arg(allow_hyphen_values = true)]
+        value: String,
+        /// Really change it (without it: a preview)
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Remove the target's own value of a policy (a topic then follows its namespace, a
+    /// namespace the broker's default). Without --yes: the preview.
+    Remove {
+        /// tenant/namespace or a topic name
+        target: String,
+        /// An edit key (ttl, retention.time...) or a policy of the list
+        key: String,
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Clone, Subcommand)]

@@ -5,7 +5,7 @@ use std::time::Instant;
 use clap::Parser;
 
 use pulsar_tui::app::{App, Level};
-use pulsar_tui::cli::{Cli, Command, DlqCommand, Format};
+use pulsar_tui::cli::{Cli, Command, DlqCommand, Format, ReplicationCommand};
 use pulsar_tui::pulsar::{Client, TopicName};
 use pulsar_tui::runtime::{self, RunOptions};
 use pulsar_tui::ui::theme::Theme;
@@ -89,8 +89,14 @@ fn main() -> ExitCode {
 async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode> {
     // `:ctx NAME` resolves the context from the same flags and config
     let switch_cli = cli.clone();
+    if cli.context.len() > 1 && !matches!(cli.command, Some(Command::Replication { action: ReplicationCommand::Check { .. } })) {
+        anyhow::bail!("--context is given {} times: only `replication check` compares two contexts", cli.context.len());
+    }
     let Some(command) = cli.command else {
-        let mut app = App::new(resolved.app.clone(), Instant::now());
+        let mut app_settings = resolved.app.clone();
+        // geo-replication: `X` and `V` need the other cluster's context
+        app_settings.peers = settings::peers(&switch_cli, &app_settings.contexts);
+        let mut app = App::new(app_settings, Instant::now());
         app.keymap = resolved.keymap.clone();
         if let Some(w) = resolved.warnings.first() {
             let more = resolved.warnings.len() - 1;
@@ -138,7 +144,12 @@ async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode>
                 }
             }
         };
-        let switcher: runtime::Switcher = Box::new(move |name| settings::resolve_context(&switch_cli, name));
+        let switcher: runtime::Switcher = Box::new(move |name| {
+            settings::resolve_context(&switch_cli, name).map(|(target, mut s)| {
+                s.peers = settings::peers(&switch_cli, &s.contexts);
+                (target, s)
+            })
+        });
         runtime::run_tui(app, resolved.target.clone(), theme, initial, opts, Some(switcher)).await?;
         return Ok(ExitCode::SUCCESS);
     };
@@ -237,7 +248,51 @@ async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode>
             let code = headless::health(&client, &args, &mut out).await?;
             return Ok(ExitCode::from(code));
         }
+        Command::Replication { action: ReplicationCommand::Status { topic, format } } => {
+            headless::replication::status(&client, &topic, format == Format::Table, &mut out).await?
+        }
+        Command::Replication { action: ReplicationCommand::Check { topic, format } } => {
+            let [_, other] = cli.context.as_slice() else {
+                anyhow::bail!("replication check compares two contexts: --context THIS --context OTHER");
+            };
+            let (remote, _) = settings::resolve_context(&switch_cli, other).map_err(anyhow::Error::msg)?;
+            let table = format == Format::Table;
+            let code = headless::replication::check(&client, remote, other, &topic, table, &mut out).await?;
+            return Ok(ExitCode::from(code));
+        }
+        Command::Txn { action } => {
+            use pulsar_tui::cli::{HealthFormat, TxnCommand};
+            match action {
+                TxnCommand::List { slow, format } => {
+                    headless::txn::list(&client, slow.as_deref(), format == HealthFormat::Table, &mut out).await?
+                }
+                TxnCommand::Show { txn, format } => {
+                    headless::txn::show(&client, &txn, format == HealthFormat::Table, &mut out).await?
+                }
+                TxnCommand::Topic { topic, format } => {
+                    headless::txn::topic(&client, &topic, format == HealthFormat::Table, &mut out).await?
+                }
+                TxnCommand::Abort { txn, yes } => {
+                    headless::txn::abort(&client, &txn, yes, &mut out).await?;
+                }
+            }
+        }
         Command::Completions { .. } | Command::Man { .. } => {} // answered before the config is read
+        Command::Policies { target, format, target_rate, action } => match action {
+            Some(pulsar_tui::cli::PoliciesCommand::Set { target, key, value, yes }) => {
+                let key = pulsar_tui::policies::edit::EditKey::parse(&key).map_err(anyhow::Error::msg)?;
+                let edit = pulsar_tui::pulsar::policies::Edit::Set { key, value };
+                headless::policies::change(&client, &target, edit, yes, &mut out).await?
+            }
+            Some(pulsar_tui::cli::PoliciesCommand::Remove { target, key, yes }) => {
+                let edit = pulsar_tui::pulsar::policies::Edit::Remove { key };
+                headless::policies::change(&client, &target, edit, yes, &mut out).await?
+            }
+            None => {
+                let Some(target) = target else { anyhow::bail!("policies: give tenant/namespace or a topic") };
+                headless::policies::show(&client, &target, format == Format::Table, target_rate, &mut out).await?
+            }
+        },
         Command::Info => {
             let path =
                 |p: Option<&std::path::Path>| p.map(|p| p.display().to_string()).unwrap_or_else(|| "(none)".into());

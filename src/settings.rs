@@ -43,7 +43,7 @@ pub fn resolve(cli: &Cli) -> Resolved {
                 let (ctx, w) = config::client_conf::parse(p, &text);
                 warnings.extend(w);
                 file.contexts.get_or_insert_with(Default::default).insert("client.conf".into(), ctx);
-                if cli.context.is_none() {
+                if cli.context.is_empty() {
                     file.context = Some("client.conf".into());
                 }
             }
@@ -80,7 +80,7 @@ pub fn resolve(cli: &Cli) -> Resolved {
                     warnings.extend(world_readable(p));
                 }
                 let explicit = cli.pulsarctl_config.is_some() && cli.client_conf.is_none();
-                if cli.context.is_none() && (explicit || file.context.is_none()) {
+                if cli.context.is_empty() && (explicit || file.context.is_none()) {
                     if let Some(current) = imported.current {
                         file.context = Some(current);
                     }
@@ -103,7 +103,7 @@ pub fn resolve(cli: &Cli) -> Resolved {
         None => Keymap::default(),
     };
     let contexts: Vec<String> = file.contexts.iter().flat_map(|cs| cs.keys().cloned()).collect();
-    let context = cli.context.clone().or(file.context.clone());
+    let context = cli.context.first().cloned().or(file.context.clone());
     let (file, context) = match &context {
         Some(name) => match file.in_context(name) {
             Ok(f) => {
@@ -179,7 +179,7 @@ pub fn resolve(cli: &Cli) -> Resolved {
 /// still does (it only ever makes things safer).
 pub fn resolve_context(cli: &Cli, name: &str) -> Result<(ClusterTarget, Settings), String> {
     let mut cli = cli.clone();
-    cli.context = Some(name.to_string());
+    cli.context = vec![name.to_string()];
     cli.service_url = None;
     cli.admin_url = None;
     cli.token = None;
@@ -188,6 +188,12 @@ pub fn resolve_context(cli: &Cli, name: &str) -> Result<(ClusterTarget, Settings
         Some((n, _)) if n == name => Ok((r.target, r.app)),
         _ => Err(r.warnings.last().map(|w| w.message.clone()).unwrap_or_else(|| format!("no context {name:?}"))),
     }
+}
+
+/// The cluster of every context of the config (those that resolve), for geo-replication:
+/// `X` and `V` find the other cluster's context among them.
+pub fn peers(cli: &Cli, contexts: &[String]) -> Vec<(String, ClusterTarget)> {
+    contexts.iter().filter_map(|n| resolve_context(cli, n).ok().map(|(t, _)| (n.clone(), t))).collect()
 }
 
 /// OAuth2 client credentials from the config (unless `--token`/`$PULSAR_TOKEN` is given),

@@ -13,6 +13,14 @@ use serde_json::Value;
 
 const LIMIT: Duration = Duration::from_secs(180);
 
+/// Held for reading by the tests that need cluster B up, for writing by the one that stops it
+/// (so the tests may run in parallel).
+static B_UP: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+fn b_up() -> std::sync::RwLockReadGuard<'static, ()> {
+    B_UP.read().unwrap_or_else(|e| e.into_inner())
+}
+
 #[derive(Clone)]
 struct Side {
     cluster: String,
@@ -68,8 +76,16 @@ fn partitioned_topic(g: &Geo, name: &str, partitions: u32) -> String {
     let path = format!("/admin/v2/{}/partitions", topic.replace("://", "/"));
     let (code, body) = curl(&g.a, "PUT", &path, Some(&partitions.to_string()));
     assert_eq!(code, 204, "create {topic} on A: {body}");
-    let meta = admin_json(&g.b, &path);
-    assert_eq!(meta["partitions"], partitions, "B has the same partitioned topic: {meta}");
+    // the broker creates it on B soon after, as an admin call does
+    poll("B has the same partitioned topic", || {
+        let (code, body) = curl(&g.b, "GET", &path, None);
+        let meta: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        if code == 200 && meta["partitions"] == partitions {
+            Ok(())
+        } else {
+            Err(format!("HTTP {code}: {body}"))
+        }
+    });
     topic
 }
 
@@ -134,6 +150,7 @@ fn poll<T>(what: &str, mut f: impl FnMut() -> Result<T, String>) -> T {
 #[test]
 #[ignore = "geo: scripts/geo-test runs it"]
 fn python_messages_on_a_are_read_on_b_with_replicated_from() {
+    let _b = b_up();
     let g = geo();
     let topic = partitioned_topic(&g, "read", 3);
     python_produce(&g.a, &topic, 300);
@@ -171,4 +188,210 @@ fn python_messages_on_a_are_read_on_b_with_replicated_from() {
         let i: usize = r["value"].as_str().unwrap().strip_prefix("m-").unwrap().parse().unwrap();
         assert_eq!(seen[&i], r["partition"], "message {i}");
     }
+}
+
+/// `scripts/pulsar-geo ARGS` (stop-cluster / start-cluster), with the environment
+/// `scripts/geo-test` runs under.
+fn geo_script(args: &[&str]) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/pulsar-geo");
+    let out = Command::new(script).args(args).output().expect("scripts/pulsar-geo runs");
+    assert!(out.status.success(), "pulsar-geo {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Cluster B stopped by a test: started again when the guard goes, even if the test failed.
+struct Stopped(Option<String>);
+
+impl Stopped {
+    fn cluster(name: &str) -> Stopped {
+        geo_script(&["stop-cluster", name]);
+        Stopped(Some(name.to_string()))
+    }
+
+    fn start(&mut self) {
+        if let Some(name) = self.0.take() {
+            geo_script(&["start-cluster", &name]);
+        }
+    }
+}
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        if let Some(name) = self.0.take() {
+            let _ = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/pulsar-geo"))
+                .args(["start-cluster", &name])
+                .output();
+        }
+    }
+}
+
+/// A config with both clusters as contexts (named after their clusters) and fast scrapes.
+fn config(g: &Geo, extra: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(unique("pulsar-tui-geo"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("config.toml");
+    let ctx =
+        |s: &Side| format!("[contexts.{}]\nservice_url = \"{}\"\nadmin_url = \"{}\"\n", s.cluster, s.service, s.admin);
+    std::fs::write(&path, format!("metrics_interval_secs = 2\n{extra}\n{}\n{}", ctx(&g.a), ctx(&g.b))).unwrap();
+    path
+}
+
+/// `pulsar-tui --config CFG ARGS` (the contexts of the config name the clusters).
+fn with_config(cfg: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pulsar-tui"))
+        .arg("--config")
+        .arg(cfg)
+        .args(args)
+        .args(["--timeout", "30"])
+        .env_remove("PULSAR_SERVICE_URL")
+        .env_remove("PULSAR_ADMIN_URL")
+        .env("PULSAR_TUI_LOG_FILE", std::env::temp_dir().join("pulsar-tui-it-geo.log"))
+        .output()
+        .unwrap()
+}
+
+/// `replication status TOPIC` on A: the row of B.
+fn row_of_b(g: &Geo, topic: &str) -> Value {
+    let out = pulsar_tui(&g.a, &["replication", "status", topic]);
+    let v = json_lines(&out, "replication status").remove(0);
+    assert_eq!(v["local_cluster"], g.a.cluster.as_str(), "{v}");
+    let clusters: Vec<_> = v["clusters"].as_array().unwrap().iter().filter_map(|c| c.as_str()).collect();
+    assert!(clusters.contains(&g.a.cluster.as_str()) && clusters.contains(&g.b.cluster.as_str()), "{v}");
+    v["rows"].as_array().unwrap().iter().find(|r| r["remote"] == g.b.cluster.as_str()).cloned().unwrap_or(Value::Null)
+}
+
+/// The admin API's replication backlog towards B, summed over the partitions (curl).
+fn admin_backlog(g: &Geo, topic: &str) -> i64 {
+    let v = admin_json(&g.a, &format!("/admin/v2/{}/partitioned-stats?perPartition=true", topic.replace("://", "/")));
+    v["partitions"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|p| p["replication"][g.b.cluster.as_str()]["replicationBacklog"].as_i64().unwrap_or(0))
+        .sum()
+}
+
+/// `replication check TOPIC --context A --context B`: (partition lines, summary, exit code).
+fn check(cfg: &std::path::Path, g: &Geo, topic: &str) -> (Vec<Value>, Value, i32) {
+    let out = with_config(cfg, &["replication", "check", topic, "--context", &g.a.cluster, "--context", &g.b.cluster]);
+    let code = out.status.code().unwrap_or(-1);
+    assert!(code == 0 || code == 1, "check failed: {}", String::from_utf8_lossy(&out.stderr));
+    let rows: Vec<Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let summary = rows.iter().find(|r| r["type"] == "summary").cloned().expect("a summary line");
+    (rows.into_iter().filter(|r| r["type"] == "partition").collect(), summary, code)
+}
+
+/// `metrics --namespace NS` on A: the topic's row.
+fn metrics_row(cfg: &std::path::Path, g: &Geo, topic: &str) -> Value {
+    let out = with_config(cfg, &["--context", &g.a.cluster, "metrics", "--namespace", &g.namespace]);
+    let rows = json_lines(&out, "metrics");
+    rows.into_iter().find(|r| r["type"] == "topic" && r["name"] == topic).unwrap_or(Value::Null)
+}
+
+/// `health --namespace NS` on A: the replication findings of the topic (towards B).
+fn replication_findings(cfg: &std::path::Path, g: &Geo, topic: &str) -> Vec<Value> {
+    let out = with_config(cfg, &["--context", &g.a.cluster, "health", "--namespace", &g.namespace]);
+    let code = out.status.code().unwrap_or(-1);
+    assert!((0..=2).contains(&code), "health failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|r| {
+            r["type"] == "finding" && r["place"]["topic"] == topic && r["place"]["remote"] == g.b.cluster.as_str()
+        })
+        .collect()
+}
+
+/// B stopped: A's replicator to B is disconnected and its backlog grows, as the replication
+/// rows, the metrics and the health findings show (each equal to the admin API's numbers);
+/// the check says it cannot reach B. B back: the backlog drains to 0, the findings clear,
+/// the check finds nothing missing and B holds every message.
+#[test]
+#[ignore = "geo: scripts/geo-test runs it"]
+fn replication_backlog_while_b_is_down_drains_when_it_is_back() {
+    let _b = B_UP.write().unwrap_or_else(|e| e.into_inner());
+    let g = geo();
+    let cfg = config(&g, "[health]\nreplication_delay_warn_secs = 5");
+    let topic = partitioned_topic(&g, "down", 2);
+    python_produce(&g.a, &topic, 20);
+    poll("the first 20 replicated", || {
+        let (_, s, code) = check(&cfg, &g, &topic);
+        if code == 0 && s["missing"] == 0 && s["exact"] == true {
+            Ok(())
+        } else {
+            Err(s.to_string())
+        }
+    });
+    let row = row_of_b(&g, &topic);
+    assert_eq!((row["connected"].clone(), row["backlog"].clone()), (Value::Bool(true), Value::from(0)), "{row}");
+    assert_eq!(row["replicators"], 2, "one replicator per partition: {row}");
+    assert!(row["connected_since"].as_str().is_some_and(|s| s.starts_with("20")), "{row}");
+
+    let mut stopped = Stopped::cluster(&g.b.cluster);
+    python_produce(&g.a, &topic, 150);
+    let (row, admin) = poll("B's replicator disconnected with a backlog", || {
+        let row = row_of_b(&g, &topic);
+        let admin = admin_backlog(&g, &topic);
+        if row["connected"] == false && admin > 0 && row["backlog"] == admin {
+            Ok((row, admin))
+        } else {
+            Err(format!("{row}; admin API backlog {admin}"))
+        }
+    });
+    eprintln!("B down: {row}");
+    assert_eq!(row["connected_replicators"], 0, "{row}");
+    // the metrics view's replication columns: the same backlog, not connected
+    let m = poll("the metrics show the replication backlog", || {
+        let m = metrics_row(&cfg, &g, &topic);
+        let r = &m["replication"][g.b.cluster.as_str()];
+        if r["backlog"].as_f64() == Some(admin as f64) && r["connected"].as_f64() == Some(0.0) {
+            Ok(m)
+        } else {
+            Err(m.to_string())
+        }
+    });
+    eprintln!("metrics: {}", m["replication"]);
+    // the health findings: disconnected (critical), and the delay above 5 s
+    let found = poll("health finds the replicator down", || {
+        let f = replication_findings(&cfg, &g, &topic);
+        let kinds: Vec<_> = f.iter().map(|f| f["kind"].as_str().unwrap_or("").to_string()).collect();
+        if kinds.contains(&"replicator_disconnected".to_string()) && kinds.contains(&"replication_delayed".to_string())
+        {
+            Ok(f)
+        } else {
+            Err(format!("{f:?}"))
+        }
+    });
+    let down = found.iter().find(|f| f["kind"] == "replicator_disconnected").unwrap();
+    assert_eq!(down["severity"], "critical", "{down}");
+    // a stopped cluster cannot be compared: the check says which one it cannot reach
+    let out =
+        with_config(&cfg, &["replication", "check", &topic, "--context", &g.a.cluster, "--context", &g.b.cluster]);
+    assert!(!out.status.success(), "a check against a stopped cluster fails");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&g.b.admin) || err.contains(&g.b.service), "names B: {err}");
+
+    stopped.start();
+    poll("the backlog drains to 0", || {
+        let row = row_of_b(&g, &topic);
+        if row["connected"] == true && row["backlog"] == 0 && admin_backlog(&g, &topic) == 0 {
+            Ok(())
+        } else {
+            Err(row.to_string())
+        }
+    });
+    poll("the findings clear", || {
+        let f = replication_findings(&cfg, &g, &topic);
+        if f.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("{f:?}"))
+        }
+    });
+    let (parts, summary, code) = check(&cfg, &g, &topic);
+    assert_eq!((summary["missing"].clone(), code), (Value::from(0), 0), "{summary}");
+    assert_eq!(parts.len(), 2);
+    let rows = json_lines(&pulsar_tui(&g.b, &["read", &topic, "--format", "jsonl"]), "read on B");
+    assert_eq!(rows.len(), 170, "B holds every message");
+    assert!(rows.iter().all(|r| r["replicated_from"] == g.a.cluster.as_str()));
 }

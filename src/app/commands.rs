@@ -72,6 +72,12 @@ impl App {
             Command::Dlq if self.view == View::Dlq => {}
             Command::Dlq => return self.open_dlq(),
             Command::Health => return self.open_health(),
+            Command::Txn => return self.open_txn(),
+            Command::Policies(None) => return self.open_policies(None),
+            Command::Policies(Some(t)) => match crate::policies::Target::parse(&t) {
+                Ok(t) => return self.open_policies(Some(t)),
+                Err(e) => self.set_status(Level::Error, format!(":policies {e}")),
+            },
             Command::Topic(name) => match TopicName::parse(&name) {
                 Ok(t) => return self.open_topic(t),
                 Err(e) => self.set_status(Level::Error, format!(":topic {name}: {e}")),
@@ -104,7 +110,7 @@ impl App {
         self.requests.requeue_running()
     }
 
-    fn request_context_switch(&mut self, name: &str) {
+    pub(super) fn request_context_switch(&mut self, name: &str) {
         if !self.settings.contexts.iter().any(|c| c == name) {
             let known = if self.settings.contexts.is_empty() {
                 "the config defines no [contexts.NAME]".to_string()
@@ -146,7 +152,9 @@ impl App {
     pub fn switch_context(&mut self, settings: Settings) -> Vec<Request> {
         let name = settings.context.as_ref().map(|(n, _)| n.clone()).unwrap_or_default();
         let fresh = App::new(settings, self.now);
-        let old = std::mem::replace(self, fresh);
+        let mut old = std::mem::replace(self, fresh);
+        // `X`: the topic seen on the other cluster is selected there
+        let reopen = old.replication.reopen.take();
         // what belongs to the user or the terminal, not to the cluster, stays
         self.keymap = old.keymap;
         self.page_rows = old.page_rows;
@@ -157,6 +165,10 @@ impl App {
         self.requests.forget_all();
         self.generation = old.generation + 1;
         self.set_status(Level::Info, format!("switched to context {name}"));
-        self.start()
+        let mut out = self.start();
+        if let Some(topic) = reopen {
+            out.extend(self.jump_to(topic));
+        }
+        out
     }
 }

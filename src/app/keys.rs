@@ -80,6 +80,22 @@ actions! {
     DecodeAs = "decode_as",
     /// The health view: what is wrong right now, across the cluster.
     OpenHealth = "health",
+    /// The transactions view: coordinators, open and slow transactions, what they hold back.
+    OpenTxn = "txn",
+    /// Abort the selected transaction (preview, then its id typed to confirm).
+    AbortTxn = "abort_txn",
+    /// The policies of the selected namespace or topic.
+    OpenPolicies = "policies",
+    /// Change the selected policy (before → after, typed name when it can drop data).
+    EditPolicy = "edit_policy",
+    /// Remove the selected policy's value at this level (the next level applies again).
+    RemovePolicy = "remove_policy",
+    /// The rate the partition estimate aims at.
+    TargetRate = "target_rate",
+    /// Geo-replication: the selected topic in the other cluster's context.
+    OtherCluster = "other_cluster",
+    /// Geo-replication: compare the selected topic on both clusters.
+    CheckReplication = "check_replication",
 }
 
 impl Action {
@@ -92,7 +108,7 @@ impl Action {
     /// finger while reading must not start a write). (`actions` only opens a menu; each
     /// of its writes asks for its own typed confirmation.)
     pub fn writes(self) -> bool {
-        matches!(self, Action::Requeue)
+        matches!(self, Action::Requeue | Action::AbortTxn)
     }
 }
 
@@ -107,10 +123,12 @@ pub enum KeyContext {
     Schema,
     Dlq,
     Health,
+    Txn,
+    Policies,
 }
 
 impl KeyContext {
-    pub const ALL: [KeyContext; 8] = [
+    pub const ALL: [KeyContext; 10] = [
         KeyContext::Global,
         KeyContext::Explorer,
         KeyContext::Details,
@@ -119,6 +137,8 @@ impl KeyContext {
         KeyContext::Metrics,
         KeyContext::Schema,
         KeyContext::Health,
+        KeyContext::Txn,
+        KeyContext::Policies,
     ];
 
     pub fn title(self) -> &'static str {
@@ -131,6 +151,8 @@ impl KeyContext {
             KeyContext::Schema => "Schema",
             KeyContext::Dlq => "Dead-letter queues",
             KeyContext::Health => "Health",
+            KeyContext::Txn => "Transactions",
+            KeyContext::Policies => "Policies",
         }
     }
 
@@ -145,6 +167,8 @@ impl KeyContext {
             KeyContext::Schema => "schema",
             KeyContext::Dlq => "dlq",
             KeyContext::Health => "health",
+            KeyContext::Txn => "txn",
+            KeyContext::Policies => "policies",
         }
     }
 
@@ -170,6 +194,7 @@ const HELP: &[(KeyContext, Action, &str)] = &[
     (KeyContext::Global, Action::Refresh, "reload the selected node and its stats"),
     (KeyContext::Global, Action::OpenDlq, "dead-letter queues of the namespace in use"),
     (KeyContext::Global, Action::OpenHealth, "health: what is wrong right now, across the cluster"),
+    (KeyContext::Global, Action::OpenTxn, "transactions: open and slow ones, what they hold back from readers"),
     (KeyContext::Explorer, Action::Open, "browse a topic's messages; expand other nodes"),
     (KeyContext::Explorer, Action::Expand, "expand (load children)"),
     (KeyContext::Explorer, Action::Collapse, "collapse / go to parent"),
@@ -180,6 +205,8 @@ const HELP: &[(KeyContext, Action, &str)] = &[
         Action::Actions,
         "actions: skip, clear backlog, reset cursor, subscriptions, partitions, unload",
     ),
+    (KeyContext::Explorer, Action::OtherCluster, "geo-replication: the same topic in the other cluster's context"),
+    (KeyContext::Explorer, Action::CheckReplication, "geo-replication: what the other cluster is missing of the topic"),
     (KeyContext::Browser, Action::ToggleDetail, "open / close the message detail"),
     (KeyContext::Browser, Action::Back, "close the detail, or back to the explorer"),
     (KeyContext::Browser, Action::ToggleFollow, "follow new messages (tail)"),
@@ -208,6 +235,16 @@ const HELP: &[(KeyContext, Action, &str)] = &[
     (KeyContext::Health, Action::Open, "open where the finding points (subscription, DLQ, topic, metrics)"),
     (KeyContext::Health, Action::Refresh, "ask the brokers again now (health checks, ages, quotas)"),
     (KeyContext::Health, Action::Back, "back"),
+    (KeyContext::Txn, Action::Open, "browse the selected transaction's topic"),
+    (KeyContext::Txn, Action::Refresh, "ask the coordinators again now"),
+    (KeyContext::Txn, Action::AbortTxn, "abort the selected transaction (preview, typed confirmation; super-user)"),
+    (KeyContext::Txn, Action::Back, "back"),
+    (KeyContext::Explorer, Action::OpenPolicies, "policies of the namespace or topic, with their source, and capacity"),
+    (KeyContext::Policies, Action::EditPolicy, "change the selected policy (preview, typed name when it can drop data)"),
+    (KeyContext::Policies, Action::RemovePolicy, "remove the value set at this level (the namespace or broker default applies)"),
+    (KeyContext::Policies, Action::TargetRate, "target rate (msg/s) for the partitions estimate"),
+    (KeyContext::Policies, Action::Refresh, "read the policies and rates again"),
+    (KeyContext::Policies, Action::Back, "back"),
 ];
 
 /// The help text of an action in a context (its name, spelled out, when the built-in

@@ -36,6 +36,9 @@ pub struct Settings {
     pub context: Option<(String, Option<String>)>,
     /// Every context of the config (`:ctx` completes them).
     pub contexts: Vec<String>,
+    /// The clusters of the contexts (for geo-replication: `X` opens the same topic in the
+    /// other cluster's context, `V` compares the topic on both; `app/replication.rs`).
+    pub peers: Vec<(String, crate::pulsar::ClusterTarget)>,
     /// The health view's thresholds (`[health]` of the config).
     pub health: Box<crate::health::Thresholds>,
     /// The first view (`start_view` of the config).
@@ -60,6 +63,7 @@ impl Default for Settings {
             tls_insecure: false,
             context: None,
             contexts: Vec::new(),
+            peers: Vec::new(),
             health: Box::default(),
             start_view: super::View::Explorer,
         }

@@ -10,6 +10,10 @@ use crate::pulsar::request::{RequestKind, ResponseKind};
 use crate::pulsar::worker::execute;
 use crate::pulsar::{Client, TopicName};
 
+pub mod policies;
+pub mod replication;
+pub mod txn;
+
 async fn run(client: &Client, kind: RequestKind) -> Result<ResponseKind> {
     let what = kind.describe();
     match execute(client, kind).await {
@@ -205,8 +209,11 @@ async fn read_to(client: &Client, args: &ReadArgs<'_>, out: &mut impl Write) -> 
     if args.count == Some(0) {
         return Ok(0);
     }
+    // the end of what the reader sees may be an open transaction's max read position
+    let mut reached_end = true;
     while let Some(m) = reader.next().await? {
         if until.as_ref().is_some_and(|u| u.passed(&m)) {
+            reached_end = false;
             break;
         }
         let decoded = decoder.decode(client, &m).await;
@@ -237,7 +244,19 @@ async fn read_to(client: &Client, args: &ReadArgs<'_>, out: &mut impl Write) -> 
         }
         n += 1;
         if args.count.is_some_and(|c| n >= c) {
+            reached_end = false;
             break;
+        }
+    }
+    if reached_end && !args.follow {
+        if let Some(h) = crate::pulsar::txn::find_held_back(client, &topic).await {
+            let now = chrono::Utc::now().timestamp_millis();
+            eprintln!(
+                "pulsar-tui: the read ended at max read position {}, not at the topic's last entry {}: {}",
+                h.max_read_position,
+                h.last_entry,
+                h.describe(now)
+            );
         }
     }
     Ok(n)

@@ -87,6 +87,8 @@ pub enum Kind {
     Expired,
     /// A replication backlog that has only grown for the last N minutes.
     ReplicationGrowing,
+    /// The oldest message not yet replicated is older than the threshold.
+    ReplicationDelayed,
     /// A broker runs a different version from the others.
     VersionSkew,
 }
@@ -108,6 +110,7 @@ impl Kind {
             Kind::DeadLetters => "dead letters arriving",
             Kind::Expired => "messages expired (TTL)",
             Kind::ReplicationGrowing => "replication backlog growing",
+            Kind::ReplicationDelayed => "replication delayed",
             Kind::VersionSkew => "broker version skew",
         }
     }

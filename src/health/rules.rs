@@ -471,7 +471,8 @@ fn quota_finding(
     f
 }
 
-/// Geo-replication: a disconnected replicator, a replication backlog that only grows.
+/// Geo-replication: a disconnected replicator, a replication backlog that only grows, a
+/// replication delay above `health.replication_delay_warn_secs`.
 pub(super) fn replication(input: &Input<'_>, t: &Thresholds, tracks: &mut Tracks, now_ms: i64, out: &mut Vec<Finding>) {
     let window_ms = (t.growth_minutes.max(1) * 60_000) as i64;
     for m in input.snapshot.topics.values().filter(|m| !is_system_topic(&m.name)) {
@@ -492,6 +493,21 @@ pub(super) fn replication(input: &Input<'_>, t: &Thresholds, tracks: &mut Tracks
                     )
                     .with("backlog", r.backlog as f64)
                     .weighted(r.backlog as f64),
+                );
+            }
+            let limit = t.replication_delay_warn_secs;
+            if limit > 0 && r.backlog > 0 && r.delay_secs >= limit as f64 {
+                let what = format!(
+                    "{remote} is {} behind; replication backlog {}",
+                    age_of(Duration::from_secs_f64(r.delay_secs)),
+                    count(r.backlog as i64)
+                );
+                let th = format!("delay ≥ {limit} s (health.replication_delay_warn_secs)");
+                out.push(
+                    finding(Kind::ReplicationDelayed, Severity::Warn, place.clone(), what, th, metrics.clone())
+                        .with("delay_secs", r.delay_secs)
+                        .with("backlog", r.backlog as f64)
+                        .weighted(r.delay_secs),
                 );
             }
             let key = format!("repl|{}|{remote}", m.name);

@@ -354,3 +354,57 @@ fn thresholds_from_toml_keep_defaults_and_refuse_unknown_keys() {
     assert_eq!(bad.problems().len(), 2);
     assert_eq!(bad.sane().growth_minutes, 5);
 }
+
+/// A replicator towards `remote` of `orders`, as the broker exports it.
+fn repl(remote: &str, connected: u64, backlog: u64, delay: f64) -> String {
+    let line = |name: &str, v: f64| {
+        format!("pulsar_replication_{name}{{{NS},topic=\"{ORDERS}\",remote_cluster=\"{remote}\"}} {v}\n")
+    };
+    line("connected_count", connected as f64) + &line("backlog", backlog as f64) + &line("delay_in_seconds", delay)
+}
+
+#[test]
+fn a_disconnected_replicator_is_critical_and_a_delay_over_the_threshold_warns() {
+    let t = Thresholds { replication_delay_warn_secs: 60, ..Thresholds::default() };
+    let mut e = Engine::new(t);
+    let d = Details::default();
+    // connected, caught up: nothing
+    let c = observe(&mut e, &repl("west", 1, 0, 0.0), &d, T0);
+    assert!(c.new.is_empty(), "{:?}", c.new);
+    // disconnected, 40 s behind: critical, no delay finding yet
+    let c = observe(&mut e, &repl("west", 0, 12, 40.0), &d, T0 + 5_000);
+    assert_eq!(c.new.len(), 1, "{:?}", c.new);
+    let f = &c.new[0];
+    assert_eq!((f.kind, f.severity), (Kind::ReplicatorDisconnected, Severity::Critical));
+    assert_eq!(f.place.remote.as_deref(), Some("west"));
+    assert_eq!(f.place.topic.as_deref(), Some(ORDERS));
+    assert_eq!(f.number("backlog"), Some(12.0));
+    // 90 s behind: the delay finding too, with its threshold key
+    let c = observe(&mut e, &repl("west", 0, 30, 90.0), &d, T0 + 55_000);
+    assert_eq!(c.new.len(), 1, "{:?}", c.new);
+    let f = &c.new[0];
+    assert_eq!((f.kind, f.severity), (Kind::ReplicationDelayed, Severity::Warn));
+    assert_eq!(f.number("delay_secs"), Some(90.0));
+    assert!(f.threshold.contains("health.replication_delay_warn_secs"), "{}", f.threshold);
+    // back and drained: both clear
+    let c = observe(&mut e, &repl("west", 1, 0, 0.0), &d, T0 + 60_000);
+    assert_eq!(c.cleared.len(), 2, "{:?}", c.cleared);
+    assert!(kinds(&e).iter().all(|(_, _, cleared)| *cleared));
+}
+
+#[test]
+fn a_replication_backlog_that_only_grows_warns_after_growth_minutes() {
+    let t = Thresholds { growth_minutes: 2, growth_min_messages: 10, ..Thresholds::default() };
+    let mut e = Engine::new(t);
+    let d = Details::default();
+    for (i, backlog) in [5u64, 20, 40, 60].into_iter().enumerate() {
+        observe(&mut e, &repl("west", 1, backlog, 1.0), &d, T0 + i as i64 * MIN);
+    }
+    let f: Vec<_> = e.findings().into_iter().filter(|f| f.kind == Kind::ReplicationGrowing).collect();
+    assert_eq!(f.len(), 1, "{:?}", kinds(&e));
+    assert_eq!(f[0].number("backlog"), Some(60.0));
+    assert!(f[0].number("grew_by").is_some_and(|g| g >= 10.0));
+    // drained: cleared
+    observe(&mut e, &repl("west", 1, 0, 0.0), &d, T0 + 4 * MIN);
+    assert!(e.findings().iter().filter(|f| f.kind == Kind::ReplicationGrowing).all(|f| f.is_cleared()));
+}

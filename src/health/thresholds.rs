@@ -25,6 +25,8 @@ pub struct Thresholds {
     pub expired_window_secs: u64,
     /// Backlog at this percentage of its quota (size or time) is a warning; 100 % is critical.
     pub quota_warn_percent: f64,
+    /// A replicator whose oldest message not yet sent is this old (s) is a finding (0: never).
+    pub replication_delay_warn_secs: u64,
     /// At most this many topics get an admin call per pass for the age of their oldest
     /// message (and as many for quota policies, and dead-letter topics).
     pub detail_limit: usize,
@@ -42,6 +44,7 @@ impl Default for Thresholds {
             dead_letter_window_secs: 3600,
             expired_window_secs: 3600,
             quota_warn_percent: 80.0,
+            replication_delay_warn_secs: 300,
             detail_limit: 50,
         }
     }

@@ -106,6 +106,19 @@ const OLD_KEYMAP: &[(KeyContext, &[&str], Action)] = &[
     (KeyContext::Health, &["<Enter>"], Action::Open),
     (KeyContext::Health, &["r"], Action::Refresh),
     (KeyContext::Health, &["<Esc>"], Action::Back),
+    (KeyContext::Global, &["T"], Action::OpenTxn),
+    (KeyContext::Txn, &["<Enter>"], Action::Open),
+    (KeyContext::Txn, &["r"], Action::Refresh),
+    (KeyContext::Txn, &["A"], Action::AbortTxn),
+    (KeyContext::Txn, &["<Esc>"], Action::Back),
+    (KeyContext::Explorer, &["X"], Action::OtherCluster),
+    (KeyContext::Explorer, &["V"], Action::CheckReplication),
+    (KeyContext::Explorer, &["P"], Action::OpenPolicies),
+    (KeyContext::Policies, &["e"], Action::EditPolicy),
+    (KeyContext::Policies, &["x"], Action::RemovePolicy),
+    (KeyContext::Policies, &["t"], Action::TargetRate),
+    (KeyContext::Policies, &["r"], Action::Refresh),
+    (KeyContext::Policies, &["<Esc>"], Action::Back),
 ];
 
 #[test]
