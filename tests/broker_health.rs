@@ -203,6 +203,28 @@ fn a_nack_storm_filling_a_dlq_through_the_python_dead_letter_policy_is_found_wit
 
 #[test]
 #[ignore = "needs the broker: scripts/test runs it"]
+fn a_redelivery_storm_is_found_with_its_rate_and_clears_when_the_consumer_stops() {
+    let ns = namespace();
+    let topic = format!("persistent://{ns}/retries");
+    let cfg = config("redelivery_rate_warn = 5.0");
+    let flow = Flow::start(&["redeliver", &target().service_url, &topic, "flaky", "20"]);
+    let (rows, code) = until(&cfg, &ns, "redelivery", |r| of(r, "redelivery", "flaky").is_some());
+    let f = of(&rows, "redelivery", "flaky").unwrap();
+    assert!(code >= 1);
+    assert_eq!(f["place"]["topic"], topic.as_str());
+    let rate = f["numbers"]["rate_redeliver"].as_f64().expect("the redelivery rate");
+    assert!(rate >= 5.0, "{f}");
+    // the broker's own number for the same subscription (its rates update every 5 s here)
+    let stats = curl_json(&format!("/admin/v2/persistent/{ns}/retries/stats"));
+    let broker_rate = stats["subscriptions"]["flaky"]["msgRateRedeliver"].as_f64().unwrap_or(0.0);
+    assert!(broker_rate > 0.0, "the broker counts redeliveries too: {stats}");
+    drop(flow); // the consumer goes: no more redeliveries
+    let (rows, _) = until(&cfg, &ns, "redelivery cleared", |r| of(r, "redelivery", "flaky").is_none());
+    assert!(of(&rows, "redelivery", "flaky").is_none());
+}
+
+#[test]
+#[ignore = "needs the broker: scripts/test runs it"]
 fn expired_messages_are_found_with_their_count() {
     let ns = namespace();
     let topic = format!("persistent://{ns}/events");

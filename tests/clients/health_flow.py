@@ -9,6 +9,10 @@ tests/broker_health.rs. Each mode runs until killed (or until its work is done) 
       Produce N messages, then nack every one through ConsumerDeadLetterPolicy
       (max_redeliver_count=1, nack delay 100 ms): they all end in DLQ. Exits when done.
 
+  health_flow.py redeliver SERVICE TOPIC SUB N READY
+      Produce N messages, then nack every message received (nack delay 50 ms, no dead-letter
+      policy) until killed: a redelivery storm.
+
   health_flow.py produce SERVICE TOPIC GAP_MS READY
       Produce one message every GAP_MS until killed.
 """
@@ -64,6 +68,22 @@ def nack(service, topic, sub, dlq, n, path):
     sys.exit(0 if seen >= n else 1)
 
 
+def redeliver(service, topic, sub, n, path):
+    client = pulsar.Client(service, operation_timeout_seconds=30)
+    consumer = client.subscribe(topic, sub, consumer_type=pulsar.ConsumerType.Shared,
+                                initial_position=pulsar.InitialPosition.Earliest,
+                                negative_ack_redelivery_delay_ms=50)
+    producer = client.create_producer(topic, batching_enabled=False)
+    for i in range(n):
+        producer.send(f"retry-{i}".encode())
+    ready(path)
+    while True:
+        try:
+            consumer.negative_acknowledge(consumer.receive(timeout_millis=500))
+        except pulsar.Timeout:
+            pass
+
+
 def produce(service, topic, gap_ms, path):
     client = pulsar.Client(service, operation_timeout_seconds=30)
     producer = client.create_producer(topic, batching_enabled=False)
@@ -81,6 +101,8 @@ if __name__ == "__main__":
         hold(*args)
     elif mode == "nack":
         nack(args[0], args[1], args[2], args[3], int(args[4]), args[5])
+    elif mode == "redeliver":
+        redeliver(args[0], args[1], args[2], int(args[3]), args[4])
     elif mode == "produce":
         produce(args[0], args[1], int(args[2]), args[3])
     else:
