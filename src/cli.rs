@@ -143,17 +143,54 @@ pub enum Command {
         /// persistent://tenant/namespace/topic
         topic: String,
     },
-    /// Publish each line of standard input as one message (UTF-8 payload) and print one
-    /// JSON line per message with its id.
+    /// Publish messages, one per line of standard input (or --file): text, JSON values encoded
+    /// with the topic's schema, or envelopes of `read --raw` (replay: the same bytes, key,
+    /// properties and event time). Prints one JSON line per confirmed message, progress and a
+    /// summary on stderr. A line that does not fit stops the run with its number (nothing after
+    /// it is sent) unless --skip-bad.
     Produce {
-        /// persistent://tenant/namespace/topic
+        /// persistent://tenant/namespace/topic (or one partition of it)
         topic: String,
-        /// Message key; `{n}` is replaced by the line number (from 0)
+        /// What a line is
+        #[arg(long, value_enum, default_value = "text")]
+        format: crate::headless::produce::InputFormat,
+        /// Read the lines from this file instead of standard input
         #[arg(long)]
+        file: Option<std::path::PathBuf>,
+        /// How a text line is typed: text, hex or base64
+        #[arg(long, default_value = "text")]
+        encoding: String,
+        // clap turns every `{n}` of a help text into a line break: a word joiner (U+2060,
+        // invisible) after the brace keeps it; `produce` reads the placeholder with it too
+        #[arg(long, help = "Message key (unless the envelope has one); {\u{2060}n} becomes the line number, from 0")]
         key: Option<String>,
         /// A property `KEY=VALUE` (repeatable)
         #[arg(long = "property", value_name = "KEY=VALUE")]
         properties: Vec<String>,
+        /// At most this many messages per second
+        #[arg(long)]
+        rate: Option<f64>,
+        /// Batch messages (batches of up to 1,000 messages or 10 ms)
+        #[arg(long)]
+        batching: bool,
+        /// none, lz4, zlib or zstd
+        #[arg(long, default_value = "none")]
+        compression: String,
+        /// For a partitioned topic: round-robin, single, key, or a partition number
+        #[arg(long, default_value = "round-robin")]
+        routing: String,
+        /// Encode with this schema version (default: the latest)
+        #[arg(long)]
+        schema_version: Option<i64>,
+        /// Event time of every message (RFC 3339 or epoch millis) unless the envelope has one
+        #[arg(long)]
+        event_time: Option<String>,
+        /// Deliver each message this long after it is sent (e.g. 30s, 5m; a delayed message is never batched)
+        #[arg(long)]
+        deliver_after: Option<String>,
+        /// Skip lines that do not fit (counted in the summary) instead of stopping
+        #[arg(long)]
+        skip_bad: bool,
     },
     /// Read messages without side effects (non-durable readers: no subscription is created,
     /// no cursor moves) and print them, one JSON object per line by default.

@@ -29,4 +29,5 @@ pub mod pulsar;
 pub mod runtime;
 pub mod settings;
 pub mod style;
+pub mod txn;
 pub mod ui;

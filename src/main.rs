@@ -161,12 +161,7 @@ async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode>
             headless::ls(&client, path.as_deref(), format == Format::Table, &mut out).await?
         }
         Command::Stats { topic } => headless::stats(&client, &topic, &mut out).await?,
-        Command::Produce { topic, key, properties } => {
-            let n =
-                headless::produce(&client, &topic, key.as_deref(), &properties, io::stdin().lock(), &mut out).await?;
-            out.flush()?;
-            eprintln!("produced {n} messages to {topic}");
-        }
+        Command::Produce { .. } => headless::produce::run(&client, command, &mut out).await?,
         Command::Read { topic, from, until, count, follow, filter, format, raw, decode_as } => {
             let args = headless::ReadArgs {
                 topic: &topic,

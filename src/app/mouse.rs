@@ -85,7 +85,7 @@ impl App {
             View::Browser => self.list_mouse(hits.browser, x, y, wheel, |a| a.browser.as_ref().map(|b| b.selected)),
             View::Metrics => self.list_mouse(hits.metrics, x, y, wheel, |a| Some(a.metrics.selected)),
             View::Dlq => self.list_mouse(hits.dlq, x, y, wheel, |a| a.dlq.as_ref().map(|d| d.selected)),
-            View::Schema | View::Health => match wheel {
+            View::Schema | View::Health | View::Policies | View::Txn => match wheel {
                 0 => Vec::new(),
                 w => self.update(if w > 0 { Action::Down } else { Action::Up }),
             },

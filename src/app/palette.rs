@@ -8,6 +8,8 @@ pub const COMMANDS: &[(&str, Option<&str>, &str)] = &[
     ("dlq", None, "dead-letter queues of the namespace in use"),
     ("metrics", None, "live metrics of every broker"),
     ("health", None, "what is wrong right now, across the cluster"),
+    ("txn", None, "transactions: open and slow ones, what they hold back"),
+    ("policies", Some("[tenant/ns | topic]"), "policies of a namespace or topic (default: the selection), and capacity"),
     ("q", None, "quit"),
 ];
 
@@ -19,6 +21,9 @@ pub enum Command {
     Dlq,
     Metrics,
     Health,
+    Txn,
+    /// The namespace or topic, or none: the explorer's selection.
+    Policies(Option<String>),
     Quit,
 }
 
@@ -39,6 +44,8 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "dlq" => no_arg(Command::Dlq),
         "metrics" => no_arg(Command::Metrics),
         "health" => no_arg(Command::Health),
+        "txn" | "transactions" => no_arg(Command::Txn),
+        "policies" => Ok(Command::Policies((!arg.is_empty()).then(|| arg.to_string()))),
         "q" | "quit" => no_arg(Command::Quit),
         "" => Err("no command".into()),
         other => {
@@ -61,7 +68,7 @@ pub fn candidates(line: &str, contexts: &[String], topics: &[String]) -> Vec<Str
             let arg = arg.trim_start();
             let pool: &[String] = match cmd {
                 "ctx" | "context" => contexts,
-                "topic" => topics,
+                "topic" | "policies" => topics,
                 _ => &[],
             };
             // prefix matches first, then names that merely contain the text
@@ -146,7 +153,7 @@ mod tests {
         let ctxs = s(&["other", "prod", "staging"]);
         let topics =
             s(&["persistent://acme/shop/orders", "persistent://acme/shop/customers", "persistent://ops/a/orders"]);
-        assert_eq!(candidates("", &ctxs, &topics), s(&["ctx ", "topic ", "dlq", "metrics", "health", "q"]));
+        assert_eq!(candidates("", &ctxs, &topics), s(&["ctx ", "topic ", "dlq", "metrics", "health", "txn", "policies ", "q"]));
         assert_eq!(candidates("m", &ctxs, &topics), s(&["metrics"]));
         assert_eq!(candidates("ctx ", &ctxs, &topics), s(&["ctx other", "ctx prod", "ctx staging"]));
         assert_eq!(candidates("ctx st", &ctxs, &topics), s(&["ctx staging"]));

@@ -1,9 +1,8 @@
 //! The headless subcommands: the same requests the UI runs, printed as JSON lines.
 
-use std::collections::HashMap;
-use std::io::{BufRead, Write};
+use std::io::Write;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use serde_json::json;
 
 use crate::pulsar::request::{RequestKind, ResponseKind};
@@ -11,6 +10,7 @@ use crate::pulsar::worker::execute;
 use crate::pulsar::{Client, TopicName};
 
 pub mod policies;
+pub mod produce;
 pub mod replication;
 pub mod txn;
 
@@ -96,71 +96,6 @@ pub fn format_message_id(id: &pulsar::proto::MessageIdData) -> String {
         id.partition.unwrap_or(-1),
         id.batch_index.unwrap_or(-1)
     )
-}
-
-/// `pulsar-tui produce TOPIC`: one message per line of `input`, each acknowledged by
-/// the broker before its JSON line is printed.
-pub async fn produce(
-    client: &Client,
-    topic: &str,
-    key: Option<&str>,
-    properties: &[String],
-    input: impl BufRead,
-    out: &mut impl Write,
-) -> Result<u64> {
-    let topic = TopicName::parse(topic)?;
-    let mut props = HashMap::new();
-    for p in properties {
-        let (k, v) = p.split_once('=').with_context(|| format!("--property {p:?}: expected KEY=VALUE"))?;
-        props.insert(k.to_string(), v.to_string());
-    }
-    client.ensure_writable(&format!("produce to {topic}"))?;
-    let pulsar = client.pulsar().await?;
-    let mut producer = pulsar
-        .producer()
-        .with_topic(topic.to_string())
-        .with_options(pulsar::producer::ProducerOptions {
-            routing_policy: Some(pulsar::routing_policy::RoutingPolicy::RoundRobin),
-            // wait for room instead of failing with SlowDown when sends pile up
-            block_queue_if_full: true,
-            ..Default::default()
-        })
-        .build()
-        .await
-        .map_err(|e| crate::pulsar::binary_error(&client.target.service_url, e))
-        .with_context(|| format!("cannot create a producer on {topic}"))?;
-    // pipelined: up to WINDOW sends in flight, ids printed in order as they are confirmed
-    const WINDOW: usize = 1_000;
-    let mut pending: std::collections::VecDeque<(u64, pulsar::producer::SendFuture)> = Default::default();
-    let print = |out: &mut dyn Write, n: u64, receipt: pulsar::proto::CommandSendReceipt| -> Result<()> {
-        let id = receipt.message_id.as_ref().map(format_message_id).unwrap_or_default();
-        writeln!(out, "{}", json!({"topic": topic.to_string(), "message_id": id, "n": n}))?;
-        Ok(())
-    };
-    let mut n = 0u64;
-    for line in input.lines() {
-        let line = line.context("reading standard input")?;
-        let msg = pulsar::producer::Message {
-            payload: line.into_bytes(),
-            properties: props.clone(),
-            partition_key: key.map(|k| k.replace("{n}", &n.to_string())),
-            ..Default::default()
-        };
-        let send = producer.send_non_blocking(msg).await.context("send")?;
-        pending.push_back((n, send));
-        if pending.len() >= WINDOW {
-            let (i, send) = pending.pop_front().expect("non-empty");
-            let receipt = send.await.with_context(|| format!("message {i} was not confirmed by the broker"))?;
-            print(out, i, receipt)?;
-        }
-        n += 1;
-    }
-    while let Some((i, send)) = pending.pop_front() {
-        let receipt = send.await.with_context(|| format!("message {i} was not confirmed by the broker"))?;
-        print(out, i, receipt)?;
-    }
-    producer.close().await.ok();
-    Ok(n)
 }
 
 /// Options of `pulsar-tui read`.

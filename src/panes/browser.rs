@@ -108,7 +108,7 @@ fn render_table(f: &mut Frame, area: Rect, app: &App, b: &Browser, theme: &Theme
     if let Some(d) = &b.decode_as {
         title.push_str(&format!("· decoded as {} ", truncate(&d.to_string(), 40)));
     }
-    let block = pane_block(&title, focused, theme).title_bottom(status_line(b, theme));
+    let block = pane_block(&title, focused, theme).title_bottom(status_line(b, app.wall_ms, theme));
     let block = block.title(
         Line::from(Span::styled(" read-only browse ", Style::default().fg(theme.header_fg).bg(theme.status_ok)))
             .right_aligned(),
@@ -209,7 +209,7 @@ fn size_cell(n: usize) -> String {
     }
 }
 
-fn status_line<'a>(b: &Browser, theme: &Theme) -> Line<'a> {
+fn status_line<'a>(b: &Browser, now_ms: i64, theme: &Theme) -> Line<'a> {
     if let Some(e) = &b.error {
         return Line::styled(format!(" ✗ {} ", truncate(e, 100)), Style::default().fg(theme.status_error));
     }
@@ -233,6 +233,16 @@ fn status_line<'a>(b: &Browser, theme: &Theme) -> Line<'a> {
         parts.push("● following".into());
     } else if b.loading.is_some() {
         parts.push("reading…".into());
+    } else if let (true, Some(h)) = (b.at_end, &b.held_back) {
+        // the end readers see is an open transaction's max read position, not the topic's end
+        parts.push(format!(
+            "⏸ {} (readers end at max read position {}, the last entry is {}; T: transactions)",
+            h.describe(now_ms),
+            h.max_read_position,
+            h.last_entry
+        ));
+        let text = format!(" {} ", parts.join(" · "));
+        return Line::styled(text, Style::default().fg(theme.status_warn).add_modifier(Modifier::BOLD));
     } else if b.at_end {
         parts.push("end of topic".into());
     }

@@ -6,7 +6,9 @@ pub mod dlq;
 pub mod explorer;
 pub mod health;
 pub mod metrics;
+pub mod policies;
 pub mod schema;
+pub mod txn;
 
 use ratatui::style::Style;
 use ratatui::widgets::{Block, BorderType, Borders};

@@ -41,6 +41,10 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) -> Hits {
         hits.dlq = panes::dlq::render(f, body, app, theme);
     } else if app.view == View::Health {
         panes::health::render(f, body, app, theme);
+    } else if app.view == View::Txn {
+        panes::txn::render(f, body, app, theme);
+    } else if app.view == View::Policies {
+        panes::policies::render(f, body, app, theme);
     } else {
         let (left, right) = if body.width >= 100 { (40, 60) } else { (45, 55) };
         let [explorer, details] =
@@ -98,6 +102,14 @@ pub fn breadcrumbs(app: &App) -> Vec<String> {
             return t.map(|t| from_topic(&t)).unwrap_or_default();
         }
         View::Health => return app.health.selected_topic().map(|t| from_topic(&t)).unwrap_or_default(),
+        View::Txn => return app.txn.selected_topic().map(|t| from_topic(&t)).unwrap_or_default(),
+        View::Policies => {
+            return match &app.policies.target {
+                Some(crate::policies::Target::Topic(t)) => from_topic(t),
+                Some(crate::policies::Target::Namespace(ns)) => ns.split('/').map(String::from).collect(),
+                None => Vec::new(),
+            }
+        }
         View::Explorer => {}
     }
     let Some(key) = app.explorer.tree.selected_key() else { return Vec::new() };

@@ -228,7 +228,9 @@ impl Browser {
                 self.loading = None;
                 self.error = None;
                 self.page_read(dir, messages, next, at_end);
-                return Some(self.load(ctx));
+                let mut out = self.load(ctx);
+                out.extend(self.ask_held_back(ctx));
+                return Some(out);
             }
             ResponseKind::ScanProgressed { matches, scanned, decode_errors, done }
                 if self.scan.as_ref().is_some_and(|s| s.id == id) =>
@@ -237,10 +239,40 @@ impl Browser {
             }
             ResponseKind::MessagesArrived { messages, next, .. } if self.follow == Some(id) => {
                 self.messages_arrived(messages, next);
+                // a transaction ended: what it held back arrives; ask whether another holds more
+                if self.held_back.is_some() {
+                    return Some(self.ask_held_back(ctx));
+                }
             }
             _ => {}
         }
         Some(Vec::new())
+    }
+
+    /// At the end of the topic as readers see it: ask whether open transactions hold
+    /// entries back beyond it (the answer comes through `App::txn_response`).
+    fn ask_held_back(&mut self, ctx: &mut Ctx) -> Vec<Request> {
+        if !self.at_end || self.held_back_query.is_some() {
+            return Vec::new();
+        }
+        let kind = RequestKind::Txn(crate::pulsar::txn::TxnRequest::FindHeldBack { topic: self.topic.clone() });
+        let r = ctx.requests.request(kind);
+        self.held_back_query = Some(r.id);
+        vec![r]
+    }
+
+    /// The answer to `ask_held_back`.
+    pub(crate) fn held_back_found(&mut self, id: RequestId, topic: &TopicName, held_back: Option<crate::txn::HeldBack>) {
+        if self.held_back_query == Some(id) && *topic == self.topic {
+            self.held_back_query = None;
+            self.held_back = held_back;
+        }
+    }
+
+    pub(crate) fn held_back_failed(&mut self, id: RequestId) {
+        if self.held_back_query == Some(id) {
+            self.held_back_query = None;
+        }
     }
 
     /// A read, follow or scan of the browser failed.

@@ -138,6 +138,9 @@ pub struct Browser {
     pub scan: Option<Scan>,
     /// Partitions of the topic as far as known (for the partition filter).
     pub known_partitions: u32,
+    /// At the end: what open transactions hold back beyond it (`app/txn.rs` routes the answer).
+    pub held_back: Option<crate::txn::HeldBack>,
+    pub held_back_query: Option<RequestId>,
 }
 
 impl Browser {
@@ -166,6 +169,8 @@ impl Browser {
             window: WINDOW,
             page: PAGE,
             scan: None,
+            held_back: None,
+            held_back_query: None,
             known_partitions: 0,
         }
     }
