@@ -1,0 +1,264 @@
+//! `pulsar-tui produce` on the real broker, read back by the official Python client with its
+//! schema classes (tests/clients/produce_check.py): JSON lines for each schema type, a bad
+//! line refused at its field with nothing after it sent, `read --raw | produce --format
+//! envelope` byte for byte, compression in the entries' metadata and routing per partition.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use common::{target, unique};
+use serde_json::{json, Value};
+
+fn script() -> String {
+    format!("{}/tests/clients/produce_check.py", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn python(args: &[&str]) {
+    let out = Command::new("python3").arg(script()).args(args).output().expect("python3 runs");
+    assert!(out.status.success(), "python {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The official client's reading of `topic` with `kind`'s schema class.
+fn python_read(topic: &str, kind: &str) -> Vec<Value> {
+    let path = std::env::temp_dir().join(format!("{}.json", unique("produce-read")));
+    python(&["read", &target().service_url, topic, kind, path.to_str().unwrap()]);
+    let rows: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let _ = std::fs::remove_file(&path);
+    rows.as_array().unwrap().clone()
+}
+
+/// `pulsar-tui ARGS` with `stdin` as its standard input.
+fn pulsar_tui(args: &[&str], stdin: &str) -> Output {
+    let t = target();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pulsar-tui"))
+        .args(["--service-url", &t.service_url, "--admin-url", &t.admin_url])
+        .args(args)
+        .env("PULSAR_TUI_LOG_FILE", std::env::temp_dir().join("pulsar-tui-it-produce.log"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("pulsar-tui runs");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn produce_ok(topic: &str, extra: &[&str], lines: &[Value]) -> Vec<Value> {
+    let input: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let mut args = vec!["produce", topic];
+    args.extend_from_slice(extra);
+    let out = pulsar_tui(&args, &input);
+    assert!(out.status.success(), "produce {topic} {extra:?}: {}", String::from_utf8_lossy(&out.stderr));
+    common::dlq::json_lines(&out.stdout)
+}
+
+fn curl(method: &str, path: &str, body: Option<&str>) {
+    let url = format!("{}{}", target().admin_url, path);
+    let mut c = Command::new("curl");
+    c.args(["-sS", "-f", "-m", "20", "-X", method, &url]);
+    if let Some(b) = body {
+        c.args(["-H", "Content-Type: application/json", "-d", b]);
+    }
+    let out = c.output().expect("curl runs");
+    assert!(out.status.success(), "curl {method} {url}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn values(rows: &[Value]) -> Vec<Value> {
+    rows.iter().map(|r| r["value"].clone()).collect()
+}
+
+#[test]
+#[ignore = "needs the broker: scripts/test runs it"]
+fn json_lines_for_each_schema_type_read_back_by_the_python_schema_classes() {
+    let prefix = format!("persistent://public/default/{}", unique("it-produce"));
+    python(&["setup", &target().service_url, &prefix]);
+
+    let orders = vec![
+        json!({"id": "o-1", "qty": 2, "price": 1.5, "tags": ["a", "b"], "note": null}),
+        json!({"id": "o-2", "qty": -7, "price": 0.25, "tags": [], "note": "fragile"}),
+    ];
+    produce_ok(&format!("{prefix}-avro"), &["--format", "jsonl"], &orders);
+    assert_eq!(values(&python_read(&format!("{prefix}-avro"), "avro")), orders);
+
+    let users = vec![json!({"name": "Ann", "age": 31}), json!({"name": "Bo", "age": null})];
+    produce_ok(&format!("{prefix}-json"), &["--format", "jsonl"], &users);
+    assert_eq!(values(&python_read(&format!("{prefix}-json"), "json")), users);
+
+    let tickets = vec![
+        json!({"id": "t-1", "seats": 9007199254740993i64, "lines": [{"sku": "a", "qty": 1}, {"sku": "b", "qty": 2}]}),
+        json!({"id": "t-2", "seats": 0, "lines": []}),
+    ];
+    produce_ok(&format!("{prefix}-proto"), &["--format", "jsonl", "--batching"], &tickets);
+    // the protobuf JSON mapping (MessageToDict) writes 64-bit integers as strings
+    assert_eq!(
+        values(&python_read(&format!("{prefix}-proto"), "proto")),
+        vec![
+            json!({"id": "t-1", "seats": "9007199254740993", "lines": [{"sku": "a", "qty": 1}, {"sku": "b", "qty": 2}]}),
+            json!({"id": "t-2", "seats": "0", "lines": []}),
+        ]
+    );
+
+    let notes = vec![json!("héllo → wörld"), json!("")];
+    produce_ok(&format!("{prefix}-string"), &["--format", "jsonl"], &notes);
+    assert_eq!(values(&python_read(&format!("{prefix}-string"), "string")), notes);
+
+    // primitives without a Python schema class: the official layouts, read as bytes
+    for (t, lines, want) in [
+        (
+            "INT64",
+            vec![json!(-2), json!(9007199254740993i64)],
+            vec![(-2i64).to_be_bytes().to_vec(), 9007199254740993i64.to_be_bytes().to_vec()],
+        ),
+        ("DOUBLE", vec![json!(1.25)], vec![1.25f64.to_be_bytes().to_vec()]),
+        ("BOOLEAN", vec![json!(true), json!(false)], vec![vec![1], vec![0]]),
+        ("TIMESTAMP", vec![json!("1970-01-01T00:00:01.5Z")], vec![1500i64.to_be_bytes().to_vec()]),
+    ] {
+        let topic = format!("{prefix}-{}", t.to_lowercase());
+        let rest = topic.trim_start_matches("persistent://");
+        curl(
+            "POST",
+            &format!("/admin/v2/schemas/{rest}/schema"),
+            Some(&json!({"type": t, "schema": "", "properties": {}}).to_string()),
+        );
+        produce_ok(&topic, &["--format", "jsonl"], &lines);
+        let got: Vec<Vec<u8>> =
+            python_read(&topic, "bytes").iter().map(|r| base64_decode(r["payload_b64"].as_str().unwrap())).collect();
+        assert_eq!(got, want, "{t}");
+    }
+
+    // a value that does not fit: refused at its field with its line number; the line before
+    // it is confirmed, nothing after it is sent
+    let avro = format!("{prefix}-avro");
+    let bad = vec![
+        json!({"id": "o-3", "qty": 1, "price": 1.0, "tags": [], "note": null}),
+        json!({"id": "o-4", "qty": 1, "price": 1.0, "tags": ["x", "y", 3], "note": null}),
+        json!({"id": "o-5", "qty": 1, "price": 1.0, "tags": [], "note": null}),
+    ];
+    let input: String = bad.iter().map(|l| format!("{l}\n")).collect();
+    let out = pulsar_tui(&["produce", &avro, "--format", "jsonl"], &input);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 2: $.tags[2]: expected string, got 3"), "{err}");
+    assert_eq!(common::dlq::json_lines(&out.stdout).len(), 1);
+    let ids: Vec<Value> = python_read(&avro, "avro").iter().map(|r| r["value"]["id"].clone()).collect();
+    assert_eq!(ids, vec![json!("o-1"), json!("o-2"), json!("o-3")]);
+    // --skip-bad counts it and goes on
+    let out = pulsar_tui(&["produce", &avro, "--format", "jsonl", "--skip-bad"], &input);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("skipped 1 bad lines"));
+    let ids: Vec<Value> = python_read(&avro, "avro").iter().map(|r| r["value"]["id"].clone()).collect();
+    assert_eq!(ids.len(), 5);
+    assert_eq!(ids[3..], [json!("o-3"), json!("o-5")]);
+
+    // read-only refuses before any I/O; SNAPPY is refused with the reason
+    let out = pulsar_tui(&["--read-only", "produce", &avro, "--format", "jsonl"], &input);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("read-only"));
+    let out = pulsar_tui(&["produce", &avro, "--format", "jsonl", "--compression", "snappy"], &input);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("SNAPPY"));
+    assert_eq!(python_read(&avro, "avro").len(), 5);
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.decode(s).unwrap()
+}
+
+#[test]
+#[ignore = "needs the broker: scripts/test runs it"]
+fn read_raw_then_produce_envelope_copies_byte_for_byte() {
+    let src = format!("persistent://public/default/{}", unique("it-replay-src"));
+    let dst = format!("persistent://public/default/{}", unique("it-replay-dst"));
+    python(&["fill", &target().service_url, &src, "40"]);
+    let t = target();
+    let read = Command::new(env!("CARGO_BIN_EXE_pulsar-tui"))
+        .args(["--service-url", &t.service_url, "--admin-url", &t.admin_url, "read", &src, "--raw", "--count", "40"])
+        .env("PULSAR_TUI_LOG_FILE", std::env::temp_dir().join("pulsar-tui-it-produce.log"))
+        .output()
+        .unwrap();
+    assert!(read.status.success(), "{}", String::from_utf8_lossy(&read.stderr));
+    let exported = String::from_utf8(read.stdout).unwrap();
+    assert_eq!(exported.lines().count(), 40);
+    let out = pulsar_tui(&["produce", &dst, "--format", "envelope", "--batching", "--compression", "zstd"], &exported);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(common::dlq::json_lines(&out.stdout).len(), 40);
+    let fields = |rows: Vec<Value>| -> Vec<Value> {
+        rows.into_iter().map(|r| json!([r["payload_b64"], r["key"], r["properties"], r["event_time"]])).collect()
+    };
+    let (a, b) = (fields(python_read(&src, "bytes")), fields(python_read(&dst, "bytes")));
+    assert_eq!(a.len(), 40);
+    assert_eq!(a, b);
+    // the keyless one stayed keyless, the empty payload empty
+    assert_eq!(b[3][1], Value::Null);
+    assert_eq!(b[5][0], json!(""));
+}
+
+#[test]
+#[ignore = "needs the broker: scripts/test runs it"]
+fn compression_and_routing_on_a_partitioned_topic() {
+    use pulsar_tui::pulsar::wire::producer::java_partition;
+    let topic = format!("persistent://public/default/{}", unique("it-produce-parts"));
+    let rest = topic.trim_start_matches("persistent://").to_string();
+    curl("PUT", &format!("/admin/v2/persistent/{rest}/partitions"), Some("4"));
+    let lines: Vec<Value> = (0..40).map(|i| json!(format!("v-{i}"))).collect();
+
+    // by key: the Java client's hash, in ZSTD batches
+    let ids = produce_ok(
+        &topic,
+        &["--format", "jsonl", "--routing", "key", "--key", "key-{n}", "--batching", "--compression", "zstd"],
+        &lines,
+    );
+    let mut want = [0usize; 4];
+    for i in 0..40 {
+        want[java_partition(&format!("key-{i}"), 4) as usize] += 1;
+    }
+    let rows = python_read(&topic, "bytes");
+    let mut got = [0usize; 4];
+    for r in &rows {
+        got[r["partition"].as_i64().unwrap() as usize] += 1;
+        let value = String::from_utf8(base64_decode(r["payload_b64"].as_str().unwrap())).unwrap();
+        let i: usize = value.trim_start_matches("v-").parse().unwrap();
+        assert_eq!(r["key"], json!(format!("key-{i}")));
+        assert_eq!(r["partition"], json!(java_partition(&format!("key-{i}"), 4)), "{r}");
+    }
+    assert_eq!(got, want);
+    // the ids printed name the partitions the messages are in
+    let mut printed = [0usize; 4];
+    for id in &ids {
+        let p: usize = id["message_id"].as_str().unwrap().split(':').nth(2).unwrap().parse().unwrap();
+        printed[p] += 1;
+    }
+    assert_eq!(printed, want);
+    // the compression is in the entries' metadata (pulsar-tui's reader shows it per message)
+    let t = target();
+    let read = Command::new(env!("CARGO_BIN_EXE_pulsar-tui"))
+        .args(["--service-url", &t.service_url, "--admin-url", &t.admin_url, "read", &topic, "--count", "40"])
+        .output()
+        .unwrap();
+    let envelopes = common::dlq::json_lines(&read.stdout);
+    assert_eq!(envelopes.len(), 40);
+    assert!(envelopes.iter().all(|e| e["compression"] == json!("ZSTD")), "{:?}", envelopes.first());
+    assert!(envelopes.iter().any(|e| e["batch"]["size"].as_u64().unwrap_or(0) > 1), "batched");
+
+    // one chosen partition; single (all in one); round-robin (keyless: evenly)
+    let counts = || -> [usize; 4] {
+        let mut c = [0usize; 4];
+        for r in python_read(&topic, "bytes") {
+            c[r["partition"].as_i64().unwrap() as usize] += 1;
+        }
+        c
+    };
+    let before = counts();
+    produce_ok(&topic, &["--format", "jsonl", "--routing", "2", "--compression", "lz4"], &lines[..10]);
+    let after = counts();
+    assert_eq!([after[0] - before[0], after[1] - before[1], after[2] - before[2], after[3] - before[3]], [0, 0, 10, 0]);
+    let ids = produce_ok(&topic, &["--format", "jsonl", "--routing", "single", "--compression", "zlib"], &lines[..10]);
+    let parts: std::collections::BTreeSet<&str> =
+        ids.iter().map(|i| i["message_id"].as_str().unwrap().split(':').nth(2).unwrap()).collect();
+    assert_eq!(parts.len(), 1, "{ids:?}");
+    let before = counts();
+    produce_ok(&topic, &["--format", "jsonl", "--routing", "round-robin"], &lines[..20]);
+    let after = counts();
+    assert_eq!([after[0] - before[0], after[1] - before[1], after[2] - before[2], after[3] - before[3]], [5, 5, 5, 5]);
+}
