@@ -153,7 +153,10 @@ mod tests {
         let ctxs = s(&["other", "prod", "staging"]);
         let topics =
             s(&["persistent://acme/shop/orders", "persistent://acme/shop/customers", "persistent://ops/a/orders"]);
-        assert_eq!(candidates("", &ctxs, &topics), s(&["ctx ", "topic ", "dlq", "metrics", "health", "txn", "policies ", "q"]));
+        assert_eq!(
+            candidates("", &ctxs, &topics),
+            s(&["ctx ", "topic ", "dlq", "metrics", "health", "txn", "policies ", "q"])
+        );
         assert_eq!(candidates("m", &ctxs, &topics), s(&["metrics"]));
         assert_eq!(candidates("ctx ", &ctxs, &topics), s(&["ctx other", "ctx prod", "ctx staging"]));
         assert_eq!(candidates("ctx st", &ctxs, &topics), s(&["ctx staging"]));

@@ -236,7 +236,7 @@ fn status_line<'a>(b: &Browser, now_ms: i64, theme: &Theme) -> Line<'a> {
     } else if let (true, Some(h)) = (b.at_end, &b.held_back) {
         // the end readers see is an open transaction's max read position, not the topic's end
         parts.push(format!(
-            "⏸ {} (readers end at max read position {}, the last entry is {}; T: transactions)",
+            "⏸ {} (readers stop at max read position {}; last entry {})",
             h.describe(now_ms),
             h.max_read_position,
             h.last_entry

@@ -71,7 +71,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             let mut spans = vec![
                 Span::styled(format!("coordinator {}  ", c.id), Style::default().fg(theme.title)),
                 Span::styled(
-                    format!("{state:<6}"),
+                    state.to_string(),
                     Style::default().fg(if ok { theme.status_ok } else { theme.status_warn }),
                 ),
             ];

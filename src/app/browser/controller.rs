@@ -262,7 +262,12 @@ impl Browser {
     }
 
     /// The answer to `ask_held_back`.
-    pub(crate) fn held_back_found(&mut self, id: RequestId, topic: &TopicName, held_back: Option<crate::txn::HeldBack>) {
+    pub(crate) fn held_back_found(
+        &mut self,
+        id: RequestId,
+        topic: &TopicName,
+        held_back: Option<crate::txn::HeldBack>,
+    ) {
         if self.held_back_query == Some(id) && *topic == self.topic {
             self.held_back_query = None;
             self.held_back = held_back;
