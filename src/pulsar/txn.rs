@@ -289,16 +289,23 @@ async fn metadata(client: &Client, txn: TxnId) -> Result<TxnInfo> {
 
 async fn abort(client: &Client, txn: TxnId) -> Result<()> {
     let path = format!("{BASE}/abortTransaction/{}/{}", txn.most, txn.least);
-    match client.admin.write(Method::POST, &path, None).await.map_err(explain) {
-        Err(ClientError::Forbidden { .. }) | Err(ClientError::Unauthorized { .. }) => Err(ClientError::Forbidden {
+    client.admin.write(Method::POST, &path, None).await.map_err(|e| abort_error(explain(e), txn))
+}
+
+/// What a refused abort means: only a super-user may abort (401/403), and a transaction the
+/// coordinator does not know has already ended (404).
+fn abort_error(e: ClientError, txn: TxnId) -> ClientError {
+    match e {
+        ClientError::Forbidden { .. } | ClientError::Unauthorized { .. } => ClientError::Forbidden {
             what: format!(
-                "abort of transaction {txn}: only a super-user role may abort a transaction (superUserRoles); this role is not one"
+                "abort of transaction {txn}: only a super-user role may abort a transaction (superUserRoles); \
+                 this role is not one"
             ),
-        }),
-        Err(ClientError::NotFound { .. }) => Err(ClientError::NotFound {
-            what: format!("transaction {txn} (already committed, aborted or timed out?)"),
-        }),
-        r => r,
+        },
+        ClientError::NotFound { .. } => {
+            ClientError::NotFound { what: format!("transaction {txn} (already committed, aborted or timed out?)") }
+        }
+        e => e,
     }
 }
 
@@ -488,4 +495,48 @@ async fn topic_txns(client: &Client, topic: &TopicName, open: &[TxnInfo]) -> Res
         out.subscriptions.push(p);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_abort_says_only_a_super_user_may_abort() {
+        let txn = TxnId { most: 0, least: 7 };
+        for refused in [
+            ClientError::Forbidden { what: "POST /admin/v3/transactions/abortTransaction/0/7".into() },
+            ClientError::Unauthorized { what: "POST".into() },
+        ] {
+            let e = abort_error(refused, txn).to_string();
+            assert!(e.contains("only a super-user role may abort") && e.contains("(0,7)"), "{e}");
+        }
+        let e = abort_error(ClientError::NotFound { what: "x".into() }, txn).to_string();
+        assert!(e.contains("already committed, aborted or timed out"), "{e}");
+        let ro = ClientError::ReadOnly { what: "abort".into() };
+        assert_eq!(abort_error(ro.clone(), txn), ro);
+    }
+
+    #[test]
+    fn transactions_off_and_stack_traces_become_one_line() {
+        let off = ClientError::Http {
+            status: 503,
+            what: "GET /admin/v3/transactions/coordinators".into(),
+            reason: "This Broker is not configured with transactionCoordinatorEnabled=true.".into(),
+        };
+        assert!(explain(off).to_string().contains("transactions are not enabled on this cluster"));
+        let trace = ClientError::Http {
+            status: 500,
+            what: "GET x".into(),
+            reason: "\n --- An unexpected error occurred in the server ---\n\nMessage: boom\n\nStacktrace:\n\tat a.b"
+                .into(),
+        };
+        assert_eq!(explain(trace).to_string(), "HTTP 500 for GET x: Message: boom");
+    }
+
+    #[test]
+    fn v3_paths_have_no_domain() {
+        let t = TopicName::parse("persistent://public/default/orders-partition-1").unwrap();
+        assert_eq!(topic_path(&t), "public/default/orders-partition-1");
+    }
 }
