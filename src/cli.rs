@@ -456,6 +456,10 @@ pub enum DlqCommand {
         /// The journal of moved messages [default: <data dir>/requeue-journal.jsonl]
         #[arg(long)]
         journal: Option<PathBuf>,
+        /// Fix a dead letter first: `ID=FILE`, FILE holding its new value as JSON (encoded
+        /// with the target's schema); only the fixed messages move (repeatable)
+        #[arg(long = "fix", value_name = "ID=FILE")]
+        fixes: Vec<String>,
     },
 }
 

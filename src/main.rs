@@ -207,13 +207,30 @@ async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode>
                     yes,
                     subscription,
                     journal,
+                    fixes,
                 },
         } => {
+            let dlq = TopicName::parse(&dlq_topic)?;
+            let target = pulsar_tui::dlq::Target::parse(&to).map_err(anyhow::Error::msg)?;
+            // fix and requeue (pulsar/produce/fix.rs): only the fixed letters move
+            let (only, fixes) = if fixes.is_empty() {
+                (None, Default::default())
+            } else {
+                let fixes: Vec<_> = fixes
+                    .iter()
+                    .map(|f| pulsar_tui::pulsar::produce::parse_fix_arg(f))
+                    .collect::<Result<_, _>>()
+                    .map_err(anyhow::Error::msg)?;
+                let (only, payloads) =
+                    pulsar_tui::pulsar::produce::fixed_payloads(&client, &dlq, &target, &fixes).await?;
+                (Some(only), payloads)
+            };
             let options = pulsar_tui::pulsar::dlq::RequeueOptions {
-                dlq: TopicName::parse(&dlq_topic)?,
-                target: pulsar_tui::dlq::Target::parse(&to).map_err(anyhow::Error::msg)?,
+                dlq,
+                target,
                 filter,
-                only: None,
+                only,
+                fixes,
                 limit,
                 rate,
                 keep_dlq_properties,

@@ -262,3 +262,73 @@ fn compression_and_routing_on_a_partitioned_topic() {
     let after = counts();
     assert_eq!([after[0] - before[0], after[1] - before[1], after[2] - before[2], after[3] - before[3]], [5, 5, 5, 5]);
 }
+
+#[test]
+#[ignore = "needs the broker: scripts/test runs it"]
+fn fix_and_requeue_moves_the_fixed_value_and_survives_sigkill() {
+    let prefix = format!("persistent://public/default/{}", unique("it-fix"));
+    python(&["setup", &target().service_url, &prefix]);
+    let origin = format!("{prefix}-avro");
+    let dlq = format!("{origin}-sub-DLQ");
+    let n = 60;
+    python(&["letters", &target().service_url, &dlq, &origin, &n.to_string()]);
+    let t = target();
+    let read = Command::new(env!("CARGO_BIN_EXE_pulsar-tui"))
+        .args(["--service-url", &t.service_url, "--admin-url", &t.admin_url, "read", &dlq, "--count", &n.to_string()])
+        .output()
+        .unwrap();
+    let letters = common::dlq::json_lines(&read.stdout);
+    assert_eq!(letters.len(), n);
+    let dir = common::dlq::temp("fixes");
+    let fix_file = |i: usize, value: Value| -> String {
+        let path = dir.with_file_name(format!("fix-{i}.json"));
+        std::fs::write(&path, value.to_string()).unwrap();
+        format!("{}={}", letters[i]["message_id"].as_str().unwrap(), path.display())
+    };
+    let order = |i: usize| json!({"id": format!("fixed-{i}"), "qty": i, "price": 1.5, "tags": ["f"], "note": null});
+    let journal = common::dlq::temp("journal.jsonl");
+    let j = journal.to_str().unwrap().to_string();
+
+    // a fixed value that does not fit the original's schema: refused at its field, nothing moves
+    let bad = fix_file(0, json!({"id": 3, "qty": 1, "price": 1.5, "tags": [], "note": null}));
+    let out = pulsar_tui(&["dlq", "requeue", &dlq, "--fix", &bad, "--yes", "--journal", &j], "");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("$.id: expected string, got 3"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(python_read(&origin, "avro").is_empty());
+
+    // one letter fixed: its fixed value arrives at the original topic, the others stay
+    let one = fix_file(0, order(0));
+    let out = pulsar_tui(&["dlq", "requeue", &dlq, "--fix", &one, "--yes", "--journal", &j], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows = python_read(&origin, "avro");
+    assert_eq!(values(&rows), vec![order(0)]);
+    assert_eq!(rows[0]["key"], json!("k-0"));
+    let from = rows[0]["properties"]["PULSAR_TUI_REQUEUED_FROM"].as_str().unwrap_or_default();
+    assert!(from.contains("-sub-DLQ@"), "{}", rows[0]);
+    assert!(rows[0]["properties"].get("REAL_TOPIC").is_none());
+    assert_eq!(common::dlq::sub_backlog(&dlq, "pulsar-tui-requeue", false), n as i64 - 1);
+
+    // the rest fixed under SIGKILL: a copy confirmed but not journaled when the kill came is
+    // sent again (a duplicate), none is lost, and the DLQ is drained
+    let fixes: Vec<String> = (1..n).map(|i| fix_file(i, order(i))).collect();
+    let mut args = vec!["dlq", "requeue", &dlq, "--rate", "12", "--yes", "--journal", &j];
+    for f in &fixes {
+        args.extend(["--fix", f.as_str()]);
+    }
+    let (kills, runs) = common::dlq::requeue_under_kills(&args, &dlq, 3);
+    assert!(kills >= 2, "only {kills} runs were killed: the runs were too fast");
+    let rows = python_read(&origin, "avro");
+    let mut counts = std::collections::BTreeMap::new();
+    for r in &rows {
+        *counts.entry(r["value"]["id"].as_str().unwrap().to_string()).or_insert(0usize) += 1;
+    }
+    let missing: Vec<usize> = (0..n).filter(|i| !counts.contains_key(&format!("fixed-{i}"))).collect();
+    assert!(missing.is_empty(), "missing {missing:?} after {kills} kills in {runs} runs");
+    assert_eq!(counts.len(), n, "only fixed values arrive: {counts:?}");
+    assert_eq!(common::dlq::sub_backlog(&dlq, "pulsar-tui-requeue", false), 0);
+    eprintln!("fix and requeue under SIGKILL: {kills} kills, {runs} runs, {} duplicates", rows.len() - n);
+}

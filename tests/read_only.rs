@@ -71,6 +71,7 @@ async fn every_write_action_is_refused_without_a_request() {
         target: Target::Original,
         filter: None,
         only: None,
+        fixes: Default::default(),
         limit: None,
         rate: None,
         keep_dlq_properties: false,

@@ -123,6 +123,7 @@ impl RequeueDialog {
             target: self.target.clone(),
             filter: self.filter.clone(),
             only: self.only.clone(),
+            fixes: Default::default(),
             limit: None,
             rate: None,
             keep_dlq_properties: false,

@@ -216,6 +216,9 @@ pub struct RequeueOptions {
     pub filter: Option<String>,
     /// Only these messages (`<partition topic>@<ledger>:<entry>:<batch>`, see [`only_key`]).
     pub only: Option<HashSet<String>>,
+    /// Fixed payloads by message (same keys as `only`): the copy carries this payload instead
+    /// of the dead letter's (fix and requeue); everything else about the move is the same.
+    pub fixes: std::collections::HashMap<String, Vec<u8>>,
     /// Move at most this many.
     pub limit: Option<u64>,
     /// Messages per second, at most.

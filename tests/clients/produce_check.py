@@ -7,6 +7,7 @@
   read SERVICE TOPIC KIND OUT     reads TOPIC from the earliest message with KIND's schema class
                                   (avro, json, proto, string, bytes) and writes one JSON object per
                                   message to OUT: value, key, properties, event_time, payload_b64
+  letters SERVICE DLQ ORIGIN N    N dead letters (bytes `{"broken": i}`, REAL_TOPIC=ORIGIN), unbatched
   fill SERVICE TOPIC N            N messages, batched and LZ4-compressed, keys k-<i>, properties,
                                   event times 1,000,000+i, one without a key, one empty payload
 """
@@ -97,6 +98,14 @@ def main():
             r.close()
         with open(out, "w") as f:
             json.dump(rows, f)
+    elif cmd == "letters":
+        dlq, origin, n = sys.argv[3], sys.argv[4], int(sys.argv[5])
+        p = client.create_producer(dlq, batching_enabled=False, block_if_queue_full=True)
+        for i in range(n):
+            p.send_async(json.dumps({"broken": i}).encode(), None,
+                         properties={"REAL_TOPIC": origin, "ORIGIN_MESSAGE_ID": f"1:{i}:-1"}, partition_key=f"k-{i}")
+        p.flush()
+        p.close()
     elif cmd == "fill":
         topic, n = sys.argv[3], int(sys.argv[4])
         p = client.create_producer(topic, batching_enabled=True, batching_max_messages=50,

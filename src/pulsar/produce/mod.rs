@@ -5,12 +5,14 @@
 //! Values are encoded with the topic's schema by [`crate::encode`] and refused before
 //! anything is sent when they do not fit (the error names the field).
 
+mod fix;
 mod sender;
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+pub use fix::{fixed_payloads, parse_fix_arg, Fix};
 pub use sender::{Pending, Prepared, Sender};
 
 use super::error::{ClientError, Result};

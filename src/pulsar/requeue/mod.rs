@@ -303,7 +303,10 @@ async fn run(
                     event_time: m.event_time_ms.map(|t| t as u64),
                     schema_version,
                     deliver_at_time: m.meta.deliver_at_ms,
-                    payload: m.payload,
+                    payload: match opts.fixes.get(&super::dlq::only_key(&m.topic, &m.id)) {
+                        Some(fixed) => fixed.clone(),
+                        None => m.payload,
+                    },
                     ..Default::default()
                 };
                 if size > max_payload {
