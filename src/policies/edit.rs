@@ -350,14 +350,14 @@ fn affects(target: &Target, policy: &str, reach: &Reach) -> String {
     match target {
         Target::Namespace(ns) => format!(
             "every topic of {ns}{} that has no {policy} of its own (a topic-level override wins)",
-            reach.topics.map(|n| format!(" ({n} topics)")).unwrap_or_default()
+            reach.topics.map(|n| format!(" ({n} topic{})", if n == 1 { "" } else { "s" })).unwrap_or_default()
         ),
         Target::Topic(t) => {
-            let n = |v: Option<usize>, what: &str| v.map(|n| format!("{n} {what}"));
+            let n = |v: Option<usize>, what: &str| v.map(|n| format!("{n} {what}{}", if n == 1 { "" } else { "s" }));
             let parts: Vec<String> = [
-                n(reach.subscriptions, "subscriptions"),
-                n(reach.producers, "producers"),
-                n(reach.consumers, "consumers"),
+                n(reach.subscriptions, "subscription"),
+                n(reach.producers, "producer"),
+                n(reach.consumers, "consumer"),
             ]
             .into_iter()
             .flatten()

@@ -197,7 +197,7 @@ fn previews_say_before_after_and_who() {
     assert_eq!((p.before.as_str(), p.before_source), ("3600 s (1h)", Source::Namespace));
     assert_eq!((p.after.as_str(), p.after_source), ("600 s (10m)", Source::Topic));
     assert_eq!(p.confirm.as_deref(), Some("orders"), "a shorter TTL asks for the topic's name");
-    assert_eq!(p.affects, "only orders: 2 subscriptions, 1 producers, 0 consumers");
+    assert_eq!(p.affects, "only orders: 2 subscriptions, 1 producer, 0 consumers");
     let p = preview_set(&t, &eff, EditKey::Ttl, "2h", &reach).unwrap();
     assert_eq!(p.confirm, None);
     // a field edit keeps the other fields' effective values
