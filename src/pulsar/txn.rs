@@ -403,14 +403,19 @@ async fn held_back_of(
 }
 
 /// What open transactions hold back from readers of `topic` (summed over its partitions,
-/// the earliest transaction named). `None` when nothing is, and when it cannot be known
-/// (transactions off, no permission): a reader's end is then simply the end.
+/// their positions listed, the earliest transaction named). `None` when nothing is, and when
+/// it cannot be known (transactions off, no permission): a reader's end is then simply the end.
 pub async fn find_held_back(client: &Client, topic: &TopicName) -> Option<HeldBack> {
     let parts = partitions_of(client, topic).await.ok()?;
     let mut found: Vec<HeldBack> = Vec::new();
     let mut open: Option<Vec<TxnInfo>> = None;
     for t in parts {
-        let Ok(b) = buffer(client, &t).await else { continue };
+        let b = match buffer(client, &t).await {
+            Ok(b) => b,
+            // transactions off: the same answer for every partition
+            Err(ClientError::Invalid(_)) => return None,
+            Err(_) => continue,
+        };
         if b.ongoing == 0 {
             continue;
         }
@@ -425,6 +430,9 @@ pub async fn find_held_back(client: &Client, topic: &TopicName) -> Option<HeldBa
     let first = it.next()?;
     Some(it.fold(first, |mut acc, h| {
         acc.entries += h.entries;
+        // a partitioned topic: each partition's positions, in partition order
+        acc.max_read_position = format!("{}, {}", acc.max_read_position, h.max_read_position);
+        acc.last_entry = format!("{}, {}", acc.last_entry, h.last_entry);
         if h.since_ms.is_some() && (acc.since_ms.is_none() || h.since_ms < acc.since_ms) {
             acc.txn = h.txn;
             acc.since_ms = h.since_ms;
