@@ -7,6 +7,7 @@ pub mod explorer;
 pub mod health;
 pub mod metrics;
 pub mod policies;
+pub mod replication;
 pub mod schema;
 pub mod txn;
 
