@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """scripts/bench-report.py DIR - the table of scripts/bench from the JSON files in DIR.
 
-Reads machine.txt, read.json, metrics.json, requeue.json (one line per DLQ layout) and
+Reads machine.txt, read.json, metrics.json, requeue.json (one line per DLQ layout), produce.json and
 tui.json (whichever exist) and prints one Markdown table: each row what was measured, ours,
 the peer, the limit, the ratio that has a target, the target, and whether it was met.
 """
@@ -102,6 +102,18 @@ def main():
                          rq["python_consume_only"], rq["consume_only"]),
                      "%.2fx Python; %.2f of official consume-only" % (a, b), "≥ 1x; ≥ 0.9",
                      verdict(a >= 1 and b >= 0.9)))
+
+    pr = load(d, "produce.json")
+    if pr:
+        a = pr["ours"] / pr["python"]
+        rows.append(("produce %s Avro records from JSON lines (batching on)" % "{:,}".format(pr["n"]),
+                     "{:,.0f} msgs/s".format(pr["ours"]),
+                     "{:,.0f} msgs/s (json.loads + AvroSchema)".format(pr["python"]), "", "%.2fx Python" % a,
+                     "≥ 3x", verdict(a >= 3)))
+        rows.append(("replay them: read --raw | produce --format envelope (batching on)",
+                     "{:,.0f} msgs/s".format(pr["replay"]), "",
+                     "{:,.0f} msgs/s official consume-only".format(pr["consume_only"]),
+                     "%.2f of consume-only" % (pr["replay"] / pr["consume_only"]), "", ""))
 
     tui = load(d, "tui.json")
     if tui:
