@@ -11,6 +11,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
+mod common;
+
 const LIMIT: Duration = Duration::from_secs(180);
 
 /// Held for reading by the tests that need cluster B up, for writing by the one that stops it
@@ -364,6 +366,9 @@ fn replication_backlog_while_b_is_down_drains_when_it_is_back() {
     });
     let down = found.iter().find(|f| f["kind"] == "replicator_disconnected").unwrap();
     assert_eq!(down["severity"], "critical", "{down}");
+    // the TUI on A (the real worker): the details pane's replication rows, the metrics view
+    // and the health engine show it within a refresh
+    tui_shows_b_down(&g, &topic, admin);
     // a stopped cluster cannot be compared: the check says which one it cannot reach
     let out =
         with_config(&cfg, &["replication", "check", &topic, "--context", &g.a.cluster, "--context", &g.b.cluster]);
@@ -484,4 +489,48 @@ fn check_counts_exactly_what_a_held_back_replicator_has_not_sent() {
         }
     });
     assert_eq!(python_count(&g.b, &topic), 200);
+}
+
+/// The app on A, driven by the real worker: the topic selected, its replication rows say B is
+/// disconnected with the admin API's backlog, the metrics view has the same backlog towards
+/// B, the health engine a critical `replicator_disconnected`; the header names A (A's admin
+/// API lists both clusters).
+fn tui_shows_b_down(g: &Geo, topic: &str, admin: i64) {
+    use pulsar_tui::app::{Event, Settings};
+    use pulsar_tui::health::Kind;
+    use pulsar_tui::pulsar::{Client, ClusterTarget, TopicName};
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let client = Client::new(ClusterTarget::new(&g.a.service, &g.a.admin)).unwrap();
+        let settings = Settings {
+            refresh_interval: Duration::from_secs(2),
+            metrics_interval: Duration::from_secs(2),
+            ..Settings::default()
+        };
+        let mut d = common::Driver::new(client, settings);
+        let t = TopicName::parse(topic).unwrap();
+        let reqs = d.app.jump_to(t.clone());
+        d.submit(reqs);
+        let b = g.b.cluster.clone();
+        d.until("the details show B's replicator down", LIMIT, |app| {
+            let row = app.replication.status_of(&t).and_then(|s| s.rows.iter().find(|r| r.remote == b).cloned());
+            row.is_some_and(|r| !r.connected && r.backlog == admin)
+        })
+        .await;
+        assert_eq!(d.app.cluster.as_deref(), Some(g.a.cluster.as_str()), "the header names this cluster");
+        d.until("the metrics view and the health engine show it", LIMIT, |app| {
+            let m = app.metrics.snapshot.as_ref().and_then(|s| s.topics.values().find(|m| m.name == topic));
+            let r = m.and_then(|m| m.replication.get(&b));
+            let found = app.health.findings().iter().any(|f| {
+                f.kind == Kind::ReplicatorDisconnected
+                    && f.place.topic.as_deref() == Some(topic)
+                    && f.place.remote.as_deref() == Some(b.as_str())
+            });
+            r.is_some_and(|r| r.backlog as i64 == admin && r.connected == 0) && found
+        })
+        .await;
+        d.handle(Event::Tick(std::time::Instant::now()));
+        let screen = common::screen(&common::draw(&d.app, 200, 40));
+        assert!(screen.contains("○ disconnected") && screen.contains(&format!("→ {b}")), "{screen}");
+    });
 }

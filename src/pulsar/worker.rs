@@ -189,7 +189,19 @@ pub async fn execute(client: &Client, kind: RequestKind) -> ResponseKind {
     let result = match &kind {
         RequestKind::FetchClusterInfo => {
             let (clusters, version) = futures::join!(admin.clusters(), admin.broker_version());
-            clusters.and_then(|clusters| Ok(ResponseKind::ClusterInfoFetched { clusters, version: version? }))
+            match (clusters, version) {
+                (Ok(mut clusters), Ok(version)) => {
+                    // with geo-replication the other clusters are registered too: this one
+                    // first (the header names the first)
+                    if clusters.len() > 1 {
+                        if let Ok(here) = super::replication::cluster_name(client).await {
+                            clusters.sort_by_key(|c| *c != here);
+                        }
+                    }
+                    Ok(ResponseKind::ClusterInfoFetched { clusters, version })
+                }
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            }
         }
         RequestKind::ListTenants => admin.tenants().await.map(|mut tenants| {
             tenants.sort();
