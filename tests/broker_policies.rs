@@ -205,6 +205,16 @@ async fn every_editable_policy_at_both_levels_with_its_source() {
             assert_eq!(field(&e.applied, key), Some(want.clone()), "applied=true: {}", key.name());
         }
     }
+    // the UI model reads the same values and sources
+    let mut d = Driver::new(fx.client.clone(), Settings::default());
+    d.handle(key(KeyCode::Char(':')));
+    typed(&mut d, &format!("policies {}", fx.topic));
+    d.handle(key(KeyCode::Enter));
+    d.until("the policies in the UI", Duration::from_secs(20), |a| a.policies.snapshot.is_some()).await;
+    for (key, _, _, _, want) in cases() {
+        let e = d.app.policies.policies().iter().find(|e| e.key == key.policy()).unwrap();
+        assert_eq!((e.source, field(&e.value, key)), (Source::Topic, Some(want)), "UI model: {}", key.name());
+    }
     // what the broker enforces: the topic's stats carry the quota limits
     let stats = admin_get(&format!("/admin/v2/{}/stats", fx.topic.rest_path())).await.unwrap();
     assert_eq!(stats["backlogQuotaLimitSize"], json!(5242880));
@@ -416,7 +426,7 @@ async fn time_to_quota_estimate_meets_the_broker_refusing_producers() {
     }
     // 100 messages of 1000 bytes a second: the quota is ~30 s away
     let mut producer = QuotaProducer::start(&fx.topic, 100, 1000, 75);
-    producer.event("started", Duration::from_secs(20)).await;
+    let started = producer.event("started", Duration::from_secs(20)).await["at_ms"].as_i64().unwrap();
     // the rates are averaged over the broker's stats period (5 s here): wait for two periods
     // that agree, then estimate
     let mut tick = tokio::time::interval(Duration::from_millis(500));
@@ -437,6 +447,10 @@ async fn time_to_quota_estimate_meets_the_broker_refusing_producers() {
     };
     assert_eq!((limits.quota_size, limits.quota_size_policy.as_str()), (QUOTA, "producer_exception"));
     assert!(estimate.text.contains("refused"), "what happens then: {}", estimate.text);
+    // the oldest backlog's age from the earliest publish time (the broker's own age is -1
+    // until its minute-long quota check ran): the first message is as old as the producer
+    let since_start = (at_ms - started) / 1000;
+    assert!((sample.oldest_backlog_age_s - since_start).abs() <= 3, "{sample:?}, started {since_start} s ago");
     let est = estimate.value.unwrap_or_else(|| panic!("no estimate: {estimate:?} from {sample:?}"));
     let refused = producer.event("refused", Duration::from_secs(60)).await;
     let actual = (refused["at_ms"].as_i64().unwrap() - at_ms) as f64 / 1000.0;

@@ -276,3 +276,14 @@ fn capacity_estimates_carry_their_numbers() {
     assert_eq!(ns[1].value, Some(2.0), "the nearest topic: 100 kB left at 50 kB/s");
     assert!(ns[1].text.starts_with("u: "), "{}", ns[1].text);
 }
+
+#[test]
+fn topic_level_policies_off_is_said() {
+    let mut b = broker();
+    assert!(resolve_all(&topic(), &Default::default(), &b).topic_policies_enabled);
+    b.0.insert("systemTopicEnabled".into(), "false".into());
+    let eff = resolve_all(&topic(), &Default::default(), &b);
+    assert!(!eff.topic_policies_enabled, "topic policies need the system topic");
+    // the namespace and broker levels still resolve
+    assert_eq!(eff.get("message-ttl").map(|e| e.source), Some(Source::Broker));
+}

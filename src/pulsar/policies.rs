@@ -207,12 +207,20 @@ pub async fn fetch(client: &Client, target: &Target) -> Result<Snapshot> {
 pub async fn topic_sample(client: &Client, topic: &crate::model::TopicName) -> Result<(Sample, Reach)> {
     let partitions = client.admin.partition_count(topic).await.unwrap_or(0);
     let path = if partitions > 0 {
-        format!("/admin/v2/{}/partitioned-stats?perPartition=false", topic.rest_path())
+        format!("/admin/v2/{}/partitioned-stats?perPartition=false&getEarliestTimeInBacklog=true", topic.rest_path())
     } else {
-        format!("/admin/v2/{}/stats", topic.rest_path())
+        format!("/admin/v2/{}/stats?getEarliestTimeInBacklog=true", topic.rest_path())
     };
     let v: Value = client.admin.get_json(&path).await?;
-    Ok(sample_of(&topic.to_string(), partitions, &v))
+    let (mut sample, reach) = sample_of(&topic.to_string(), partitions, &v);
+    // `oldestBacklogMessageAgeSeconds` is -1 until the broker's quota check ran (every 60 s):
+    // the earliest publish time in the backlog says it at once
+    let earliest = v.get("earliestMsgPublishTimeInBacklogs").and_then(Value::as_i64).unwrap_or(0);
+    if sample.oldest_backlog_age_s < 0 && earliest > 0 && sample.backlog_msgs > 0 {
+        let now = chrono::Utc::now().timestamp_millis();
+        sample.oldest_backlog_age_s = ((now - earliest) / 1000).max(0);
+    }
+    Ok((sample, reach))
 }
 
 /// A sample from a stats answer (`/stats` or `/partitioned-stats`).
