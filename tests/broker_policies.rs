@@ -178,6 +178,17 @@ async fn every_editable_policy_at_both_levels_with_its_source() {
         assert_eq!(field(&Some(value), key), Some(ns_held), "headless: {}", key.name());
     }
 
+    // the namespace's capacity uses its effective policies, and says which numbers
+    let out = pulsar_tui(&["policies", &fx.ns]);
+    let caps: Vec<Value> = json_lines(&out.stdout).into_iter().filter(|l| l["type"] == "capacity").collect();
+    let storage = caps.iter().find(|c| c["kind"] == "storage").unwrap_or_else(|| panic!("{caps:?}"));
+    assert_eq!(
+        (storage["numbers"]["retention_minutes"].as_f64(), storage["numbers"]["retention_mb"].as_f64()),
+        (Some(120.0), Some(100.0))
+    );
+    let quota = caps.iter().find(|c| c["kind"] == "time_to_size_quota").unwrap();
+    assert_eq!(quota["numbers"]["limit_bytes"].as_f64(), Some(10485760.0), "{quota}");
+
     // topic level: the broker applies topic policies through its system topic, so wait for them
     for (key, _, _, topic_value, _) in cases() {
         apply(&fx.client, &topic, Edit::Set { key, value: topic_value.into() })

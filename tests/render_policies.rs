@@ -186,3 +186,32 @@ fn a_longer_ttl_needs_no_name_and_esc_goes_back() {
     app.handle(Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
     assert_eq!(app.view, View::Explorer);
 }
+
+#[test]
+fn p_in_the_explorer_opens_the_selected_namespace_and_says_when_nothing_fits() {
+    let mut app = App::new(Settings::default(), Instant::now());
+    let reqs = app.start();
+    let r = common::find(&reqs, |k| matches!(k, RequestKind::ListTenants));
+    common::answer(&mut app, r, ResponseKind::TenantsListed { tenants: vec!["acme".into()] });
+    // a tenant has no policies of this kind: a message, no request
+    let out = app.handle(Event::Key(KeyEvent::new(KeyCode::Char('P'), KeyModifiers::SHIFT)));
+    assert!(out.is_empty() && app.view == View::Explorer, "{out:?}");
+    assert!(app.status.as_ref().is_some_and(|s| s.text.contains("select a namespace or a topic")), "{:?}", app.status);
+    let reqs = app.update(Action::Expand);
+    let r = common::find(&reqs, |k| matches!(k, RequestKind::ListNamespaces { .. }));
+    common::answer(
+        &mut app,
+        r,
+        ResponseKind::NamespacesListed { tenant: "acme".into(), namespaces: vec!["acme/shop".into()] },
+    );
+    app.update(Action::Down);
+    let out = app.handle(Event::Key(KeyEvent::new(KeyCode::Char('P'), KeyModifiers::SHIFT)));
+    assert_eq!(app.view, View::Policies);
+    assert!(
+        out.iter().any(|r| matches!(&r.kind, RequestKind::Policies(PoliciesRequest::Fetch { target })
+            if *target == Target::Namespace("acme/shop".into()))),
+        "{out:?}"
+    );
+    app.update(Action::Back);
+    assert_eq!(app.view, View::Explorer);
+}
