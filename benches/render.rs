@@ -4,7 +4,8 @@
 //! and `App::update(Action::Expand)` hand out `Request`s, and the benchmark answers them with
 //! `Event::Response` values carrying the same ids (the app drops answers it did not ask for).
 //!
-//! `cargo bench --bench render` (add `-- --quick` for a fast run).
+//! `cargo bench --bench render` (add `-- --quick` for a fast run). `BENCH_TOPICS=100000`
+//! runs the same benches with another count (the names keep saying 10k).
 
 // the binary's allocator (src/main.rs), so that the numbers are the binary's
 #[global_allocator]
@@ -28,13 +29,16 @@ use pulsar_tui::ui::{self, theme::Theme};
 
 const WIDTH: u16 = 160;
 const HEIGHT: u16 = 48;
-const TOPICS: usize = 10_000;
+/// The topic count: 10,000, or `BENCH_TOPICS`.
+fn topics() -> usize {
+    std::env::var("BENCH_TOPICS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000)
+}
 const TENANT: &str = "bench";
 const NAMESPACE: &str = "bench/big";
 
 /// 10,000 topics of `bench/big`; every 50th is partitioned (8 partitions).
 fn topic_entries() -> Vec<TopicEntry> {
-    (0..TOPICS)
+    (0..topics())
         .map(|i| TopicEntry {
             name: TopicName::parse(&format!("persistent://{NAMESPACE}/topic-{i:05}")).unwrap(),
             partitions: if i % 50 == 0 { 8 } else { 0 },
@@ -138,7 +142,7 @@ fn loaded_app(topics: &[TopicEntry]) -> App {
     let (mut app, list) = app_waiting_for_topics();
     answer_all(&mut app, vec![list], topics);
     let rows = app.explorer.tree.rows().len();
-    assert!(rows > TOPICS, "the 10,000 topics are visible ({rows} rows)");
+    assert!(rows > topics.len(), "the {} topics are visible ({rows} rows)", topics.len());
     // jump near the middle, then one real move so the details pane follows
     app.explorer.tree.move_by((rows / 2) as isize - 1 - app.explorer.tree.selected_index() as isize);
     let reqs = app.update(Action::Down);
