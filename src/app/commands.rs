@@ -78,6 +78,20 @@ impl App {
                 Ok(t) => return self.open_policies(Some(t)),
                 Err(e) => self.set_status(Level::Error, format!(":policies {e}")),
             },
+            Command::Replication(name) => {
+                let topic = match name.as_deref().map(TopicName::parse) {
+                    Some(Ok(t)) => Some(t),
+                    Some(Err(e)) => {
+                        self.set_status(Level::Error, format!(":replication {e}"));
+                        return Vec::new();
+                    }
+                    None => self.explorer.current_topic(),
+                };
+                match topic {
+                    Some(t) => return self.check_replication(t),
+                    None => self.set_status(Level::Error, ":replication: select a topic or name one".into()),
+                }
+            }
             Command::Topic(name) => match TopicName::parse(&name) {
                 Ok(t) => return self.open_topic(t),
                 Err(e) => self.set_status(Level::Error, format!(":topic {name}: {e}")),

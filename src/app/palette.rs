@@ -9,7 +9,12 @@ pub const COMMANDS: &[(&str, Option<&str>, &str)] = &[
     ("metrics", None, "live metrics of every broker"),
     ("health", None, "what is wrong right now, across the cluster"),
     ("txn", None, "transactions: open and slow ones, what they hold back"),
-    ("policies", Some("[tenant/ns | topic]"), "policies of a namespace or topic (default: the selection), and capacity"),
+    (
+        "policies",
+        Some("[tenant/ns | topic]"),
+        "policies of a namespace or topic (default: the selection), and capacity",
+    ),
+    ("replication", Some("[topic]"), "replication check of a topic (default: the selection) against the other cluster"),
     ("q", None, "quit"),
 ];
 
@@ -24,6 +29,8 @@ pub enum Command {
     Txn,
     /// The namespace or topic, or none: the explorer's selection.
     Policies(Option<String>),
+    /// The replication check of the topic, or of the explorer's selection.
+    Replication(Option<String>),
     Quit,
 }
 
@@ -46,6 +53,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "health" => no_arg(Command::Health),
         "txn" | "transactions" => no_arg(Command::Txn),
         "policies" => Ok(Command::Policies((!arg.is_empty()).then(|| arg.to_string()))),
+        "replication" | "repl" => Ok(Command::Replication((!arg.is_empty()).then(|| arg.to_string()))),
         "q" | "quit" => no_arg(Command::Quit),
         "" => Err("no command".into()),
         other => {
@@ -149,13 +157,22 @@ mod tests {
     }
 
     #[test]
+    fn replication_takes_an_optional_topic() {
+        assert_eq!(parse(":replication"), Ok(Command::Replication(None)));
+        assert_eq!(
+            parse("repl persistent://geo/replicated/orders"),
+            Ok(Command::Replication(Some("persistent://geo/replicated/orders".into())))
+        );
+    }
+
+    #[test]
     fn completes_commands_then_their_arguments() {
         let ctxs = s(&["other", "prod", "staging"]);
         let topics =
             s(&["persistent://acme/shop/orders", "persistent://acme/shop/customers", "persistent://ops/a/orders"]);
         assert_eq!(
             candidates("", &ctxs, &topics),
-            s(&["ctx ", "topic ", "dlq", "metrics", "health", "txn", "policies ", "q"])
+            s(&["ctx ", "topic ", "dlq", "metrics", "health", "txn", "policies ", "replication ", "q"])
         );
         assert_eq!(candidates("m", &ctxs, &topics), s(&["metrics"]));
         assert_eq!(candidates("ctx ", &ctxs, &topics), s(&["ctx other", "ctx prod", "ctx staging"]));
