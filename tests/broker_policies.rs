@@ -396,14 +396,11 @@ impl QuotaProducer {
     }
 
     async fn event(&mut self, name: &str, limit: Duration) -> Value {
-        let deadline = tokio::time::Instant::now() + limit;
-        loop {
-            match tokio::time::timeout_at(deadline, self.lines.recv()).await {
-                Ok(Some(v)) if v["event"] == name => return v,
-                Ok(Some(v)) => panic!("expected {name}, the producer said {v}"),
-                Ok(None) => panic!("the producer ended before {name}"),
-                Err(_) => panic!("no {name} within {limit:?}"),
-            }
+        match tokio::time::timeout(limit, self.lines.recv()).await {
+            Ok(Some(v)) if v["event"] == name => v,
+            Ok(Some(v)) => panic!("expected {name}, the producer said {v}"),
+            Ok(None) => panic!("the producer ended before {name}"),
+            Err(_) => panic!("no {name} within {limit:?}"),
         }
     }
 }
