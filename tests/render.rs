@@ -127,7 +127,7 @@ fn help_popup_80x24() {
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[0].contains("pulsar-tui"), "{text}");
     assert!(lines[1].starts_with('┌') && lines[22].starts_with('└'), "{text}");
-    assert!(lines[22].contains("of 24") && lines[22].contains("scroll"), "{text}");
+    assert!(lines[22].contains("of 29") && lines[22].contains("scroll"), "{text}");
     assert!(!text.contains("actions: skip"), "the last explorer line is below the fold:\n{text}");
     // scrolled to the end, the last lines of the pane's section are there
     app.handle(key('G'));
@@ -154,7 +154,7 @@ fn palette_with_completions_80x24() {
     app.handle(key(':'));
     let text = screen(&draw(&app, 80, 24));
     let bottom = text.lines().last().unwrap().trim_end().to_string();
-    assert_eq!(bottom, ":█  ctx  topic  dlq  metrics  health  q");
+    assert_eq!(bottom, ":█  ctx  topic  dlq  metrics  health  txn  policies  replication  q");
     for c in "ctx ".chars() {
         app.handle(key(c));
     }

@@ -96,6 +96,8 @@ actions! {
     OtherCluster = "other_cluster",
     /// Geo-replication: compare the selected topic on both clusters.
     CheckReplication = "check_replication",
+    /// The compose dialog on the topic: a message encoded with its schema.
+    Compose = "compose",
 }
 
 impl Action {
@@ -194,7 +196,7 @@ const HELP: &[(KeyContext, Action, &str)] = &[
     (KeyContext::Global, Action::Refresh, "reload the selected node and its stats"),
     (KeyContext::Global, Action::OpenDlq, "dead-letter queues of the namespace in use"),
     (KeyContext::Global, Action::OpenHealth, "health: what is wrong right now, across the cluster"),
-    (KeyContext::Global, Action::OpenTxn, "transactions: open and slow ones, what they hold back from readers"),
+    (KeyContext::Global, Action::OpenTxn, "transactions: open and slow ones, what they hold back"),
     (KeyContext::Explorer, Action::Open, "browse a topic's messages; expand other nodes"),
     (KeyContext::Explorer, Action::Expand, "expand (load children)"),
     (KeyContext::Explorer, Action::Collapse, "collapse / go to parent"),
@@ -245,6 +247,8 @@ const HELP: &[(KeyContext, Action, &str)] = &[
     (KeyContext::Policies, Action::TargetRate, "target rate (msg/s) for the partitions estimate"),
     (KeyContext::Policies, Action::Refresh, "read the policies and rates again"),
     (KeyContext::Policies, Action::Back, "back"),
+    (KeyContext::Explorer, Action::Compose, "compose a message on the topic (value, key, properties, options)"),
+    (KeyContext::Browser, Action::Compose, "compose a message on the browsed topic"),
 ];
 
 /// The help text of an action in a context (its name, spelled out, when the built-in
