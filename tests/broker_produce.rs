@@ -131,7 +131,7 @@ fn json_lines_for_each_schema_type_read_back_by_the_python_schema_classes() {
     // a value that does not fit: refused at its field with its line number; the line before
     // it is confirmed, nothing after it is sent
     let avro = format!("{prefix}-avro");
-    let bad = vec![
+    let bad = [
         json!({"id": "o-3", "qty": 1, "price": 1.0, "tags": [], "note": null}),
         json!({"id": "o-4", "qty": 1, "price": 1.0, "tags": ["x", "y", 3], "note": null}),
         json!({"id": "o-5", "qty": 1, "price": 1.0, "tags": [], "note": null}),

@@ -82,8 +82,29 @@ async fn every_write_action_is_refused_without_a_request() {
     let r = pulsar_tui::pulsar::requeue::requeue(&client, &options, cancel, |_| {}).await;
     assert!(matches!(r, Err(ClientError::ReadOnly { .. })), "{r:?}");
     let mut out = Vec::new();
-    let r = pulsar_tui::headless::produce(&client, "acme/shop/orders", None, &[], &b"x\n"[..], &mut out).await;
+    let args = pulsar_tui::headless::produce::ProduceArgs {
+        topic: "acme/shop/orders",
+        format: pulsar_tui::headless::produce::InputFormat::Jsonl,
+        encoding: Default::default(),
+        key: None,
+        properties: &[],
+        rate: None,
+        options: Default::default(),
+        skip_bad: false,
+        event_time_ms: None,
+        deliver_after: None,
+    };
+    let r = pulsar_tui::headless::produce::produce(&client, &args, &b"1\n"[..], &mut out).await;
     assert!(r.unwrap_err().to_string().contains("read-only"));
+    // the compose dialog's request is refused the same way
+    let draft = pulsar_tui::pulsar::produce::Draft::of(pulsar_tui::pulsar::produce::DraftValue::Bytes(b"x".to_vec()));
+    let send = pulsar_tui::pulsar::produce::ProduceRequest::Send {
+        topic: pulsar_tui::pulsar::TopicName::parse("persistent://acme/shop/orders").unwrap(),
+        drafts: vec![draft],
+        options: Default::default(),
+    };
+    let r = pulsar_tui::pulsar::produce::execute(&client, send).await;
+    assert!(matches!(r, Err(ClientError::ReadOnly { .. })), "{r:?}");
     assert_eq!(count.load(Ordering::SeqCst), 0, "a write reached the network");
 }
 

@@ -18,6 +18,7 @@
 //!   flight; `keys.rs`, `mouse.rs`: the keymap and the mouse.
 
 pub mod actions;
+pub mod compose;
 pub mod browser;
 mod commands;
 mod connection;
@@ -177,6 +178,8 @@ pub struct App {
     pub requeue: Option<dlq::RequeueDialog>,
     /// The write-action dialog of the explorer.
     pub action: Option<dlq::ActionDialog>,
+    /// The compose dialog (`n`), over any view.
+    pub compose: Option<compose::ComposeDialog>,
     /// "Decode as…" choices by topic (partitioned parent), kept while the app runs.
     pub decode_as: HashMap<String, crate::decode::DecodeAs>,
     /// Schema versions by topic (parent name), for the browser's Schema tab.
@@ -244,6 +247,7 @@ impl App {
             dlq: None,
             requeue: None,
             action: None,
+            compose: None,
             decode_as: HashMap::new(),
             schemas: HashMap::new(),
             schema_return: View::Explorer,
@@ -406,6 +410,9 @@ impl App {
         if self.action.is_some() {
             return self.action_key(&k);
         }
+        if self.compose.is_some() {
+            return self.compose_key(&k);
+        }
         if self.txn.abort.is_some() {
             return self.txn_abort_key(&k);
         }
@@ -472,6 +479,7 @@ impl App {
             Action::OpenHealth if self.view != View::Health => return self.open_health(),
             Action::OpenTxn if self.view != View::Txn => return self.open_txn(),
             Action::OpenPolicies if self.view != View::Policies => return self.open_policies(None),
+            Action::Compose => return self.open_compose(),
             Action::OtherCluster | Action::CheckReplication => return self.replication_update(action),
             _ => {}
         }
@@ -597,6 +605,10 @@ impl App {
                 out
             }
             ResponseKind::Policies(r) => self.policies_response(id, r),
+            ResponseKind::Produce(r) => {
+                self.compose_response(id, r);
+                Vec::new()
+            }
             ResponseKind::Txn(r) => self.txn_response(id, r),
             ResponseKind::Health(r) => {
                 self.health_response(id, r);
@@ -628,6 +640,7 @@ impl App {
             Tag::Health => self.health_failed(id, &error),
             Tag::Txn => self.txn_failed(id, &error),
             Tag::Policies => self.policies_failed(id, &error),
+            Tag::Produce => self.compose_failed(id, &error),
             Tag::Replication => self.replication_failed(id, &error),
             tag @ (Tag::Scan | Tag::ReadPage | Tag::Follow) => self.browser_failed(id, &tag, &error),
             Tag::Dlq { .. } => self.dlq_failed(id, &error),

@@ -34,6 +34,7 @@ pub enum Tag {
     Txn,
     Replication,
     Policies,
+    Produce,
     Cancel,
 }
 
@@ -66,6 +67,7 @@ impl Pending {
             RequestKind::Txn(_) => Tag::Txn,
             RequestKind::Replication(_) => Tag::Replication,
             RequestKind::Policies(_) => Tag::Policies,
+            RequestKind::Produce(_) => Tag::Produce,
             RequestKind::Cancel { .. } => Tag::Cancel,
         };
         Pending { tag, what: kind.describe() }

@@ -177,7 +177,7 @@ pub fn raw_payload(input: &str, form: RawForm) -> Result<Vec<u8>, EncodeError> {
         RawForm::Text => Ok(input.as_bytes().to_vec()),
         RawForm::Hex => {
             let digits: String = input.trim().trim_start_matches("0x").chars().filter(|c| !c.is_whitespace()).collect();
-            if digits.len() % 2 != 0 {
+            if !digits.len().is_multiple_of(2) {
                 return Err(EncodeError::at("$", "hex: an odd number of digits"));
             }
             (0..digits.len())

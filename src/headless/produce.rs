@@ -195,7 +195,7 @@ pub async fn produce(
                 summary.produced += 1;
             }
         }
-        if number % 4096 == 0 && last_progress.elapsed() >= Duration::from_secs(1) {
+        if number.is_multiple_of(4096) && last_progress.elapsed() >= Duration::from_secs(1) {
             last_progress = Instant::now();
             let secs = started.elapsed().as_secs_f64().max(1e-9);
             eprintln!("produced {} of {number} lines ({:.0} msg/s)", summary.produced, summary.produced as f64 / secs);
@@ -282,9 +282,10 @@ pub async fn run(client: &Client, command: crate::cli::Command, out: &mut impl W
     };
     let deliver_after = match deliver_after {
         None => None,
-        Some(d) => {
-            Some(parse_duration(&d).ok_or_else(|| anyhow!("--deliver-after {d:?}: expected e.g. 500ms, 30s, 5m, 2h"))?)
-        }
+        Some(d) => Some(
+            crate::pulsar::produce::parse_duration(&d)
+                .ok_or_else(|| anyhow!("--deliver-after {d:?}: expected e.g. 500ms, 30s, 5m, 2h"))?,
+        ),
     };
     let args = ProduceArgs {
         topic: &topic,
@@ -308,21 +309,4 @@ pub async fn run(client: &Client, command: crate::cli::Command, out: &mut impl W
     };
     buffered.flush()?;
     summary.map(|_| ())
-}
-
-/// `500ms`, `30s`, `5m`, `2h`, `1d` (a bare number: seconds).
-pub fn parse_duration(s: &str) -> Option<Duration> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len());
-    let (n, unit) = s.split_at(split);
-    let n: f64 = n.parse().ok()?;
-    let secs = match unit.trim() {
-        "ms" => n / 1000.0,
-        "" | "s" => n,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        "d" => n * 86_400.0,
-        _ => return None,
-    };
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
 }

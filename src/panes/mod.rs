@@ -1,6 +1,7 @@
 //! One file per pane: how it draws its part of [`crate::app::App`].
 
 pub mod browser;
+pub mod compose;
 pub mod details;
 pub mod dlq;
 pub mod explorer;

@@ -89,6 +89,8 @@ pub enum RequestKind {
     Replication(super::replication::ReplicationRequest),
     /// The policies section's requests (`pulsar/policies.rs`).
     Policies(super::policies::PoliciesRequest),
+    /// The compose dialog's, re-send's and fix-and-requeue's requests (`pulsar/produce`).
+    Produce(super::produce::ProduceRequest),
     /// Stop a running request (a follow); no response comes for it.
     Cancel {
         id: RequestId,
@@ -125,6 +127,7 @@ impl RequestKind {
             RequestKind::Txn(r) => r.describe(),
             RequestKind::Replication(r) => r.describe(),
             RequestKind::Policies(r) => r.describe(),
+            RequestKind::Produce(r) => r.describe(),
             RequestKind::Cancel { .. } => "cancel".into(),
         }
     }
@@ -205,6 +208,7 @@ pub enum ResponseKind {
     Txn(super::txn::TxnResponse),
     Replication(super::replication::ReplicationResponse),
     Policies(super::policies::PoliciesResponse),
+    Produce(super::produce::ProduceResponse),
     /// The request failed (the app knows which from its id).
     Failed {
         error: ClientError,

@@ -250,6 +250,7 @@ pub async fn execute(client: &Client, kind: RequestKind) -> ResponseKind {
             super::replication::execute(client, r).await.map(ResponseKind::Replication)
         }
         RequestKind::Policies(r) => super::policies::execute(client, r).await.map(ResponseKind::Policies),
+        RequestKind::Produce(r) => super::produce::execute(client, r.clone()).await.map(ResponseKind::Produce),
         RequestKind::Follow { .. }
         | RequestKind::Scan { .. }
         | RequestKind::Cancel { .. } => Err(super::ClientError::Invalid(format!(

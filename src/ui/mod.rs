@@ -63,6 +63,9 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) -> Hits {
     if let Some(d) = &app.action {
         panes::dlq::render_action(f, body, app, d, theme);
     }
+    if let Some(d) = &app.compose {
+        panes::compose::render(f, body, app, d, theme);
+    }
     if app.show_help {
         render_help(f, body, theme, app);
     }

@@ -119,6 +119,8 @@ const OLD_KEYMAP: &[(KeyContext, &[&str], Action)] = &[
     (KeyContext::Policies, &["t"], Action::TargetRate),
     (KeyContext::Policies, &["r"], Action::Refresh),
     (KeyContext::Policies, &["<Esc>"], Action::Back),
+    (KeyContext::Explorer, &["n"], Action::Compose),
+    (KeyContext::Browser, &["n"], Action::Compose),
 ];
 
 #[test]

@@ -1,0 +1,113 @@
+//! The compose dialog (`n`): its fields, a validation error at its field (colour asserted),
+//! the confirmed id and `o` to open it in the browser; driven through `App::handle`.
+
+mod common;
+
+use std::time::Instant;
+
+use common::{draw, screen};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use pulsar_tui::app::compose::{ComposeDialog, ComposeStage};
+use pulsar_tui::app::{App, Event, Settings};
+use pulsar_tui::encode::EncodeError;
+use pulsar_tui::model::MessageId;
+use pulsar_tui::pulsar::produce::{DraftValue, ProduceRequest, ProduceResponse};
+use pulsar_tui::pulsar::request::{Request, RequestKind, Response, ResponseKind};
+use pulsar_tui::pulsar::TopicName;
+use pulsar_tui::ui::theme::Theme;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+fn key(app: &mut App, code: KeyCode) -> Vec<Request> {
+    app.handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+fn cell_at(term: &Terminal<TestBackend>, needle: &str) -> ratatui::buffer::Cell {
+    let text = screen(term);
+    let y = text.lines().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("no {needle}:\n{text}"));
+    let line = text.lines().nth(y).unwrap();
+    let x = line[..line.find(needle).unwrap()].chars().count() as u16;
+    term.backend().buffer()[(x, y as u16)].clone()
+}
+
+fn fg_at(term: &Terminal<TestBackend>, needle: &str) -> ratatui::style::Color {
+    cell_at(term, needle).fg
+}
+
+fn app_with_dialog() -> App {
+    let mut app = App::new(Settings::default(), Instant::now());
+    app.start();
+    let topic = TopicName::parse("persistent://acme/shop/orders").unwrap();
+    app.compose = Some(ComposeDialog::new(topic));
+    app
+}
+
+#[test]
+fn compose_sends_the_fields_and_shows_a_refusal_at_the_value() {
+    let mut app = app_with_dialog();
+    typed(&mut app, r#"{"id": "o-1", "items": [{"qty": "3"}]}"#);
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "u-42");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "src=tui, team=shop");
+    let term = draw(&app, 100, 24);
+    let text = screen(&term);
+    insta::assert_snapshot!("compose__fields__100x24", text);
+    // the field being typed in is highlighted, the others are not
+    assert_eq!(cell_at(&term, "src=tui").bg, Theme::default().selection_bg);
+    assert_ne!(cell_at(&term, "u-42").bg, Theme::default().selection_bg);
+
+    // a bad property list is refused at its field before anything is sent
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "yesterday");
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    let d = app.compose.as_ref().unwrap();
+    assert_eq!(d.error.as_ref().map(|e| e.0), Some(4), "{:?}", d.error);
+    for _ in 0.."yesterday".len() {
+        key(&mut app, KeyCode::Backspace);
+    }
+
+    // Enter sends one draft; the worker refuses the value at its field
+    let reqs = key(&mut app, KeyCode::Enter);
+    let req = reqs.first().expect("a produce request");
+    let RequestKind::Produce(ProduceRequest::Send { topic, drafts, .. }) = &req.kind else { panic!("{reqs:?}") };
+    assert_eq!(topic.to_string(), "persistent://acme/shop/orders");
+    assert_eq!(drafts[0].key.as_deref(), Some("u-42"));
+    assert_eq!(drafts[0].properties.get("team").map(String::as_str), Some("shop"));
+    assert!(matches!(&drafts[0].value, DraftValue::Json(v) if v["id"] == "o-1"));
+    let error = EncodeError::at("$.items[0].qty", "expected int, got \"3\"");
+    app.handle(Event::Response(Response {
+        id: req.id,
+        kind: ResponseKind::Produce(ProduceResponse::Refused { index: 0, error }),
+    }));
+    let term = draw(&app, 100, 24);
+    let text = screen(&term);
+    assert!(text.contains(r#"$.items[0].qty: expected int, got "3""#), "{text}");
+    assert_eq!(fg_at(&term, "$.items[0].qty"), Theme::default().status_error);
+    insta::assert_snapshot!("compose__refused__100x24", text);
+
+    // fixed and sent: the id, and `o` opens the browser there
+    let reqs = key(&mut app, KeyCode::Enter);
+    let id = MessageId { ledger: 12, entry: 3, partition: -1, batch: -1 };
+    let topic = TopicName::parse("persistent://acme/shop/orders").unwrap();
+    app.handle(Event::Response(Response {
+        id: reqs[0].id,
+        kind: ResponseKind::Produce(ProduceResponse::Sent { topic, ids: vec![id] }),
+    }));
+    assert_eq!(app.compose.as_ref().unwrap().stage, ComposeStage::Sent(vec![id]));
+    let term = draw(&app, 100, 24);
+    let text = screen(&term);
+    assert!(text.contains("confirmed  12:3:-1:-1"), "{text}");
+    assert_eq!(fg_at(&term, "confirmed"), Theme::default().accent);
+    insta::assert_snapshot!("compose__sent__100x24", text);
+    let reqs = key(&mut app, KeyCode::Char('o'));
+    assert!(app.compose.is_none());
+    assert!(reqs.iter().any(|r| matches!(r.kind, RequestKind::ReadPage { .. })), "{reqs:?}");
+}
