@@ -143,13 +143,14 @@ pub async fn fetch(client: &Client, target: &Target) -> Result<Snapshot> {
         Target::Namespace(ns) => {
             let _: Value = client.admin.get_json(&format!("/admin/v2/namespaces/{ns}")).await?;
             let topics = client.admin.topics(ns).await?;
-            let reads = topics
-                .iter()
-                .filter(|e| e.name.persistent)
-                .take(NAMESPACE_TOPICS)
-                .map(|e| topic_sample(client, &e.name));
-            let samples: Vec<Sample> =
-                futures::future::join_all(reads).await.into_iter().filter_map(|r| r.ok()).map(|(s, _)| s).collect();
+            let names: Vec<&crate::model::TopicName> =
+                topics.iter().filter(|e| e.name.persistent).take(NAMESPACE_TOPICS).map(|e| &e.name).collect();
+            // 16 at a time: a namespace of many topics is not a burst of hundreds of calls
+            let mut samples: Vec<Sample> = Vec::new();
+            for chunk in names.chunks(16) {
+                let reads = futures::future::join_all(chunk.iter().map(|t| topic_sample(client, t))).await;
+                samples.extend(reads.into_iter().filter_map(|r| r.ok()).map(|(s, _)| s));
+            }
             (samples, Reach { topics: Some(topics.len()), ..Reach::default() })
         }
     };
