@@ -181,6 +181,18 @@ fn python_messages_on_a_are_read_on_b_with_replicated_from() {
         assert!(seen.insert(i, r["partition"].clone()).is_none(), "message {i} twice");
     }
     assert_eq!(seen.len(), 300);
+    // the metrics of A: the topic's replication towards B, every partition's replicator
+    // connected, nothing left to send
+    let cfg = config(&g, "");
+    poll("the metrics show the replicators", || {
+        let m = metrics_row(&cfg, &g, &topic);
+        let r = &m["replication"][g.b.cluster.as_str()];
+        if r["connected"].as_f64() == Some(3.0) && r["backlog"].as_f64() == Some(0.0) {
+            Ok(())
+        } else {
+            Err(m.to_string())
+        }
+    });
     // on A the same messages are not replicated from anywhere
     let on_a = json_lines(&pulsar_tui(&g.a, &["read", &topic, "--format", "jsonl"]), "read on A");
     assert_eq!(on_a.len(), 300);
@@ -532,5 +544,14 @@ fn tui_shows_b_down(g: &Geo, topic: &str, admin: i64) {
         d.handle(Event::Tick(std::time::Instant::now()));
         let screen = common::screen(&common::draw(&d.app, 200, 40));
         assert!(screen.contains("○ disconnected") && screen.contains(&format!("→ {b}")), "{screen}");
+        // the metrics view: its replication column holds the backlog on the topic's row
+        d.act(pulsar_tui::app::keys::Action::ToggleMetrics);
+        let screen = common::screen(&common::draw(&d.app, 200, 40));
+        let local = t.local.as_str();
+        assert!(screen.contains("Repl backlog"), "{screen}");
+        // the topic's row (not the breadcrumbs) holds the backlog as a cell of its own
+        let rows: Vec<&str> = screen.lines().filter(|l| l.contains(local) && !l.contains('▸')).collect();
+        let has = |l: &&str| l.split(|c: char| c.is_whitespace() || c == '│').any(|w| w == admin.to_string());
+        assert!(rows.iter().any(has), "backlog {admin} in {rows:#?}\n{screen}");
     });
 }
