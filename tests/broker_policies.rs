@@ -71,8 +71,10 @@ async fn fetch(client: &Client, target: &Target) -> Snapshot {
     }
 }
 
+/// A change confirmed with the target's name (what `--yes` and the typed name do).
 async fn apply(client: &Client, target: &Target, edit: Edit) -> Result<Preview, ClientError> {
-    match execute(client, &PoliciesRequest::Apply { target: target.clone(), edit: edit.clone() }).await? {
+    let confirmed = Some(target.confirm_name());
+    match execute(client, &PoliciesRequest::Apply { target: target.clone(), edit: edit.clone(), confirmed }).await? {
         PoliciesResponse::Applied { preview, .. } => Ok(*preview),
         other => panic!("apply {edit:?}: {other:?}"),
     }
@@ -334,6 +336,16 @@ async fn the_ui_asks_for_the_name_before_a_shorter_ttl_and_read_only_refuses() {
     })
     .await;
     assert_eq!(held(&topic, EditKey::Ttl).await, None);
+
+    // the request itself refuses a data-dropping change without the name (not only the dialog)
+    let shorter = PoliciesRequest::Apply {
+        target: topic.clone(),
+        edit: Edit::Set { key: EditKey::Ttl, value: "5".into() },
+        confirmed: Some("wrong".into()),
+    };
+    let r = execute(&fx.client, &shorter).await;
+    assert!(matches!(&r, Err(ClientError::Invalid(m)) if m.contains("can drop data")), "{r:?}");
+    assert_eq!(held(&topic, EditKey::Ttl).await, None, "nothing sent");
 
     // read-only: every change refused in the client layer; the broker's values unchanged
     let mut ro_target = target();

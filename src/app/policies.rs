@@ -192,8 +192,11 @@ impl PoliciesView {
                             return Vec::new();
                         }
                     }
-                    let r =
-                        requests.request(RequestKind::Policies(PoliciesRequest::Apply { target, edit: edit.clone() }));
+                    let r = requests.request(RequestKind::Policies(PoliciesRequest::Apply {
+                        target,
+                        edit: edit.clone(),
+                        confirmed: preview.confirm.as_ref().map(|_| typed.trimmed()),
+                    }));
                     d.stage = Stage::Running { id: r.id, preview: preview.clone() };
                     self.dialog = Some(d);
                     return vec![r];

@@ -93,7 +93,12 @@ pub async fn change(client: &Client, target: &str, edit: Edit, yes: bool, out: &
     if let Edit::Set { key, value } = &edit {
         key.parse_value(value).map_err(anyhow::Error::msg)?;
     }
-    let request = if yes { PoliciesRequest::Apply { target, edit } } else { PoliciesRequest::Preview { target, edit } };
+    // --yes is the confirmation, of a data-dropping change too (the preview says which)
+    let request = if yes {
+        PoliciesRequest::Apply { confirmed: Some(target.confirm_name()), target, edit }
+    } else {
+        PoliciesRequest::Preview { target, edit }
+    };
     match policies_run(client, request).await? {
         PoliciesResponse::Previewed { preview, .. } => {
             print_preview(&preview, false, out)?;

@@ -47,8 +47,10 @@ pub enum PoliciesRequest {
     Fetch { target: Target },
     /// What an edit would do (reads the current values first).
     Preview { target: Target, edit: Edit },
-    /// Make the change (after reading the current values: the preview is recomputed).
-    Apply { target: Target, edit: Edit },
+    /// Make the change (after reading the current values: the preview is recomputed). A
+    /// change that can drop data is refused unless `confirmed` is the name it asks for (the
+    /// values may have changed since the preview the user confirmed).
+    Apply { target: Target, edit: Edit, confirmed: Option<String> },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -90,10 +92,18 @@ pub async fn execute(client: &Client, request: &PoliciesRequest) -> Result<Polic
             let preview = edit.preview(target, &snap).map_err(ClientError::Invalid)?;
             Ok(PoliciesResponse::Previewed { target: target.clone(), preview: Box::new(preview) })
         }
-        PoliciesRequest::Apply { target, edit } => {
+        PoliciesRequest::Apply { target, edit, confirmed } => {
             client.ensure_writable(&format!("policy change on {target}"))?;
             let snap = fetch(client, target).await?;
             let preview = edit.preview(target, &snap).map_err(ClientError::Invalid)?;
+            if let (Some(name), Some(why)) = (&preview.confirm, &preview.drops_data) {
+                if confirmed.as_deref() != Some(name.as_str()) {
+                    return Err(ClientError::Invalid(format!(
+                        "not changed: {} -> {} can drop data ({why}); confirm with the name {name}",
+                        preview.before, preview.after
+                    )));
+                }
+            }
             apply(client, &preview).await?;
             Ok(PoliciesResponse::Applied { target: target.clone(), preview: Box::new(preview) })
         }
