@@ -332,3 +332,46 @@ fn fix_and_requeue_moves_the_fixed_value_and_survives_sigkill() {
     assert_eq!(common::dlq::sub_backlog(&dlq, "pulsar-tui-requeue", false), 0);
     eprintln!("fix and requeue under SIGKILL: {kills} kills, {runs} runs, {} duplicates", rows.len() - n);
 }
+
+fn press(d: &mut common::Driver, code: crossterm::event::KeyCode) {
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    d.handle(pulsar_tui::app::Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the broker: scripts/test runs it"]
+async fn the_compose_dialog_sends_through_the_worker_and_shows_the_refusal_at_the_field() {
+    use crossterm::event::KeyCode;
+    use pulsar_tui::app::compose::{ComposeDialog, ComposeStage, VALUE};
+    use std::time::Duration;
+    let prefix = format!("persistent://public/default/{}", unique("it-compose"));
+    python(&["setup", &target().service_url, &prefix]);
+    let avro = format!("{prefix}-avro");
+    let client = pulsar_tui::pulsar::Client::new(target()).unwrap();
+    let mut d = common::Driver::new(client, pulsar_tui::app::Settings::default());
+    d.app.compose = Some(ComposeDialog::new(pulsar_tui::pulsar::TopicName::parse(&avro).unwrap()));
+    for c in r#"{"id": "o-1", "qty": "2", "price": 1.5, "tags": [], "note": null}"#.chars() {
+        press(&mut d, KeyCode::Char(c));
+    }
+    press(&mut d, KeyCode::Enter);
+    d.until("the refusal", Duration::from_secs(30), |a| a.compose.as_ref().is_some_and(|c| c.error.is_some())).await;
+    let (field, error) = d.app.compose.as_ref().unwrap().error.clone().unwrap();
+    assert_eq!(field, VALUE);
+    assert_eq!(error, r#"$.qty: expected int, got "2""#);
+    assert!(python_read(&avro, "avro").is_empty(), "nothing was sent");
+    // fixed: `"2"` becomes `2`
+    let fixed = r#"{"id": "o-1", "qty": 2, "price": 1.5, "tags": [], "note": null}"#;
+    d.app.compose.as_mut().unwrap().inputs[VALUE].set(fixed);
+    press(&mut d, KeyCode::Tab);
+    for c in "u-1".chars() {
+        press(&mut d, KeyCode::Char(c));
+    }
+    press(&mut d, KeyCode::Enter);
+    d.until("the confirmation", Duration::from_secs(30), |a| {
+        a.compose.as_ref().is_some_and(|c| matches!(c.stage, ComposeStage::Sent(_)))
+    })
+    .await;
+    let rows = python_read(&avro, "avro");
+    assert_eq!(values(&rows), vec![serde_json::from_str::<Value>(fixed).unwrap()]);
+    assert_eq!(rows[0]["key"], json!("u-1"));
+}

@@ -111,3 +111,45 @@ fn compose_sends_the_fields_and_shows_a_refusal_at_the_value() {
     assert!(app.compose.is_none());
     assert!(reqs.iter().any(|r| matches!(r.kind, RequestKind::ReadPage { .. })), "{reqs:?}");
 }
+
+#[test]
+fn w_resends_the_selected_message_as_is_or_edited() {
+    use pulsar_tui::pulsar::message::StartFrom;
+    use pulsar_tui::pulsar::reader::{Cursor, PartStart};
+    let mut app = App::new(Settings::default(), Instant::now());
+    let t = TopicName::parse("persistent://acme/shop/orders").unwrap();
+    let reqs = app.open_browser(t.clone(), StartFrom::Earliest);
+    let r = common::find(&reqs, |k| matches!(k, RequestKind::ReadPage { .. })).clone();
+    let messages = vec![common::browsed(0, br#"{"id":"o-1","qty":2}"#)];
+    let next = Cursor { parts: vec![PartStart::Earliest] };
+    common::answer(&mut app, &r, ResponseKind::PageRead { topic: t.clone(), messages, next, at_end: true });
+    key(&mut app, KeyCode::Char('w'));
+    let d = app.compose.as_ref().expect("the compose dialog, filled");
+    assert_eq!(d.topic, t, "to the parent topic");
+    assert!(d.inputs[3].as_str().contains("PULSAR_TUI_RESENT_FROM=persistent://acme/shop/orders-partition-1@7:0:1:-1"));
+    let text = screen(&draw(&app, 110, 26));
+    insta::assert_snapshot!("compose__resend__110x26", text);
+    // as is: the original bytes, its schema version, key and properties
+    let reqs = key(&mut app, KeyCode::Enter);
+    let RequestKind::Produce(ProduceRequest::Send { drafts, .. }) = &reqs[0].kind else { panic!("{reqs:?}") };
+    assert_eq!(drafts[0].value, DraftValue::Bytes(br#"{"id":"o-1","qty":2}"#.to_vec()));
+    assert_eq!(drafts[0].schema_version, Some(1));
+    assert_eq!(drafts[0].key.as_deref(), Some("k-0"));
+    assert_eq!(drafts[0].properties.get("trace").map(String::as_str), Some("t0"));
+    // edited first (and to another topic): the edited value is encoded again
+    app.compose = None;
+    key(&mut app, KeyCode::Char('w'));
+    key(&mut app, KeyCode::Backspace);
+    typed(&mut app, ",\"note\":\"x\"}");
+    for _ in 0..8 {
+        key(&mut app, KeyCode::Tab);
+    }
+    for _ in 0.."orders".len() {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, "orders-copy");
+    let reqs = key(&mut app, KeyCode::Enter);
+    let RequestKind::Produce(ProduceRequest::Send { topic, drafts, .. }) = &reqs[0].kind else { panic!("{reqs:?}") };
+    assert_eq!(topic.to_string(), "persistent://acme/shop/orders-copy");
+    assert!(matches!(&drafts[0].value, DraftValue::Json(v) if v["note"] == "x"), "{:?}", drafts[0].value);
+}

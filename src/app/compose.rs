@@ -15,8 +15,20 @@ use crate::pulsar::request::{Request, RequestId, RequestKind};
 use crate::pulsar::{ClientError, TopicName};
 
 /// The dialog's fields, in order (Tab / ↓ moves to the next).
-pub const FIELDS: [&str; 8] =
-    ["value", "key", "ordering key", "properties", "event time", "deliver after", "compression", "routing"];
+pub const FIELDS: [&str; 9] =
+    ["value", "key", "ordering key", "properties", "event time", "deliver after", "compression", "routing", "to topic"];
+
+/// Index of the target topic field.
+pub const TO: usize = 8;
+
+/// A re-sent message (`w` in the browser): while its value is not edited, its payload bytes
+/// go as they are, with the schema version that wrote them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Original {
+    pub value_text: String,
+    pub payload: Vec<u8>,
+    pub schema_version: Option<i64>,
+}
 
 /// Index of the value field.
 pub const VALUE: usize = 0;
@@ -40,6 +52,7 @@ pub struct ComposeDialog {
     /// A field and what is wrong with it.
     pub error: Option<(usize, String)>,
     pub stage: ComposeStage,
+    pub original: Option<Original>,
 }
 
 impl ComposeDialog {
@@ -47,7 +60,8 @@ impl ComposeDialog {
         let mut inputs = vec![LineInput::default(); FIELDS.len()];
         inputs[6].set("none");
         inputs[7].set("round-robin");
-        ComposeDialog { topic, inputs, focus: VALUE, error: None, stage: ComposeStage::Editing }
+        inputs[TO].set(topic.to_string());
+        ComposeDialog { topic, inputs, focus: VALUE, error: None, stage: ComposeStage::Editing, original: None }
     }
 
     /// The draft and options the fields describe, or the field that is wrong. `now_ms`: the
@@ -61,6 +75,10 @@ impl ComposeDialog {
             Ok(v) => DraftValue::Json(v),
             Err(_) => DraftValue::Json(serde_json::Value::String(self.inputs[VALUE].as_str().to_string())),
         });
+        if let Some(o) = self.original.as_ref().filter(|o| o.value_text == self.inputs[VALUE].as_str()) {
+            d.value = DraftValue::Bytes(o.payload.clone());
+            d.schema_version = o.schema_version;
+        }
         d.key = Some(text(1)).filter(|k| !k.is_empty());
         d.ordering_key = Some(text(2)).filter(|k| !k.is_empty()).map(String::into_bytes);
         for pair in text(3).split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -103,6 +121,31 @@ impl App {
         Vec::new()
     }
 
+    /// `w` in the browser: the compose dialog filled with the selected message (its value as
+    /// JSON, key, ordering key, properties plus `PULSAR_TUI_RESENT_FROM=<topic>@<id>`, event
+    /// time), to the same topic unless "to topic" is changed; an unedited value goes as the
+    /// original bytes.
+    pub(super) fn open_resend(&mut self) -> Vec<Request> {
+        let Some(row) = self.browser.as_ref().and_then(|b| b.selected_row()) else {
+            self.set_status(Level::Error, "select a message to re-send".into());
+            return Vec::new();
+        };
+        let m = &row.message;
+        let Ok(topic) = TopicName::parse(&m.topic).map(|t| t.parent()) else { return Vec::new() };
+        let value_text = if row.decoded.is_ok() { row.decoded.value.to_string() } else { String::new() };
+        let mut d = ComposeDialog::new(topic.clone());
+        d.inputs[VALUE].set(value_text.clone());
+        d.inputs[1].set(m.key.clone().unwrap_or_default());
+        d.inputs[2].set(m.ordering_key.as_deref().map(String::from_utf8_lossy).unwrap_or_default());
+        let mut props: Vec<String> = m.properties.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        props.push(format!("PULSAR_TUI_RESENT_FROM={}@{}", m.topic, m.id));
+        d.inputs[3].set(props.join(", "));
+        d.inputs[4].set(m.event_time_ms.map(|t| t.to_string()).unwrap_or_default());
+        d.original = Some(Original { value_text, payload: m.payload.clone(), schema_version: m.schema_version });
+        self.compose = Some(d);
+        Vec::new()
+    }
+
     /// Keys while the compose dialog is open: Tab/↓ and Shift+Tab/↑ move between fields,
     /// Enter sends, Esc closes; once sent, `o` opens the browser at the message.
     pub(super) fn compose_key(&mut self, k: &KeyEvent) -> Vec<Request> {
@@ -134,10 +177,13 @@ impl App {
             KeyCode::Tab | KeyCode::Down => d.focus = (d.focus + 1) % FIELDS.len(),
             KeyCode::BackTab | KeyCode::Up => d.focus = (d.focus + FIELDS.len() - 1) % FIELDS.len(),
             _ => match d.inputs[d.focus].key(k) {
-                Edit::Submit => match d.draft(self.wall_now()) {
+                Edit::Submit => match d.draft(self.wall_now()).and_then(|x| {
+                    TopicName::parse(d.inputs[TO].as_str().trim()).map(|t| (x, t)).map_err(|e| (TO, e.to_string()))
+                }) {
                     Err(e) => d.error = Some(e),
-                    Ok((draft, options)) => {
+                    Ok(((draft, options), to)) => {
                         d.error = None;
+                        d.topic = to;
                         let req = self.request(RequestKind::Produce(ProduceRequest::Send {
                             topic: d.topic.clone(),
                             drafts: vec![draft],

@@ -98,6 +98,8 @@ actions! {
     CheckReplication = "check_replication",
     /// The compose dialog on the topic: a message encoded with its schema.
     Compose = "compose",
+    /// Re-send the selected message (the compose dialog, filled; as is unless edited).
+    Resend = "resend",
 }
 
 impl Action {
@@ -249,6 +251,7 @@ const HELP: &[(KeyContext, Action, &str)] = &[
     (KeyContext::Policies, Action::Back, "back"),
     (KeyContext::Explorer, Action::Compose, "compose a message on the topic (value, key, properties, options)"),
     (KeyContext::Browser, Action::Compose, "compose a message on the browsed topic"),
+    (KeyContext::Browser, Action::Resend, "re-send the selected message (as is, or edited first)"),
 ];
 
 /// The help text of an action in a context (its name, spelled out, when the built-in

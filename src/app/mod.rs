@@ -480,6 +480,7 @@ impl App {
             Action::OpenTxn if self.view != View::Txn => return self.open_txn(),
             Action::OpenPolicies if self.view != View::Policies => return self.open_policies(None),
             Action::Compose => return self.open_compose(),
+            Action::Resend if self.view == View::Browser => return self.open_resend(),
             Action::OtherCluster | Action::CheckReplication => return self.replication_update(action),
             _ => {}
         }

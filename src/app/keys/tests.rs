@@ -121,6 +121,7 @@ const OLD_KEYMAP: &[(KeyContext, &[&str], Action)] = &[
     (KeyContext::Policies, &["<Esc>"], Action::Back),
     (KeyContext::Explorer, &["n"], Action::Compose),
     (KeyContext::Browser, &["n"], Action::Compose),
+    (KeyContext::Browser, &["w"], Action::Resend),
 ];
 
 #[test]
