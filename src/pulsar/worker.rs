@@ -246,17 +246,12 @@ pub async fn execute(client: &Client, kind: RequestKind) -> ResponseKind {
         }
         RequestKind::Health(r) => super::health::execute(client, r).await.map(ResponseKind::Health),
         RequestKind::Txn(r) => super::txn::execute(client, r).await.map(ResponseKind::Txn),
-        RequestKind::Replication(r) => {
-            super::replication::execute(client, r).await.map(ResponseKind::Replication)
-        }
+        RequestKind::Replication(r) => super::replication::execute(client, r).await.map(ResponseKind::Replication),
         RequestKind::Policies(r) => super::policies::execute(client, r).await.map(ResponseKind::Policies),
         RequestKind::Produce(r) => super::produce::execute(client, r.clone()).await.map(ResponseKind::Produce),
-        RequestKind::Follow { .. }
-        | RequestKind::Scan { .. }
-        | RequestKind::Cancel { .. } => Err(super::ClientError::Invalid(format!(
-            "{} answers as a stream: run it with Worker::submit",
-            kind.describe()
-        ))),
+        RequestKind::Follow { .. } | RequestKind::Scan { .. } | RequestKind::Cancel { .. } => Err(
+            super::ClientError::Invalid(format!("{} answers as a stream: run it with Worker::submit", kind.describe())),
+        ),
     };
     result.unwrap_or_else(|error| ResponseKind::Failed { error })
 }
