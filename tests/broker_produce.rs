@@ -375,3 +375,34 @@ async fn the_compose_dialog_sends_through_the_worker_and_shows_the_refusal_at_th
     assert_eq!(values(&rows), vec![serde_json::from_str::<Value>(fixed).unwrap()]);
     assert_eq!(rows[0]["key"], json!("u-1"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the broker: scripts/test runs it"]
+async fn the_browsers_fix_and_requeue_request_moves_the_fixed_letter() {
+    use pulsar_tui::pulsar::produce::{execute, ProduceRequest, ProduceResponse};
+    let prefix = format!("persistent://public/default/{}", unique("it-fix-ui"));
+    python(&["setup", &target().service_url, &prefix]);
+    let origin = format!("{prefix}-avro");
+    let dlq = format!("{origin}-sub-DLQ");
+    python(&["letters", &target().service_url, &dlq, &origin, "2"]);
+    let client = pulsar_tui::pulsar::Client::new(target()).unwrap();
+    let t = target();
+    let read = Command::new(env!("CARGO_BIN_EXE_pulsar-tui"))
+        .args(["--service-url", &t.service_url, "--admin-url", &t.admin_url, "read", &dlq, "--count", "2"])
+        .output()
+        .unwrap();
+    let letters = common::dlq::json_lines(&read.stdout);
+    let id = letters[1]["message_id"].as_str().unwrap().parse().unwrap();
+    let value = json!({"id": "fixed", "qty": 1, "price": 2.0, "tags": [], "note": null});
+    let journal = common::dlq::temp("journal.jsonl");
+    let dlq_topic = pulsar_tui::pulsar::TopicName::parse(&dlq).unwrap();
+    let r = ProduceRequest::FixAndRequeue { dlq: dlq_topic, id, value: value.clone(), journal };
+    match execute(&client, r).await.unwrap() {
+        ProduceResponse::Requeued { moved, failures } => assert_eq!((moved, failures.len()), (1, 0)),
+        other => panic!("{other:?}"),
+    }
+    let rows = python_read(&origin, "avro");
+    assert_eq!(values(&rows), vec![value]);
+    assert_eq!(rows[0]["key"], json!("k-1"));
+    assert_eq!(common::dlq::sub_backlog(&dlq, "pulsar-tui-requeue", false), 1, "the other letter stays");
+}

@@ -153,3 +153,37 @@ fn w_resends_the_selected_message_as_is_or_edited() {
     assert_eq!(topic.to_string(), "persistent://acme/shop/orders-copy");
     assert!(matches!(&drafts[0].value, DraftValue::Json(v) if v["note"] == "x"), "{:?}", drafts[0].value);
 }
+
+#[test]
+fn f_fixes_a_dead_letter_and_asks_for_its_requeue() {
+    use pulsar_tui::pulsar::message::StartFrom;
+    use pulsar_tui::pulsar::reader::{Cursor, PartStart};
+    let mut app = App::new(Settings::default(), Instant::now());
+    let t = TopicName::parse("persistent://acme/shop/orders-sub-DLQ").unwrap();
+    let reqs = app.open_browser(t.clone(), StartFrom::Earliest);
+    let r = common::find(&reqs, |k| matches!(k, RequestKind::ReadPage { .. })).clone();
+    let mut letter = common::browsed(0, br#"{"id":"o-1","qty":"2"}"#);
+    letter.message.topic = "persistent://acme/shop/orders-sub-DLQ".into();
+    letter.message.id.partition = -1;
+    let next = Cursor { parts: vec![PartStart::Earliest] };
+    common::answer(
+        &mut app,
+        &r,
+        ResponseKind::PageRead { topic: t.clone(), messages: vec![letter], next, at_end: true },
+    );
+    key(&mut app, KeyCode::Char('F'));
+    assert!(app.compose.as_ref().is_some_and(|d| d.fix.is_some()));
+    let text = screen(&draw(&app, 110, 26));
+    assert!(text.contains("Fix and requeue a dead letter"), "{text}");
+    insta::assert_snapshot!("compose__fix__110x26", text);
+    let reqs = key(&mut app, KeyCode::Enter);
+    let RequestKind::Produce(ProduceRequest::FixAndRequeue { dlq, id, value, .. }) = &reqs[0].kind else {
+        panic!("{reqs:?}")
+    };
+    assert_eq!((dlq, id.entry, &value["qty"]), (&t, 0, &serde_json::json!("2")));
+    app.handle(Event::Response(Response {
+        id: reqs[0].id,
+        kind: ResponseKind::Produce(ProduceResponse::Requeued { moved: 1, failures: vec![] }),
+    }));
+    assert!(matches!(&app.compose.as_ref().unwrap().stage, ComposeStage::Requeued(t) if t.contains("1 moved")));
+}

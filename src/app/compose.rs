@@ -41,6 +41,8 @@ pub enum ComposeStage {
     Sending(RequestId),
     /// Confirmed: the ids.
     Sent(Vec<crate::model::MessageId>),
+    /// A fixed dead letter's requeue ended: what it says.
+    Requeued(String),
 }
 
 /// The compose dialog.
@@ -53,6 +55,8 @@ pub struct ComposeDialog {
     pub error: Option<(usize, String)>,
     pub stage: ComposeStage,
     pub original: Option<Original>,
+    /// Fix and requeue (`F`): the DLQ and the dead letter's id; Enter requeues the fixed value.
+    pub fix: Option<(TopicName, crate::model::MessageId)>,
 }
 
 impl ComposeDialog {
@@ -61,7 +65,15 @@ impl ComposeDialog {
         inputs[6].set("none");
         inputs[7].set("round-robin");
         inputs[TO].set(topic.to_string());
-        ComposeDialog { topic, inputs, focus: VALUE, error: None, stage: ComposeStage::Editing, original: None }
+        ComposeDialog {
+            topic,
+            inputs,
+            focus: VALUE,
+            error: None,
+            stage: ComposeStage::Editing,
+            original: None,
+            fix: None,
+        }
     }
 
     /// The draft and options the fields describe, or the field that is wrong. `now_ms`: the
@@ -146,6 +158,24 @@ impl App {
         Vec::new()
     }
 
+    /// `F` on a dead letter in the browser: its value to fix, then requeued to its original
+    /// topic through the journaled requeue path.
+    pub(super) fn open_fix(&mut self) -> Vec<Request> {
+        let selected =
+            self.browser.as_ref().and_then(|b| b.selected_row()).map(|r| (r.message.clone(), r.decoded.clone()));
+        let Some((m, decoded)) = selected else {
+            self.set_status(Level::Error, "select a dead letter to fix".into());
+            return Vec::new();
+        };
+        let Ok(dlq) = TopicName::parse(&m.topic).map(|t| t.parent()) else { return Vec::new() };
+        let mut d = ComposeDialog::new(dlq.clone());
+        d.inputs[VALUE].set(if decoded.is_ok() { decoded.value.to_string() } else { String::new() });
+        d.inputs[TO].set("the original topic (REAL_TOPIC)");
+        d.fix = Some((dlq, m.id));
+        self.compose = Some(d);
+        Vec::new()
+    }
+
     /// Keys while the compose dialog is open: Tab/↓ and Shift+Tab/↑ move between fields,
     /// Enter sends, Esc closes; once sent, `o` opens the browser at the message.
     pub(super) fn compose_key(&mut self, k: &KeyEvent) -> Vec<Request> {
@@ -178,9 +208,29 @@ impl App {
             KeyCode::BackTab | KeyCode::Up => d.focus = (d.focus + FIELDS.len() - 1) % FIELDS.len(),
             _ => match d.inputs[d.focus].key(k) {
                 Edit::Submit => match d.draft(self.wall_now()).and_then(|x| {
+                    if d.fix.is_some() {
+                        return Ok((x, d.topic.clone()));
+                    }
                     TopicName::parse(d.inputs[TO].as_str().trim()).map(|t| (x, t)).map_err(|e| (TO, e.to_string()))
                 }) {
                     Err(e) => d.error = Some(e),
+                    Ok(((draft, _), _)) if d.fix.is_some() => {
+                        d.error = None;
+                        let (dlq, id) = d.fix.clone().expect("checked above");
+                        let value = match draft.value {
+                            DraftValue::Json(v) => v,
+                            DraftValue::Bytes(_) => serde_json::from_str(d.inputs[VALUE].as_str()).unwrap_or_default(),
+                        };
+                        let journal = self.settings.journal_path.clone();
+                        let req = self.request(RequestKind::Produce(ProduceRequest::FixAndRequeue {
+                            dlq,
+                            id,
+                            value,
+                            journal,
+                        }));
+                        d.stage = ComposeStage::Sending(req.id);
+                        out.push(req);
+                    }
                     Ok(((draft, options), to)) => {
                         d.error = None;
                         d.topic = to;
@@ -215,6 +265,14 @@ impl App {
                 d.error = Some((VALUE, error.to_string()));
                 d.stage = ComposeStage::Editing;
                 d.focus = VALUE;
+            }
+            ProduceResponse::Requeued { moved, failures } => {
+                let text = match failures.first() {
+                    _ if moved > 0 => format!("requeued: the fixed letter is in its original topic ({moved} moved)"),
+                    Some((id, why)) => format!("not requeued: {id}: {why}"),
+                    None => "nothing moved (already requeued? see the journal)".to_string(),
+                };
+                d.stage = ComposeStage::Requeued(text);
             }
             ProduceResponse::SchemaFetched { .. } => {}
         }

@@ -100,6 +100,8 @@ actions! {
     Compose = "compose",
     /// Re-send the selected message (the compose dialog, filled; as is unless edited).
     Resend = "resend",
+    /// Fix a dead letter's value and requeue it (the journaled requeue path).
+    FixRequeue = "fix_requeue",
 }
 
 impl Action {
@@ -252,6 +254,7 @@ const HELP: &[(KeyContext, Action, &str)] = &[
     (KeyContext::Explorer, Action::Compose, "compose a message on the topic (value, key, properties, options)"),
     (KeyContext::Browser, Action::Compose, "compose a message on the browsed topic"),
     (KeyContext::Browser, Action::Resend, "re-send the selected message (as is, or edited first)"),
+    (KeyContext::Browser, Action::FixRequeue, "fix a dead letter's value, then requeue it to its original topic"),
 ];
 
 /// The help text of an action in a context (its name, spelled out, when the built-in

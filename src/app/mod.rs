@@ -481,6 +481,7 @@ impl App {
             Action::OpenPolicies if self.view != View::Policies => return self.open_policies(None),
             Action::Compose => return self.open_compose(),
             Action::Resend if self.view == View::Browser => return self.open_resend(),
+            Action::FixRequeue if self.view == View::Browser => return self.open_fix(),
             Action::OtherCluster | Action::CheckReplication => return self.replication_update(action),
             _ => {}
         }

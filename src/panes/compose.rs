@@ -20,7 +20,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, d: &ComposeDialog, theme: &T
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(Style::default().fg(theme.border_focused))
-        .title(" Compose ")
+        .title(if d.fix.is_some() { " Fix and requeue a dead letter " } else { " Compose " })
         .title_style(Style::default().fg(theme.border_focused).add_modifier(Modifier::BOLD));
     let inner = block.inner(r);
     f.render_widget(block, r);
@@ -58,6 +58,10 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, d: &ComposeDialog, theme: &T
             "Enter send · Tab/↓ next field · Shift+Tab/↑ previous · Esc close   (value: JSON, or text without a schema)",
             Style::default().fg(theme.dim),
         )),
+        ComposeStage::Requeued(text) => {
+            lines.push(Line::styled(text.clone(), Style::default().fg(theme.accent).add_modifier(Modifier::BOLD)));
+            lines.push(Line::styled("Esc close", Style::default().fg(theme.dim)));
+        }
         ComposeStage::Sending(_) => lines.push(Line::styled("sending… (waiting for the broker)", Style::default().fg(theme.dim))),
         ComposeStage::Sent(ids) => {
             let ids: Vec<String> = ids.iter().map(|i| i.to_string()).collect();

@@ -122,6 +122,7 @@ const OLD_KEYMAP: &[(KeyContext, &[&str], Action)] = &[
     (KeyContext::Explorer, &["n"], Action::Compose),
     (KeyContext::Browser, &["n"], Action::Compose),
     (KeyContext::Browser, &["w"], Action::Resend),
+    (KeyContext::Browser, &["F"], Action::FixRequeue),
 ];
 
 #[test]

@@ -148,6 +148,10 @@ pub enum ProduceRequest {
     Send { topic: TopicName, drafts: Vec<Draft>, options: ProduceOptions },
     /// The schema of a topic (a version, or the latest) for the compose dialog.
     FetchSchema { topic: TopicName, version: Option<i64> },
+    /// Fix and requeue one dead letter: its value replaced by `value` (encoded with the
+    /// original topic's schema) and moved through the requeue engine (journaled; the DLQ's
+    /// entry acknowledged only after the fixed copy is confirmed).
+    FixAndRequeue { dlq: TopicName, id: MessageId, value: Value, journal: std::path::PathBuf },
 }
 
 /// The produce group's answers.
@@ -159,6 +163,8 @@ pub enum ProduceResponse {
     Refused { index: usize, error: crate::encode::EncodeError },
     /// The schema (none: the topic has none).
     SchemaFetched { topic: TopicName, schema: Option<crate::decode::SchemaInfo> },
+    /// The fixed letter's requeue ended: how many moved, and why not when it did not.
+    Requeued { moved: u64, failures: Vec<(String, String)> },
 }
 
 impl ProduceRequest {
@@ -166,6 +172,7 @@ impl ProduceRequest {
         match self {
             ProduceRequest::Send { topic, drafts, .. } => format!("produce {} to {topic}", drafts.len()),
             ProduceRequest::FetchSchema { topic, .. } => format!("schema of {topic}"),
+            ProduceRequest::FixAndRequeue { dlq, id, .. } => format!("fix and requeue {id} of {dlq}"),
         }
     }
 }
@@ -202,6 +209,25 @@ pub async fn execute(client: &Client, r: ProduceRequest) -> Result<ProduceRespon
                 Some(e) => Err(e),
                 None => Ok(ProduceResponse::Sent { topic, ids }),
             }
+        }
+        ProduceRequest::FixAndRequeue { dlq, id, value, journal } => {
+            let target = crate::dlq::Target::Original;
+            let (only, fixes) = fixed_payloads(client, &dlq, &target, &[Fix { id, value }]).await?;
+            let options = super::dlq::RequeueOptions {
+                dlq,
+                target,
+                filter: None,
+                only: Some(only),
+                fixes,
+                limit: None,
+                rate: None,
+                keep_dlq_properties: false,
+                subscription: "pulsar-tui-requeue".into(),
+                journal,
+            };
+            let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let summary = super::requeue::requeue(client, &options, cancel, |_| {}).await?;
+            Ok(ProduceResponse::Requeued { moved: summary.progress.moved, failures: summary.failures })
         }
         ProduceRequest::FetchSchema { topic, version } => {
             let schema = client.schema_info(&topic, version).await?;
