@@ -118,6 +118,17 @@ pub enum Format {
     Table,
 }
 
+/// What a line of `produce`'s input is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProduceFormat {
+    /// The line itself is the payload (see --encoding)
+    Text,
+    /// One JSON value per line, encoded with the topic's schema
+    Jsonl,
+    /// One envelope of `read --raw` per line: the payload bytes, key, properties, event time
+    Envelope,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReadFormat {
     /// One JSON envelope per line (see the README)
@@ -153,7 +164,7 @@ pub enum Command {
         topic: String,
         /// What a line is
         #[arg(long, value_enum, default_value = "text")]
-        format: crate::headless::produce::InputFormat,
+        format: ProduceFormat,
         /// Read the lines from this file instead of standard input
         #[arg(long)]
         file: Option<std::path::PathBuf>,

@@ -18,16 +18,8 @@ use crate::encode::{raw_payload, RawForm};
 use crate::pulsar::produce::{Codec, Draft, DraftValue, Pending, ProduceOptions, Routing, Sender};
 use crate::pulsar::{Client, TopicName};
 
-/// What a line is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum InputFormat {
-    /// The line itself is the payload (see --encoding)
-    Text,
-    /// One JSON value per line, encoded with the topic's schema
-    Jsonl,
-    /// One envelope of `read --raw` per line: the payload bytes, key, properties, event time
-    Envelope,
-}
+/// What a line is (defined with the command line, which the headless layer reads).
+pub use crate::cli::ProduceFormat as InputFormat;
 
 /// Options of `pulsar-tui produce`.
 pub struct ProduceArgs<'a> {
