@@ -89,7 +89,9 @@ fn main() -> ExitCode {
 async fn run(cli: Cli, resolved: settings::Resolved) -> anyhow::Result<ExitCode> {
     // `:ctx NAME` resolves the context from the same flags and config
     let switch_cli = cli.clone();
-    if cli.context.len() > 1 && !matches!(cli.command, Some(Command::Replication { action: ReplicationCommand::Check { .. } })) {
+    if cli.context.len() > 1
+        && !matches!(cli.command, Some(Command::Replication { action: ReplicationCommand::Check { .. } }))
+    {
         anyhow::bail!("--context is given {} times: only `replication check` compares two contexts", cli.context.len());
     }
     let Some(command) = cli.command else {

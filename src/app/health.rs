@@ -9,8 +9,8 @@ use super::pending::Requests;
 use super::{Next, View};
 use crate::health::{Details, Engine, Finding, Input, Target, Thresholds};
 use crate::metrics::MetricsSnapshot;
-use crate::pulsar::request::{Request, RequestId, RequestKind};
 use crate::pulsar::health::{HealthRequest, HealthResponse};
+use crate::pulsar::request::{Request, RequestId, RequestKind};
 use crate::pulsar::{ClientError, TopicName};
 
 pub struct HealthView {

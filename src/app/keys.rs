@@ -246,8 +246,16 @@ const HELP: &[(KeyContext, Action, &str)] = &[
     (KeyContext::Txn, Action::AbortTxn, "abort the selected transaction (preview, typed confirmation; super-user)"),
     (KeyContext::Txn, Action::Back, "back"),
     (KeyContext::Explorer, Action::OpenPolicies, "policies of the namespace or topic, with their source, and capacity"),
-    (KeyContext::Policies, Action::EditPolicy, "change the selected policy (preview, typed name when it can drop data)"),
-    (KeyContext::Policies, Action::RemovePolicy, "remove the value set at this level (the namespace or broker default applies)"),
+    (
+        KeyContext::Policies,
+        Action::EditPolicy,
+        "change the selected policy (preview, typed name when it can drop data)",
+    ),
+    (
+        KeyContext::Policies,
+        Action::RemovePolicy,
+        "remove the value set at this level (the namespace or broker default applies)",
+    ),
     (KeyContext::Policies, Action::TargetRate, "target rate (msg/s) for the partitions estimate"),
     (KeyContext::Policies, Action::Refresh, "read the policies and rates again"),
     (KeyContext::Policies, Action::Back, "back"),

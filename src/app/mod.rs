@@ -18,9 +18,9 @@
 //!   flight; `keys.rs`, `mouse.rs`: the keymap and the mouse.
 
 pub mod actions;
-pub mod compose;
 pub mod browser;
 mod commands;
+pub mod compose;
 mod connection;
 mod ctx;
 pub mod dlq;
@@ -32,8 +32,8 @@ pub mod list;
 pub mod metrics;
 pub mod mouse;
 pub mod palette;
-pub mod policies;
 mod pending;
+pub mod policies;
 pub mod replication;
 pub mod schema;
 mod settings;

@@ -15,9 +15,15 @@ pub enum Tag {
     ClusterInfo,
     Tenants,
     TenantInfo,
-    Namespaces { tenant: String },
-    Topics { namespace: String },
-    Subscriptions { topic: TopicName },
+    Namespaces {
+        tenant: String,
+    },
+    Topics {
+        namespace: String,
+    },
+    Subscriptions {
+        topic: TopicName,
+    },
     TopicStats,
     ReadPage,
     Follow,

@@ -16,7 +16,27 @@ pub struct TopicName {
 
 const PARTITION_SUFFIX: &str = "-partition-";
 
+/// Pulsar's store of a subscription's transactional acknowledgements:
+/// `<topic>-<subscription>__transaction_pending_ack` (the broker's `PENDING_ACK_STORE_SUFFIX`).
+const PENDING_ACK_SUFFIX: &str = "__transaction_pending_ack";
+
+/// True for the local name of one of Pulsar's own topics: `__change_events`,
+/// `__transaction_buffer_snapshot` and the rest of the `__` names, and a subscription's
+/// transaction pending-ack store (whose name starts with the user's topic).
+pub fn is_system_local_name(local: &str) -> bool {
+    let base = match local.rfind(PARTITION_SUFFIX) {
+        Some(i) if local[i + PARTITION_SUFFIX.len()..].bytes().all(|b| b.is_ascii_digit()) => &local[..i],
+        _ => local,
+    };
+    local.starts_with("__") || base.ends_with(PENDING_ACK_SUFFIX)
+}
+
 impl TopicName {
+    /// One of Pulsar's own topics (see [`is_system_local_name`]).
+    pub fn is_system(&self) -> bool {
+        is_system_local_name(&self.local)
+    }
+
     /// Parses a full name (`persistent://t/ns/x`), a short one (`t/ns/x`) or a bare
     /// local name (`x`, taken as `public/default`), like the Pulsar clients do.
     pub fn parse(s: &str) -> Result<TopicName, Invalid> {
@@ -103,6 +123,22 @@ impl serde::Serialize for TopicName {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pulsar_s_own_topics_are_system_topics() {
+        for local in ["__change_events", "__transaction_buffer_snapshot", "__change_events-partition-0"] {
+            assert!(is_system_local_name(local), "{local}");
+        }
+        // a subscription's pending-ack store, of a topic and of a partition
+        assert!(is_system_local_name("orders-audit__transaction_pending_ack"));
+        assert!(is_system_local_name("orders-partition-1-audit__transaction_pending_ack"));
+        assert!(TopicName::parse("persistent://a/b/orders-audit__transaction_pending_ack").unwrap().is_system());
+        for local in
+            ["orders", "orders-partition-3", "my__topic", "transaction_pending_ack", "x__transaction_pending_ack_v2"]
+        {
+            assert!(!is_system_local_name(local), "{local}");
+        }
+    }
 
     #[test]
     fn parses_full_short_and_bare_names() {

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use futures::StreamExt;
 use reqwest::{header, Method, StatusCode};
 use serde::de::DeserializeOwned;
 
@@ -385,27 +386,32 @@ impl AdminClient {
         names.extend(np_all.unwrap_or_default());
         parted.extend(np_parted.unwrap_or_default());
         let parents: Vec<TopicName> = parted.iter().filter_map(|s| TopicName::parse(s).ok()).collect();
-        let counts = futures::future::join_all(parents.iter().map(|p| self.partition_count(p))).await;
+        // one metadata call per partitioned topic, a few at a time (a namespace may hold thousands)
+        // (the futures collected first: a lazy `map` here makes the spawned task's future
+        // not general enough for tokio)
+        let calls: Vec<_> = parents.iter().map(|p| self.partition_count(p)).collect();
+        let counts: Vec<Result<u32>> = futures::stream::iter(calls).buffered(16).collect().await;
         let mut out: Vec<TopicEntry> = Vec::new();
         for (parent, count) in parents.into_iter().zip(counts) {
             out.push(TopicEntry { name: parent, partitions: count?.max(1) });
         }
+        // a set, not a scan of `out` per name: a namespace may list 100,000 topics
+        let mut listed: std::collections::HashSet<TopicName> = out.iter().map(|e| e.name.clone()).collect();
         for n in names {
             let Ok(t) = TopicName::parse(&n) else {
                 continue;
             };
-            if t.local.starts_with("__") {
+            if t.is_system() {
                 continue;
             }
-            let parent = t.parent();
-            if t.partition_index().is_some() && out.iter().any(|e| e.name == parent) {
+            if t.partition_index().is_some() && listed.contains(&t.parent()) {
                 continue;
             }
-            if !out.iter().any(|e| e.name == t) {
+            if listed.insert(t.clone()) {
                 out.push(TopicEntry { name: t, partitions: 0 });
             }
         }
-        out.retain(|e| !e.name.local.starts_with("__"));
+        out.retain(|e| !e.name.is_system());
         out.sort_by(|a, b| a.name.local.cmp(&b.name.local).then(a.name.persistent.cmp(&b.name.persistent).reverse()));
         Ok(out)
     }

@@ -67,9 +67,9 @@ pub fn namespace_of_topic(topic: &str) -> &str {
     }
 }
 
-/// True for Pulsar system topics (local name starting with `__`).
+/// True for Pulsar system topics (see [`crate::model::topic::is_system_local_name`]).
 pub fn is_system_topic(topic: &str) -> bool {
-    topic.rsplit('/').next().is_some_and(|l| l.starts_with("__"))
+    topic.rsplit('/').next().is_some_and(crate::model::topic::is_system_local_name)
 }
 
 /// A canonical partition index (`0`, `7`, `12`; not `01`, `-1`, `x`).
