@@ -155,7 +155,7 @@ fn held_back_line(screen: &str) -> Option<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the broker with transactions: scripts/test runs it"]
+#[ignore = "needs a broker with transactions: scripts/txn-test runs it"]
 async fn open_committed_and_aborted_transactions_and_what_they_hold_back() {
     let client = Client::new(target()).unwrap();
     let topic = format!("persistent://public/default/{}", unique("txn"));
