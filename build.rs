@@ -18,7 +18,13 @@ fn main() {
     println!("cargo:rustc-env=PULSAR_TUI_COMMIT={value}");
     println!("cargo:rerun-if-env-changed=PULSAR_TUI_COMMIT");
     // a new commit moves HEAD's branch ref (or HEAD itself when detached)
+    // (only paths that exist: cargo reruns the script, and rebuilds the crate, on every build
+    // when a listed path is missing, e.g. a checkout without packed refs)
     for path in [".git/HEAD", ".git/refs/heads", ".git/packed-refs"] {
-        println!("cargo:rerun-if-changed={path}");
+        if std::path::Path::new(path).exists() {
+            println!("cargo:rerun-if-changed={path}");
+        }
     }
+    // without any of them (no git checkout) the script still must not rerun every time
+    println!("cargo:rerun-if-changed=build.rs");
 }
