@@ -39,7 +39,7 @@ mod hex;
 mod json;
 mod key_value;
 mod preview;
-mod primitive;
+pub(crate) mod primitive;
 mod protobuf;
 mod schema;
 mod timefmt;

@@ -6,26 +6,7 @@ use serde_json::Value;
 
 use super::avro::{float, int64};
 use super::path::{EncodeError, Path};
-use crate::decode::SchemaType;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Primitive {
-    String,
-    Boolean,
-    Int8,
-    Int16,
-    Int32,
-    Int64,
-    Float,
-    Double,
-    Date,
-    Time,
-    Timestamp,
-    Instant,
-    LocalDate,
-    LocalTime,
-    LocalDateTime,
-}
+pub(crate) use crate::decode::primitive::Primitive;
 
 const NANOS_PER_DAY: i64 = 86_400_000_000_000;
 
@@ -59,28 +40,8 @@ pub(crate) fn parse_local_date_time(s: &str) -> Option<(i64, i64)> {
     Some((days, nanos))
 }
 
+/// The encoding of the decoder's [`Primitive`] (one type, one mapping from schema types).
 impl Primitive {
-    pub(crate) fn from_type(t: SchemaType) -> Option<Primitive> {
-        Some(match t {
-            SchemaType::String => Primitive::String,
-            SchemaType::Boolean => Primitive::Boolean,
-            SchemaType::Int8 => Primitive::Int8,
-            SchemaType::Int16 => Primitive::Int16,
-            SchemaType::Int32 => Primitive::Int32,
-            SchemaType::Int64 => Primitive::Int64,
-            SchemaType::Float => Primitive::Float,
-            SchemaType::Double => Primitive::Double,
-            SchemaType::Date => Primitive::Date,
-            SchemaType::Time => Primitive::Time,
-            SchemaType::Timestamp => Primitive::Timestamp,
-            SchemaType::Instant => Primitive::Instant,
-            SchemaType::LocalDate => Primitive::LocalDate,
-            SchemaType::LocalTime => Primitive::LocalTime,
-            SchemaType::LocalDateTime => Primitive::LocalDateTime,
-            _ => return None,
-        })
-    }
-
     pub(crate) fn encode(self, v: &Value, path: &mut Path) -> Result<Vec<u8>, EncodeError> {
         let ranged = |lo: i64, hi: i64, what: &str| -> Result<i64, EncodeError> {
             v.as_i64().filter(|n| (lo..=hi).contains(n)).ok_or_else(|| path.expected(what, v))
