@@ -22,7 +22,7 @@ use ratatui::Terminal;
 use pulsar_tui::app::keys::Action;
 use pulsar_tui::app::tree::NodeKey;
 use pulsar_tui::app::{App, Event, Settings};
-use pulsar_tui::pulsar::request::{Request, RequestKind, Response, ResponseKind};
+use pulsar_tui::pulsar::request::{ExplorerRequest, ExplorerResponse, Request, RequestKind, Response, ResponseKind};
 use pulsar_tui::pulsar::stats::{PublisherStats, SubscriptionStats, TenantInfo, TopicStats};
 use pulsar_tui::pulsar::{TopicEntry, TopicName};
 use pulsar_tui::ui::{self, theme::Theme};
@@ -80,25 +80,40 @@ fn topic_stats() -> TopicStats {
 /// What the broker would answer to `kind` (None for requests the benchmark leaves pending).
 fn broker_answer(kind: &RequestKind, topics: &[TopicEntry]) -> Option<ResponseKind> {
     Some(match kind {
-        RequestKind::FetchClusterInfo => {
-            ResponseKind::ClusterInfoFetched { clusters: vec!["standalone".into()], version: "4.0.8".into() }
+        RequestKind::Explorer(ExplorerRequest::FetchClusterInfo) => {
+            ResponseKind::Explorer(ExplorerResponse::ClusterInfoFetched {
+                clusters: vec!["standalone".into()],
+                version: "4.0.8".into(),
+            })
         }
-        RequestKind::ListTenants => {
-            ResponseKind::TenantsListed { tenants: [TENANT, "ops", "public", "pulsar"].map(String::from).to_vec() }
+        RequestKind::Explorer(ExplorerRequest::ListTenants) => {
+            ResponseKind::Explorer(ExplorerResponse::TenantsListed {
+                tenants: [TENANT, "ops", "public", "pulsar"].map(String::from).to_vec(),
+            })
         }
-        RequestKind::FetchTenantInfo { tenant } => ResponseKind::TenantInfoFetched {
-            tenant: tenant.clone(),
-            info: TenantInfo { admin_roles: vec![], allowed_clusters: vec!["standalone".into()] },
-        },
-        RequestKind::ListNamespaces { tenant } if tenant == TENANT => ResponseKind::NamespacesListed {
-            tenant: tenant.clone(),
-            namespaces: vec![NAMESPACE.into(), format!("{TENANT}/small")],
-        },
-        RequestKind::ListTopics { namespace } if namespace == NAMESPACE => {
-            ResponseKind::TopicsListed { namespace: namespace.clone(), topics: topics.to_vec() }
+        RequestKind::Explorer(ExplorerRequest::FetchTenantInfo { tenant }) => {
+            ResponseKind::Explorer(ExplorerResponse::TenantInfoFetched {
+                tenant: tenant.clone(),
+                info: TenantInfo { admin_roles: vec![], allowed_clusters: vec!["standalone".into()] },
+            })
         }
-        RequestKind::FetchTopicStats { topic, .. } => {
-            ResponseKind::TopicStatsFetched { topic: topic.clone(), stats: Box::new(topic_stats()) }
+        RequestKind::Explorer(ExplorerRequest::ListNamespaces { tenant }) if tenant == TENANT => {
+            ResponseKind::Explorer(ExplorerResponse::NamespacesListed {
+                tenant: tenant.clone(),
+                namespaces: vec![NAMESPACE.into(), format!("{TENANT}/small")],
+            })
+        }
+        RequestKind::Explorer(ExplorerRequest::ListTopics { namespace }) if namespace == NAMESPACE => {
+            ResponseKind::Explorer(ExplorerResponse::TopicsListed {
+                namespace: namespace.clone(),
+                topics: topics.to_vec(),
+            })
+        }
+        RequestKind::Explorer(ExplorerRequest::FetchTopicStats { topic, .. }) => {
+            ResponseKind::Explorer(ExplorerResponse::TopicStatsFetched {
+                topic: topic.clone(),
+                stats: Box::new(topic_stats()),
+            })
         }
         _ => return None,
     })
@@ -130,7 +145,7 @@ fn app_waiting_for_topics() -> (App, Request) {
     let mut reqs = app.update(Action::Expand);
     let i = reqs
         .iter()
-        .position(|r| matches!(&r.kind, RequestKind::ListTopics { namespace } if namespace == NAMESPACE))
+        .position(|r| matches!(&r.kind, RequestKind::Explorer(ExplorerRequest::ListTopics { namespace }) if namespace == NAMESPACE))
         .expect("expanding the namespace lists its topics");
     let list = reqs.swap_remove(i);
     answer_all(&mut app, reqs, &[]);
@@ -230,7 +245,7 @@ fn benches(c: &mut Criterion) {
                 let reqs = app.update(Action::Refresh);
                 let list = reqs
                     .into_iter()
-                    .find(|r| matches!(r.kind, RequestKind::ListTopics { .. }))
+                    .find(|r| matches!(r.kind, RequestKind::Explorer(ExplorerRequest::ListTopics { .. })))
                     .expect("r on a namespace lists its topics again");
                 let kind = broker_answer(&list.kind, &topics).unwrap();
                 (app, Response { id: list.id, kind })

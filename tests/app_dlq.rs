@@ -14,7 +14,9 @@ use pulsar_tui::dlq::{Letter, LetterKind, Target};
 use pulsar_tui::pulsar::actions::WriteAction;
 use pulsar_tui::pulsar::dlq::{DlqRequest, DlqResponse};
 use pulsar_tui::pulsar::dlq::{LetterTopic, RequeueProgress, RequeueSummary};
-use pulsar_tui::pulsar::request::{Request, RequestKind, ResponseKind};
+use pulsar_tui::pulsar::request::{
+    BrowseRequest, BrowseResponse, ExplorerRequest, ExplorerResponse, Request, RequestKind, ResponseKind,
+};
 use pulsar_tui::pulsar::{ClientError, TopicEntry, TopicName};
 use pulsar_tui::ui::theme::Theme;
 
@@ -36,28 +38,34 @@ fn type_text(app: &mut App, text: &str) {
 fn app_on_namespace() -> App {
     let mut app = App::new(Settings::default(), Instant::now());
     let reqs = app.start();
-    let r = find(&reqs, |k| matches!(k, RequestKind::FetchClusterInfo));
+    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::FetchClusterInfo)));
     answer(
         &mut app,
         r,
-        ResponseKind::ClusterInfoFetched { clusters: vec!["standalone".into()], version: "4.0.8".into() },
+        ResponseKind::Explorer(ExplorerResponse::ClusterInfoFetched {
+            clusters: vec!["standalone".into()],
+            version: "4.0.8".into(),
+        }),
     );
-    let r = find(&reqs, |k| matches!(k, RequestKind::ListTenants));
-    answer(&mut app, r, ResponseKind::TenantsListed { tenants: vec!["acme".into()] });
+    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTenants)));
+    answer(&mut app, r, ResponseKind::Explorer(ExplorerResponse::TenantsListed { tenants: vec!["acme".into()] }));
     expand_with(
         &mut app,
-        ResponseKind::NamespacesListed { tenant: "acme".into(), namespaces: vec!["acme/shop".into()] },
+        ResponseKind::Explorer(ExplorerResponse::NamespacesListed {
+            tenant: "acme".into(),
+            namespaces: vec!["acme/shop".into()],
+        }),
     );
     app.update(Action::Down);
     expand_with(
         &mut app,
-        ResponseKind::TopicsListed {
+        ResponseKind::Explorer(ExplorerResponse::TopicsListed {
             namespace: "acme/shop".into(),
             topics: vec![
                 TopicEntry { name: topic("persistent://acme/shop/orders"), partitions: 4 },
                 TopicEntry { name: topic("persistent://acme/shop/orders-payments-DLQ"), partitions: 0 },
             ],
-        },
+        }),
     );
     app
 }
@@ -265,14 +273,14 @@ fn app_on_subscription() -> App {
     let mut app = app_on_namespace();
     app.update(Action::Down);
     let reqs = app.update(Action::Expand);
-    let r = find(&reqs, |k| matches!(k, RequestKind::ListSubscriptions { .. }));
+    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListSubscriptions { .. })));
     answer(
         &mut app,
         r,
-        ResponseKind::SubscriptionsListed {
+        ResponseKind::Explorer(ExplorerResponse::SubscriptionsListed {
             topic: topic("persistent://acme/shop/orders"),
             subscriptions: vec!["analytics".into(), "payments".into()],
-        },
+        }),
     );
     app.update(Action::Down);
     app.update(Action::Down);
@@ -295,20 +303,27 @@ fn clearing_a_backlog_needs_the_subscription_typed_and_reloads_after() {
     press(&mut app, KeyCode::Backspace);
     type_text(&mut app, "payments");
     let reqs = press(&mut app, KeyCode::Enter);
-    let r = find(&reqs, |k| matches!(k, RequestKind::RunAction { .. })).clone();
+    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::RunAction { .. }))).clone();
     assert_eq!(
         r.kind,
-        RequestKind::RunAction {
+        RequestKind::Explorer(ExplorerRequest::RunAction {
             action: WriteAction::ClearBacklog {
                 topic: topic("persistent://acme/shop/orders"),
                 subscription: "payments".into()
             }
-        }
+        })
     );
-    let reqs = answer(&mut app, &r, ResponseKind::ActionDone { message: "cleared the backlog of payments".into() });
+    let reqs = answer(
+        &mut app,
+        &r,
+        ResponseKind::Explorer(ExplorerResponse::ActionDone { message: "cleared the backlog of payments".into() }),
+    );
     assert!(app.action.is_none());
     assert_eq!(app.status.as_ref().unwrap().text, "cleared the backlog of payments");
-    assert!(reqs.iter().any(|r| matches!(r.kind, RequestKind::FetchTopicStats { .. })), "stats are refetched");
+    assert!(
+        reqs.iter().any(|r| matches!(r.kind, RequestKind::Explorer(ExplorerRequest::FetchTopicStats { .. }))),
+        "stats are refetched"
+    );
 }
 
 #[test]
@@ -338,7 +353,10 @@ fn a_refused_action_shows_why_in_the_status_line() {
     press(&mut app, KeyCode::Down); // unload
     press(&mut app, KeyCode::Enter);
     let reqs = press(&mut app, KeyCode::Char('y'));
-    let r = find(&reqs, |k| matches!(k, RequestKind::RunAction { action: WriteAction::Unload { .. } })).clone();
+    let r = find(&reqs, |k| {
+        matches!(k, RequestKind::Explorer(ExplorerRequest::RunAction { action: WriteAction::Unload { .. } }))
+    })
+    .clone();
     answer(&mut app, &r, ResponseKind::Failed { error: ClientError::ReadOnly { what: "PUT".into() } });
     assert!(app.action.is_none());
     let s = app.status.as_ref().unwrap();
@@ -383,13 +401,18 @@ fn tiny_terminals_never_panic() {
     states.push(menu);
     let mut browser = App::new(Settings::default(), Instant::now());
     let reqs = browser.open_browser(topic("persistent://acme/shop/orders"), StartFrom::Earliest);
-    let r = find(&reqs, |k| matches!(k, RequestKind::ReadPage { .. })).clone();
+    let r = find(&reqs, |k| matches!(k, RequestKind::Browse(BrowseRequest::ReadPage { .. }))).clone();
     let messages = (0..5).map(|i| common::browsed(i, b"{\"a\": 1}")).collect();
     let next = Cursor { parts: vec![PartStart::Earliest] };
     answer(
         &mut browser,
         &r,
-        ResponseKind::PageRead { topic: topic("persistent://acme/shop/orders"), messages, next, at_end: true },
+        ResponseKind::Browse(BrowseResponse::PageRead {
+            topic: topic("persistent://acme/shop/orders"),
+            messages,
+            next,
+            at_end: true,
+        }),
     );
     browser.update(Action::ToggleDetail);
     states.push(browser);

@@ -10,7 +10,9 @@ use pulsar_tui::app::keys::Action;
 use pulsar_tui::app::tree::{Load, NodeKey};
 use pulsar_tui::app::{App, Connection, Event, Mode, Settings};
 use pulsar_tui::pulsar::dlq::DlqRequest;
-use pulsar_tui::pulsar::request::{Request, RequestKind, ResponseKind};
+use pulsar_tui::pulsar::request::{
+    BrowseRequest, BrowseResponse, ExplorerRequest, ExplorerResponse, Request, RequestKind, ResponseKind,
+};
 use pulsar_tui::pulsar::stats::{SubscriptionStats, TopicStats};
 use pulsar_tui::pulsar::{ClientError, TopicEntry, TopicName};
 
@@ -27,8 +29,14 @@ fn topic(s: &str) -> TopicName {
 }
 
 fn tenants(app: &mut App, reqs: &[Request], names: &[&str]) {
-    let r = find(reqs, |k| matches!(k, RequestKind::ListTenants));
-    answer(app, r, ResponseKind::TenantsListed { tenants: names.iter().map(|s| s.to_string()).collect() });
+    let r = find(reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTenants)));
+    answer(
+        app,
+        r,
+        ResponseKind::Explorer(ExplorerResponse::TenantsListed {
+            tenants: names.iter().map(|s| s.to_string()).collect(),
+        }),
+    );
 }
 
 /// An app that shows tenants acme and ops, with acme expanded to shop and billing.
@@ -37,14 +45,17 @@ fn app_with_acme() -> App {
     let reqs = app.start();
     tenants(&mut app, &reqs, &["acme", "ops"]);
     let reqs = app.update(Action::Expand);
-    let r = find(&reqs, |k| matches!(k, RequestKind::ListNamespaces { tenant } if tenant == "acme"));
+    let r = find(
+        &reqs,
+        |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListNamespaces { tenant }) if tenant == "acme"),
+    );
     answer(
         &mut app,
         r,
-        ResponseKind::NamespacesListed {
+        ResponseKind::Explorer(ExplorerResponse::NamespacesListed {
             tenant: "acme".into(),
             namespaces: vec!["acme/billing".into(), "acme/shop".into()],
-        },
+        }),
     );
     app
 }
@@ -64,7 +75,11 @@ fn start_asks_for_cluster_info_and_tenants() {
     let kinds: Vec<_> = reqs.iter().map(|r| r.kind.clone()).collect();
     assert_eq!(
         kinds,
-        vec![RequestKind::FetchClusterInfo, RequestKind::ListTenants, RequestKind::ScrapeMetrics { brokers: vec![] }]
+        vec![
+            RequestKind::Explorer(ExplorerRequest::FetchClusterInfo),
+            RequestKind::Explorer(ExplorerRequest::ListTenants),
+            RequestKind::ScrapeMetrics { brokers: vec![] }
+        ]
     );
     assert_eq!(app.connection, Connection::Connecting);
 }
@@ -77,7 +92,10 @@ fn expanding_loads_children_once_and_collapsing_hides_them() {
     app.update(Action::Collapse);
     assert_eq!(visible_labels(&app), vec!["acme", "ops"]);
     let reqs = app.update(Action::Expand);
-    assert!(!reqs.iter().any(|r| matches!(r.kind, RequestKind::ListNamespaces { .. })), "{reqs:?}");
+    assert!(
+        !reqs.iter().any(|r| matches!(r.kind, RequestKind::Explorer(ExplorerRequest::ListNamespaces { .. }))),
+        "{reqs:?}"
+    );
     assert_eq!(visible_labels(&app), vec!["acme", "billing", "shop", "ops"]);
 }
 
@@ -108,29 +126,38 @@ fn partitioned_topics_are_one_node_with_subscriptions_then_partitions() {
     app.handle(key('j'));
     app.handle(key('j'));
     let reqs = app.handle(code(KeyCode::Enter));
-    let r = find(&reqs, |k| matches!(k, RequestKind::ListTopics { namespace } if namespace == "acme/shop"));
+    let r = find(
+        &reqs,
+        |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTopics { namespace }) if namespace == "acme/shop"),
+    );
     let orders = topic("persistent://acme/shop/orders");
     answer(
         &mut app,
         r,
-        ResponseKind::TopicsListed {
+        ResponseKind::Explorer(ExplorerResponse::TopicsListed {
             namespace: "acme/shop".into(),
             topics: vec![
                 TopicEntry { name: topic("persistent://acme/shop/customers"), partitions: 0 },
                 TopicEntry { name: orders.clone(), partitions: 4 },
             ],
-        },
+        }),
     );
     assert_eq!(visible_labels(&app), vec!["acme", "billing", "shop", "customers", "orders", "ops"]);
     app.handle(key('j'));
     app.handle(key('j'));
     assert_eq!(selected_label(&app), "orders");
     let reqs = app.handle(key('l'));
-    let r = find(&reqs, |k| matches!(k, RequestKind::ListSubscriptions { topic } if topic == &orders));
+    let r = find(
+        &reqs,
+        |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListSubscriptions { topic }) if topic == &orders),
+    );
     answer(
         &mut app,
         r,
-        ResponseKind::SubscriptionsListed { topic: orders.clone(), subscriptions: vec!["payments".into()] },
+        ResponseKind::Explorer(ExplorerResponse::SubscriptionsListed {
+            topic: orders.clone(),
+            subscriptions: vec!["payments".into()],
+        }),
     );
     let labels = visible_labels(&app);
     assert_eq!(
@@ -147,27 +174,43 @@ fn selecting_a_topic_fetches_its_stats_and_stale_answers_are_dropped() {
         app.handle(key('j'));
         app.handle(code(KeyCode::Enter))
     };
-    let r = find(&shop_reqs, |k| matches!(k, RequestKind::ListTopics { .. }));
+    let r = find(&shop_reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTopics { .. })));
     let a = topic("persistent://acme/shop/a");
     let b = topic("persistent://acme/shop/b");
     answer(
         &mut app,
         r,
-        ResponseKind::TopicsListed {
+        ResponseKind::Explorer(ExplorerResponse::TopicsListed {
             namespace: "acme/shop".into(),
             topics: vec![TopicEntry { name: a.clone(), partitions: 0 }, TopicEntry { name: b.clone(), partitions: 0 }],
-        },
+        }),
     );
     let to_a = app.handle(key('j'));
-    let stats_a = find(&to_a, |k| matches!(k, RequestKind::FetchTopicStats { topic, .. } if topic == &a)).clone();
+    let stats_a = find(
+        &to_a,
+        |k| matches!(k, RequestKind::Explorer(ExplorerRequest::FetchTopicStats { topic, .. }) if topic == &a),
+    )
+    .clone();
     let to_b = app.handle(key('j'));
-    let stats_b = find(&to_b, |k| matches!(k, RequestKind::FetchTopicStats { topic, .. } if topic == &b)).clone();
+    let stats_b = find(
+        &to_b,
+        |k| matches!(k, RequestKind::Explorer(ExplorerRequest::FetchTopicStats { topic, .. }) if topic == &b),
+    )
+    .clone();
     // a's answer arrives after the user moved on to b: it must not show up for b
     let sa = TopicStats { storage_size: 111, ..Default::default() };
-    answer(&mut app, &stats_a, ResponseKind::TopicStatsFetched { topic: a.clone(), stats: Box::new(sa) });
+    answer(
+        &mut app,
+        &stats_a,
+        ResponseKind::Explorer(ExplorerResponse::TopicStatsFetched { topic: a.clone(), stats: Box::new(sa) }),
+    );
     assert!(app.explorer.details.stats.is_none(), "stale stats of a shown for b");
     let sb = TopicStats { storage_size: 222, ..Default::default() };
-    answer(&mut app, &stats_b, ResponseKind::TopicStatsFetched { topic: b.clone(), stats: Box::new(sb) });
+    answer(
+        &mut app,
+        &stats_b,
+        ResponseKind::Explorer(ExplorerResponse::TopicStatsFetched { topic: b.clone(), stats: Box::new(sb) }),
+    );
     assert_eq!(app.explorer.details.stats.as_ref().map(|s| s.storage_size), Some(222));
     assert_eq!(app.explorer.details.key, Some(NodeKey::Topic(b)));
 }
@@ -180,11 +223,19 @@ fn stats_are_refreshed_on_ticks_while_shown() {
     let reqs = app.handle(key('j'));
     assert!(reqs.is_empty(), "namespaces have no stats request: {reqs:?}");
     let reqs = app.handle(key('k'));
-    let r = find(&reqs, |k| matches!(k, RequestKind::FetchTenantInfo { tenant } if tenant == "acme")).clone();
-    answer(&mut app, &r, ResponseKind::TenantInfoFetched { tenant: "acme".into(), info: Default::default() });
+    let r = find(
+        &reqs,
+        |k| matches!(k, RequestKind::Explorer(ExplorerRequest::FetchTenantInfo { tenant }) if tenant == "acme"),
+    )
+    .clone();
+    answer(
+        &mut app,
+        &r,
+        ResponseKind::Explorer(ExplorerResponse::TenantInfoFetched { tenant: "acme".into(), info: Default::default() }),
+    );
     assert!(app.handle(Event::Tick(t0 + Duration::from_secs(1))).is_empty());
     let reqs = app.handle(Event::Tick(t0 + Duration::from_secs(6)));
-    find(&reqs, |k| matches!(k, RequestKind::FetchTenantInfo { .. }));
+    find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::FetchTenantInfo { .. })));
     // while that one is in flight, further ticks ask nothing
     assert!(app.handle(Event::Tick(t0 + Duration::from_secs(12))).is_empty());
 }
@@ -223,29 +274,44 @@ fn jumping_to_a_topic_loads_its_path_and_selects_it() {
     let reqs = app.jump_to(t.clone());
     assert!(reqs.is_empty(), "waits for the tenants first");
     let mut reqs = {
-        let r = find(&start, |k| matches!(k, RequestKind::ListTenants));
-        answer(&mut app, r, ResponseKind::TenantsListed { tenants: vec!["acme".into(), "ops".into()] })
+        let r = find(&start, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTenants)));
+        answer(
+            &mut app,
+            r,
+            ResponseKind::Explorer(ExplorerResponse::TenantsListed { tenants: vec!["acme".into(), "ops".into()] }),
+        )
     };
-    let r = find(&reqs, |k| matches!(k, RequestKind::ListNamespaces { tenant } if tenant == "ops")).clone();
+    let r = find(
+        &reqs,
+        |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListNamespaces { tenant }) if tenant == "ops"),
+    )
+    .clone();
     reqs = answer(
         &mut app,
         &r,
-        ResponseKind::NamespacesListed { tenant: "ops".into(), namespaces: vec!["ops/alerts".into()] },
+        ResponseKind::Explorer(ExplorerResponse::NamespacesListed {
+            tenant: "ops".into(),
+            namespaces: vec!["ops/alerts".into()],
+        }),
     );
-    let r = find(&reqs, |k| matches!(k, RequestKind::ListTopics { namespace } if namespace == "ops/alerts")).clone();
+    let r = find(
+        &reqs,
+        |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTopics { namespace }) if namespace == "ops/alerts"),
+    )
+    .clone();
     reqs = answer(
         &mut app,
         &r,
-        ResponseKind::TopicsListed {
+        ResponseKind::Explorer(ExplorerResponse::TopicsListed {
             namespace: "ops/alerts".into(),
             topics: vec![
                 TopicEntry { name: topic("persistent://ops/alerts/aaa"), partitions: 0 },
                 TopicEntry { name: t.clone(), partitions: 0 },
             ],
-        },
+        }),
     );
     assert_eq!(app.explorer.tree.selected_key(), Some(NodeKey::Topic(t.clone())));
-    find(&reqs, |k| matches!(k, RequestKind::FetchTopicStats { topic, .. } if topic == &t));
+    find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::FetchTopicStats { topic, .. }) if topic == &t));
 }
 
 #[test]
@@ -266,7 +332,7 @@ fn a_failed_load_marks_the_node_and_it_can_be_retried() {
     let mut app = app_with_acme();
     app.handle(key('j'));
     let reqs = app.handle(code(KeyCode::Enter));
-    let r = find(&reqs, |k| matches!(k, RequestKind::ListTopics { .. })).clone();
+    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTopics { .. }))).clone();
     let err = ClientError::Forbidden { what: "GET /admin/v2/persistent/acme/billing".into() };
     answer(&mut app, &r, ResponseKind::Failed { error: err });
     let node = app.explorer.tree.selected().unwrap();
@@ -276,7 +342,10 @@ fn a_failed_load_marks_the_node_and_it_can_be_retried() {
     // the user can try again
     app.handle(key('h'));
     let reqs = app.handle(code(KeyCode::Enter));
-    find(&reqs, |k| matches!(k, RequestKind::ListTopics { namespace } if namespace == "acme/billing"));
+    find(
+        &reqs,
+        |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTopics { namespace }) if namespace == "acme/billing"),
+    );
 }
 
 #[test]
@@ -285,7 +354,7 @@ fn losing_the_broker_probes_and_reloads_on_reconnect() {
     let t0 = app.now;
     app.handle(key('j'));
     let reqs = app.handle(code(KeyCode::Enter));
-    let r = find(&reqs, |k| matches!(k, RequestKind::ListTopics { .. })).clone();
+    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTopics { .. }))).clone();
     let err = ClientError::Unreachable { url: "http://127.0.0.1:8080".into(), reason: "Connection refused".into() };
     answer(&mut app, &r, ResponseKind::Failed { error: err });
     assert!(matches!(app.connection, Connection::Down { .. }));
@@ -294,27 +363,36 @@ fn losing_the_broker_probes_and_reloads_on_reconnect() {
     assert_eq!(selected_label(&app), "acme");
     // the probe goes out once the reconnect interval has passed
     let reqs = app.handle(Event::Tick(t0 + Duration::from_secs(3)));
-    let probe = find(&reqs, |k| matches!(k, RequestKind::FetchClusterInfo)).clone();
+    let probe = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::FetchClusterInfo))).clone();
     assert!(app.handle(Event::Tick(t0 + Duration::from_secs(4))).is_empty(), "one probe at a time");
     let reqs = answer(
         &mut app,
         &probe,
-        ResponseKind::ClusterInfoFetched { clusters: vec!["standalone".into()], version: "4.0.8".into() },
+        ResponseKind::Explorer(ExplorerResponse::ClusterInfoFetched {
+            clusters: vec!["standalone".into()],
+            version: "4.0.8".into(),
+        }),
     );
     assert_eq!(app.connection, Connection::Connected);
     assert_eq!(app.cluster.as_deref(), Some("standalone"));
     // everything loaded is loaded again, and the failed namespace too
-    find(&reqs, |k| matches!(k, RequestKind::ListTenants));
-    find(&reqs, |k| matches!(k, RequestKind::ListNamespaces { tenant } if tenant == "acme"));
-    find(&reqs, |k| matches!(k, RequestKind::ListTopics { namespace } if namespace == "acme/billing"));
+    find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTenants)));
+    find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListNamespaces { tenant }) if tenant == "acme"));
+    find(
+        &reqs,
+        |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTopics { namespace }) if namespace == "acme/billing"),
+    );
 }
 
 #[test]
 fn unknown_and_duplicate_responses_are_ignored() {
     let mut app = app_with_acme();
     let before = visible_labels(&app);
-    let bogus = Request { id: pulsar_tui::pulsar::request::RequestId(9999), kind: RequestKind::ListTenants };
-    answer(&mut app, &bogus, ResponseKind::TenantsListed { tenants: vec!["evil".into()] });
+    let bogus = Request {
+        id: pulsar_tui::pulsar::request::RequestId(9999),
+        kind: RequestKind::Explorer(ExplorerRequest::ListTenants),
+    };
+    answer(&mut app, &bogus, ResponseKind::Explorer(ExplorerResponse::TenantsListed { tenants: vec!["evil".into()] }));
     assert_eq!(visible_labels(&app), before);
 }
 
@@ -324,26 +402,37 @@ fn subscription_stats_come_from_the_topic() {
     app.handle(key('j'));
     app.handle(key('j'));
     let reqs = app.handle(code(KeyCode::Enter));
-    let r = find(&reqs, |k| matches!(k, RequestKind::ListTopics { .. })).clone();
+    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTopics { .. }))).clone();
     let t = topic("persistent://acme/shop/orders");
     answer(
         &mut app,
         &r,
-        ResponseKind::TopicsListed {
+        ResponseKind::Explorer(ExplorerResponse::TopicsListed {
             namespace: "acme/shop".into(),
             topics: vec![TopicEntry { name: t.clone(), partitions: 2 }],
-        },
+        }),
     );
     app.handle(key('j'));
     let reqs = app.handle(key('l'));
-    let r = find(&reqs, |k| matches!(k, RequestKind::ListSubscriptions { .. })).clone();
-    answer(&mut app, &r, ResponseKind::SubscriptionsListed { topic: t.clone(), subscriptions: vec!["pay".into()] });
+    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListSubscriptions { .. }))).clone();
+    answer(
+        &mut app,
+        &r,
+        ResponseKind::Explorer(ExplorerResponse::SubscriptionsListed {
+            topic: t.clone(),
+            subscriptions: vec!["pay".into()],
+        }),
+    );
     let reqs = app.handle(key('j'));
     // the partitioned parent's aggregate stats, with its partition count
-    let r = find(&reqs, |k| matches!(k, RequestKind::FetchTopicStats { topic, partitions: 2 } if topic == &t)).clone();
+    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::FetchTopicStats { topic, partitions: 2 }) if topic == &t)).clone();
     let mut stats = TopicStats::default();
     stats.subscriptions.insert("pay".into(), SubscriptionStats { msg_backlog: 42, ..Default::default() });
-    answer(&mut app, &r, ResponseKind::TopicStatsFetched { topic: t.clone(), stats: Box::new(stats) });
+    answer(
+        &mut app,
+        &r,
+        ResponseKind::Explorer(ExplorerResponse::TopicStatsFetched { topic: t.clone(), stats: Box::new(stats) }),
+    );
     assert_eq!(app.explorer.details.key, Some(NodeKey::Subscription(t, "pay".into())));
     assert_eq!(app.explorer.details.stats.as_ref().unwrap().subscriptions["pay"].msg_backlog, 42);
 }
@@ -379,7 +468,14 @@ mod browser {
         let mut app = App::new(settings, Instant::now());
         let reqs = app.open_browser(topic("persistent://acme/shop/orders"), StartFrom::Earliest);
         let first = find(&reqs, |k| {
-            matches!(k, RequestKind::ReadPage { limit: 4, from: PageFrom::Start(StartFrom::Earliest), .. })
+            matches!(
+                k,
+                RequestKind::Browse(BrowseRequest::ReadPage {
+                    limit: 4,
+                    from: PageFrom::Start(StartFrom::Earliest),
+                    ..
+                })
+            )
         })
         .clone();
         assert_eq!(app.view, View::Browser);
@@ -389,7 +485,7 @@ mod browser {
     fn page(app: &mut App, req: &Request, from: i64, at_end: bool) -> Vec<Request> {
         let messages = (from..from + 4).map(|i| browsed(i, format!("m{i}").as_bytes())).collect();
         let topic = topic("persistent://acme/shop/orders");
-        answer(app, req, ResponseKind::PageRead { topic, messages, next: cursor(), at_end })
+        answer(app, req, ResponseKind::Browse(BrowseResponse::PageRead { topic, messages, next: cursor(), at_end }))
     }
 
     fn selected_payload(app: &App) -> String {
@@ -406,14 +502,17 @@ mod browser {
             reqs.extend(app.handle(key('j')));
         }
         assert_eq!(reqs.len(), 1, "{reqs:?}");
-        let next = find(&reqs, |k| matches!(k, RequestKind::ReadPage { from: PageFrom::Cursor(_), .. })).clone();
+        let next = find(&reqs, |k| {
+            matches!(k, RequestKind::Browse(BrowseRequest::ReadPage { from: PageFrom::Cursor(_), .. }))
+        })
+        .clone();
         assert!(app.handle(key('j')).is_empty(), "one load at a time");
         page(&mut app, &next, 4, false);
         app.handle(key('j'));
         assert_eq!(selected_payload(&app), "m4");
         // a third page pushes the first out of the window
         let reqs = app.handle(key('G'));
-        let third = find(&reqs, |k| matches!(k, RequestKind::ReadPage { .. })).clone();
+        let third = find(&reqs, |k| matches!(k, RequestKind::Browse(BrowseRequest::ReadPage { .. }))).clone();
         page(&mut app, &third, 8, true);
         let b = app.browser.as_ref().unwrap();
         assert_eq!(b.rows.len(), 8, "window of 8");
@@ -422,7 +521,14 @@ mod browser {
         // going back to the top of the window reloads the dropped page from its start
         let reqs = app.handle(key('g'));
         let back = find(&reqs, |k| {
-            matches!(k, RequestKind::ReadPage { from: PageFrom::Start(StartFrom::Earliest), limit: 4, .. })
+            matches!(
+                k,
+                RequestKind::Browse(BrowseRequest::ReadPage {
+                    from: PageFrom::Start(StartFrom::Earliest),
+                    limit: 4,
+                    ..
+                })
+            )
         })
         .clone();
         page(&mut app, &back, 0, false);
@@ -437,10 +543,13 @@ mod browser {
         let (mut app, first) = browsing();
         page(&mut app, &first, 0, true);
         let reqs = app.handle(key('f'));
-        let follow = find(&reqs, |k| matches!(k, RequestKind::Follow { .. })).clone();
+        let follow = find(&reqs, |k| matches!(k, RequestKind::Browse(BrowseRequest::Follow { .. }))).clone();
         let topic = topic("persistent://acme/shop/orders");
-        let arrived =
-            ResponseKind::MessagesArrived { topic: topic.clone(), messages: vec![browsed(4, b"new")], next: cursor() };
+        let arrived = ResponseKind::Browse(BrowseResponse::MessagesArrived {
+            topic: topic.clone(),
+            messages: vec![browsed(4, b"new")],
+            next: cursor(),
+        });
         answer(&mut app, &follow, arrived.clone());
         answer(&mut app, &follow, arrived); // a stream answers more than once
         let b = app.browser.as_ref().unwrap();
@@ -450,7 +559,7 @@ mod browser {
         find(&reqs, |k| matches!(k, RequestKind::Cancel { id } if *id == follow.id));
         // leaving the browser cancels what runs
         let reqs = app.handle(key('f'));
-        let again = find(&reqs, |k| matches!(k, RequestKind::Follow { .. })).clone();
+        let again = find(&reqs, |k| matches!(k, RequestKind::Browse(BrowseRequest::Follow { .. }))).clone();
         let reqs = app.handle(code(KeyCode::Esc));
         find(&reqs, |k| matches!(k, RequestKind::Cancel { id } if *id == again.id));
         assert_eq!(app.view, View::Explorer);
@@ -471,8 +580,13 @@ mod browser {
             app.handle(key(c));
         }
         let reqs = app.handle(code(KeyCode::Enter));
-        let r = find(&reqs, |k| matches!(k, RequestKind::ReadPage { from: PageFrom::Start(StartFrom::Time(_)), .. }));
-        let RequestKind::ReadPage { from: PageFrom::Start(StartFrom::Time(ms)), .. } = r.kind else { unreachable!() };
+        let r = find(&reqs, |k| {
+            matches!(k, RequestKind::Browse(BrowseRequest::ReadPage { from: PageFrom::Start(StartFrom::Time(_)), .. }))
+        });
+        let RequestKind::Browse(BrowseRequest::ReadPage { from: PageFrom::Start(StartFrom::Time(ms)), .. }) = r.kind
+        else {
+            unreachable!()
+        };
         let (lo, hi) = (before + 45 * 60_000, after + 45 * 60_000);
         assert!((lo..=hi).contains(&ms), "{ms} not in {lo}..={hi}: 15 minutes before the last tick");
     }
@@ -486,7 +600,12 @@ mod browser {
             app.handle(key(c));
         }
         let reqs = app.handle(code(KeyCode::Enter));
-        find(&reqs, |k| matches!(k, RequestKind::ReadPage { from: PageFrom::Start(StartFrom::BeforeLatest(10)), .. }));
+        find(&reqs, |k| {
+            matches!(
+                k,
+                RequestKind::Browse(BrowseRequest::ReadPage { from: PageFrom::Start(StartFrom::BeforeLatest(10)), .. })
+            )
+        });
         app.handle(key('s'));
         for c in "yesterday-ish".chars() {
             app.handle(key(c));
@@ -501,8 +620,8 @@ mod browser {
         page(&mut app, &first, 0, true);
         app.handle(key('j'));
         let reqs = app.handle(key('e'));
-        let RequestKind::WriteExport { path, lines } =
-            &find(&reqs, |k| matches!(k, RequestKind::WriteExport { .. })).kind
+        let RequestKind::Browse(BrowseRequest::WriteExport { path, lines }) =
+            &find(&reqs, |k| matches!(k, RequestKind::Browse(BrowseRequest::WriteExport { .. }))).kind
         else {
             unreachable!()
         };
@@ -515,8 +634,8 @@ mod browser {
         assert_eq!(v["properties"]["trace"], "t1");
         assert_eq!(v["raw_base64"], "bTE=");
         let reqs = app.handle(key('E'));
-        let RequestKind::WriteExport { lines, .. } =
-            &find(&reqs, |k| matches!(k, RequestKind::WriteExport { .. })).kind
+        let RequestKind::Browse(BrowseRequest::WriteExport { lines, .. }) =
+            &find(&reqs, |k| matches!(k, RequestKind::Browse(BrowseRequest::WriteExport { .. }))).kind
         else {
             unreachable!()
         };
@@ -535,7 +654,7 @@ fn the_partition_filter_cycles_through_partitions() {
     let mut app = App::new(Settings::default(), Instant::now());
     let t = topic("persistent://acme/shop/orders");
     let reqs = app.open_browser(t.clone(), StartFrom::Earliest);
-    let r = find(&reqs, |k| matches!(k, RequestKind::ReadPage { .. })).clone();
+    let r = find(&reqs, |k| matches!(k, RequestKind::Browse(BrowseRequest::ReadPage { .. }))).clone();
     // three partitions seen in the loaded messages (the tree does not know this topic)
     let messages = (0..3)
         .map(|p| {
@@ -545,11 +664,16 @@ fn the_partition_filter_cycles_through_partitions() {
         })
         .collect();
     let next = Cursor { parts: vec![PartStart::Earliest; 3] };
-    answer(&mut app, &r, ResponseKind::PageRead { topic: t.clone(), messages, next, at_end: true });
+    answer(
+        &mut app,
+        &r,
+        ResponseKind::Browse(BrowseResponse::PageRead { topic: t.clone(), messages, next, at_end: true }),
+    );
     let mut seen = Vec::new();
     for _ in 0..4 {
         let reqs = app.handle(key('p'));
-        let RequestKind::ReadPage { topic, .. } = &find(&reqs, |k| matches!(k, RequestKind::ReadPage { .. })).kind
+        let RequestKind::Browse(BrowseRequest::ReadPage { topic, .. }) =
+            &find(&reqs, |k| matches!(k, RequestKind::Browse(BrowseRequest::ReadPage { .. }))).kind
         else {
             unreachable!()
         };
@@ -594,18 +718,21 @@ mod palette_and_contexts {
         tenants(&mut app, &reqs, &["acme", "ops"]);
         expand_with(
             &mut app,
-            ResponseKind::NamespacesListed { tenant: "acme".into(), namespaces: vec!["acme/shop".into()] },
+            ResponseKind::Explorer(ExplorerResponse::NamespacesListed {
+                tenant: "acme".into(),
+                namespaces: vec!["acme/shop".into()],
+            }),
         );
         app.update(Action::Down);
         expand_with(
             &mut app,
-            ResponseKind::TopicsListed {
+            ResponseKind::Explorer(ExplorerResponse::TopicsListed {
                 namespace: "acme/shop".into(),
                 topics: vec![
                     TopicEntry { name: topic("persistent://acme/shop/customers"), partitions: 0 },
                     TopicEntry { name: topic("persistent://acme/shop/orders"), partitions: 4 },
                 ],
-            },
+            }),
         );
         app
     }
@@ -672,7 +799,7 @@ mod palette_and_contexts {
         let reqs = app.handle(code(KeyCode::Enter));
         assert_eq!(app.view, View::Browser);
         assert_eq!(app.browser.as_ref().unwrap().topic, topic("persistent://acme/shop/orders"));
-        assert!(reqs.iter().any(|r| matches!(r.kind, RequestKind::ReadPage { .. })), "{reqs:?}");
+        assert!(reqs.iter().any(|r| matches!(r.kind, RequestKind::Browse(BrowseRequest::ReadPage { .. }))), "{reqs:?}");
         assert_eq!(
             app.explorer.tree.selected_key(),
             Some(NodeKey::Topic(topic("persistent://acme/shop/orders"))),
@@ -705,7 +832,8 @@ mod palette_and_contexts {
         // a request of the old context still in flight
         app.update(Action::Down);
         let reqs = app.update(Action::Expand); // customers: its subscriptions
-        let old = find(&reqs, |k| matches!(k, RequestKind::ListSubscriptions { .. })).clone();
+        let old =
+            find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListSubscriptions { .. }))).clone();
         app.run_command("topic persistent://acme/shop/orders");
         assert_eq!(app.view, View::Browser);
 
@@ -728,7 +856,8 @@ mod palette_and_contexts {
         assert_eq!(app.generation, 1);
         let kinds: Vec<_> = fresh.iter().map(|r| r.kind.clone()).collect();
         assert!(
-            kinds.contains(&RequestKind::FetchClusterInfo) && kinds.contains(&RequestKind::ListTenants),
+            kinds.contains(&RequestKind::Explorer(ExplorerRequest::FetchClusterInfo))
+                && kinds.contains(&RequestKind::Explorer(ExplorerRequest::ListTenants)),
             "{kinds:?}"
         );
         assert!(fresh.iter().all(|r| r.id > old.id), "ids keep counting across the switch");
@@ -739,8 +868,11 @@ mod palette_and_contexts {
         assert!(app.settings.read_only);
 
         // the late answer of the old cluster is dropped
-        let dropped =
-            answer(&mut app, &old, ResponseKind::TenantsListed { tenants: vec!["from-the-old-cluster".into()] });
+        let dropped = answer(
+            &mut app,
+            &old,
+            ResponseKind::Explorer(ExplorerResponse::TenantsListed { tenants: vec!["from-the-old-cluster".into()] }),
+        );
         assert!(dropped.is_empty());
         assert!(app.explorer.tree.roots.is_empty(), "{:?}", visible_labels(&app));
         // the new one's is not
@@ -767,7 +899,10 @@ mod palette_and_contexts {
         let reqs = app.handle(key('l'));
         assert!(reqs.is_empty(), "l no longer expands: {reqs:?}");
         let reqs = app.handle(key('L'));
-        find(&reqs, |k| matches!(k, RequestKind::ListNamespaces { tenant } if tenant == "ops"));
+        find(
+            &reqs,
+            |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListNamespaces { tenant }) if tenant == "ops"),
+        );
         app.handle(key(':'));
         assert_eq!(app.mode, Mode::Normal, ": is no longer the palette");
         app.handle(key(';'));
@@ -804,7 +939,10 @@ mod palette_and_contexts {
         assert!(left.contains("orders"), "{text}");
         let reqs = app.handle(mouse(MouseEventKind::Down(MouseButton::Left), 6, y));
         assert_eq!(selected_label(&app), "orders");
-        assert!(reqs.iter().any(|r| matches!(r.kind, RequestKind::FetchTopicStats { .. })), "details follow");
+        assert!(
+            reqs.iter().any(|r| matches!(r.kind, RequestKind::Explorer(ExplorerRequest::FetchTopicStats { .. }))),
+            "details follow"
+        );
         // below the last row: nothing changes
         app.handle(mouse(MouseEventKind::Down(MouseButton::Left), 6, 20));
         assert_eq!(selected_label(&app), "orders");
@@ -830,14 +968,14 @@ mod palette_and_contexts {
         let messages: Vec<_> = (0..40).map(|i| common::browsed(i, format!("m{i}").as_bytes())).collect();
         app.handle(Event::Response(pulsar_tui::pulsar::request::Response {
             id: load,
-            kind: ResponseKind::PageRead {
+            kind: ResponseKind::Browse(BrowseResponse::PageRead {
                 topic: topic("persistent://acme/shop/customers"),
                 messages,
                 next: pulsar_tui::pulsar::reader::Cursor {
                     parts: vec![pulsar_tui::pulsar::reader::PartStart::Earliest],
                 },
                 at_end: true,
-            },
+            }),
         }));
         let text = drawn(&mut app, 100, 30);
         let first = app.hits.browser.expect("the table's rows are known").area.y;

@@ -5,13 +5,13 @@ mod common;
 
 use common::{curl_json, python_produce, target, unique};
 use pulsar_tui::pulsar::actions::WriteAction;
-use pulsar_tui::pulsar::request::{RequestKind, ResponseKind};
+use pulsar_tui::pulsar::request::{ExplorerRequest, ExplorerResponse, RequestKind, ResponseKind};
 use pulsar_tui::pulsar::worker::execute;
 use pulsar_tui::pulsar::{Client, TopicName};
 
 async fn run(client: &Client, action: WriteAction) -> String {
-    match execute(client, RequestKind::RunAction { action }).await {
-        ResponseKind::ActionDone { message } => message,
+    match execute(client, RequestKind::Explorer(ExplorerRequest::RunAction { action })).await {
+        ResponseKind::Explorer(ExplorerResponse::ActionDone { message }) => message,
         other => panic!("action failed: {other:?}"),
     }
 }
@@ -103,9 +103,9 @@ async fn partitions_grow_and_skip_applies_to_each_partition() {
         pulsar.consumer().with_topic(topic.to_string()).with_subscription("busy").build().await.unwrap();
     let r = execute(
         &client,
-        RequestKind::RunAction {
+        RequestKind::Explorer(ExplorerRequest::RunAction {
             action: WriteAction::DeleteSubscription { topic: topic.clone(), subscription: "busy".into() },
-        },
+        }),
     )
     .await;
     let ResponseKind::Failed { error, .. } = r else { panic!("deleting a busy subscription should fail: {r:?}") };

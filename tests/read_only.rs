@@ -9,7 +9,7 @@ use std::time::Duration;
 use pulsar_tui::dlq::Target;
 use pulsar_tui::pulsar::actions::WriteAction;
 use pulsar_tui::pulsar::dlq::RequeueOptions;
-use pulsar_tui::pulsar::request::{RequestKind, ResponseKind};
+use pulsar_tui::pulsar::request::{ExplorerRequest, RequestKind, ResponseKind};
 use pulsar_tui::pulsar::worker::execute;
 use pulsar_tui::pulsar::{Client, ClientError, ClusterTarget, TopicName};
 
@@ -56,7 +56,7 @@ async fn every_write_action_is_refused_without_a_request() {
         WriteAction::Unload { topic: topic() },
     ];
     for action in actions {
-        let r = execute(&client, RequestKind::RunAction { action: action.clone() }).await;
+        let r = execute(&client, RequestKind::Explorer(ExplorerRequest::RunAction { action: action.clone() })).await;
         match r {
             ResponseKind::Failed { error: ClientError::ReadOnly { .. }, .. } => {}
             other => panic!("{action:?} was not refused: {other:?}"),

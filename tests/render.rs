@@ -8,7 +8,10 @@ use common::{answer, draw, expand_with, find, screen};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use pulsar_tui::app::keys::Action;
 use pulsar_tui::app::{App, Event, Settings};
-use pulsar_tui::pulsar::request::{RequestKind, ResponseKind};
+use pulsar_tui::pulsar::request::{
+    BrowseRequest, BrowseResponse, ExplorerRequest, ExplorerResponse, RequestKind, ResponseKind, SchemaRequest,
+    SchemaResponse,
+};
 use pulsar_tui::pulsar::stats::{ConsumerStats, PublisherStats, SubscriptionStats, TopicStats};
 use pulsar_tui::pulsar::{ClientError, TopicEntry, TopicName};
 use pulsar_tui::ui::theme::Theme;
@@ -27,47 +30,57 @@ fn topic(s: &str) -> TopicName {
 fn loaded_app() -> App {
     let mut app = App::new(Settings::default(), Instant::now());
     let reqs = app.start();
-    let r = find(&reqs, |k| matches!(k, RequestKind::FetchClusterInfo));
+    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::FetchClusterInfo)));
     answer(
         &mut app,
         r,
-        ResponseKind::ClusterInfoFetched { clusters: vec!["standalone".into()], version: "4.0.8".into() },
+        ResponseKind::Explorer(ExplorerResponse::ClusterInfoFetched {
+            clusters: vec!["standalone".into()],
+            version: "4.0.8".into(),
+        }),
     );
-    let r = find(&reqs, |k| matches!(k, RequestKind::ListTenants));
-    answer(&mut app, r, ResponseKind::TenantsListed { tenants: vec!["acme".into(), "ops".into(), "public".into()] });
+    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTenants)));
+    answer(
+        &mut app,
+        r,
+        ResponseKind::Explorer(ExplorerResponse::TenantsListed {
+            tenants: vec!["acme".into(), "ops".into(), "public".into()],
+        }),
+    );
     expand_with(
         &mut app,
-        ResponseKind::NamespacesListed {
+        ResponseKind::Explorer(ExplorerResponse::NamespacesListed {
             tenant: "acme".into(),
             namespaces: vec!["acme/billing".into(), "acme/shop".into()],
-        },
+        }),
     );
     app.update(Action::Down);
     app.update(Action::Down);
     let orders = topic("persistent://acme/shop/orders");
     expand_with(
         &mut app,
-        ResponseKind::TopicsListed {
+        ResponseKind::Explorer(ExplorerResponse::TopicsListed {
             namespace: "acme/shop".into(),
             topics: vec![
                 TopicEntry { name: topic("persistent://acme/shop/customers"), partitions: 0 },
                 TopicEntry { name: orders.clone(), partitions: 4 },
                 TopicEntry { name: topic("non-persistent://acme/shop/clicks"), partitions: 0 },
             ],
-        },
+        }),
     );
     app.update(Action::Down);
     let reqs = app.update(Action::Down);
-    let stats_req = find(&reqs, |k| matches!(k, RequestKind::FetchTopicStats { .. })).clone();
+    let stats_req =
+        find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::FetchTopicStats { .. }))).clone();
     let reqs = app.update(Action::Expand);
-    let subs = find(&reqs, |k| matches!(k, RequestKind::ListSubscriptions { .. })).clone();
+    let subs = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListSubscriptions { .. }))).clone();
     answer(
         &mut app,
         &subs,
-        ResponseKind::SubscriptionsListed {
+        ResponseKind::Explorer(ExplorerResponse::SubscriptionsListed {
             topic: orders.clone(),
             subscriptions: vec!["analytics".into(), "payments".into()],
-        },
+        }),
     );
     let mut stats = TopicStats {
         msg_rate_in: 12.5,
@@ -94,7 +107,11 @@ fn loaded_app() -> App {
         },
     );
     stats.metadata = Some(pulsar_tui::pulsar::stats::PartitionedMetadata { partitions: 4 });
-    answer(&mut app, &stats_req, ResponseKind::TopicStatsFetched { topic: orders, stats: Box::new(stats) });
+    answer(
+        &mut app,
+        &stats_req,
+        ResponseKind::Explorer(ExplorerResponse::TopicStatsFetched { topic: orders, stats: Box::new(stats) }),
+    );
     app
 }
 
@@ -210,7 +227,7 @@ fn broker_down_80x24() {
     let mut app = loaded_app();
     let t0 = app.now;
     let reqs = app.update(Action::Refresh);
-    let r = find(&reqs, |k| matches!(k, RequestKind::ListSubscriptions { .. })).clone();
+    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListSubscriptions { .. }))).clone();
     let error = ClientError::Unreachable { url: "http://127.0.0.1:8080".into(), reason: "Connection refused".into() };
     answer(&mut app, &r, ResponseKind::Failed { error });
     app.handle(Event::Tick(t0 + Duration::from_secs(7)));
@@ -270,13 +287,18 @@ mod browser {
     fn browsing(payloads: &[&[u8]]) -> App {
         let mut app = App::new(Settings::default(), Instant::now());
         let reqs = app.open_browser(topic("persistent://acme/shop/orders"), StartFrom::Earliest);
-        let r = find(&reqs, |k| matches!(k, RequestKind::ReadPage { .. })).clone();
+        let r = find(&reqs, |k| matches!(k, RequestKind::Browse(BrowseRequest::ReadPage { .. }))).clone();
         let messages = payloads.iter().enumerate().map(|(i, p)| browsed(i as i64, p)).collect();
         let next = Cursor { parts: vec![PartStart::Earliest] };
         answer(
             &mut app,
             &r,
-            ResponseKind::PageRead { topic: topic("persistent://acme/shop/orders"), messages, next, at_end: true },
+            ResponseKind::Browse(BrowseResponse::PageRead {
+                topic: topic("persistent://acme/shop/orders"),
+                messages,
+                next,
+                at_end: true,
+            }),
         );
         app
     }
@@ -342,12 +364,17 @@ mod browser {
     fn browsing_messages(messages: Vec<pulsar_tui::pulsar::request::Browsed>) -> App {
         let mut app = App::new(Settings::default(), Instant::now());
         let reqs = app.open_browser(topic("persistent://acme/shop/orders"), StartFrom::Earliest);
-        let r = find(&reqs, |k| matches!(k, RequestKind::ReadPage { .. })).clone();
+        let r = find(&reqs, |k| matches!(k, RequestKind::Browse(BrowseRequest::ReadPage { .. }))).clone();
         let next = Cursor { parts: vec![PartStart::Earliest] };
         answer(
             &mut app,
             &r,
-            ResponseKind::PageRead { topic: topic("persistent://acme/shop/orders"), messages, next, at_end: true },
+            ResponseKind::Browse(BrowseResponse::PageRead {
+                topic: topic("persistent://acme/shop/orders"),
+                messages,
+                next,
+                at_end: true,
+            }),
         );
         app
     }
@@ -523,15 +550,15 @@ mod schema {
         let mut app = App::new(Settings::default(), Instant::now());
         let t = topic("persistent://acme/shop/orders");
         let reqs = app.open_schema(t.clone());
-        let r = find(&reqs, |k| matches!(k, RequestKind::FetchSchemas { .. })).clone();
+        let r = find(&reqs, |k| matches!(k, RequestKind::Schema(SchemaRequest::FetchSchemas { .. }))).clone();
         answer(
             &mut app,
             &r,
-            ResponseKind::SchemasFetched {
+            ResponseKind::Schema(SchemaResponse::SchemasFetched {
                 topic: t,
                 versions: vec![order(0, false), order(1, true), order(2, true)],
                 compatibility: Some("FULL".into()),
-            },
+            }),
         );
         app
     }
@@ -618,23 +645,32 @@ fn the_explorer_shows_the_live_backlog_from_metrics() {
     let mut app = App::new(Settings::default(), Instant::now());
     let start = app.start();
     answer_scrape(&mut app, &shop_scrape());
-    let r = find(&start, |k| matches!(k, RequestKind::ListTenants));
-    answer(&mut app, r, ResponseKind::TenantsListed { tenants: vec!["acme".into()] });
+    let r = find(&start, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTenants)));
+    answer(&mut app, r, ResponseKind::Explorer(ExplorerResponse::TenantsListed { tenants: vec!["acme".into()] }));
     expand_with(
         &mut app,
-        ResponseKind::NamespacesListed { tenant: "acme".into(), namespaces: vec!["acme/shop".into()] },
+        ResponseKind::Explorer(ExplorerResponse::NamespacesListed {
+            tenant: "acme".into(),
+            namespaces: vec!["acme/shop".into()],
+        }),
     );
     app.update(Action::Down);
     let orders = topic("persistent://acme/shop/orders");
     expand_with(
         &mut app,
-        ResponseKind::TopicsListed {
+        ResponseKind::Explorer(ExplorerResponse::TopicsListed {
             namespace: "acme/shop".into(),
             topics: vec![TopicEntry { name: orders.clone(), partitions: 4 }],
-        },
+        }),
     );
     app.update(Action::Down);
-    expand_with(&mut app, ResponseKind::SubscriptionsListed { topic: orders, subscriptions: vec!["analytics".into()] });
+    expand_with(
+        &mut app,
+        ResponseKind::Explorer(ExplorerResponse::SubscriptionsListed {
+            topic: orders,
+            subscriptions: vec!["analytics".into()],
+        }),
+    );
     let term = draw(&app, 160, 20);
     let text = screen(&term);
     // the explorer pane's text after the name, split in words

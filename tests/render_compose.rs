@@ -12,7 +12,7 @@ use pulsar_tui::app::{App, Event, Settings};
 use pulsar_tui::encode::EncodeError;
 use pulsar_tui::model::MessageId;
 use pulsar_tui::pulsar::produce::{DraftValue, ProduceRequest, ProduceResponse};
-use pulsar_tui::pulsar::request::{Request, RequestKind, Response, ResponseKind};
+use pulsar_tui::pulsar::request::{BrowseRequest, BrowseResponse, Request, RequestKind, Response, ResponseKind};
 use pulsar_tui::pulsar::TopicName;
 use pulsar_tui::ui::theme::Theme;
 use ratatui::backend::TestBackend;
@@ -109,7 +109,7 @@ fn compose_sends_the_fields_and_shows_a_refusal_at_the_value() {
     insta::assert_snapshot!("compose__sent__100x24", text);
     let reqs = key(&mut app, KeyCode::Char('o'));
     assert!(app.compose.is_none());
-    assert!(reqs.iter().any(|r| matches!(r.kind, RequestKind::ReadPage { .. })), "{reqs:?}");
+    assert!(reqs.iter().any(|r| matches!(r.kind, RequestKind::Browse(BrowseRequest::ReadPage { .. }))), "{reqs:?}");
 }
 
 #[test]
@@ -119,10 +119,14 @@ fn w_resends_the_selected_message_as_is_or_edited() {
     let mut app = App::new(Settings::default(), Instant::now());
     let t = TopicName::parse("persistent://acme/shop/orders").unwrap();
     let reqs = app.open_browser(t.clone(), StartFrom::Earliest);
-    let r = common::find(&reqs, |k| matches!(k, RequestKind::ReadPage { .. })).clone();
+    let r = common::find(&reqs, |k| matches!(k, RequestKind::Browse(BrowseRequest::ReadPage { .. }))).clone();
     let messages = vec![common::browsed(0, br#"{"id":"o-1","qty":2}"#)];
     let next = Cursor { parts: vec![PartStart::Earliest] };
-    common::answer(&mut app, &r, ResponseKind::PageRead { topic: t.clone(), messages, next, at_end: true });
+    common::answer(
+        &mut app,
+        &r,
+        ResponseKind::Browse(BrowseResponse::PageRead { topic: t.clone(), messages, next, at_end: true }),
+    );
     key(&mut app, KeyCode::Char('w'));
     let d = app.compose.as_ref().expect("the compose dialog, filled");
     assert_eq!(d.topic, t, "to the parent topic");
@@ -161,7 +165,7 @@ fn f_fixes_a_dead_letter_and_asks_for_its_requeue() {
     let mut app = App::new(Settings::default(), Instant::now());
     let t = TopicName::parse("persistent://acme/shop/orders-sub-DLQ").unwrap();
     let reqs = app.open_browser(t.clone(), StartFrom::Earliest);
-    let r = common::find(&reqs, |k| matches!(k, RequestKind::ReadPage { .. })).clone();
+    let r = common::find(&reqs, |k| matches!(k, RequestKind::Browse(BrowseRequest::ReadPage { .. }))).clone();
     let mut letter = common::browsed(0, br#"{"id":"o-1","qty":"2"}"#);
     letter.message.topic = "persistent://acme/shop/orders-sub-DLQ".into();
     letter.message.id.partition = -1;
@@ -169,7 +173,7 @@ fn f_fixes_a_dead_letter_and_asks_for_its_requeue() {
     common::answer(
         &mut app,
         &r,
-        ResponseKind::PageRead { topic: t.clone(), messages: vec![letter], next, at_end: true },
+        ResponseKind::Browse(BrowseResponse::PageRead { topic: t.clone(), messages: vec![letter], next, at_end: true }),
     );
     key(&mut app, KeyCode::Char('F'));
     assert!(app.compose.as_ref().is_some_and(|d| d.fix.is_some()));

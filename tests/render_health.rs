@@ -10,7 +10,7 @@ use pulsar_tui::app::keys::Action;
 use pulsar_tui::app::{App, Event, Settings, View};
 use pulsar_tui::health::{BrokerFact, Details};
 use pulsar_tui::pulsar::health::{HealthRequest, HealthResponse};
-use pulsar_tui::pulsar::request::{Request, RequestKind, Response, ResponseKind};
+use pulsar_tui::pulsar::request::{BrowseRequest, Request, RequestKind, Response, ResponseKind};
 use pulsar_tui::ui::theme::Theme;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -177,7 +177,7 @@ fn enter_opens_where_the_finding_points_and_esc_goes_back() {
     assert_eq!(app.view, View::Browser);
     assert!(
         reqs.iter()
-            .any(|r| matches!(&r.kind, RequestKind::ReadPage { topic, .. } if topic.local == "payments-fraud-DLQ")),
+            .any(|r| matches!(&r.kind, RequestKind::Browse(BrowseRequest::ReadPage { topic, .. }) if topic.local == "payments-fraud-DLQ")),
         "{reqs:?}"
     );
 }

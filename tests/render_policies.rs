@@ -14,7 +14,7 @@ use pulsar_tui::policies::capacity::Sample;
 use pulsar_tui::policies::edit::Reach;
 use pulsar_tui::policies::{resolve_all, BrokerConfig, Raw, Target};
 use pulsar_tui::pulsar::policies::{PoliciesRequest, PoliciesResponse, Snapshot};
-use pulsar_tui::pulsar::request::{RequestKind, Response, ResponseKind};
+use pulsar_tui::pulsar::request::{ExplorerRequest, ExplorerResponse, RequestKind, Response, ResponseKind};
 use pulsar_tui::ui::theme::Theme;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -191,18 +191,25 @@ fn a_longer_ttl_needs_no_name_and_esc_goes_back() {
 fn p_in_the_explorer_opens_the_selected_namespace_and_says_when_nothing_fits() {
     let mut app = App::new(Settings::default(), Instant::now());
     let reqs = app.start();
-    let r = common::find(&reqs, |k| matches!(k, RequestKind::ListTenants));
-    common::answer(&mut app, r, ResponseKind::TenantsListed { tenants: vec!["acme".into()] });
+    let r = common::find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTenants)));
+    common::answer(
+        &mut app,
+        r,
+        ResponseKind::Explorer(ExplorerResponse::TenantsListed { tenants: vec!["acme".into()] }),
+    );
     // a tenant has no policies of this kind: a message, no request
     let out = app.handle(Event::Key(KeyEvent::new(KeyCode::Char('P'), KeyModifiers::SHIFT)));
     assert!(out.is_empty() && app.view == View::Explorer, "{out:?}");
     assert!(app.status.as_ref().is_some_and(|s| s.text.contains("select a namespace or a topic")), "{:?}", app.status);
     let reqs = app.update(Action::Expand);
-    let r = common::find(&reqs, |k| matches!(k, RequestKind::ListNamespaces { .. }));
+    let r = common::find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListNamespaces { .. })));
     common::answer(
         &mut app,
         r,
-        ResponseKind::NamespacesListed { tenant: "acme".into(), namespaces: vec!["acme/shop".into()] },
+        ResponseKind::Explorer(ExplorerResponse::NamespacesListed {
+            tenant: "acme".into(),
+            namespaces: vec!["acme/shop".into()],
+        }),
     );
     app.update(Action::Down);
     let out = app.handle(Event::Key(KeyEvent::new(KeyCode::Char('P'), KeyModifiers::SHIFT)));

@@ -11,7 +11,7 @@ use pulsar_tui::app::{App, Settings};
 use pulsar_tui::pulsar::replication::{
     CheckReport, LastMessage, PartitionCheck, ReplicationRequest, ReplicationResponse, ReplicationStatus, ReplicatorRow,
 };
-use pulsar_tui::pulsar::request::{RequestKind, ResponseKind};
+use pulsar_tui::pulsar::request::{ExplorerRequest, ExplorerResponse, RequestKind, ResponseKind};
 use pulsar_tui::pulsar::stats::{PartitionedMetadata, ReplicatorStats, TopicStats};
 use pulsar_tui::pulsar::{ClusterTarget, TopicEntry, TopicName};
 use pulsar_tui::ui::theme::Theme;
@@ -37,31 +37,46 @@ fn selected() -> (App, pulsar_tui::pulsar::request::Request) {
     };
     let mut app = App::new(settings, Instant::now());
     let reqs = app.start();
-    let r = find(&reqs, |k| matches!(k, RequestKind::FetchClusterInfo));
-    answer(&mut app, r, ResponseKind::ClusterInfoFetched { clusters: vec!["geo-a".into()], version: "4.0.8".into() });
-    let r = find(&reqs, |k| matches!(k, RequestKind::ListTenants));
-    answer(&mut app, r, ResponseKind::TenantsListed { tenants: vec!["geo".into()] });
+    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::FetchClusterInfo)));
+    answer(
+        &mut app,
+        r,
+        ResponseKind::Explorer(ExplorerResponse::ClusterInfoFetched {
+            clusters: vec!["geo-a".into()],
+            version: "4.0.8".into(),
+        }),
+    );
+    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTenants)));
+    answer(&mut app, r, ResponseKind::Explorer(ExplorerResponse::TenantsListed { tenants: vec!["geo".into()] }));
     expand_with(
         &mut app,
-        ResponseKind::NamespacesListed { tenant: "geo".into(), namespaces: vec!["geo/replicated".into()] },
+        ResponseKind::Explorer(ExplorerResponse::NamespacesListed {
+            tenant: "geo".into(),
+            namespaces: vec!["geo/replicated".into()],
+        }),
     );
     app.update(Action::Down);
     let orders = topic("persistent://geo/replicated/orders");
     expand_with(
         &mut app,
-        ResponseKind::TopicsListed {
+        ResponseKind::Explorer(ExplorerResponse::TopicsListed {
             namespace: "geo/replicated".into(),
             topics: vec![TopicEntry { name: orders.clone(), partitions: 2 }],
-        },
+        }),
     );
     let reqs = app.update(Action::Down);
-    let stats_req = find(&reqs, |k| matches!(k, RequestKind::FetchTopicStats { .. })).clone();
+    let stats_req =
+        find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::FetchTopicStats { .. }))).clone();
     let mut stats = TopicStats { msg_rate_in: 40.0, msg_in_counter: 170, ..Default::default() };
     stats.metadata = Some(PartitionedMetadata { partitions: 2 });
     // the broker's partitioned aggregate says "not connected": the rows come from the partitions
     stats.replication.insert("geo-b".into(), ReplicatorStats::default());
     stats.replication.insert("geo-c".into(), ReplicatorStats::default());
-    let reqs = answer(&mut app, &stats_req, ResponseKind::TopicStatsFetched { topic: orders, stats: Box::new(stats) });
+    let reqs = answer(
+        &mut app,
+        &stats_req,
+        ResponseKind::Explorer(ExplorerResponse::TopicStatsFetched { topic: orders, stats: Box::new(stats) }),
+    );
     let fetch =
         find(&reqs, |k| matches!(k, RequestKind::Replication(ReplicationRequest::Fetch { partitions: 2, .. }))).clone();
     (app, fetch)
@@ -187,23 +202,27 @@ fn x_switches_to_the_other_clusters_context_and_selects_the_topic_there() {
     };
     let reqs = app.switch_context(settings);
     // the explorer loads its way to the same topic on geo-b
-    let r = find(&reqs, |k| matches!(k, RequestKind::ListTenants));
-    let reqs = answer(&mut app, r, ResponseKind::TenantsListed { tenants: vec!["geo".into()] });
-    let r = find(&reqs, |k| matches!(k, RequestKind::ListNamespaces { .. })).clone();
+    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTenants)));
+    let reqs =
+        answer(&mut app, r, ResponseKind::Explorer(ExplorerResponse::TenantsListed { tenants: vec!["geo".into()] }));
+    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListNamespaces { .. }))).clone();
     let reqs = answer(
         &mut app,
         &r,
-        ResponseKind::NamespacesListed { tenant: "geo".into(), namespaces: vec!["geo/replicated".into()] },
+        ResponseKind::Explorer(ExplorerResponse::NamespacesListed {
+            tenant: "geo".into(),
+            namespaces: vec!["geo/replicated".into()],
+        }),
     );
-    let r = find(&reqs, |k| matches!(k, RequestKind::ListTopics { .. })).clone();
+    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTopics { .. }))).clone();
     let orders = topic("persistent://geo/replicated/orders");
     answer(
         &mut app,
         &r,
-        ResponseKind::TopicsListed {
+        ResponseKind::Explorer(ExplorerResponse::TopicsListed {
             namespace: "geo/replicated".into(),
             topics: vec![TopicEntry { name: orders.clone(), partitions: 2 }],
-        },
+        }),
     );
     assert_eq!(app.explorer.current_topic(), Some(orders));
 }

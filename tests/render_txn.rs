@@ -11,7 +11,7 @@ use pulsar_tui::app::keys::Action;
 use pulsar_tui::app::{App, Event, Settings, View};
 use pulsar_tui::pulsar::message::StartFrom;
 use pulsar_tui::pulsar::reader::{Cursor, PartStart};
-use pulsar_tui::pulsar::request::{RequestKind, ResponseKind};
+use pulsar_tui::pulsar::request::{BrowseRequest, BrowseResponse, RequestKind, ResponseKind};
 use pulsar_tui::pulsar::txn::{
     BufferStats, Coordinator, Counters, Overview, PendingAck, TopicTxns, TxnRequest, TxnResponse,
 };
@@ -164,10 +164,14 @@ fn browser_end_held_back_by_an_open_transaction_120x12() {
     let mut app = App::new(Settings::default(), Instant::now());
     let topic = TopicName::parse(ORDERS).unwrap();
     let reqs = app.open_browser(topic.clone(), StartFrom::Earliest);
-    let page = find(&reqs, |k| matches!(k, RequestKind::ReadPage { .. })).clone();
+    let page = find(&reqs, |k| matches!(k, RequestKind::Browse(BrowseRequest::ReadPage { .. }))).clone();
     let messages = (0..3).map(|i| browsed(i, format!("c-{i}").as_bytes())).collect();
     let next = Cursor { parts: vec![PartStart::Earliest] };
-    let out = answer(&mut app, &page, ResponseKind::PageRead { topic: topic.clone(), messages, next, at_end: true });
+    let out = answer(
+        &mut app,
+        &page,
+        ResponseKind::Browse(BrowseResponse::PageRead { topic: topic.clone(), messages, next, at_end: true }),
+    );
     // at the end, the browser asks what open transactions hold back
     let q = find(&out, |k| matches!(k, RequestKind::Txn(TxnRequest::FindHeldBack { .. }))).clone();
     answer(&mut app, &q, ResponseKind::Txn(TxnResponse::HeldBackFound { topic, held_back: Some(held_back()) }));

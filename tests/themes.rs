@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use common::{answer, find, screen};
 use pulsar_tui::app::{App, Level, Settings, StatusMessage};
-use pulsar_tui::pulsar::request::{RequestKind, ResponseKind};
+use pulsar_tui::pulsar::request::{ExplorerRequest, ExplorerResponse, RequestKind, ResponseKind};
 use pulsar_tui::ui::theme::{Theme, BUILT_IN};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -15,8 +15,12 @@ use ratatui::Terminal;
 fn app() -> App {
     let mut app = App::new(Settings::default(), Instant::now());
     let reqs = app.start();
-    let r = find(&reqs, |k| matches!(k, RequestKind::ListTenants));
-    answer(&mut app, r, ResponseKind::TenantsListed { tenants: vec!["acme".into(), "public".into()] });
+    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTenants)));
+    answer(
+        &mut app,
+        r,
+        ResponseKind::Explorer(ExplorerResponse::TenantsListed { tenants: vec!["acme".into(), "public".into()] }),
+    );
     app.status = Some(StatusMessage { text: "broker said no".into(), level: Level::Error, at: app.now });
     app
 }

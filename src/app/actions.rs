@@ -7,7 +7,7 @@ use super::input::LineInput;
 use super::tree::NodeKey;
 use super::{App, Level};
 use crate::pulsar::actions::{ActionKind, WriteAction};
-use crate::pulsar::request::{Request, RequestId, RequestKind};
+use crate::pulsar::request::{ExplorerRequest, Request, RequestId, RequestKind};
 use crate::pulsar::TopicName;
 
 /// The explorer's write-action dialog.
@@ -109,7 +109,8 @@ impl App {
                         ActionStage::Confirm { action, typed }
                     }
                     _ if go => {
-                        let req = self.request(RequestKind::RunAction { action: action.clone() });
+                        let req =
+                            self.request(RequestKind::Explorer(ExplorerRequest::RunAction { action: action.clone() }));
                         let id = req.id;
                         out.push(req);
                         ActionStage::Running { id, action }
@@ -154,10 +155,12 @@ impl App {
         }
         let mut out = Vec::new();
         if reload_subs {
-            out.push(self.request(RequestKind::ListSubscriptions { topic: topic.clone() }));
+            out.push(self.request(RequestKind::Explorer(ExplorerRequest::ListSubscriptions { topic: topic.clone() })));
         }
         if reload_topics {
-            out.push(self.request(RequestKind::ListTopics { namespace: topic.namespace_path() }));
+            out.push(
+                self.request(RequestKind::Explorer(ExplorerRequest::ListTopics { namespace: topic.namespace_path() })),
+            );
         }
         self.explorer.forget_details(); // refetch the stats
         out.extend(self.sync_details());

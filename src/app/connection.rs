@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use super::{App, Level};
-use crate::pulsar::request::{Request, RequestId, RequestKind};
+use crate::pulsar::request::{ExplorerRequest, Request, RequestId, RequestKind};
 use crate::pulsar::ClientError;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -32,7 +32,7 @@ impl App {
                     .map(|(_, at)| now.duration_since(at) >= self.settings.reconnect_interval)
                     .unwrap_or(true);
                 if due {
-                    let r = self.request(RequestKind::FetchClusterInfo);
+                    let r = self.request(RequestKind::Explorer(ExplorerRequest::FetchClusterInfo));
                     self.probe = Some((r.id, now));
                     out.push(r);
                 }

@@ -13,10 +13,9 @@ use crossterm::event::{KeyCode, KeyEvent};
 pub(crate) use super::ctx::Ctx;
 use super::input::{Edit, LineInput};
 use super::keys::Action;
-use super::pending::Tag;
 use super::tree::{self, NodeKey, NodeKind, Tree};
 use super::{App, Focus, Level, Mode, Next};
-use crate::pulsar::request::{Request, RequestId, RequestKind, ResponseKind};
+use crate::pulsar::request::{ExplorerRequest, ExplorerResponse, Request, RequestId, RequestKind};
 use crate::pulsar::stats::{TenantInfo, TopicStats};
 use crate::pulsar::{ClientError, TopicName};
 
@@ -95,7 +94,7 @@ impl Explorer {
                         }
                         kind
                     }
-                    None => Some(RequestKind::ListTenants),
+                    None => Some(RequestKind::Explorer(ExplorerRequest::ListTenants)),
                     _ => None,
                 };
                 if let Some(kind) = kind {
@@ -150,13 +149,19 @@ impl Explorer {
     fn details_request(&mut self, ctx: &mut Ctx) -> Option<Request> {
         let key = self.details.key.clone()?;
         let kind = match &key {
-            NodeKey::Tenant(t) => RequestKind::FetchTenantInfo { tenant: t.clone() },
+            NodeKey::Tenant(t) => RequestKind::Explorer(ExplorerRequest::FetchTenantInfo { tenant: t.clone() }),
             NodeKey::Namespace(_) => return None,
-            NodeKey::Topic(t) => RequestKind::FetchTopicStats { topic: t.clone(), partitions: self.partitions_of(t) },
-            NodeKey::Partition(p) => RequestKind::FetchTopicStats { topic: p.clone(), partitions: 0 },
-            NodeKey::Subscription(t, _) => {
-                RequestKind::FetchTopicStats { topic: t.clone(), partitions: self.partitions_of(t) }
+            NodeKey::Topic(t) => RequestKind::Explorer(ExplorerRequest::FetchTopicStats {
+                topic: t.clone(),
+                partitions: self.partitions_of(t),
+            }),
+            NodeKey::Partition(p) => {
+                RequestKind::Explorer(ExplorerRequest::FetchTopicStats { topic: p.clone(), partitions: 0 })
             }
+            NodeKey::Subscription(t, _) => RequestKind::Explorer(ExplorerRequest::FetchTopicStats {
+                topic: t.clone(),
+                partitions: self.partitions_of(t),
+            }),
         };
         let req = ctx.request(kind);
         self.details.request = Some(req.id);
@@ -254,20 +259,20 @@ impl Explorer {
     }
 
     /// The answers of the tree's lists and of the details pane.
-    pub(super) fn on_response(&mut self, id: RequestId, kind: ResponseKind, ctx: &mut Ctx) -> Vec<Request> {
+    pub(super) fn on_response(&mut self, id: RequestId, kind: ExplorerResponse, ctx: &mut Ctx) -> Vec<Request> {
         match kind {
-            ResponseKind::TenantsListed { tenants } => self.tree.set_tenants(&tenants),
-            ResponseKind::NamespacesListed { tenant, namespaces } => self.tree.set_namespaces(&tenant, &namespaces),
-            ResponseKind::TopicsListed { namespace, topics } => self.tree.set_topics(&namespace, &topics),
-            ResponseKind::SubscriptionsListed { topic, subscriptions } => {
+            ExplorerResponse::TenantsListed { tenants } => self.tree.set_tenants(&tenants),
+            ExplorerResponse::NamespacesListed { tenant, namespaces } => self.tree.set_namespaces(&tenant, &namespaces),
+            ExplorerResponse::TopicsListed { namespace, topics } => self.tree.set_topics(&namespace, &topics),
+            ExplorerResponse::SubscriptionsListed { topic, subscriptions } => {
                 self.tree.set_subscriptions(&topic, &subscriptions)
             }
-            ResponseKind::TopicStatsFetched { stats, .. } if self.details.request == Some(id) => {
+            ExplorerResponse::TopicStatsFetched { stats, .. } if self.details.request == Some(id) => {
                 self.details.stats = Some(*stats);
                 self.details.error = None;
                 self.details.fetched_at = Some(ctx.now);
             }
-            ResponseKind::TenantInfoFetched { info, .. } if self.details.request == Some(id) => {
+            ExplorerResponse::TenantInfoFetched { info, .. } if self.details.request == Some(id) => {
                 self.details.tenant = Some(info);
                 self.details.error = None;
                 self.details.fetched_at = Some(ctx.now);
@@ -285,13 +290,21 @@ impl Explorer {
     }
 
     /// A list of the tree or a fetch of the details pane failed.
-    pub(super) fn on_failure(&mut self, id: RequestId, tag: Tag, error: &ClientError, now: Instant) {
-        match tag {
-            Tag::Tenants => self.tree.set_tenants_failed(error.to_string()),
-            Tag::Namespaces { tenant } => self.tree.set_failed(&NodeKey::Tenant(tenant), error.to_string()),
-            Tag::Topics { namespace } => self.tree.set_failed(&NodeKey::Namespace(namespace), error.to_string()),
-            Tag::Subscriptions { topic } => self.tree.set_failed(&NodeKey::Topic(topic), error.to_string()),
-            Tag::TopicStats | Tag::TenantInfo if self.details.request == Some(id) => {
+    pub(super) fn on_failure(&mut self, id: RequestId, request: ExplorerRequest, error: &ClientError, now: Instant) {
+        match request {
+            ExplorerRequest::ListTenants => self.tree.set_tenants_failed(error.to_string()),
+            ExplorerRequest::ListNamespaces { tenant } => {
+                self.tree.set_failed(&NodeKey::Tenant(tenant), error.to_string())
+            }
+            ExplorerRequest::ListTopics { namespace } => {
+                self.tree.set_failed(&NodeKey::Namespace(namespace), error.to_string())
+            }
+            ExplorerRequest::ListSubscriptions { topic } => {
+                self.tree.set_failed(&NodeKey::Topic(topic), error.to_string())
+            }
+            ExplorerRequest::FetchTopicStats { .. } | ExplorerRequest::FetchTenantInfo { .. }
+                if self.details.request == Some(id) =>
+            {
                 self.details.error = Some(error.to_string());
                 self.details.fetched_at = Some(now);
             }

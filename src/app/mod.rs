@@ -45,7 +45,9 @@ use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEvent};
 
-use crate::pulsar::request::{Request, RequestId, RequestKind, Response, ResponseKind};
+use crate::pulsar::request::{
+    ExplorerRequest, ExplorerResponse, Request, RequestId, RequestKind, Response, ResponseKind,
+};
 use crate::pulsar::{ClientError, TopicName};
 use browser::Browser;
 pub use connection::Connection;
@@ -281,10 +283,10 @@ impl App {
 
     /// The first requests: who is the cluster, and its tenants.
     pub fn start(&mut self) -> Vec<Request> {
-        let probe = self.request(RequestKind::FetchClusterInfo);
+        let probe = self.request(RequestKind::Explorer(ExplorerRequest::FetchClusterInfo));
         self.probe = Some((probe.id, self.now));
         let scrape = self.scrape_request();
-        vec![probe, self.request(RequestKind::ListTenants), scrape]
+        vec![probe, self.request(RequestKind::Explorer(ExplorerRequest::ListTenants)), scrape]
     }
 
     pub fn should_quit(&self) -> bool {
@@ -577,28 +579,21 @@ impl App {
 
     fn apply(&mut self, id: RequestId, kind: ResponseKind) -> Vec<Request> {
         match kind {
-            ResponseKind::ClusterInfoFetched { clusters, version } => {
+            ResponseKind::Explorer(ExplorerResponse::ClusterInfoFetched { clusters, version }) => {
                 self.cluster = clusters.into_iter().next();
                 self.broker_version = Some(version);
                 self.explorer_settle()
             }
-            k @ (ResponseKind::TenantsListed { .. }
-            | ResponseKind::NamespacesListed { .. }
-            | ResponseKind::TopicsListed { .. }
-            | ResponseKind::SubscriptionsListed { .. }
-            | ResponseKind::TopicStatsFetched { .. }
-            | ResponseKind::TenantInfoFetched { .. }) => {
-                let mut out = self.replication_follow(&k);
+            ResponseKind::Explorer(ExplorerResponse::ActionDone { message }) => self.action_finished(id, Ok(message)),
+            ResponseKind::Explorer(r) => {
+                let mut out = self.replication_follow(&r);
                 let (e, mut ctx) = self.explorer_ctx();
-                out.extend(e.on_response(id, k, &mut ctx));
+                out.extend(e.on_response(id, r, &mut ctx));
                 out
             }
-            k @ (ResponseKind::PageRead { .. }
-            | ResponseKind::MessagesArrived { .. }
-            | ResponseKind::ScanProgressed { .. }
-            | ResponseKind::ExportWritten { .. }) => self.browser_response(id, k),
-            ResponseKind::SchemasFetched { topic, versions, compatibility } => {
-                self.schemas_fetched(id, topic, versions, compatibility);
+            ResponseKind::Browse(r) => self.browser_response(id, r),
+            ResponseKind::Schema(r) => {
+                self.schema_response(id, r);
                 Vec::new()
             }
             ResponseKind::MetricsScraped { snapshot, at_ms } => {
@@ -624,7 +619,6 @@ impl App {
                 self.dlq_response(id, r);
                 Vec::new()
             }
-            ResponseKind::ActionDone { message } => self.action_finished(id, Ok(message)),
             ResponseKind::Failed { .. } => self.explorer_settle(),
         }
     }
@@ -636,23 +630,23 @@ impl App {
         }
         let text = format!("{}: {error}", request.what);
         match request.tag {
-            Tag::ClusterInfo | Tag::Cancel | Tag::Export => {}
-            Tag::Schemas => self.schemas_failed(id, &error),
+            Tag::Cancel => {}
+            Tag::Schema => self.schemas_failed(id, &error),
             Tag::ScrapeMetrics => self.metrics_failed(id, &error),
             Tag::Health => self.health_failed(id, &error),
             Tag::Txn => self.txn_failed(id, &error),
             Tag::Policies => self.policies_failed(id, &error),
             Tag::Produce => self.compose_failed(id, &error),
             Tag::Replication => self.replication_failed(id, &error),
-            tag @ (Tag::Scan | Tag::ReadPage | Tag::Follow) => self.browser_failed(id, &tag, &error),
+            Tag::Browse => self.browser_failed(id, &error),
             Tag::Dlq { .. } => self.dlq_failed(id, &error),
-            Tag::Action => {
+            Tag::Explorer(ExplorerRequest::RunAction { .. }) => {
                 let text = format!("refused or failed: {error}");
                 let out = self.action_finished(id, Err(text.clone()));
                 self.set_status(Level::Error, text);
                 return out;
             }
-            tag => self.explorer.on_failure(id, tag, &error, self.now),
+            Tag::Explorer(r) => self.explorer.on_failure(id, r, &error, self.now),
         }
         if !error.is_connectivity() {
             self.explorer.cancel_jump();

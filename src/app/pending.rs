@@ -5,37 +5,22 @@
 use std::collections::HashMap;
 
 use crate::pulsar::dlq::DlqRequest;
-use crate::pulsar::request::{Request, RequestId, RequestKind, Response};
-use crate::pulsar::TopicName;
+use crate::pulsar::request::{ExplorerRequest, Request, RequestId, RequestKind, Response};
 
-/// The kind of a request in flight, with only what its failure needs (the tree node that
-/// was loading).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The kind of a request in flight, with only what its failure needs.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Tag {
-    ClusterInfo,
-    Tenants,
-    TenantInfo,
-    Namespaces {
-        tenant: String,
-    },
-    Topics {
-        namespace: String,
-    },
-    Subscriptions {
-        topic: TopicName,
-    },
-    TopicStats,
-    ReadPage,
-    Follow,
+    /// The explorer's request itself (names only: its failure marks the tree node that was
+    /// loading).
+    Explorer(ExplorerRequest),
+    /// A page, follow, scan or export of the browser (it knows which by the id).
+    Browse,
+    Schema,
     ScrapeMetrics,
-    Export,
-    Schemas,
-    Scan,
     /// The DLQ view's requests; `requeue` while one moves messages.
     Dlq {
         requeue: bool,
     },
-    Action,
     Health,
     Txn,
     Replication,
@@ -45,7 +30,7 @@ pub enum Tag {
 }
 
 /// A request in flight: its tag and what it was about (for the status line).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Pending {
     pub tag: Tag,
     pub what: String,
@@ -54,21 +39,11 @@ pub struct Pending {
 impl Pending {
     pub fn of(kind: &RequestKind) -> Pending {
         let tag = match kind {
-            RequestKind::FetchClusterInfo => Tag::ClusterInfo,
-            RequestKind::ListTenants => Tag::Tenants,
-            RequestKind::FetchTenantInfo { .. } => Tag::TenantInfo,
-            RequestKind::ListNamespaces { tenant } => Tag::Namespaces { tenant: tenant.clone() },
-            RequestKind::ListTopics { namespace } => Tag::Topics { namespace: namespace.clone() },
-            RequestKind::ListSubscriptions { topic } => Tag::Subscriptions { topic: topic.clone() },
-            RequestKind::FetchTopicStats { .. } => Tag::TopicStats,
-            RequestKind::ReadPage { .. } => Tag::ReadPage,
-            RequestKind::Follow { .. } => Tag::Follow,
+            RequestKind::Explorer(r) => Tag::Explorer(r.clone()),
+            RequestKind::Browse(_) => Tag::Browse,
+            RequestKind::Schema(_) => Tag::Schema,
             RequestKind::ScrapeMetrics { .. } => Tag::ScrapeMetrics,
-            RequestKind::WriteExport { .. } => Tag::Export,
-            RequestKind::FetchSchemas { .. } => Tag::Schemas,
-            RequestKind::Scan { .. } => Tag::Scan,
             RequestKind::Dlq(r) => Tag::Dlq { requeue: matches!(r, DlqRequest::Requeue { .. }) },
-            RequestKind::RunAction { .. } => Tag::Action,
             RequestKind::Health(_) => Tag::Health,
             RequestKind::Txn(_) => Tag::Txn,
             RequestKind::Replication(_) => Tag::Replication,

@@ -9,7 +9,7 @@
 use super::keys::Action;
 use super::{Level, View};
 use crate::pulsar::replication::{CheckReport, ReplicationRequest, ReplicationResponse, ReplicationStatus};
-use crate::pulsar::request::{Request, RequestId, RequestKind, ResponseKind};
+use crate::pulsar::request::{ExplorerResponse, Request, RequestId, RequestKind};
 use crate::pulsar::{ClientError, ClusterTarget, TopicName};
 
 /// The replication check of a topic, as the details pane shows it.
@@ -71,8 +71,8 @@ pub fn other_context<'a>(
 
 impl super::App {
     /// The details' stats arrived: their topic's replicators are asked for when it has any.
-    pub(super) fn replication_follow(&mut self, kind: &ResponseKind) -> Vec<Request> {
-        let ResponseKind::TopicStatsFetched { topic, stats } = kind else { return Vec::new() };
+    pub(super) fn replication_follow(&mut self, kind: &ExplorerResponse) -> Vec<Request> {
+        let ExplorerResponse::TopicStatsFetched { topic, stats } = kind else { return Vec::new() };
         if stats.replication.is_empty() {
             if self.replication.status.as_ref().is_some_and(|(t, _)| t == topic) {
                 self.replication.status = None;

@@ -5,7 +5,7 @@ use super::keys::Action;
 use super::pending::Requests;
 use super::{App, Next, View};
 use crate::decode::SchemaInfo;
-use crate::pulsar::request::{Request, RequestId, RequestKind};
+use crate::pulsar::request::{Request, RequestId, RequestKind, SchemaRequest, SchemaResponse};
 use crate::pulsar::{ClientError, TopicName};
 
 pub struct SchemaView {
@@ -81,7 +81,7 @@ impl SchemaView {
     /// A schema view of `topic` fetching every version.
     pub(super) fn open(topic: TopicName, requests: &mut Requests) -> (SchemaView, Request) {
         let mut view = SchemaView::new(topic.parent());
-        let req = requests.request(RequestKind::FetchSchemas { topic: topic.parent() });
+        let req = requests.request(RequestKind::Schema(SchemaRequest::FetchSchemas { topic: topic.parent() }));
         view.request = Some(req.id);
         (view, req)
     }
@@ -130,7 +130,15 @@ impl App {
     }
 
     /// Every schema version of a topic: the schema view's, and the browser's Schema tab's.
-    pub(super) fn schemas_fetched(
+    pub(super) fn schema_response(&mut self, id: RequestId, r: SchemaResponse) {
+        match r {
+            SchemaResponse::SchemasFetched { topic, versions, compatibility } => {
+                self.schemas_fetched(id, topic, versions, compatibility)
+            }
+        }
+    }
+
+    fn schemas_fetched(
         &mut self,
         id: RequestId,
         topic: TopicName,

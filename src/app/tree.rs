@@ -1,7 +1,7 @@
 //! The explorer's model: tenants → namespaces → topics → subscriptions / partitions.
 //! Pure data, no I/O: loading a node returns the [`RequestKind`] that fetches it.
 
-use crate::pulsar::request::RequestKind;
+use crate::pulsar::request::{ExplorerRequest, RequestKind};
 use crate::pulsar::{TopicEntry, TopicName};
 
 /// Identity of a node, stable across reloads (used to keep selection and expansion).
@@ -73,9 +73,11 @@ impl Node {
     /// The request that loads this node's children.
     pub fn load_request(&self) -> Option<RequestKind> {
         match &self.key {
-            NodeKey::Tenant(t) => Some(RequestKind::ListNamespaces { tenant: t.clone() }),
-            NodeKey::Namespace(ns) => Some(RequestKind::ListTopics { namespace: ns.clone() }),
-            NodeKey::Topic(t) => Some(RequestKind::ListSubscriptions { topic: t.clone() }),
+            NodeKey::Tenant(t) => Some(RequestKind::Explorer(ExplorerRequest::ListNamespaces { tenant: t.clone() })),
+            NodeKey::Namespace(ns) => {
+                Some(RequestKind::Explorer(ExplorerRequest::ListTopics { namespace: ns.clone() }))
+            }
+            NodeKey::Topic(t) => Some(RequestKind::Explorer(ExplorerRequest::ListSubscriptions { topic: t.clone() })),
             NodeKey::Partition(_) | NodeKey::Subscription(..) => None,
         }
     }
@@ -278,7 +280,7 @@ impl Tree {
                 walk(&n.children, out);
             }
         }
-        let mut out = vec![RequestKind::ListTenants];
+        let mut out = vec![RequestKind::Explorer(ExplorerRequest::ListTenants)];
         walk(&self.roots, &mut out);
         out
     }

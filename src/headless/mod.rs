@@ -5,7 +5,7 @@ use std::io::Write;
 use anyhow::{bail, Result};
 use serde_json::json;
 
-use crate::pulsar::request::{RequestKind, ResponseKind};
+use crate::pulsar::request::{ExplorerRequest, ExplorerResponse, RequestKind, ResponseKind};
 use crate::pulsar::worker::execute;
 use crate::pulsar::{Client, TopicName};
 
@@ -26,22 +26,22 @@ async fn run(client: &Client, kind: RequestKind) -> Result<ResponseKind> {
 pub async fn ls(client: &Client, path: Option<&str>, table: bool, out: &mut impl Write) -> Result<()> {
     let path = path.unwrap_or("").trim_matches('/');
     let rows: Vec<serde_json::Value> = if path.is_empty() {
-        match run(client, RequestKind::ListTenants).await? {
-            ResponseKind::TenantsListed { tenants } => {
+        match run(client, RequestKind::Explorer(ExplorerRequest::ListTenants)).await? {
+            ResponseKind::Explorer(ExplorerResponse::TenantsListed { tenants }) => {
                 tenants.into_iter().map(|t| json!({"type": "tenant", "name": t})).collect()
             }
             _ => bail!("the worker answered something else (ListTenants answers TenantsListed)"),
         }
     } else if !path.contains('/') {
-        match run(client, RequestKind::ListNamespaces { tenant: path.to_string() }).await? {
-            ResponseKind::NamespacesListed { namespaces, .. } => {
+        match run(client, RequestKind::Explorer(ExplorerRequest::ListNamespaces { tenant: path.to_string() })).await? {
+            ResponseKind::Explorer(ExplorerResponse::NamespacesListed { namespaces, .. }) => {
                 namespaces.into_iter().map(|n| json!({"type": "namespace", "name": n})).collect()
             }
             _ => bail!("the worker answered something else (ListNamespaces answers NamespacesListed)"),
         }
     } else if !path.contains("://") && path.matches('/').count() == 1 {
-        match run(client, RequestKind::ListTopics { namespace: path.to_string() }).await? {
-            ResponseKind::TopicsListed { topics, .. } => topics
+        match run(client, RequestKind::Explorer(ExplorerRequest::ListTopics { namespace: path.to_string() })).await? {
+            ResponseKind::Explorer(ExplorerResponse::TopicsListed { topics, .. }) => topics
                 .into_iter()
                 .map(|t| json!({"type": "topic", "name": t.name.to_string(), "partitions": t.partitions, "persistent": t.name.persistent}))
                 .collect(),
@@ -49,8 +49,8 @@ pub async fn ls(client: &Client, path: Option<&str>, table: bool, out: &mut impl
         }
     } else {
         let topic = TopicName::parse(path)?;
-        match run(client, RequestKind::ListSubscriptions { topic: topic.clone() }).await? {
-            ResponseKind::SubscriptionsListed { subscriptions, .. } => subscriptions
+        match run(client, RequestKind::Explorer(ExplorerRequest::ListSubscriptions { topic: topic.clone() })).await? {
+            ResponseKind::Explorer(ExplorerResponse::SubscriptionsListed { subscriptions, .. }) => subscriptions
                 .into_iter()
                 .map(|s| json!({"type": "subscription", "topic": topic.to_string(), "name": s}))
                 .collect(),
@@ -80,8 +80,10 @@ pub async fn stats(client: &Client, topic: &str, out: &mut impl Write) -> Result
     let topic = TopicName::parse(topic)?;
     let partitions = client.admin.partition_count(&topic.parent()).await.unwrap_or(0);
     let partitions = if topic.partition_index().is_some() { 0 } else { partitions };
-    match run(client, RequestKind::FetchTopicStats { topic, partitions }).await? {
-        ResponseKind::TopicStatsFetched { stats, .. } => writeln!(out, "{}", serde_json::to_string(&stats)?)?,
+    match run(client, RequestKind::Explorer(ExplorerRequest::FetchTopicStats { topic, partitions })).await? {
+        ResponseKind::Explorer(ExplorerResponse::TopicStatsFetched { stats, .. }) => {
+            writeln!(out, "{}", serde_json::to_string(&stats)?)?
+        }
         _ => bail!("the worker answered something else (FetchTopicStats answers TopicStatsFetched)"),
     }
     Ok(())

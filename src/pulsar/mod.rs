@@ -6,11 +6,13 @@
 
 pub mod actions;
 pub mod admin;
+pub mod browse;
 pub mod chunks;
 pub mod compression;
 pub mod dlq;
 pub mod entries;
 pub mod error;
+pub mod explorer;
 pub mod health;
 pub mod message;
 pub mod oauth2;

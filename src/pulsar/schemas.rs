@@ -10,6 +10,36 @@ use super::topic::TopicName;
 use super::Client;
 use crate::decode::{DecodeError, Decoded, Decoder, SchemaInfo};
 
+/// The schema view's request group (ARCHITECTURE.md, "Adding a request group").
+#[derive(Debug, Clone, PartialEq)]
+pub enum SchemaRequest {
+    /// Every schema version of a topic and its namespace's compatibility strategy.
+    FetchSchemas { topic: TopicName },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SchemaResponse {
+    SchemasFetched { topic: TopicName, versions: Vec<SchemaInfo>, compatibility: Option<String> },
+}
+
+impl SchemaRequest {
+    pub fn describe(&self) -> String {
+        match self {
+            SchemaRequest::FetchSchemas { topic } => format!("schemas of {topic}"),
+        }
+    }
+}
+
+pub async fn execute(client: &Client, r: &SchemaRequest) -> Result<SchemaResponse> {
+    match r {
+        SchemaRequest::FetchSchemas { topic } => {
+            let (versions, compat) =
+                futures::join!(client.schema_versions(topic), client.compatibility_strategy(topic));
+            Ok(SchemaResponse::SchemasFetched { topic: topic.clone(), versions: versions?, compatibility: compat.ok() })
+        }
+    }
+}
+
 /// One schema lookup: the compiled decoder, or none when the topic has no schema.
 type Entry = std::result::Result<Option<Arc<Decoder>>, String>;
 

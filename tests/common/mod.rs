@@ -7,7 +7,7 @@ pub mod dlq;
 use std::time::{Duration, Instant};
 
 use pulsar_tui::app::{App, Event, Settings};
-use pulsar_tui::pulsar::request::{Request, RequestKind, Response, ResponseKind};
+use pulsar_tui::pulsar::request::{ExplorerRequest, Request, RequestKind, Response, ResponseKind};
 use pulsar_tui::pulsar::worker::Worker;
 use pulsar_tui::pulsar::{Client, ClusterTarget};
 use ratatui::backend::TestBackend;
@@ -245,7 +245,9 @@ pub fn expand_with(app: &mut App, children: ResponseKind) -> Vec<Request> {
     let r = find(&reqs, |k| {
         matches!(
             k,
-            RequestKind::ListNamespaces { .. } | RequestKind::ListTopics { .. } | RequestKind::ListSubscriptions { .. }
+            RequestKind::Explorer(ExplorerRequest::ListNamespaces { .. })
+                | RequestKind::Explorer(ExplorerRequest::ListTopics { .. })
+                | RequestKind::Explorer(ExplorerRequest::ListSubscriptions { .. })
         )
     })
     .clone();

@@ -13,10 +13,9 @@ use super::{Browser, DetailTab, Dir, Row, ValueMode};
 use crate::app::ctx::Ctx;
 use crate::app::input::{Edit, LineInput};
 use crate::app::keys::Action;
-use crate::app::pending::Tag;
 use crate::app::{App, Focus, Level, Mode, Next, View};
 use crate::pulsar::message::StartFrom;
-use crate::pulsar::request::{Request, RequestId, RequestKind, ResponseKind};
+use crate::pulsar::request::{BrowseRequest, BrowseResponse, Request, RequestId, RequestKind, SchemaRequest};
 use crate::pulsar::{ClientError, TopicName};
 
 /// What a browser action needs of the rest of the app.
@@ -47,8 +46,11 @@ impl Browser {
     /// Follows the topic from `cursor` (cancelling a page load in flight).
     fn start_follow(&mut self, cursor: crate::pulsar::reader::Cursor, ctx: &mut Ctx) -> Vec<Request> {
         let mut out: Vec<Request> = self.loading.take().map(|(id, _)| ctx.cancel(id)).into_iter().collect();
-        let req =
-            ctx.request(RequestKind::Follow { topic: self.topic.clone(), cursor, decode_as: self.decode_as.clone() });
+        let req = ctx.request(RequestKind::Browse(BrowseRequest::Follow {
+            topic: self.topic.clone(),
+            cursor,
+            decode_as: self.decode_as.clone(),
+        }));
         self.follow = Some(req.id);
         self.resume_follow = false;
         out.push(req);
@@ -86,13 +88,13 @@ impl Browser {
             .chain(self.scan.take().map(|s| s.id))
             .collect();
         let mut out: Vec<Request> = running.into_iter().map(|id| ctx.cancel(id)).collect();
-        let req = ctx.request(RequestKind::Scan {
+        let req = ctx.request(RequestKind::Browse(BrowseRequest::Scan {
             topic: self.topic.clone(),
             from: crate::pulsar::request::PageFrom::Start(self.start.clone()),
             filter: expr.clone(),
             limit: self.window,
             decode_as: self.decode_as.clone(),
-        });
+        }));
         self.start_scan(req.id, expr, ctx.now);
         out.push(req);
         out
@@ -148,7 +150,7 @@ impl Browser {
                 let name =
                     format!("{}-{}-{stamp}.jsonl", self.topic.namespace_path().replace('/', "_"), self.topic.local);
                 let path = s.export_dir.join(name);
-                return Next::Stay(vec![ctx.request(RequestKind::WriteExport { path, lines })]);
+                return Next::Stay(vec![ctx.request(RequestKind::Browse(BrowseRequest::WriteExport { path, lines }))]);
             }
             Action::PickStart => return Next::Prompt(Mode::StartPrompt { input: LineInput::default() }),
             Action::StartFilter => {
@@ -221,9 +223,9 @@ impl Browser {
 
     /// The answers to the browser's reads, follows, scans and exports; `None` for a page
     /// that is not the one awaited.
-    pub(crate) fn on_response(&mut self, id: RequestId, kind: ResponseKind, ctx: &mut Ctx) -> Option<Vec<Request>> {
+    pub(crate) fn on_response(&mut self, id: RequestId, kind: BrowseResponse, ctx: &mut Ctx) -> Option<Vec<Request>> {
         match kind {
-            ResponseKind::PageRead { messages, next, at_end, .. } => {
+            BrowseResponse::PageRead { messages, next, at_end, .. } => {
                 let (_, dir) = self.loading.filter(|(lid, _)| *lid == id)?;
                 self.loading = None;
                 self.error = None;
@@ -232,12 +234,12 @@ impl Browser {
                 out.extend(self.ask_held_back(ctx));
                 return Some(out);
             }
-            ResponseKind::ScanProgressed { matches, scanned, decode_errors, done }
+            BrowseResponse::ScanProgressed { matches, scanned, decode_errors, done }
                 if self.scan.as_ref().is_some_and(|s| s.id == id) =>
             {
                 self.scan_progressed(matches, scanned, decode_errors, done, ctx.now);
             }
-            ResponseKind::MessagesArrived { messages, next, .. } if self.follow == Some(id) => {
+            BrowseResponse::MessagesArrived { messages, next, .. } if self.follow == Some(id) => {
                 self.messages_arrived(messages, next);
                 // a transaction ended: what it held back arrives; ask whether another holds more
                 if self.held_back.is_some() {
@@ -281,12 +283,10 @@ impl Browser {
     }
 
     /// A read, follow or scan of the browser failed.
-    pub(crate) fn on_failure(&mut self, id: RequestId, tag: &Tag, error: &ClientError, now: Instant) {
-        if *tag == Tag::Scan {
-            if let Some(scan) = self.scan.as_mut().filter(|s| s.id == id) {
-                scan.done = true;
-                self.error = Some(error.to_string());
-            }
+    pub(crate) fn on_failure(&mut self, id: RequestId, error: &ClientError, now: Instant) {
+        if let Some(scan) = self.scan.as_mut().filter(|s| s.id == id) {
+            scan.done = true;
+            self.error = Some(error.to_string());
             return;
         }
         if self.loading.is_some_and(|(l, _)| l == id) {
@@ -324,7 +324,7 @@ impl App {
     /// Opens a topic in the message browser, reading from `start`.
     pub fn open_browser(&mut self, topic: TopicName, start: StartFrom) -> Vec<Request> {
         let mut out = self.close_browser();
-        let schemas = self.request(RequestKind::FetchSchemas { topic: topic.clone() });
+        let schemas = self.request(RequestKind::Schema(SchemaRequest::FetchSchemas { topic: topic.clone() }));
         out.push(schemas);
         let mut b = Browser::new(topic, start);
         b.decode_as = self.decode_as.get(&b.topic.parent().to_string()).cloned();
@@ -450,8 +450,8 @@ impl App {
 
     /// The answers to the browser's reads, follows, scans and exports (a page nobody awaits
     /// any more lets a jump of the explorer go on).
-    pub(in crate::app) fn browser_response(&mut self, id: RequestId, kind: ResponseKind) -> Vec<Request> {
-        if let ResponseKind::ExportWritten { path, count } = &kind {
+    pub(in crate::app) fn browser_response(&mut self, id: RequestId, kind: BrowseResponse) -> Vec<Request> {
+        if let BrowseResponse::ExportWritten { path, count } = &kind {
             // the browser may be closed by now: the status line says it anyway
             self.set_status(Level::Info, format!("exported {count} message(s) to {}", path.display()));
             return Vec::new();
@@ -463,10 +463,10 @@ impl App {
     }
 
     /// A read, follow or scan of the browser failed.
-    pub(in crate::app) fn browser_failed(&mut self, id: RequestId, tag: &Tag, error: &ClientError) {
+    pub(in crate::app) fn browser_failed(&mut self, id: RequestId, error: &ClientError) {
         let now = self.now;
         if let Some(b) = self.browser.as_mut() {
-            b.on_failure(id, tag, error, now);
+            b.on_failure(id, error, now);
         }
     }
 

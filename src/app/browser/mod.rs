@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use crate::decode::Decoded;
 use crate::pulsar::message::{Message, StartFrom};
 use crate::pulsar::reader::Cursor;
-use crate::pulsar::request::{Browsed, PageFrom, RequestId, RequestKind};
+use crate::pulsar::request::{BrowseRequest, Browsed, PageFrom, RequestId, RequestKind};
 use crate::pulsar::TopicName;
 
 /// Messages per page read.
@@ -186,12 +186,12 @@ impl Browser {
 
     /// The first load.
     pub fn initial_load(&self) -> RequestKind {
-        RequestKind::ReadPage {
+        RequestKind::Browse(BrowseRequest::ReadPage {
             topic: self.topic.clone(),
             from: self.pages[0].from.clone(),
             limit: self.page,
             decode_as: self.decode_as.clone(),
-        }
+        })
     }
 
     /// Absolute number (from the start position) of the first row in the window.
@@ -209,24 +209,24 @@ impl Browser {
             if let Some(next) = &self.next {
                 let from = PageFrom::Cursor(next.clone());
                 return Some((
-                    RequestKind::ReadPage {
+                    RequestKind::Browse(BrowseRequest::ReadPage {
                         topic: self.topic.clone(),
                         from,
                         limit: self.page,
                         decode_as: self.decode_as.clone(),
-                    },
+                    }),
                     Dir::Forward,
                 ));
             }
         }
         if self.selected <= prefetch && self.first_page > 0 {
             let prev = &self.pages[self.first_page - 1];
-            let kind = RequestKind::ReadPage {
+            let kind = RequestKind::Browse(BrowseRequest::ReadPage {
                 topic: self.topic.clone(),
                 from: prev.from.clone(),
                 limit: prev.len.max(1),
                 decode_as: self.decode_as.clone(),
-            };
+            });
             return Some((kind, Dir::Backward));
         }
         None
