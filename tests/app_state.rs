@@ -74,13 +74,10 @@ fn start_asks_for_cluster_info_and_tenants() {
     let reqs = app.start();
     let kinds: Vec<_> = reqs.iter().map(|r| r.kind.clone()).collect();
     assert_eq!(
-        kinds,
-        vec![
-            RequestKind::Explorer(ExplorerRequest::FetchClusterInfo),
-            RequestKind::Explorer(ExplorerRequest::ListTenants),
-            RequestKind::ScrapeMetrics { brokers: vec![] }
-        ]
+        kinds[..2],
+        [RequestKind::Explorer(ExplorerRequest::FetchClusterInfo), RequestKind::Explorer(ExplorerRequest::ListTenants)]
     );
+    assert!(matches!(&kinds[2..], [RequestKind::ScrapeMetrics { brokers, .. }] if brokers.is_empty()), "{kinds:?}");
     assert_eq!(app.connection, Connection::Connecting);
 }
 

@@ -2,7 +2,7 @@
 //! history of each series, and the table the user sorts and filters; its keys, its filter
 //! prompt, and the scrapes (every `metrics_interval` while connected).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crossterm::event::KeyEvent;
 
@@ -13,6 +13,9 @@ use super::{App, Mode, Next, View};
 use crate::metrics::{Drain, MetricsHistory, MetricsSnapshot, TopicMetrics, Trend};
 use crate::pulsar::request::{Request, RequestId, RequestKind};
 use crate::pulsar::{ClientError, TopicName};
+
+#[path = "metrics_interest.rs"]
+pub mod interest;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortBy {
@@ -44,6 +47,10 @@ pub struct MetricsView {
     pub history: MetricsHistory,
     pub scraped_at: Option<Instant>,
     pub in_flight: Option<RequestId>,
+    /// When the scrape in flight was asked for.
+    pub requested_at: Option<Instant>,
+    /// How long the last scrape took (request to answer): it stretches the interval.
+    pub took: Option<Duration>,
     pub error: Option<String>,
     pub sort: SortBy,
     pub filter: String,
@@ -70,6 +77,8 @@ impl MetricsView {
             history: MetricsHistory::new(window_ms, crate::config::MAX_HISTORY_POINTS as usize),
             scraped_at: None,
             in_flight: None,
+            requested_at: None,
+            took: None,
             error: None,
             sort: SortBy::Backlog,
             filter: String::new(),
@@ -143,14 +152,40 @@ impl MetricsView {
 
 impl MetricsView {
     /// A scrape of every broker (or of the fixed list), the one in flight.
-    fn scrape(&mut self, requests: &mut Requests, brokers: &[String]) -> Request {
-        let r = requests.request(RequestKind::ScrapeMetrics { brokers: brokers.to_vec() });
+    fn scrape(
+        &mut self,
+        requests: &mut Requests,
+        brokers: &[String],
+        interest: crate::metrics::Interest,
+        now: Instant,
+    ) -> Request {
+        let r = requests.request(RequestKind::ScrapeMetrics { brokers: brokers.to_vec(), interest });
         self.in_flight = Some(r.id);
+        self.requested_at = Some(now);
         r
     }
 
+    /// What the next scrape keeps besides the top rows and health candidates: this
+    /// view's rows around the selection and its filter.
+    fn interest(&self) -> crate::metrics::Interest {
+        let mut i = crate::metrics::Interest::bounded(interest::TOP_N, interest::HEALTH_LIMIT);
+        interest::add_metrics_rows(&mut i, &self.rows, self.selected, &self.filter);
+        i
+    }
+
+    /// The interval between scrapes now (stretched after a slow scrape).
+    pub fn interval(&self, base: Duration) -> Duration {
+        interest::effective_interval(base, self.took)
+    }
+
     /// The view's keys: its own state changes, a scrape, or what the app carries out.
-    pub(super) fn update(&mut self, action: Action, page: isize, requests: &mut Requests, brokers: &[String]) -> Next {
+    pub(super) fn update(
+        &mut self,
+        action: Action,
+        page: isize,
+        requests: &mut Requests,
+        scrape: impl FnOnce(&mut Self, &mut Requests) -> Request,
+    ) -> Next {
         if let Some(delta) = super::list::step(action, page) {
             self.move_by(delta);
             return Next::Stay(Vec::new());
@@ -168,7 +203,7 @@ impl MetricsView {
                 }
             }
             Action::Back | Action::ToggleMetrics => return Next::Leave,
-            Action::Refresh if self.in_flight.is_none() => return Next::Stay(vec![self.scrape(requests, brokers)]),
+            Action::Refresh if self.in_flight.is_none() => return Next::Stay(vec![scrape(self, requests)]),
             _ => {}
         }
         Next::Stay(Vec::new())
@@ -176,13 +211,24 @@ impl MetricsView {
 }
 
 impl App {
+    /// What a scrape keeps: the metrics view's and the explorer's rows on screen, the
+    /// top rows of each column and the health candidates.
+    pub fn metrics_interest(&self) -> crate::metrics::Interest {
+        let mut i = self.metrics.interest();
+        interest::add_explorer(&mut i, &self.explorer.tree);
+        interest::normalise(i)
+    }
+
     pub(super) fn scrape_request(&mut self) -> Request {
-        self.metrics.scrape(&mut self.requests, &self.settings.metrics_urls)
+        let interest = self.metrics_interest();
+        self.metrics.scrape(&mut self.requests, &self.settings.metrics_urls, interest, self.now)
     }
 
     pub(super) fn metrics_update(&mut self, action: Action) -> Vec<Request> {
         let page = self.page_rows.max(1) as isize;
-        let next = self.metrics.update(action, page, &mut self.requests, &self.settings.metrics_urls);
+        let interest = self.metrics_interest();
+        let (urls, now) = (&self.settings.metrics_urls, self.now);
+        let next = self.metrics.update(action, page, &mut self.requests, |m, r| m.scrape(r, urls, interest, now));
         self.carry_out(next, View::Explorer)
     }
 
@@ -205,6 +251,7 @@ impl App {
     pub(super) fn metrics_scraped(&mut self, id: RequestId, snapshot: MetricsSnapshot, at_ms: i64) {
         if self.metrics.in_flight == Some(id) {
             self.metrics.in_flight = None;
+            self.metrics.took = self.metrics.requested_at.map(|t| self.now.saturating_duration_since(t));
             self.metrics.ingest(snapshot, at_ms, self.now);
         }
     }
@@ -220,7 +267,10 @@ impl App {
     /// A scrape when one is due (never while the broker is down).
     pub(super) fn metrics_tick(&mut self, now: Instant) -> Option<Request> {
         let due = self.metrics.in_flight.is_none()
-            && self.metrics.scraped_at.is_none_or(|t| now.duration_since(t) >= self.settings.metrics_interval);
+            && self
+                .metrics
+                .scraped_at
+                .is_none_or(|t| now.duration_since(t) >= self.metrics.interval(self.settings.metrics_interval));
         if due && !matches!(self.connection, super::Connection::Down { .. }) {
             return Some(self.scrape_request());
         }

@@ -12,8 +12,8 @@ pub mod prom;
 
 pub use history::{time_to_drain, time_to_drain_at_rates, Drain, History, MetricsHistory, Trend};
 pub use model::{
-    AdminFallback, BrokerScrapeStatus, LatencyHistogram, MetricsSnapshot, NamespaceMetrics, ReplicationMetrics,
-    SnapshotBuilder, SubscriptionMetrics, TopicMetrics,
+    AdminFallback, BrokerScrapeStatus, Interest, Kept, LatencyHistogram, MetricsSnapshot, NamespaceMetrics,
+    ReplicationMetrics, SnapshotBuilder, SubscriptionMetrics, TopicMetrics,
 };
 pub use prom::{parse_chunked, parse_str, ParseOptions, ParseStats, Sample};
 

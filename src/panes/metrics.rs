@@ -123,7 +123,19 @@ fn broker_line<'a>(app: &App, m: &MetricsView, theme: &Theme) -> Line<'a> {
                     )),
                 }
             }
+            if let Some(k) = s.kept.filter(|k| k.topics_kept < k.topics_total) {
+                let text = format!(
+                    "· {} of {} topics kept (on screen, top {} per column, health) ",
+                    count(k.topics_kept as i64),
+                    count(k.topics_total as i64),
+                    crate::app::metrics::interest::TOP_N
+                );
+                spans.push(Span::styled(text, Style::default().fg(theme.dim)));
+            }
         }
+    }
+    if let Some(note) = crate::app::metrics::interest::stretch_note(app.settings.metrics_interval, m.took) {
+        spans.push(Span::styled(format!("· {note}"), Style::default().fg(theme.status_warn)));
     }
     Line::from(spans)
 }

@@ -25,8 +25,9 @@ pub enum RequestKind {
     Browse(super::browse::BrowseRequest),
     /// The schema view's requests (`pulsar/schemas.rs`).
     Schema(super::schemas::SchemaRequest),
-    /// Scrape `/metrics` of every broker (or of the fixed list).
-    ScrapeMetrics { brokers: Vec<String> },
+    /// Scrape `/metrics` of every broker (or of the fixed list), keeping the per-topic
+    /// rows `interest` asks for (what is on screen, ranked, or a health candidate).
+    ScrapeMetrics { brokers: Vec<String>, interest: crate::metrics::Interest },
     /// The DLQ view's requests (dead-letter topics, requeue preview and run).
     Dlq(super::dlq::DlqRequest),
     /// The health view's requests.

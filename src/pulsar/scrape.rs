@@ -11,14 +11,13 @@ use super::topic::TopicName;
 use super::{Client, TopicEntry};
 use crate::metrics::prom::ParseOptions;
 use crate::metrics::{
-    AdminFallback, MetricsSnapshot, ReplicationMetrics, SnapshotBuilder, SubscriptionMetrics, TopicMetrics,
+    AdminFallback, Interest, MetricsSnapshot, ReplicationMetrics, SnapshotBuilder, SubscriptionMetrics, TopicMetrics,
 };
 
-/// Scrapes larger than this are refused (with a clear message) rather than parsed.
-pub const MAX_SCRAPE_BYTES: u64 = 512 * 1024 * 1024;
-
 /// A scrape that keeps streaming may take this long in all (each wait is bounded by the
-/// operation timeout).
+/// operation timeout). There is no size limit: the body is parsed as it streams and only
+/// the rows the [`Interest`] asks for are kept; an endless line or a body of mostly bad
+/// lines is cut off by the parser ([`crate::metrics::prom::ScrapeCutOff`]).
 const SCRAPE_TOTAL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// When a broker exports namespace-level series only, at most this many topics per scrape
@@ -69,9 +68,6 @@ async fn start_fetch(client: &Client, url: &str) -> std::result::Result<reqwest:
     if !resp.status().is_success() {
         return Err(format!("{url}: HTTP {}", resp.status()));
     }
-    if resp.content_length().is_some_and(|n| n > MAX_SCRAPE_BYTES) {
-        return Err(format!("{url}: scrape larger than {} MB, refused", MAX_SCRAPE_BYTES >> 20));
-    }
     Ok(resp)
 }
 
@@ -113,7 +109,7 @@ async fn scrape_one(client: &Client, url: &str, now: i64) -> SnapshotBuilder {
     let (tx, rx) = tokio::sync::mpsc::channel(16);
     // parsing is CPU work: off the async threads
     let parse = tokio::task::spawn_blocking(move || {
-        let opts = ParseOptions { max_bytes: Some(MAX_SCRAPE_BYTES), ..ParseOptions::default() };
+        let opts = ParseOptions { max_bytes: None, ..ParseOptions::default() };
         let reader = std::io::BufReader::with_capacity(256 * 1024, ChunkReader { rx, current: bytes::Bytes::new() });
         let mut b = SnapshotBuilder::new();
         let status = b.ingest_scrape(broker, reader, &opts, now).clone();
@@ -133,7 +129,7 @@ async fn scrape_one(client: &Client, url: &str, now: i64) -> SnapshotBuilder {
             Err(_) => Err(format!("{url}: the scrape stalled (no data for {}s)", wait.as_secs())),
         };
         let failed = next.is_err();
-        // a closed channel: the parser stopped early (too large); it says why
+        // a closed channel: the parser stopped early (cut off); it says why
         if tx.send(next).await.is_err() || failed {
             break;
         }
@@ -149,17 +145,26 @@ async fn scrape_one(client: &Client, url: &str, now: i64) -> SnapshotBuilder {
     }
 }
 
-/// One scrape of every broker. A broker that fails is recorded in the snapshot (with why)
-/// and the others still count; only failing to list the brokers is an error.
+/// One scrape of every broker, keeping every row. A broker that fails is recorded in the
+/// snapshot (with why) and the others still count; only failing to list the brokers is an
+/// error.
 pub async fn scrape(client: &Client, fixed: &[String]) -> Result<MetricsSnapshot> {
+    scrape_with(client, fixed, &Interest::everything()).await
+}
+
+/// One scrape of every broker, keeping the per-topic rows `interest` asks for (namespace
+/// totals count everything).
+pub async fn scrape_with(client: &Client, fixed: &[String], interest: &Interest) -> Result<MetricsSnapshot> {
     let urls = broker_metrics_urls(client, fixed).await?;
     let now = chrono::Utc::now().timestamp_millis();
-    let parts = join_all(urls.iter().map(|u| scrape_one(client, u, now))).await;
-    let mut builder = SnapshotBuilder::new();
+    let mut parts = join_all(urls.iter().map(|u| scrape_one(client, u, now))).await.into_iter();
+    // the first broker's builder is the base (merging it into an empty one would copy
+    // its index of topic names)
+    let mut builder = parts.next().unwrap_or_default();
     for part in parts {
         builder.merge(part);
     }
-    let mut snapshot = builder.finish();
+    let mut snapshot = builder.finish_with(interest);
     let namespaces = snapshot.fallback_namespaces();
     if !namespaces.is_empty() {
         admin_fallback(client, &mut snapshot, &namespaces).await;

@@ -7,6 +7,7 @@ use super::family::{
     apply_latency, apply_namespace, apply_quota, apply_replication, apply_sub, apply_topic, family, to_u64, Family,
     SubField,
 };
+use super::interest::Interest;
 use super::types::{BrokerScrapeStatus, MetricsSnapshot, NamespaceMetrics, SubscriptionMetrics, TopicMetrics};
 use super::{namespace_of_topic, split_partition, valid_partition_index};
 use crate::metrics::prom::{parse_chunked_with, ParseOptions, ParseStats, Sample};
@@ -48,7 +49,8 @@ impl TopicAcc {
                 };
                 match found {
                     Some(i) => i,
-                    None => self.push_sub(SubscriptionMetrics::new(&self.metrics.name, name)),
+                    // the topic's name is filled in by `finish`, for the rows it keeps
+                    None => self.push_sub(SubscriptionMetrics::new("", name)),
                 }
             }
         };
@@ -355,8 +357,14 @@ impl SnapshotBuilder {
     }
 
     /// Builds the snapshot: aggregates partitions into parents and computes
-    /// namespace totals.
+    /// namespace totals. Keeps every row.
     pub fn finish(self) -> MetricsSnapshot {
+        self.finish_with(&Interest::everything())
+    }
+
+    /// Builds the snapshot, keeping the per-topic rows `interest` asks for (namespace
+    /// totals always count every series).
+    pub fn finish_with(self, interest: &Interest) -> MetricsSnapshot {
         let SnapshotBuilder { topics, index, namespaces, brokers, any_namespace_series, .. } = self;
         drop(index);
         let mut ns_out: FastMap<String, NamespaceMetrics> = FastMap::default();
@@ -405,7 +413,8 @@ impl SnapshotBuilder {
         });
         let mut rows: Vec<Option<TopicAcc>> = topics.into_iter().map(Some).collect();
         let mut topics_out: Vec<(String, TopicMetrics)> = Vec::new();
-        let mut subs_out: Vec<((String, String), SubscriptionMetrics)> = Vec::new();
+        // (index of the topic in `topics_out`, the row): names are filled in for kept rows only
+        let mut subs_out: Vec<(usize, SubscriptionMetrics)> = Vec::new();
         let mut partitions: Vec<(String, TopicMetrics)> = Vec::new();
         // (subscription, from a partition)
         let mut group_subs: Vec<(SubscriptionMetrics, bool)> = Vec::new();
@@ -436,7 +445,6 @@ impl SnapshotBuilder {
                 let from_partition = pidx != u32::MAX;
                 for mut s in acc.subs {
                     if from_partition {
-                        s.topic.clone_from(&parent);
                         s.partitions = 1;
                     }
                     group_subs.push((s, from_partition));
@@ -452,21 +460,22 @@ impl SnapshotBuilder {
                     }
                 }
             }
+            let ti = topics_out.len();
             if let Some(t) = topic {
-                topics_out.push((parent.clone(), t));
+                topics_out.push((parent, t));
             }
             group_subs.sort_by(|a, b| a.0.name.cmp(&b.0.name));
             let mut last_from_partition = false;
             for (s, from_partition) in group_subs.drain(..) {
                 match subs_out.last_mut() {
-                    Some(last) if last.0 .0 == parent && last.0 .1 == s.name => {
+                    Some(last) if last.0 == ti && last.1.name == s.name => {
                         let both = last_from_partition && from_partition;
                         last.1.add(&s, both);
                         last.1.partitions = last.1.partitions.saturating_add(s.partitions);
                         last_from_partition = both;
                     }
                     _ => {
-                        subs_out.push(((parent.clone(), s.name.clone()), s));
+                        subs_out.push((ti, s));
                         last_from_partition = from_partition;
                     }
                 }
@@ -477,11 +486,14 @@ impl SnapshotBuilder {
                 m.topics = exported.unwrap_or(rows);
             }
         }
+        let partitions: Vec<(String, TopicMetrics)> = sorted_by_key(partitions, |a, b| a.0.cmp(&b.0)).collect();
+        let (topics_out, subs_out, partitions, kept) = super::prune::prune(topics_out, subs_out, partitions, interest);
         MetricsSnapshot {
             // Sorted and unique: `from_iter` bulk-builds without searching.
             topics: topics_out.into_iter().collect(),
             subscriptions: subs_out.into_iter().collect(),
-            partitions: sorted_by_key(partitions, |a, b| a.0.cmp(&b.0)).collect(),
+            partitions: partitions.into_iter().collect(),
+            kept,
             namespaces: ns_out.into_iter().collect(),
             brokers,
             topic_level: !any_namespace_series,

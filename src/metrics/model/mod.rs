@@ -32,9 +32,12 @@
 
 mod builder;
 mod family;
+mod interest;
+mod prune;
 mod types;
 
 pub use builder::SnapshotBuilder;
+pub use interest::{health_candidate_sub, health_candidate_topic, Interest, Kept};
 pub use types::{
     AdminFallback, BrokerScrapeStatus, LatencyHistogram, MetricsSnapshot, NamespaceMetrics, ReplicationMetrics,
     SubscriptionMetrics, TopicMetrics, LATENCY_BUCKET_BOUNDS_MS,

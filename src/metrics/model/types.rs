@@ -397,6 +397,10 @@ pub struct MetricsSnapshot {
     /// admin API's topic stats instead ([`Self::add_admin_topic`]).
     #[serde(default)]
     pub admin_fallback: Option<AdminFallback>,
+    /// How many topic and subscription rows a bounded scrape kept of how many it saw
+    /// (`None`: every row was kept). See [`super::Interest`].
+    #[serde(default)]
+    pub kept: Option<super::Kept>,
 }
 
 /// How the topics missing from a namespace-level scrape were filled in from the admin API.

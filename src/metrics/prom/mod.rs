@@ -42,6 +42,10 @@ pub use line::parse_sample_line;
 pub const DEFAULT_MAX_BYTES: u64 = 1 << 30;
 /// Default for [`ParseOptions::max_line_bytes`]: 1 MiB.
 pub const DEFAULT_MAX_LINE_BYTES: usize = 1 << 20;
+/// Default for [`ParseOptions::max_unterminated_bytes`]: 16 MiB.
+pub const DEFAULT_MAX_UNTERMINATED_BYTES: u64 = 16 << 20;
+/// Lines read before [`ParseOptions::cut_off_malformed`] judges the share of bad ones.
+pub const MALFORMED_CHECK_AFTER_LINES: u64 = 10_000;
 /// Default for [`ParseOptions::max_recorded_skips`].
 pub const DEFAULT_MAX_RECORDED_SKIPS: usize = 8;
 /// Length (in chars) of the excerpt kept for a skipped line.
@@ -237,6 +241,12 @@ pub struct ParseOptions {
     pub max_line_bytes: usize,
     /// How many skipped lines to record in [`ParseStats::skipped`].
     pub max_recorded_skips: usize,
+    /// A line still without a newline after this many bytes ends the parse with
+    /// [`ScrapeCutOff`] (an endless line is not a scrape).
+    pub max_unterminated_bytes: u64,
+    /// After [`MALFORMED_CHECK_AFTER_LINES`] lines, more skipped lines than samples end the
+    /// parse with [`ScrapeCutOff`] (not a Prometheus text exposition).
+    pub cut_off_malformed: bool,
 }
 
 impl Default for ParseOptions {
@@ -245,7 +255,26 @@ impl Default for ParseOptions {
             max_bytes: Some(DEFAULT_MAX_BYTES),
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
             max_recorded_skips: DEFAULT_MAX_RECORDED_SKIPS,
+            max_unterminated_bytes: DEFAULT_MAX_UNTERMINATED_BYTES,
+            cut_off_malformed: true,
         }
+    }
+}
+
+/// The error (inside an [`io::Error`] of kind `InvalidData`) that ends a parse of
+/// something that is not a well-formed scrape: an endless line, or mostly bad lines.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("metrics scrape cut off at byte {at_byte}: {reason}")]
+pub struct ScrapeCutOff {
+    /// Bytes read when the parse stopped.
+    pub at_byte: u64,
+    /// Why, in words.
+    pub reason: String,
+}
+
+impl ScrapeCutOff {
+    fn io(at_byte: u64, reason: String) -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidData, ScrapeCutOff { at_byte, reason })
     }
 }
 
@@ -307,12 +336,19 @@ pub fn parse_chunked_with<R: BufRead>(
             // Over-long line: record it and discard the rest without buffering.
             let excerpt = String::from_utf8_lossy(&buf[..buf.len().min(4 * EXCERPT_CHARS)]);
             let excerpt = excerpt.into_owned();
+            let mut line_bytes = n;
             loop {
+                if line_bytes > opts.max_unterminated_bytes {
+                    let mb = opts.max_unterminated_bytes >> 20;
+                    let why = format!("line {line_no} has no newline after {mb} MB (starts {excerpt:.60?})");
+                    return Err(ScrapeCutOff::io(stats.bytes, why));
+                }
                 buf.clear();
                 let remaining = max_total.saturating_sub(stats.bytes);
                 let cap = (64 * 1024u64).min(remaining.saturating_add(1));
                 let m = (&mut reader).take(cap).read_until(b'\n', &mut buf)? as u64;
                 stats.bytes += m;
+                line_bytes += m;
                 if stats.bytes > max_total {
                     return Err(too_large(max_total));
                 }
@@ -331,6 +367,16 @@ pub fn parse_chunked_with<R: BufRead>(
         };
         if process_line(&text, line_no, &mut stats, opts, &mut on_sample) == Flow::Stop {
             break;
+        }
+        if opts.cut_off_malformed
+            && line_no == MALFORMED_CHECK_AFTER_LINES
+            && stats.skipped_lines > stats.samples.max(stats.comment_lines)
+        {
+            let why = format!(
+                "{} of the first {line_no} lines are not Prometheus samples: not a /metrics scrape",
+                stats.skipped_lines
+            );
+            return Err(ScrapeCutOff::io(stats.bytes, why));
         }
     }
     Ok(stats)
