@@ -13,6 +13,7 @@
 //! ([`conn`]) honour the context's TLS settings and credentials; lookups ([`lookup`]) follow
 //! redirects and proxies, so both work on a cluster of several brokers.
 
+pub mod batch;
 pub mod conn;
 pub mod fetch;
 pub mod frame;
