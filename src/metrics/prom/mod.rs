@@ -276,6 +276,11 @@ impl ScrapeCutOff {
     fn io(at_byte: u64, reason: String) -> io::Error {
         io::Error::new(io::ErrorKind::InvalidData, ScrapeCutOff { at_byte, reason })
     }
+
+    /// Finds a `ScrapeCutOff` inside an I/O error returned by the parser.
+    pub fn from_io(err: &io::Error) -> Option<&ScrapeCutOff> {
+        err.get_ref().and_then(|e| e.downcast_ref::<ScrapeCutOff>())
+    }
 }
 
 /// The error (inside an [`io::Error`] of kind `InvalidData`) returned when a

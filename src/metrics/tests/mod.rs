@@ -3,6 +3,7 @@
 mod fixture;
 mod fuzz;
 mod history;
+mod interest;
 mod model;
 mod prom;
 
