@@ -12,6 +12,11 @@ use super::types::{BrokerScrapeStatus, MetricsSnapshot, NamespaceMetrics, Subscr
 use super::{namespace_of_topic, split_partition, valid_partition_index};
 use crate::metrics::prom::{parse_chunked_with, ParseOptions, ParseStats, Sample};
 
+#[path = "finish.rs"]
+mod finish;
+#[path = "prune.rs"]
+mod prune;
+
 /// The builder's maps: keys are topic names from the brokers being monitored. foldhash's
 /// fast hasher with a fixed seed: quick on short strings, and deterministic (the same
 /// iteration order on every run).
@@ -361,157 +366,4 @@ impl SnapshotBuilder {
     pub fn finish(self) -> MetricsSnapshot {
         self.finish_with(&Interest::everything())
     }
-
-    /// Builds the snapshot, keeping the per-topic rows `interest` asks for (namespace
-    /// totals always count every series).
-    pub fn finish_with(self, interest: &Interest) -> MetricsSnapshot {
-        let SnapshotBuilder { topics, index, namespaces, brokers, any_namespace_series, .. } = self;
-        drop(index);
-        let mut ns_out: FastMap<String, NamespaceMetrics> = FastMap::default();
-        let mut topics_count: FastMap<String, (Option<u64>, u64)> = FastMap::default();
-        let mut namespace_level: Vec<String> = Vec::new();
-        for (ns, acc) in namespaces {
-            topics_count.insert(ns.clone(), (acc.topics_count, 0));
-            if acc.namespace_level {
-                namespace_level.push(ns.clone());
-            }
-            ns_out.insert(ns, acc.metrics);
-        }
-        // Namespace totals and topic counts from the raw rows.
-        for acc in &topics {
-            let m = &acc.metrics;
-            let ns = match ns_out.get_mut(m.namespace.as_str()) {
-                Some(n) => n,
-                None => ns_out.entry(m.namespace.clone()).or_insert_with(|| NamespaceMetrics::new(&m.namespace)),
-            };
-            ns.add_topic(m);
-            for s in &acc.subs {
-                ns.delayed = ns.delayed.saturating_add(s.delayed);
-            }
-            match topics_count.get_mut(m.namespace.as_str()) {
-                Some(c) => c.1 += 1,
-                None => {
-                    topics_count.insert(m.namespace.clone(), (None, 1));
-                }
-            }
-        }
-
-        // Group rows by parent topic (partitions of one topic become
-        // adjacent, by index), so topics and subscriptions come out sorted
-        // without sorting all subscriptions by string.
-        // (row, parent name length, partition index or u32::MAX)
-        let mut order: Vec<(usize, usize, u32)> = topics
-            .iter()
-            .enumerate()
-            .map(|(i, t)| match split_partition(&t.metrics.name) {
-                Some((p, idx)) => (i, p.len(), idx),
-                None => (i, t.metrics.name.len(), u32::MAX),
-            })
-            .collect();
-        order.sort_unstable_by(|&(a, la, pa), &(b, lb, pb)| {
-            topics[a].metrics.name[..la].cmp(&topics[b].metrics.name[..lb]).then(pa.cmp(&pb))
-        });
-        let mut rows: Vec<Option<TopicAcc>> = topics.into_iter().map(Some).collect();
-        let mut topics_out: Vec<(String, TopicMetrics)> = Vec::new();
-        // (index of the topic in `topics_out`, the row): names are filled in for kept rows only
-        let mut subs_out: Vec<(usize, SubscriptionMetrics)> = Vec::new();
-        let mut partitions: Vec<(String, TopicMetrics)> = Vec::new();
-        // (subscription, from a partition)
-        let mut group_subs: Vec<(SubscriptionMetrics, bool)> = Vec::new();
-        let mut i = 0;
-        while i < order.len() {
-            let (row, plen, pidx) = order[i];
-            i += 1;
-            let Some(first) = rows[row].take() else {
-                continue;
-            };
-            let parent = first.metrics.name[..plen].to_owned();
-            let mut group = vec![(first, pidx)];
-            while let Some(&(row, plen, pidx)) = order.get(i) {
-                let same = rows[row].as_ref().is_some_and(|t| t.metrics.name.get(..plen) == Some(parent.as_str()));
-                if !same {
-                    break;
-                }
-                if let Some(t) = rows[row].take() {
-                    group.push((t, pidx));
-                }
-                i += 1;
-            }
-            let is_plain_single = group.len() == 1 && group[0].1 == u32::MAX;
-            let mut topic =
-                if is_plain_single { None } else { Some(TopicMetrics::new(&parent, &group[0].0.metrics.namespace)) };
-            group_subs.clear();
-            for (acc, pidx) in group {
-                let from_partition = pidx != u32::MAX;
-                for mut s in acc.subs {
-                    if from_partition {
-                        s.partitions = 1;
-                    }
-                    group_subs.push((s, from_partition));
-                }
-                match &mut topic {
-                    None => topic = Some(acc.metrics),
-                    Some(t) => {
-                        t.add(&acc.metrics, from_partition);
-                        if from_partition {
-                            t.partitions.push(acc.metrics.name.clone());
-                            partitions.push((acc.metrics.name.clone(), acc.metrics));
-                        }
-                    }
-                }
-            }
-            let ti = topics_out.len();
-            if let Some(t) = topic {
-                topics_out.push((parent, t));
-            }
-            group_subs.sort_by(|a, b| a.0.name.cmp(&b.0.name));
-            let mut last_from_partition = false;
-            for (s, from_partition) in group_subs.drain(..) {
-                match subs_out.last_mut() {
-                    Some(last) if last.0 == ti && last.1.name == s.name => {
-                        let both = last_from_partition && from_partition;
-                        last.1.add(&s, both);
-                        last.1.partitions = last.1.partitions.saturating_add(s.partitions);
-                        last_from_partition = both;
-                    }
-                    _ => {
-                        subs_out.push((ti, s));
-                        last_from_partition = from_partition;
-                    }
-                }
-            }
-        }
-        for (ns, (exported, rows)) in topics_count {
-            if let Some(m) = ns_out.get_mut(&ns) {
-                m.topics = exported.unwrap_or(rows);
-            }
-        }
-        let partitions: Vec<(String, TopicMetrics)> = sorted_by_key(partitions, |a, b| a.0.cmp(&b.0)).collect();
-        let (topics_out, subs_out, partitions, kept) = super::prune::prune(topics_out, subs_out, partitions, interest);
-        MetricsSnapshot {
-            // Sorted and unique: `from_iter` bulk-builds without searching.
-            topics: topics_out.into_iter().collect(),
-            subscriptions: subs_out.into_iter().collect(),
-            partitions: partitions.into_iter().collect(),
-            kept,
-            namespaces: ns_out.into_iter().collect(),
-            brokers,
-            topic_level: !any_namespace_series,
-            namespace_level: {
-                namespace_level.sort_unstable();
-                namespace_level
-            },
-            admin_fallback: None,
-        }
-    }
-}
-
-/// Yields `v` sorted by `cmp` (unstable) without moving the (large) elements
-/// around during the sort: indices are sorted, then elements taken in order.
-/// Feeding sorted, unique keys to `BTreeMap::from_iter` lets it bulk-build.
-fn sorted_by_key<T>(v: Vec<T>, mut cmp: impl FnMut(&T, &T) -> std::cmp::Ordering) -> impl Iterator<Item = T> {
-    let mut idx: Vec<usize> = (0..v.len()).collect();
-    idx.sort_unstable_by(|&a, &b| cmp(&v[a], &v[b]));
-    let mut slots: Vec<Option<T>> = v.into_iter().map(Some).collect();
-    idx.into_iter().filter_map(move |i| slots.get_mut(i).and_then(Option::take))
 }

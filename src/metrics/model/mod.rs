@@ -33,7 +33,6 @@
 mod builder;
 mod family;
 mod interest;
-mod prune;
 mod types;
 
 pub use builder::SnapshotBuilder;

@@ -1,110 +1,114 @@
-//! Keeps the rows an [`Interest`] asks for, at the end of a scrape (see `interest.rs`).
+//! Which topics a bounded scrape keeps (see `interest.rs`), chosen from the raw rows
+//! before the snapshot is built, so what is not kept is never copied.
 
-use super::interest::{health_candidate_sub, health_candidate_topic, mark_top, Interest, Kept};
-use super::types::{SubscriptionMetrics, TopicMetrics};
-use super::{is_system_topic, split_partition};
+use std::ops::Range;
 
-type Topics = Vec<(String, TopicMetrics)>;
-type Subs = Vec<(usize, SubscriptionMetrics)>;
-type Named = Vec<((String, String), SubscriptionMetrics)>;
+use super::super::interest::{health_candidate_sub, mark_top, Interest};
+use super::super::is_system_topic;
+use super::super::types::SubscriptionMetrics;
+use super::TopicAcc;
 
-/// Index of `name` in `topics` (sorted by name).
-fn find(topics: &Topics, name: &str) -> Option<usize> {
-    topics.binary_search_by(|(n, _)| n.as_str().cmp(name)).ok()
+/// What ranks a topic (a partitioned one summed over its partitions).
+#[derive(Default)]
+struct Key {
+    shown: bool,
+    backlog: u64,
+    backlog_size: u64,
+    rate_in: f64,
+    rate_out: f64,
+    storage: u64,
+    replicates: bool,
 }
 
-/// Which topics to keep: what `interest` names, the top rows of each column, the
-/// health candidates, dead-letter topics and their origins.
-fn keep_topics(topics: &Topics, subs: &Subs, interest: &Interest) -> (Vec<bool>, Vec<bool>) {
-    let mut keep = vec![false; topics.len()];
-    let mut keep_sub = vec![false; subs.len()];
+/// For each group of rows (one topic, its partitions together; groups in name order):
+/// kept or not. Kept: what `interest` names, the first `top_n` of each ranking column,
+/// the `health_limit` largest health candidates (topics and subscriptions), dead letters
+/// and the topics they are named after.
+pub(super) fn choose(
+    topics: &[TopicAcc],
+    order: &[(usize, usize, u32)],
+    groups: &[Range<usize>],
+    interest: &Interest,
+) -> Vec<bool> {
+    let parent = |g: &Range<usize>| {
+        let &(row, plen, _) = order.get(g.start)?;
+        topics.get(row)?.metrics.name.get(..plen)
+    };
     let filter = interest.filter.to_lowercase();
+    let mut keep = vec![false; groups.len()];
+    let mut keys: Vec<Key> = Vec::with_capacity(groups.len());
     let mut letters: Vec<usize> = Vec::new();
-    for (i, (name, t)) in topics.iter().enumerate() {
-        if interest.names(name, &t.namespace, &filter) {
-            keep[i] = true;
-        }
-        if interest.is_letter(name) {
-            keep[i] = true;
-            letters.push(i);
-        }
-    }
-    let n = interest.top_n;
-    let shown = |t: &TopicMetrics| !is_system_topic(&t.name);
-    mark_top(topics, n, &mut keep, |(_, t)| shown(t).then_some(t.msg_backlog));
-    mark_top(topics, n, &mut keep, |(_, t)| shown(t).then_some(t.rate_in));
-    mark_top(topics, n, &mut keep, |(_, t)| shown(t).then_some(t.rate_out));
-    mark_top(topics, n, &mut keep, |(_, t)| shown(t).then_some(t.storage_size));
-    // by name: the first rows in name order (topics are sorted)
-    for (i, _) in topics.iter().enumerate().filter(|(_, (_, t))| shown(t)).take(n) {
-        keep[i] = true;
-    }
-    // health: the subscriptions with the largest backlogs among its candidates
-    let h = interest.health_limit;
-    let candidate = |t: &TopicMetrics| !is_system_topic(&t.name) && health_candidate_topic(t);
-    mark_top(topics, h, &mut keep, |(_, t)| candidate(t).then_some(t.msg_backlog.max(t.backlog_size)));
-    mark_top(subs, h, &mut keep_sub, |(ti, s)| {
-        let shown = topics.get(*ti).is_some_and(|(n, _)| !is_system_topic(n));
-        (shown && health_candidate_sub(s)).then_some(s.backlog)
-    });
-    for (j, (ti, _)) in subs.iter().enumerate() {
-        if keep_sub[j] {
-            if let Some(k) = keep.get_mut(*ti) {
-                *k = true;
+    // (backlog, group) of the health candidates among the subscriptions
+    let mut subs: Vec<(u64, usize)> = Vec::new();
+    for (gi, g) in groups.iter().enumerate() {
+        let name = parent(g).unwrap_or_default();
+        let rows = order.get(g.clone()).unwrap_or_default().iter().filter_map(|&(row, _, _)| topics.get(row));
+        let mut k = Key { shown: !is_system_topic(name), ..Key::default() };
+        let mut namespace = "";
+        for acc in rows {
+            let m = &acc.metrics;
+            namespace = &m.namespace;
+            k.backlog = k.backlog.saturating_add(m.msg_backlog);
+            k.backlog_size = k.backlog_size.saturating_add(m.backlog_size);
+            k.rate_in += m.rate_in;
+            k.rate_out += m.rate_out;
+            k.storage = k.storage.saturating_add(m.storage_size);
+            k.replicates |= !m.replication.is_empty();
+            if k.shown {
+                subs.extend(acc.subs.iter().filter(|s| health_candidate_sub(s)).map(|s| (s.backlog, gi)));
             }
         }
+        if interest.names(name, namespace, &filter) {
+            keep[gi] = true;
+        }
+        if interest.is_letter(name) {
+            keep[gi] = true;
+            letters.push(gi);
+        }
+        keys.push(k);
+    }
+    let n = interest.top_n;
+    mark_top(&keys, n, &mut keep, |k| k.shown.then_some(k.backlog));
+    mark_top(&keys, n, &mut keep, |k| k.shown.then_some(k.rate_in));
+    mark_top(&keys, n, &mut keep, |k| k.shown.then_some(k.rate_out));
+    mark_top(&keys, n, &mut keep, |k| k.shown.then_some(k.storage));
+    // by name: the first groups (they are in name order)
+    for (gi, _) in keys.iter().enumerate().filter(|(_, k)| k.shown).take(n) {
+        keep[gi] = true;
+    }
+    let h = interest.health_limit;
+    mark_top(&keys, h, &mut keep, |k| {
+        let candidate = k.shown && (k.backlog > 0 || k.backlog_size > 0 || k.replicates);
+        candidate.then_some(k.backlog.max(k.backlog_size))
+    });
+    let mut keep_sub = vec![false; subs.len()];
+    mark_top(&subs, h, &mut keep_sub, |&(backlog, _)| Some(backlog));
+    for (&(_, gi), _) in subs.iter().zip(&keep_sub).filter(|(_, k)| **k) {
+        keep[gi] = true;
     }
     // a letter `<origin>-<subscription>-DLQ`: its origin is one of the name's prefixes
     for li in letters {
-        let name = &topics[li].0;
+        let name = groups.get(li).and_then(parent).unwrap_or_default();
         for (pos, _) in name.match_indices('-') {
-            if let Some(o) = find(topics, &name[..pos]) {
+            let prefix = &name[..pos];
+            if let Ok(o) = groups.binary_search_by(|g| parent(g).unwrap_or_default().cmp(prefix)) {
                 keep[o] = true;
             }
         }
     }
-    (keep, keep_sub)
+    keep
 }
 
-/// Drops the rows `interest` does not ask for. Returns the kept topics, subscriptions
-/// (named now) and partitions, and the counts (`None` when everything was kept).
-pub(super) fn prune(
-    topics: Topics,
-    subs: Subs,
-    partitions: Topics,
-    interest: &Interest,
-) -> (Topics, Named, Topics, Option<Kept>) {
-    let name_subs = |subs: Subs, topics: &Topics, keep: &dyn Fn(usize, usize) -> bool| -> Named {
-        subs.into_iter()
-            .enumerate()
-            .filter(|(j, (ti, _))| keep(*j, *ti))
-            .filter_map(|(_, (ti, mut s))| {
-                let (topic, _) = topics.get(ti)?;
-                s.topic.clone_from(topic);
-                Some(((topic.clone(), s.name.clone()), s))
-            })
-            .collect()
-    };
-    if interest.everything {
-        let named = name_subs(subs, &topics, &|_, _| true);
-        return (topics, named, partitions, None);
-    }
-    let (keep, keep_sub) = keep_topics(&topics, &subs, interest);
-    let subs_total = subs.len() as u64;
-    let named = name_subs(subs, &topics, &|j, ti| {
-        keep_sub.get(j).copied().unwrap_or(false) || keep.get(ti).copied().unwrap_or(false)
-    });
-    let partitions: Topics = partitions
-        .into_iter()
-        .filter(|(p, _)| split_partition(p).and_then(|(parent, _)| find(&topics, parent)).is_some_and(|i| keep[i]))
-        .collect();
-    let topics_total = topics.len() as u64;
-    let topics: Topics = topics.into_iter().zip(keep).filter_map(|(t, k)| k.then_some(t)).collect();
-    let kept = Kept {
-        topics_total,
-        topics_kept: topics.len() as u64,
-        subscriptions_total: subs_total,
-        subscriptions_kept: named.len() as u64,
-    };
-    (topics, named, partitions, Some(kept))
+/// The kept subscriptions, keyed and named by their topic (`topics` by index).
+pub(super) fn name_subs<T>(
+    subs: Vec<(usize, SubscriptionMetrics)>,
+    topics: &[(String, T)],
+) -> Vec<((String, String), SubscriptionMetrics)> {
+    subs.into_iter()
+        .filter_map(|(ti, mut s)| {
+            let (topic, _) = topics.get(ti)?;
+            s.topic.clone_from(topic);
+            Some(((topic.clone(), s.name.clone()), s))
+        })
+        .collect()
 }
