@@ -27,7 +27,7 @@ pub enum Codec {
     Lz4,
     Zlib,
     Zstd,
-    /// Refused: see [`Sender::open`].
+    /// Raw Snappy blocks, as the Java, C++ and Python clients write (and read) them.
     Snappy,
 }
 

@@ -1,16 +1,14 @@
-//! A producer session on one topic: the schema's encoder, one `pulsar` crate producer per
-//! partition (so every confirmed message has its full id) and our own routing.
+//! A producer session on one topic: the schema's encoder, one producer of our own per
+//! partition ([`BatchProducer`]: pipelined, batches built in place, every message with its
+//! full id) and our own routing.
 //!
-//! Routing is ours rather than the crate's: its receipts do not say which partition a
-//! message went to, and its key hash (murmur3) is not the Java client's. As in the Java
-//! client, a keyed message goes to `java_partition(key)` under round-robin and by-key
-//! routing; a keyless one goes round the partitions (by-key too).
+//! Routing is ours: as in the Java client, a keyed message goes to `java_partition(key)`
+//! under round-robin and by-key routing; a keyless one goes round the partitions (by-key
+//! too). Compression is any of the official clients' codecs, Snappy included (raw blocks,
+//! as they write it: `compression::compress`).
 
-use std::collections::HashMap;
-
-use pulsar::compression::{Compression, CompressionLz4, CompressionZlib, CompressionZstd};
-use pulsar::producer::{Message as Out, Producer, ProducerOptions, SendFuture};
-use pulsar::TokioExecutor;
+use pulsar::producer::Message as Out;
+use pulsar::proto::CompressionType;
 
 use super::{Codec, Draft, DraftValue, ProduceOptions, Routing};
 use crate::decode::{SchemaInfo, SchemaType};
@@ -18,13 +16,16 @@ use crate::encode::{EncodeError, Encoder};
 use crate::model::MessageId;
 use crate::pulsar::error::{ClientError, Result};
 use crate::pulsar::wire::producer::java_partition;
+use crate::pulsar::wire::{BatchOptions, BatchProducer, Receipt};
 use crate::pulsar::{Client, TopicName};
 
-/// Messages per batch and the time a batch waits for more (batching on).
+/// Messages per batch, the bytes a batch holds at most and the time it waits for more
+/// (batching on).
 const BATCH_MESSAGES: u32 = 1_000;
-const BATCH_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(10);
+const BATCH_BYTES: usize = 128 << 10;
+const BATCH_DELAY: std::time::Duration = std::time::Duration::from_millis(5);
 
-/// One message ready to go: its partition and the crate's message.
+/// One message ready to go: its partition and the message.
 pub struct Prepared {
     partition: usize,
     out: Out,
@@ -32,21 +33,13 @@ pub struct Prepared {
 
 /// A send in flight: resolves to the message's id once the broker confirmed it.
 pub struct Pending {
-    partition: i32,
-    future: SendFuture,
+    receipt: Receipt,
 }
 
 impl Pending {
     /// Waits for the broker's receipt.
     pub async fn confirmed(self) -> Result<MessageId> {
-        let receipt = self.future.await.map_err(|e| ClientError::Binary(format!("not confirmed: {e}")))?;
-        let id = receipt.message_id.ok_or_else(|| ClientError::Binary("a send receipt without a message id".into()))?;
-        Ok(MessageId {
-            ledger: id.ledger_id as i64,
-            entry: id.entry_id as i64,
-            partition: self.partition,
-            batch: id.batch_index.unwrap_or(-1),
-        })
+        self.receipt.await.map_err(|e| ClientError::Binary(format!("not confirmed: {e}")))
     }
 }
 
@@ -57,17 +50,9 @@ pub struct Sender {
     /// The schema version the encoder is for, as messages carry it (8 bytes, big-endian).
     version: Option<Vec<u8>>,
     /// One producer per partition (index = partition), or the topic's own.
-    producers: Vec<Producer<TokioExecutor>>,
-    /// The partition numbers of `producers` (-1: a non-partitioned topic).
-    partitions: Vec<i32>,
-    /// A producer without batching for what cannot be batched (deliver-at), made on demand.
-    single: HashMap<usize, Producer<TokioExecutor>>,
+    producers: Vec<BatchProducer>,
     options: ProduceOptions,
     next: usize,
-    /// What makes the unbatched producers: the client, their options, the partitions' topics.
-    pulsar: pulsar::Pulsar<TokioExecutor>,
-    unbatched: ProducerOptions,
-    targets: Vec<TopicName>,
 }
 
 fn proto_type(t: SchemaType) -> Option<i32> {
@@ -111,20 +96,14 @@ fn declared(info: &SchemaInfo) -> Option<pulsar::proto::Schema> {
     })
 }
 
-fn codec(c: Codec) -> Result<Option<Compression>> {
-    Ok(match c {
-        Codec::None => None,
-        Codec::Lz4 => Some(Compression::Lz4(CompressionLz4 { mode: lz4::block::CompressionMode::DEFAULT })),
-        Codec::Zlib => Some(Compression::Zlib(CompressionZlib { level: flate2::Compression::default() })),
-        Codec::Zstd => Some(Compression::Zstd(CompressionZstd { level: zstd::DEFAULT_COMPRESSION_LEVEL })),
-        Codec::Snappy => {
-            return Err(ClientError::Invalid(
-                "SNAPPY: the pulsar crate writes Snappy's framed format, which the Java and C++ consumers drop \
-                 as corrupt; pulsar-tui does not publish Snappy (use LZ4, ZLIB or ZSTD)"
-                    .into(),
-            ))
-        }
-    })
+fn codec(c: Codec) -> CompressionType {
+    match c {
+        Codec::None => CompressionType::None,
+        Codec::Lz4 => CompressionType::Lz4,
+        Codec::Zlib => CompressionType::Zlib,
+        Codec::Zstd => CompressionType::Zstd,
+        Codec::Snappy => CompressionType::Snappy,
+    }
 }
 
 impl Sender {
@@ -132,7 +111,6 @@ impl Sender {
     /// with the schema version asked for (the latest by default).
     pub async fn open(client: &Client, topic: &TopicName, options: &ProduceOptions) -> Result<Sender> {
         client.ensure_writable(&format!("produce to {topic}"))?;
-        let compression = codec(options.compression)?;
         let info = client.schema_info(topic, options.schema_version).await?;
         if options.schema_version.is_some() && info.is_none() {
             return Err(ClientError::Invalid(format!("{topic} has no schema version {:?}", options.schema_version)));
@@ -157,26 +135,18 @@ impl Sender {
             (None, _, Routing::Partition(p)) => vec![(base.partition(p), p as i32)],
             (None, n, _) => (0..n).map(|p| (base.partition(p), p as i32)).collect(),
         };
-        let schema = info.as_ref().and_then(declared);
-        let batching = options.batching;
-        let unbatched = ProducerOptions { schema, compression, block_queue_if_full: true, ..Default::default() };
-        let opts = ProducerOptions {
-            batch_size: batching.then_some(BATCH_MESSAGES),
-            batch_byte_size: batching.then_some(client_max_batch_bytes()),
-            batch_timeout: batching.then_some(BATCH_TIMEOUT),
-            ..unbatched.clone()
+        let opts = BatchOptions {
+            batching: options.batching,
+            max_messages: BATCH_MESSAGES,
+            max_bytes: BATCH_BYTES,
+            max_delay: BATCH_DELAY,
+            compression: codec(options.compression),
+            schema: info.as_ref().and_then(declared),
+            ..BatchOptions::default()
         };
-        let pulsar = client.pulsar().await?;
         let mut producers = Vec::with_capacity(targets.len());
         for (t, _) in &targets {
-            let p = pulsar
-                .producer()
-                .with_topic(t.to_string())
-                .with_options(opts.clone())
-                .build()
-                .await
-                .map_err(|e| crate::pulsar::binary_error(&client.target.service_url, e))?;
-            producers.push(p);
+            producers.push(BatchProducer::create(client, t, opts.clone()).await?);
         }
         // single-partition routing: one partition for the whole session, as the Java client
         let next = match options.routing {
@@ -185,19 +155,7 @@ impl Sender {
             }
             _ => 0,
         };
-        Ok(Sender {
-            topic: topic.clone(),
-            encoder,
-            version,
-            partitions: targets.iter().map(|(_, p)| *p).collect(),
-            producers,
-            single: HashMap::new(),
-            options: options.clone(),
-            next,
-            pulsar,
-            unbatched,
-            targets: targets.into_iter().map(|(t, _)| t).collect(),
-        })
+        Ok(Sender { topic: topic.clone(), encoder, version, producers, options: options.clone(), next })
     }
 
     /// The topic's encoder (for validating before sending).
@@ -253,45 +211,20 @@ impl Sender {
     }
 
     /// Hands one prepared message to its producer; the returned [`Pending`] resolves when the
-    /// broker confirmed it. Waits when the producer's queue is full.
+    /// broker confirmed it. Waits only when too many wait for their receipts.
     pub async fn send(&mut self, p: Prepared) -> Result<Pending> {
-        let partition = self.partitions.get(p.partition).copied().unwrap_or(-1);
-        // a delayed message cannot be batched (its deliver-at time is the entry's)
-        let producer = if p.out.deliver_at_time.is_some() && self.options.batching {
-            if !self.single.contains_key(&p.partition) {
-                let made = self.unbatched(p.partition).await?;
-                self.single.insert(p.partition, made);
-            }
-            self.single.get_mut(&p.partition)
-        } else {
-            self.producers.get_mut(p.partition)
-        }
-        .ok_or_else(|| ClientError::Invalid("no producer for the partition".into()))?;
-        let future = producer.send_non_blocking(p.out).await.map_err(|e| ClientError::Binary(format!("send: {e}")))?;
-        Ok(Pending { partition, future })
+        let producer = self
+            .producers
+            .get(p.partition)
+            .ok_or_else(|| ClientError::Invalid("no producer for the partition".into()))?;
+        let receipt = producer.send(p.out).await.map_err(|e| ClientError::Binary(format!("send: {e}")))?;
+        Ok(Pending { receipt })
     }
 
-    async fn unbatched(&self, partition: usize) -> Result<Producer<TokioExecutor>> {
-        let topic = self.targets.get(partition).ok_or_else(|| ClientError::Invalid("no such partition".into()))?;
-        self.pulsar
-            .producer()
-            .with_topic(topic.to_string())
-            .with_options(self.unbatched.clone())
-            .build()
-            .await
-            .map_err(|e| ClientError::Binary(format!("producer on {topic}: {e}")))
-    }
-
-    /// Sends what waits in batches and closes every producer.
+    /// Sends what waits in batches, waits for the receipts and closes every producer.
     pub async fn close(self) {
-        for mut p in self.producers.into_iter().chain(self.single.into_values()) {
-            let _ = p.send_batch().await;
-            let _ = p.close().await;
+        for p in self.producers {
+            p.close().await;
         }
     }
-}
-
-/// A batch stays well under the broker's 5 MB default message size.
-fn client_max_batch_bytes() -> usize {
-    1024 * 1024
 }

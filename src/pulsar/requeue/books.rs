@@ -27,7 +27,8 @@ pub(super) struct InFlight {
     pub covers: Vec<Pos>,
     pub id: String,
     pub target: String,
-    pub send: pulsar::producer::SendFuture,
+    /// The copy's receipt (our own producer's: `wire::Receipt`).
+    pub send: super::super::wire::Receipt,
 }
 
 /// What a run keeps track of besides its consumers: the copies in flight (and their payload
@@ -81,7 +82,7 @@ pub(super) async fn settle(
                 dlq: f.topic.clone(),
                 message_id: f.id.clone(),
                 target: f.target.clone(),
-                target_message_id: receipt.message_id.as_ref().map(|id| MessageId::from_proto(id).to_string()),
+                target_message_id: Some(receipt.to_string()),
                 at: now.clone(),
             })
         })

@@ -1,147 +1,156 @@
-//! The producers of a requeue, per target topic.
+//! The producers of a requeue, per target topic: our own pipelined, batching producer
+//! ([`crate::pulsar::wire::BatchProducer`]), one per partition of the target.
 //!
-//! A target without a schema gets batched copies: far fewer entries for the broker to store
-//! (one write per batch instead of one per message). The `pulsar` crate's batching producer
-//! keeps one batch in flight and one queued (its send loop waits for a batch's receipt
-//! before it sends the next), so its batches are made large ([`BATCH`] messages, or what
-//! [`BATCH_TIMEOUT`] gathers) to keep the broker's storage busy while a receipt is awaited.
+//! Every copy is batched when it can be: copies go in batches of up to [`BATCH`] messages
+//! (or what [`BATCH_DELAY`] gathers), built in place, many batches in flight at once, each
+//! copy with its own receipt (ledger, entry, batch index) that the engine journals before
+//! the DLQ entry is acknowledged. What a batch cannot carry goes as an entry of its own by
+//! the same producer, in order: a delayed copy (`deliver_at_time` is per entry), a copy
+//! with another schema version than the open batch's (each copy keeps the version that
+//! wrote it), a copy too large to share an entry. (A copy over the broker's
+//! `maxMessageSize` is published whole, as chunks, by the engine: `wire::publish_whole`.)
 //!
-//! A copy the batch format cannot carry as it is goes through an unbatched producer of the
-//! same target: every copy to a target with a schema (a batch carries one schema version,
-//! and each copy keeps its own), a delayed message (`deliver_at_time` is per entry: the
-//! crate's batches drop it) and a message too large to share a frame. The broker's frame
-//! limit (`maxMessageSize`) holds by construction: a batch closes once its payloads reach a
-//! quarter of it, takes only payloads under a quarter, and at most [`BATCH`] messages with
-//! metadata under a quarter over all.
+//! A partitioned target is routed as the Java client routes: a keyed copy by the key's
+//! Java hash, keyless ones to one partition per batch's worth of copies, round the
+//! partitions. A producer whose connection failed fails its unreceipted copies (they stay
+//! in the DLQ with the reason, as not sent) and is made again on the next copy.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use pulsar::producer::{Message as Out, ProducerOptions, SendFuture};
-use pulsar::{Producer, TokioExecutor};
+use pulsar::producer::Message as Out;
+use pulsar::TokioExecutor;
 
+use super::super::error::ClientError;
 use super::super::topic::TopicName;
+use super::super::wire::producer::java_partition;
+use super::super::wire::{BatchOptions, BatchProducer, Receipt};
 use super::super::Client;
 
 /// Messages per batch, at most...
-const BATCH: u32 = 2_000;
+const BATCH: u32 = 1_000;
 /// ...or what arrives in this long after a batch's first message.
-const BATCH_TIMEOUT: Duration = Duration::from_millis(20);
+const BATCH_DELAY: Duration = Duration::from_millis(10);
+/// Uncompressed bytes per batch, at most (and a quarter of `maxMessageSize`).
+const BATCH_BYTES: usize = 1 << 20;
 
 /// The producers of one target.
 pub(super) struct Target {
-    /// `None` for a target with a schema.
-    batched: Option<Producer<TokioExecutor>>,
-    /// For what a batch cannot carry; made on first use.
-    single: Option<Producer<TokioExecutor>>,
+    has_schema: bool,
+    client: Client,
+    /// The partitions' topics (index = partition), or the topic itself.
+    topics: Vec<TopicName>,
+    /// Made on first use, and again after a failure.
+    producers: Vec<Option<BatchProducer>>,
+    /// Keyless copies: the partition they go to, and how many went there.
+    next: usize,
+    keyless: u32,
 }
 
 impl Target {
     /// The target has a schema: each copy carries the version that wrote it.
     pub fn has_schema(&self) -> bool {
-        self.batched.is_none()
+        self.has_schema
+    }
+
+    fn route(&mut self, key: Option<&str>) -> usize {
+        let n = self.topics.len();
+        if n <= 1 {
+            return 0;
+        }
+        if let Some(k) = key {
+            return java_partition(k, n as u32) as usize;
+        }
+        self.keyless += 1;
+        if self.keyless > BATCH {
+            self.keyless = 1;
+            self.next = (self.next + 1) % n;
+        }
+        self.next
     }
 }
 
 pub(super) struct Outbox {
     targets: HashMap<String, Target>,
-    /// A quarter of the broker's `maxMessageSize`.
-    quarter: usize,
 }
 
 impl Outbox {
-    /// `max_message`: the broker's `maxMessageSize`.
-    pub fn new(max_message: usize) -> Outbox {
-        Outbox { targets: HashMap::new(), quarter: max_message / 4 }
+    /// `_max_message`: the broker's `maxMessageSize` (each producer learns it on connecting).
+    pub fn new(_max_message: usize) -> Outbox {
+        Outbox { targets: HashMap::new() }
     }
 
-    /// The producers of `target` (`key`: its name), made on first use.
+    /// The producers of `target` (`key`: its name), made on first use. (`_pulsar`: the
+    /// copies no longer go through the `pulsar` crate; the engine's calls stay as they were.)
     pub async fn target(
         &mut self,
         client: &Client,
-        pulsar: &pulsar::Pulsar<TokioExecutor>,
+        _pulsar: &pulsar::Pulsar<TokioExecutor>,
         target: &TopicName,
         key: &str,
     ) -> Result<&mut Target, String> {
         if !self.targets.contains_key(key) {
             let has_schema = !client.schema_versions(target).await.unwrap_or_default().is_empty();
-            let batched = if has_schema {
-                None
-            } else {
-                let options = ProducerOptions {
-                    batch_size: Some(BATCH),
-                    batch_byte_size: Some(self.quarter),
-                    batch_timeout: Some(BATCH_TIMEOUT),
-                    ..unbatched()
-                };
-                Some(producer(pulsar, target, options).await.map_err(|e| format!("producer for {key}: {e}"))?)
+            let topics = match target.partition_index() {
+                Some(_) => vec![target.clone()],
+                None => match client.admin.partition_count(target).await {
+                    // not there yet: the broker creates it, unpartitioned, on the first copy
+                    Ok(0) | Err(ClientError::NotFound { .. }) => vec![target.clone()],
+                    Ok(n) => (0..n).map(|p| target.partition(p)).collect(),
+                    Err(e) => return Err(format!("partitions of {key}: {e}")),
+                },
             };
-            self.targets.insert(key.to_string(), Target { batched, single: None });
+            let producers = topics.iter().map(|_| None).collect();
+            let t = Target { has_schema, client: client.clone(), topics, producers, next: 0, keyless: 0 };
+            self.targets.insert(key.to_string(), t);
         }
-        Ok(self.targets.get_mut(key).expect("inserted above"))
+        self.targets.get_mut(key).ok_or_else(|| format!("no producer for {key}"))
     }
 
-    /// Sends one copy to `target` (see [`Outbox::target`]); the future resolves with the
-    /// broker's receipt.
+    /// Queues one copy to `target` (see [`Outbox::target`]); the receipt resolves with the
+    /// copy's id once the broker stored it.
     pub async fn send(
         &mut self,
-        pulsar: &pulsar::Pulsar<TokioExecutor>,
-        target: &TopicName,
+        _pulsar: &pulsar::Pulsar<TokioExecutor>,
+        _target: &TopicName,
         key: &str,
         out: Out,
-    ) -> Result<SendFuture, String> {
-        let quarter = self.quarter;
+    ) -> Result<Receipt, String> {
         let t = self.targets.get_mut(key).ok_or_else(|| format!("no producer for {key}"))?;
-        let batchable = out.deliver_at_time.is_none()
-            && out.payload.len() < quarter
-            && metadata_len(&out) < quarter / BATCH as usize;
-        let sent = match &mut t.batched {
-            Some(p) if batchable => p.send_non_blocking(out).await,
-            _ => {
-                if t.single.is_none() {
-                    let p = producer(pulsar, target, unbatched()).await;
-                    t.single = Some(p.map_err(|e| format!("producer for {key}: {e}"))?);
-                }
-                t.single.as_mut().expect("made above").send_non_blocking(out).await
-            }
-        };
-        sent.map_err(|e| format!("publish to {key}: {e}"))
+        let p = t.route(out.partition_key.as_deref());
+        let slot = t.producers.get_mut(p).ok_or_else(|| format!("no partition {p} of {key}"))?;
+        if slot.as_ref().is_some_and(|made| made.failed().is_some()) {
+            *slot = None; // its unreceipted copies failed; the next go through a new one
+        }
+        if slot.is_none() {
+            let topic = &t.topics[p];
+            let made = BatchProducer::create(&t.client, topic, options()).await;
+            *slot = Some(made.map_err(|e| format!("producer for {topic}: {e}"))?);
+        }
+        let producer = slot.as_ref().ok_or_else(|| format!("no producer for {key}"))?;
+        producer.send(out).await.map_err(|e| format!("publish to {key}: {e}"))
     }
 
-    /// Closes every producer (what is still in a batch is sent first).
+    /// Waits for every receipt, then closes every producer.
     pub async fn close(self) {
-        for (_, t) in self.targets {
-            for mut p in t.batched.into_iter().chain(t.single) {
-                let _ = p.close().await;
+        for t in self.targets.into_values() {
+            for p in t.producers.into_iter().flatten() {
+                p.close().await;
             }
         }
     }
 }
 
-fn unbatched() -> ProducerOptions {
-    ProducerOptions { block_queue_if_full: true, ..Default::default() }
-}
-
-async fn producer(
-    pulsar: &pulsar::Pulsar<TokioExecutor>,
-    target: &TopicName,
-    options: ProducerOptions,
-) -> Result<Producer<TokioExecutor>, pulsar::Error> {
+fn options() -> BatchOptions {
     // a producer's name is unique per topic on the broker
     static MADE: AtomicUsize = AtomicUsize::new(0);
     let n = MADE.fetch_add(1, Ordering::Relaxed);
-    pulsar
-        .producer()
-        .with_topic(target.to_string())
-        .with_name(format!("pulsar-tui-requeue-{}-{n}", std::process::id()))
-        .with_options(options)
-        .build()
-        .await
-}
-
-/// What a message adds to a batch besides its payload (its `SingleMessageMetadata`), at most.
-fn metadata_len(out: &Out) -> usize {
-    let props: usize = out.properties.iter().map(|(k, v)| k.len() + v.len() + 8).sum();
-    props + out.partition_key.as_ref().map_or(0, String::len) + out.ordering_key.as_ref().map_or(0, Vec::len) + 32
+    BatchOptions {
+        max_messages: BATCH,
+        max_bytes: BATCH_BYTES,
+        max_delay: BATCH_DELAY,
+        name: Some(format!("pulsar-tui-requeue-{}-{n}", std::process::id())),
+        ..BatchOptions::default()
+    }
 }

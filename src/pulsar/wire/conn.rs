@@ -298,22 +298,72 @@ impl Connection {
     async fn read_frame(&mut self) -> Result<Frame> {
         loop {
             let f = self.read_one().await?;
-            match Type::try_from(f.command.r#type) {
-                Ok(Type::Ping) => self.write(&frame::encode_command(&command(Type::Pong))).await?,
-                Ok(Type::Pong) => {}
-                Ok(Type::AuthChallenge) => {
-                    let data = self.auth_data().await?;
-                    let mut c = command(Type::AuthResponse);
-                    c.auth_response = Some(CommandAuthResponse {
-                        client_version: Some(format!("pulsar-tui {}", env!("CARGO_PKG_VERSION"))),
-                        response: Some(AuthData { auth_method_name: Some("token".into()), auth_data: data }),
-                        protocol_version: Some(PROTOCOL_VERSION),
-                    });
-                    self.write(&frame::encode_command(&c)).await?;
-                }
-                _ => return Ok(f),
+            if !self.answer_control(&f.command).await? {
+                return Ok(f);
             }
         }
+    }
+
+    /// Answers PING (PONG) and AUTH_CHALLENGE (a fresh token); true when `c` was one of
+    /// them (or a PONG), which the caller then drops.
+    pub async fn answer_control(&mut self, c: &BaseCommand) -> Result<bool> {
+        match Type::try_from(c.r#type) {
+            Ok(Type::Ping) => self.write(&frame::encode_command(&command(Type::Pong))).await?,
+            Ok(Type::Pong) => {}
+            Ok(Type::AuthChallenge) => {
+                let data = self.auth_data().await?;
+                let mut c = command(Type::AuthResponse);
+                c.auth_response = Some(CommandAuthResponse {
+                    client_version: Some(format!("pulsar-tui {}", env!("CARGO_PKG_VERSION"))),
+                    response: Some(AuthData { auth_method_name: Some("token".into()), auth_data: data }),
+                    protocol_version: Some(PROTOCOL_VERSION),
+                });
+                self.write(&frame::encode_command(&c)).await?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// A frame kept while a request waited for its answer, oldest first.
+    pub fn take_stashed(&mut self) -> Option<Frame> {
+        self.stash.pop_front()
+    }
+
+    /// The next whole frame already read from the socket (its size field included), taken
+    /// out of the buffer without copying; `None` when the buffer holds no whole frame. With
+    /// [`Connection::fill`], a consumer reads without a task or a copy of its own.
+    pub fn try_frame_bytes(&mut self) -> Result<Option<BytesMut>> {
+        let max = self.max_message_size + FRAME_ROOM;
+        let len = frame::frame_len(&self.buf, max)
+            .map_err(|e| ClientError::Protocol { what: "a frame from the broker".into(), reason: e.to_string() })?;
+        match len {
+            Some(len) if self.buf.len() >= len => Ok(Some(self.buf.split_to(len))),
+            Some(len) => {
+                self.buf.reserve(len - self.buf.len());
+                Ok(None)
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Reads what the socket has into the buffer (at least one byte). Cancel-safe: dropped
+    /// before it completes, nothing read is lost, so it may race a timer or other sockets.
+    pub async fn fill(&mut self) -> Result<()> {
+        if self.buf.capacity() - self.buf.len() < 16 << 10 {
+            self.buf.reserve(64 << 10);
+        }
+        let n = self.io.read_buf(&mut self.buf).await.map_err(|e| ClientError::Unreachable {
+            url: self.url.clone(),
+            reason: format!("reading from the broker: {e}"),
+        })?;
+        if n == 0 {
+            return Err(ClientError::Unreachable {
+                url: self.url.clone(),
+                reason: "the broker closed the connection".into(),
+            });
+        }
+        Ok(())
     }
 
     async fn read_one(&mut self) -> Result<Frame> {
