@@ -41,6 +41,10 @@ pub async fn run_tui(
     opts: RunOptions,
     switcher: Option<Switcher>,
 ) -> Result<()> {
+    // the client is built while the terminal is set up and the first frame drawn: its TLS
+    // context reads the system's certificates (tens of ms, even for http:// clusters,
+    // because native-tls loads them whenever a connector is built)
+    let client = tokio::task::spawn_blocking(move || Client::new(target));
     let mut terminal = ratatui::init();
     let restore_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -48,7 +52,7 @@ pub async fn run_tui(
         restore_hook(info);
     }));
     mouse_capture(true);
-    let result = event_loop(&mut terminal, app, target, theme, initial, opts, switcher).await;
+    let result = event_loop(&mut terminal, app, client, theme, initial, opts, switcher).await;
     mouse_capture(false);
     ratatui::restore();
     result
@@ -65,7 +69,7 @@ fn mouse_capture(on: bool) {
 async fn event_loop<B: Backend>(
     terminal: &mut Terminal<B>,
     mut app: App,
-    target: ClusterTarget,
+    client: tokio::task::JoinHandle<crate::pulsar::Result<Client>>,
     theme: Theme,
     initial: Vec<Request>,
     opts: RunOptions,
@@ -77,8 +81,7 @@ where
     if let Ok(size) = terminal.size() {
         app.handle(Event::Resize(size.width, size.height));
     }
-    // the first frame comes before the client: building the TLS context reads the system's
-    // certificates, which takes a noticeable moment
+    // the first frame comes before the client is ready
     terminal.draw(|f| ui::render(f, &app, &theme))?;
     if opts.exit_after_first_frame {
         return Ok(());
@@ -86,7 +89,7 @@ where
     if opts.panic_after_first_frame {
         panic!("injected panic (--panic-after-first-frame)");
     }
-    let client = tokio::task::spawn_blocking(move || Client::new(target)).await??;
+    let client = client.await??;
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut worker = Worker::new(client, tx);
     let mut input = EventStream::new();
