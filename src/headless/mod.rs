@@ -136,7 +136,11 @@ async fn read_to(client: &Client, args: &ReadArgs<'_>, out: &mut impl Write) -> 
     let until = args.until.map(|u| Until::parse(u, now)).transpose()?;
     let filter =
         args.filter.map(crate::filter::Filter::compile).transpose().map_err(|e| anyhow::anyhow!("--filter: {e}"))?;
-    let mut reader = TopicReader::open(client, &topic, &start, args.follow).await?;
+    // a scan of what is there reads with our own consumer (pulsar::reader's module docs)
+    let mut reader = match args.follow {
+        true => TopicReader::open(client, &topic, &start, true).await?,
+        false => TopicReader::open_scan(client, &topic, &start).await?,
+    };
     let choice = match args.decode_as {
         Some(text) => crate::decode::DecodeAs::parse(text).map_err(anyhow::Error::msg)?,
         None => None,

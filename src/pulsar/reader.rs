@@ -1,5 +1,9 @@
 //! Reading a topic without side effects: non-durable readers only (no subscription is
 //! created and no cursor moves), one per partition, merged by publish time.
+//!
+//! A scan ([`TopicReader::open_scan`]: the headless `read` without `--follow`) reads with
+//! our own consumer ([`super::wire::consumer`]: entries as stored, split in place, no task
+//! hand-off); follow mode and the browser's pages read with the `pulsar` crate's.
 
 use std::collections::VecDeque;
 use std::pin::Pin;
@@ -9,10 +13,11 @@ use futures::stream::{SelectAll, Stream, StreamExt};
 use pulsar::consumer::{Consumer, ConsumerOptions, InitialPosition};
 use pulsar::{SubType, TokioExecutor};
 
-use super::entries::{is_entry_error, Origin, Recovery};
+use super::entries::{is_entry_error, split_shared, EntryHeaders, Origin, Recovery};
 use super::error::{ClientError, Result};
 use super::message::{Message, MessageId, StartFrom};
 use super::topic::TopicName;
+use super::wire::consumer::{receive_queue, Received, Subscription, WireConsumer};
 use super::{binary_error, Client};
 
 /// A partition's consumer in follow mode, its items tagged with the partition's index.
@@ -79,6 +84,8 @@ fn reader_subscription() -> String {
 struct Part {
     topic: String,
     reader: Option<PartReader>,
+    /// Our own consumer instead of `reader` (a scan).
+    wire: Option<WireConsumer>,
     start: PartStart,
     /// The last message id when the read started; `None` when the broker could not say.
     end: Option<MessageId>,
@@ -181,9 +188,29 @@ impl TopicReader {
     /// Opens one reader per partition at `start`. With `follow`, reading goes on past the
     /// messages that existed at open time; without, it ends there.
     pub async fn open(client: &Client, topic: &TopicName, start: &StartFrom, follow: bool) -> Result<TopicReader> {
+        TopicReader::open_with(client, topic, start, follow, false).await
+    }
+
+    /// [`TopicReader::open`] without following, read with our own consumer: what a scan of
+    /// a backlog reads with (see the module docs).
+    pub async fn open_scan(client: &Client, topic: &TopicName, start: &StartFrom) -> Result<TopicReader> {
+        TopicReader::open_with(client, topic, start, false, true).await
+    }
+
+    async fn open_with(
+        client: &Client,
+        topic: &TopicName,
+        start: &StartFrom,
+        follow: bool,
+        wire: bool,
+    ) -> Result<TopicReader> {
         let names = partitions_of(client, topic).await?;
         let starts = resolve(client, topic, &names, start).await?;
-        let mut r = TopicReader::open_parts(client, &names, starts, follow).await?;
+        let mut r = if wire {
+            TopicReader::open_wire(client, &names, starts).await?
+        } else {
+            TopicReader::open_parts(client, &names, starts, follow).await?
+        };
         if let StartFrom::AfterEarliest(n) = start {
             r.skip = *n;
         }
@@ -273,6 +300,7 @@ impl TopicReader {
             parts.push(Part {
                 topic: name.to_string(),
                 reader: Some(reader),
+                wire: None,
                 start,
                 end,
                 head: None,
@@ -288,6 +316,67 @@ impl TopicReader {
             follow,
             live: None,
             service_url: url,
+            client: client.clone(),
+        })
+    }
+
+    /// One consumer of our own per partition (see the module docs), never following.
+    async fn open_wire(client: &Client, names: &[TopicName], starts: Vec<PartStart>) -> Result<TopicReader> {
+        let mut parts = Vec::with_capacity(names.len());
+        for (name, start) in names.iter().zip(starts) {
+            let sub = Subscription {
+                name: reader_subscription(),
+                consumer_name: "pulsar-tui-reader".into(),
+                durable: false,
+                start: match start {
+                    PartStart::At(id) | PartStart::After(id) => Some((id.ledger, id.entry)),
+                    PartStart::Earliest | PartStart::Latest => None,
+                },
+                earliest: start != PartStart::Latest,
+                queue: receive_queue(client, name).await,
+            };
+            let timed_out = |what: &str| ClientError::Timeout { what: format!("{what} {name}"), after: OPEN_TIMEOUT };
+            let mut wire = tokio::time::timeout(OPEN_TIMEOUT, WireConsumer::subscribe(client, name, &sub))
+                .await
+                .map_err(|_| timed_out("opening a reader on"))??;
+            let end = tokio::time::timeout(OPEN_TIMEOUT, wire.last_message_id())
+                .await
+                .map_err(|_| timed_out("asking the last message id of"))??;
+            let nothing_left = match (end, start) {
+                (_, PartStart::Latest) => true,
+                (Some(end), PartStart::At(s)) => (s.ledger, s.entry) > (end.ledger, end.entry),
+                (Some(end), PartStart::After(s)) => s.reached(&end),
+                _ => false,
+            };
+            let origin = match start {
+                PartStart::At(id) | PartStart::After(id) => Origin::Message(id),
+                PartStart::Earliest | PartStart::Latest => Origin::Earliest,
+            };
+            let mut recovery = Recovery::new(name.clone(), origin).with_end(end);
+            if nothing_left {
+                recovery.close();
+            } else {
+                wire.start().await?;
+            }
+            parts.push(Part {
+                topic: name.to_string(),
+                reader: None,
+                wire: (!nothing_left).then_some(wire),
+                start,
+                end,
+                head: None,
+                recovery,
+                done: nothing_left,
+                emitted: None,
+            });
+        }
+        Ok(TopicReader {
+            parts,
+            ready: VecDeque::new(),
+            skip: 0,
+            follow: false,
+            live: None,
+            service_url: client.target.service_url.clone(),
             client: client.clone(),
         })
     }
@@ -356,7 +445,13 @@ impl TopicReader {
             }
             if part.recovery.drained() {
                 part.done = true;
+                // dropping our consumer closes its connection, and the broker its subscription
+                part.wire = None;
                 return Ok(());
+            }
+            if part.wire.is_some() {
+                next_wire(part).await?;
+                continue;
             }
             let Some(reader) = part.reader.as_mut() else { return Ok(()) };
             let wait = if part.end.is_some() { STALL } else { UNSURE_IDLE };
@@ -422,6 +517,47 @@ impl TopicReader {
                 Some((_, Err(e))) => return Err(binary_error(&self.service_url, e)),
                 None => std::future::pending().await,
             }
+        }
+    }
+}
+
+/// The next entry of a partition read by our own consumer, into its recovery (split, chunks
+/// put together): its end, a quiet partition whose end is unknown, or an error (a lost
+/// connection; a stall before the known end).
+async fn next_wire(part: &mut Part) -> Result<()> {
+    let Some(wire) = part.wire.as_mut() else { return Ok(()) };
+    let wait = if part.end.is_some() { STALL } else { UNSURE_IDLE };
+    let partition = wire.partition();
+    match wire.next_within(wait).await {
+        Ok(Some(Received::Entry(e))) => {
+            let h = EntryHeaders::from_metadata(&e.metadata);
+            let id = MessageId { ledger: e.position.0, entry: e.position.1, partition, batch: -1 };
+            for m in split_shared(&part.topic, id, &h, e.payload) {
+                if part.recovery.drained() {
+                    break;
+                }
+                part.recovery.accept(m);
+            }
+            part.recovery.entry_done(e.position);
+            Ok(())
+        }
+        Ok(Some(Received::EndOfTopic)) => {
+            part.recovery.close();
+            Ok(())
+        }
+        Ok(None) if part.end.is_none() => {
+            part.recovery.close();
+            Ok(())
+        }
+        Ok(None) => Err(ClientError::Timeout { what: format!("reading {}", part.topic), after: wait }),
+        // the connection was lost (a broker restart) before the last message known at open time
+        Err(e) => {
+            let after = part.emitted.map_or_else(|| "the start".to_string(), |id| id.to_string());
+            Err(ClientError::Binary(format!(
+                "the broker closed the reader of {} after {after}, before its last message {}: {e}",
+                part.topic,
+                part.end.map(|e| e.to_string()).unwrap_or_default()
+            )))
         }
     }
 }

@@ -29,7 +29,7 @@ mod split;
 use std::collections::{BTreeMap, VecDeque};
 
 pub use ledgers::LedgerMap;
-pub use split::{split_entry, split_raw, EntryHeaders};
+pub use split::{split_entry, split_raw, split_shared, EntryHeaders};
 
 use super::chunks::ChunkAssembler;
 use super::error::Result;
@@ -117,6 +117,16 @@ impl Recovery {
             self.ready.extend(self.chunks.push(m));
         }
         if !self.drained && self.end.is_some_and(|end| id.reached(&end)) {
+            self.close();
+        }
+    }
+
+    /// Every message of the entry at `pos` was accepted (an entry read whole, as our own
+    /// consumer reads them): reaching the end's entry is the end, even when the entry's last
+    /// row does not carry the end's batch index (an encrypted batch is one row).
+    pub fn entry_done(&mut self, pos: (i64, i64)) {
+        self.last = Some(pos);
+        if !self.drained && self.end.is_some_and(|end| pos >= (end.ledger, end.entry)) {
             self.close();
         }
     }

@@ -155,7 +155,18 @@ fn key_names(v: &str) -> Vec<String> {
 /// each). An encrypted entry stays one row of ciphertext; a body that does not split
 /// becomes one row with the error. Pure.
 pub fn split_entry(topic: &str, id: MessageId, h: &EntryHeaders, body: Vec<u8>) -> Vec<Message> {
-    let base = |id: MessageId, payload: Vec<u8>| Message {
+    if let (Some(n), false, false) = (h.batch, h.encrypted, h.chunk.is_some() && h.compression.is_some()) {
+        return match split_members(topic, id, h, n, &body) {
+            Ok(ms) => ms,
+            Err(e) => vec![unsplit(topic, id, h, n, body, &e)],
+        };
+    }
+    split_whole(topic, id, h, body)
+}
+
+/// One message of the entry with the entry's metadata.
+fn base(topic: &str, h: &EntryHeaders, id: MessageId, payload: Vec<u8>) -> Message {
+    Message {
         topic: topic.to_string(),
         id,
         key: h.key.clone(),
@@ -181,7 +192,20 @@ pub fn split_entry(topic: &str, id: MessageId, h: &EntryHeaders, body: Vec<u8>) 
             uncompressed_size: h.uncompressed_size,
             error: None,
         },
-    };
+    }
+}
+
+/// The row of a batch that does not split: its body, and why.
+fn unsplit(topic: &str, id: MessageId, h: &EntryHeaders, n: u32, body: Vec<u8>, e: &str) -> Message {
+    let mut m = base(topic, h, id, body);
+    m.meta.error = Some(format!("a batch of {n} messages that does not split: {e}"));
+    m
+}
+
+/// An entry that is not split: encrypted, a compressed chunk the broker decompressed alone,
+/// or one message.
+fn split_whole(topic: &str, id: MessageId, h: &EntryHeaders, body: Vec<u8>) -> Vec<Message> {
+    let base = |id: MessageId, payload: Vec<u8>| base(topic, h, id, payload);
     if h.encrypted {
         let e = Encryption { keys: h.encryption_keys.clone(), algorithm: None, param: h.encryption_param.clone() };
         let mut m = base(id, body);
@@ -201,49 +225,59 @@ pub fn split_entry(topic: &str, id: MessageId, h: &EntryHeaders, body: Vec<u8>) 
         ));
         return vec![m];
     }
-    let Some(n) = h.batch else { return vec![base(id, body)] };
-    match split_batch(&body, n) {
-        Ok(members) => members
-            .into_iter()
-            .enumerate()
-            .map(|(i, (smd, payload))| {
-                let mut m = base(MessageId { batch: i as i32, ..id }, payload);
-                m.properties = smd.properties.into_iter().map(|kv| (kv.key, kv.value)).collect();
-                m.key = smd.partition_key;
-                m.key_is_base64 = smd.partition_key_b64_encoded.unwrap_or(false);
-                m.ordering_key = smd.ordering_key;
-                m.event_time_ms = smd.event_time.filter(|t| *t > 0).map(|t| t as i64);
-                m.sequence_id = smd.sequence_id.map_or(h.sequence_id + i as i64, |s| s as i64);
-                m.meta.null_value = smd.null_value.unwrap_or(false);
-                m.meta.null_key = smd.null_partition_key.unwrap_or(false);
-                m
-            })
-            .collect(),
-        Err(e) => {
-            let mut m = base(id, body);
-            m.meta.error = Some(format!("a batch of {n} messages that does not split: {e}"));
-            vec![m]
-        }
-    }
+    vec![base(id, body)]
 }
 
-fn split_batch(
-    mut body: &[u8],
+/// The members of a batch (`[u32 size][SingleMessageMetadata][payload]` each), read in
+/// place: each member's bytes are copied once, into its message.
+fn split_members(
+    topic: &str,
+    id: MessageId,
+    h: &EntryHeaders,
     n: u32,
-) -> std::result::Result<Vec<(pulsar::proto::SingleMessageMetadata, Vec<u8>)>, String> {
+    mut body: &[u8],
+) -> Result<Vec<Message>, String> {
     let mut out = Vec::with_capacity(n as usize);
     for i in 0..n {
         let short = || format!("member {i} is cut short");
         let size = body.get(..4).ok_or_else(short)?;
-        let size = u32::from_be_bytes(size.try_into().expect("4 bytes")) as usize;
+        let size = u32::from_be_bytes([size[0], size[1], size[2], size[3]]) as usize;
         let md = body.get(4..4 + size).ok_or_else(short)?;
-        let md = pulsar::proto::SingleMessageMetadata::decode(md).map_err(|e| format!("member {i}: {e}"))?;
-        let len = usize::try_from(md.payload_size).map_err(|_| format!("member {i}: negative size"))?;
+        let smd = pulsar::proto::SingleMessageMetadata::decode(md).map_err(|e| format!("member {i}: {e}"))?;
+        let len = usize::try_from(smd.payload_size).map_err(|_| format!("member {i}: negative size"))?;
         let payload = body.get(4 + size..4 + size + len).ok_or_else(short)?.to_vec();
         body = &body[4 + size + len..];
-        out.push((md, payload));
+        let mut m = base(topic, h, MessageId { batch: i as i32, ..id }, payload);
+        m.properties = smd.properties.into_iter().map(|kv| (kv.key, kv.value)).collect();
+        m.key = smd.partition_key;
+        m.key_is_base64 = smd.partition_key_b64_encoded.unwrap_or(false);
+        m.ordering_key = smd.ordering_key;
+        m.event_time_ms = smd.event_time.filter(|t| *t > 0).map(|t| t as i64);
+        m.sequence_id = smd.sequence_id.map_or(h.sequence_id + i as i64, |s| s as i64);
+        m.meta.null_value = smd.null_value.unwrap_or(false);
+        m.meta.null_key = smd.null_partition_key.unwrap_or(false);
+        out.push(m);
     }
     Ok(out)
+}
+
+/// [`split_raw`] for an entry whose payload is a slice of the frame it came in
+/// ([`crate::pulsar::wire::consumer::Entry`]): an uncompressed batch is split in place and a
+/// compressed entry decompressed from the slice (no copy of the entry first); a single
+/// uncompressed message takes its bytes once. Pure.
+pub fn split_shared(topic: &str, id: MessageId, h: &EntryHeaders, payload: bytes::Bytes) -> Vec<Message> {
+    let plain = !h.encrypted && h.chunk.is_none();
+    match (h.batch, h.compression.as_deref()) {
+        (Some(n), None) if plain => match split_members(topic, id, h, n, &payload) {
+            Ok(ms) => ms,
+            Err(e) => vec![unsplit(topic, id, h, n, payload.to_vec(), &e)],
+        },
+        (_, Some(codec)) if plain => match compression::decompress(codec, &payload, h.uncompressed_size) {
+            Ok(body) => split_entry(topic, id, h, body),
+            Err(_) => split_raw(topic, id, h, payload.to_vec()),
+        },
+        _ => split_raw(topic, id, h, Vec::from(payload)),
+    }
 }
 
 /// Splits an entry read as stored ([`crate::pulsar::wire::RawEntry`]: compressed, never

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use futures::FutureExt;
 
 use super::super::error::{ClientError, Result};
-use super::super::message::{format_time, MessageId};
+use super::super::message::format_time;
 use super::super::settle::{Ack, Pos};
 use super::super::wire::Published;
 use super::{DlqConsumer, Part};
@@ -182,21 +182,17 @@ pub(super) async fn acknowledge(consumers: &mut [DlqConsumer], parts: &mut [Part
     let p = &mut parts[i];
     let hold = p.recovery.oldest_pending_chunk();
     let Some(ack) = p.acks.take(hold) else { return };
-    let partition = p.partition;
-    let id = |(ledger, entry): Pos| MessageId { ledger, entry, partition, batch: -1 }.to_proto();
     let c = &mut consumers[i];
-    match ack {
-        Ack::Cumulative(pos) => {
-            if let Err(e) = c.cumulative_ack_with_id(&p.topic, id(pos)).await {
-                tracing::warn!("requeue: cumulative ack on {} failed (a re-run skips them): {e}", p.topic);
-            }
-        }
-        Ack::Individual(list) => {
-            for pos in list {
-                if let Err(e) = c.ack_with_id(&p.topic, id(pos)).await {
-                    tracing::warn!("requeue: ack of {}:{} failed (a re-run skips it): {e}", pos.0, pos.1);
-                }
-            }
-        }
+    let (list, cumulative) = match ack {
+        Ack::Cumulative(pos) => (vec![pos], true),
+        Ack::Individual(list) => (list, false),
+    };
+    // individual acknowledgements go in one frame, as the C++ client groups them
+    if let Err(e) = c.ack(&list, cumulative).await {
+        tracing::warn!(
+            "requeue: acknowledging {} entries of {} failed (a re-run skips them): {e}",
+            list.len(),
+            p.topic
+        );
     }
 }

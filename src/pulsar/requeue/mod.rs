@@ -5,10 +5,13 @@
 //! - An entry is acknowledged only when every message it holds is settled: a batch with one
 //!   message that stays (filtered out, failed, not reached) is not acknowledged at all, and a
 //!   re-run sees it whole again while the journal skips what was moved ([`super::settle`]).
-//! - Each partition has its own consumer on our durable, exclusive subscription, so that an
-//!   entry the `pulsar` crate fails on (Snappy, encrypted batches...) is found and read again
-//!   by position ([`super::entries`]): it is moved when it could be read, or stays with the
-//!   reason; it never ends the run.
+//! - Each partition has its own consumer on our durable, exclusive subscription: our own
+//!   ([`super::wire::consumer`]: the `pulsar` crate's consumer hands each message over from a
+//!   task of its own, after a copy, and fails on Snappy, encrypted batches and compressed
+//!   chunks). Every entry arrives as stored and is split by [`super::entries::split_shared`]:
+//!   a message that cannot be decoded is moved as stored or stays with the reason; it never
+//!   ends the run. A lost connection ends the run with its error (the journal makes the
+//!   re-run skip what was moved).
 //! - The run ends at the last message of every partition as it was when the run started.
 
 use std::collections::VecDeque;
@@ -16,18 +19,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pulsar::consumer::{ConsumerOptions, InitialPosition};
-use pulsar::message::proto::command_subscribe::SubType;
-use pulsar::{Consumer, TokioExecutor};
-
 use super::dlq::{letter_of, Planner, RequeueOptions, RequeueProgress, RequeueSummary};
-use super::entries::{is_entry_error, Origin, Recovery};
+use super::entries::{split_shared, EntryHeaders, Origin, Recovery};
 use super::error::{ClientError, Result};
-use super::message::Message;
-use super::reader::{last_message_id, partitions_of};
+use super::message::{Message, MessageId};
+use super::reader::partitions_of;
 use super::settle::{PartitionAcks, Pos};
 use super::topic::TopicName;
-use super::{binary_error, Client};
+use super::wire::consumer::{receive_queue, Received, Subscription, WireConsumer};
+use super::Client;
 use crate::dlq::journal::Journal;
 
 mod books;
@@ -39,17 +39,10 @@ use outbox::Outbox;
 const IDLE_END: Duration = Duration::from_secs(2);
 /// The broker's `maxMessageSize` when its runtime configuration cannot be read.
 const DEFAULT_MAX_MESSAGE: usize = 5 << 20;
-/// Flow permits (messages) granted to each partition's consumer, at most...
-const PERMITS: u32 = 20_000;
-/// ...and fewer when its entries are large: what the broker may send ahead stays about
-/// under this many bytes (the `pulsar` crate buffers whatever the permits let in).
-const PERMIT_BYTES: u64 = 128 << 20;
 /// Room left in a message frame for the metadata (properties, keys...).
 const METADATA_ROOM: usize = 64 << 10;
 
-type DlqConsumer = Consumer<Vec<u8>, TokioExecutor>;
-/// What a consumer's stream gives: a message, an error, or its end.
-type Item = Option<std::result::Result<pulsar::consumer::Message<Vec<u8>>, pulsar::Error>>;
+type DlqConsumer = WireConsumer;
 
 /// One partition of the DLQ (or the DLQ itself).
 struct Part {
@@ -135,7 +128,6 @@ async fn run(
     let mut planner = Planner::new(opts, letter)?;
     let journal = Journal::open(&opts.journal)
         .map_err(|e| ClientError::Invalid(format!("cannot open the journal {}: {e}", opts.journal.display())))?;
-    let url = client.target.service_url.clone();
     let pulsar = client.pulsar().await?;
     let max_message = max_message_size(client).await;
     let max_payload = max_message.saturating_sub(METADATA_ROOM);
@@ -144,10 +136,11 @@ async fn run(
     let mut consumers = Vec::with_capacity(names.len());
     let mut parts = Vec::with_capacity(names.len());
     for name in &names {
-        let mut consumer = subscribe(client, &pulsar, opts, name).await?;
+        let mut consumer = subscribe(client, opts, name).await?;
         // the last message now, batch index included: the run ends at the last message of
         // the last entry, not at its first
-        let end = last_message_id(&mut consumer, &url, name).await?;
+        let end = consumer.last_message_id().await?;
+        consumer.start().await?;
         let mut recovery = Recovery::new(name.clone(), Origin::Subscription(opts.subscription.clone())).with_end(end);
         if end.is_none() {
             recovery.close(); // nothing stored
@@ -193,18 +186,29 @@ async fn run(
         if books.summary.progress.total == Some(0) {
             break;
         }
-        // the next message: one a partition has ready, else the next item of a consumer
+        // the next message: one a partition has ready, else the next entry of a consumer
         let ready = parts.iter_mut().enumerate().find_map(|(i, p)| p.recovery.pop().map(|m| (i, m)));
         let (i, m) = match ready {
             Some(x) => x,
             None if parts.iter().all(|p| p.recovery.drained()) => break,
             None => {
                 turn = turn.wrapping_add(1);
-                // what a consumer has ready is taken without a timer or a select
-                let next = match ready_item(&mut consumers, &parts, turn) {
+                for c in consumers.iter_mut().filter(|c| c.flush_due()) {
+                    c.flush().await?;
+                }
+                // what a consumer has read already is taken without a timer or a select
+                let next = match ready_item(&mut consumers, &parts, turn)? {
                     Some(item) => Ok(item),
                     None => {
-                        tokio::time::timeout(Duration::from_millis(200), next_item(&mut consumers, &parts, turn)).await
+                        let filled =
+                            tokio::time::timeout(Duration::from_millis(200), fill_any(&mut consumers, &parts)).await;
+                        match filled {
+                            Ok(r) => {
+                                r?;
+                                continue;
+                            }
+                            Err(e) => Err(e),
+                        }
                     }
                 };
                 match next {
@@ -219,27 +223,25 @@ async fn run(
                         report(&books.summary, &mut last_progress, &mut progress);
                         continue;
                     }
-                    Ok((i, None)) => {
+                    Ok((i, Received::EndOfTopic)) => {
                         parts[i].recovery.close();
                         continue;
                     }
-                    Ok((i, Some(Err(e)))) if is_entry_error(&e) => {
+                    Ok((i, Received::Entry(e))) => {
                         idle_since = Instant::now();
                         let p = &mut parts[i];
-                        p.acks.taint();
-                        p.recovery.recover(client, &e.to_string()).await;
-                        continue;
-                    }
-                    Ok((_, Some(Err(e)))) => return Err(binary_error(&url, e)),
-                    Ok((i, Some(Ok(raw)))) => {
-                        idle_since = Instant::now();
-                        let p = &mut parts[i];
-                        let m = Message::from_pulsar(raw);
-                        if p.recovery.drained() || p.recovery.beyond_end(&m) {
-                            // arrived after the run started: the next run takes it
-                            continue;
+                        let h = EntryHeaders::from_metadata(&e.metadata);
+                        let id =
+                            MessageId { ledger: e.position.0, entry: e.position.1, partition: p.partition, batch: -1 };
+                        for mut m in split_shared(&p.topic, id, &h, e.payload) {
+                            if p.recovery.drained() || p.recovery.beyond_end(&m) {
+                                // arrived after the run started: the next run takes it
+                                continue;
+                            }
+                            m.redelivery_count = Some(e.redelivery_count);
+                            p.recovery.accept(m);
                         }
-                        p.recovery.accept(m);
+                        p.recovery.entry_done(e.position);
                         continue;
                     }
                 }
@@ -359,11 +361,8 @@ async fn run(
         settle(true, &mut books, &mut consumers, &mut parts).await?;
     }
     let _ = books.journal.sync();
-    for mut c in consumers {
-        // the pulsar crate's close waits on its engine, which waits for room in a full receive
-        // queue (a run stopped by --limit or a cancel): give it a moment, then drop the
-        // consumer, whose engine closes it on the broker when it goes
-        let _ = tokio::time::timeout(Duration::from_secs(1), c.close()).await;
+    for c in consumers {
+        c.close().await;
     }
     outbox.close().await;
     progress(&books.summary.progress);
@@ -386,33 +385,35 @@ async fn max_message_size(client: &Client) -> usize {
         .map_or(DEFAULT_MAX_MESSAGE, |n| n as usize)
 }
 
-/// An item a consumer whose partition is still read has ready now, looking at a different
-/// partition first each time.
-fn ready_item(consumers: &mut [DlqConsumer], parts: &[Part], turn: usize) -> Option<(usize, Item)> {
-    use futures::{FutureExt, StreamExt};
+/// What a consumer whose partition is still read has in its buffer now, looking at a
+/// different partition first each time so that none starves the others.
+fn ready_item(consumers: &mut [DlqConsumer], parts: &[Part], turn: usize) -> Result<Option<(usize, Received)>> {
     let n = consumers.len();
-    (0..n).map(|k| (turn + k) % n.max(1)).find_map(|i| {
+    for i in (0..n).map(|k| (turn + k) % n.max(1)) {
         if parts[i].recovery.drained() {
-            return None;
+            continue;
         }
-        consumers[i].next().now_or_never().map(|item| (i, item))
-    })
+        if let Some(r) = consumers[i].try_next()? {
+            return Ok(Some((i, r)));
+        }
+    }
+    Ok(None)
 }
 
-/// The next item of any consumer whose partition is still read, starting the search at a
-/// different partition each time so that none starves the others.
-async fn next_item(consumers: &mut [DlqConsumer], parts: &[Part], turn: usize) -> (usize, Item) {
-    use futures::StreamExt;
-    let mut order: Vec<(usize, &mut DlqConsumer)> =
-        consumers.iter_mut().enumerate().filter(|(i, _)| !parts[*i].recovery.drained()).collect();
-    let k = turn % order.len().max(1);
-    order.rotate_left(k);
-    if order.is_empty() {
+/// Reads from the socket of whichever consumer (whose partition is still read) has
+/// something first; cancel-safe (each read is), so it may race a timer. A lost connection
+/// is an error.
+async fn fill_any(consumers: &mut [DlqConsumer], parts: &[Part]) -> Result<()> {
+    let reads: Vec<_> = consumers
+        .iter_mut()
+        .enumerate()
+        .filter(|(i, _)| !parts[*i].recovery.drained())
+        .map(|(_, c)| Box::pin(c.fill()))
+        .collect();
+    if reads.is_empty() {
         return std::future::pending().await;
     }
-    let futures = order.into_iter().map(|(i, c)| Box::pin(async move { (i, c.next().await) }));
-    let ((i, item), _, _) = futures::future::select_all(futures).await;
-    (i, item)
+    futures::future::select_all(reads).await.0
 }
 
 fn report(summary: &RequeueSummary, last: &mut Instant, progress: &mut impl FnMut(&RequeueProgress)) {
@@ -422,53 +423,29 @@ fn report(summary: &RequeueSummary, last: &mut Instant, progress: &mut impl FnMu
     }
 }
 
-/// The flow permits for one partition: [`PERMITS`], or fewer when its average entry is so
-/// large that they would let more than [`PERMIT_BYTES`] in.
-async fn permits_for(client: &Client, partition: &TopicName) -> u32 {
-    let path = format!("/admin/v2/{}/internalStats", partition.rest_path());
-    let v: Option<serde_json::Value> = client.admin.get_json(&path).await.ok();
-    let (entries, size) =
-        v.map_or((0, 0), |v| (v["numberOfEntries"].as_u64().unwrap_or(0), v["totalSize"].as_u64().unwrap_or(0)));
-    if entries == 0 {
-        return PERMITS;
-    }
-    let per_entry = (size / entries).max(1);
-    (PERMIT_BYTES / per_entry).clamp(10, u64::from(PERMITS)) as u32
-}
-
 /// Our durable, exclusive subscription on one partition of the DLQ (exclusive: two requeues
 /// of the same DLQ cannot run at once). A killed run's consumer may linger on the broker for
 /// a moment, so "consumer busy" is retried for a few seconds.
-async fn subscribe(
-    client: &Client,
-    pulsar: &pulsar::Pulsar<TokioExecutor>,
-    opts: &RequeueOptions,
-    partition: &TopicName,
-) -> Result<DlqConsumer> {
-    let permits = permits_for(client, partition).await;
+async fn subscribe(client: &Client, opts: &RequeueOptions, partition: &TopicName) -> Result<DlqConsumer> {
+    // the receive queue (up to 20,000 messages, fewer for large entries: receive_queue),
+    // granted again each time half of it was taken, as the C++ client does
+    let sub = Subscription {
+        name: opts.subscription.clone(),
+        consumer_name: format!("pulsar-tui-requeue-{}", std::process::id()),
+        durable: true,
+        start: None,
+        earliest: true,
+        queue: receive_queue(client, partition).await,
+    };
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let built = pulsar
-            .consumer()
-            .with_topic(partition.to_string())
-            .with_subscription(&opts.subscription)
-            .with_subscription_type(SubType::Exclusive)
-            // flow permits: the broker reads at most 100 entries at a time, so with batches of
-            // 100 a window under 10,000 messages makes it wait for us between reads (20,000
-            // doubles the rate on batched DLQs; unbatched ones are the same: scripts/bench-requeue)
-            .with_batch_size(permits)
-            .with_consumer_name(format!("pulsar-tui-requeue-{}", std::process::id()))
-            .with_options(ConsumerOptions::default().with_initial_position(InitialPosition::Earliest))
-            .build::<Vec<u8>>()
-            .await;
-        match built {
+        match WireConsumer::subscribe(client, partition, &sub).await {
             Ok(c) => return Ok(c),
             Err(e) if e.to_string().contains("usy") && Instant::now() < deadline => {
                 tracing::info!("requeue: subscription {} busy, retrying: {e}", opts.subscription);
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
             Err(e) => {
-                let e = binary_error(&client.target.service_url, e);
                 return Err(match e {
                     ClientError::Binary(r) if r.contains("usy") => ClientError::Binary(format!(
                         "subscription {} of {} is in use (another requeue running?): {r}",

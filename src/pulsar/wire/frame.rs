@@ -19,8 +19,9 @@ pub const MAGIC_CRC32C: u16 = 0x0e01;
 /// The magic number before the broker's entry metadata (protocol v16+).
 pub const MAGIC_BROKER_ENTRY_METADATA: u16 = 0x0e02;
 
-/// CRC32C, the checksum of SEND and MESSAGE frames (the `crc` crate's Castagnoli table).
-const CRC32C: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISCSI);
+/// CRC32C, the checksum of SEND and MESSAGE frames (the `crc` crate's Castagnoli table,
+/// sliced by 16: ~8x the byte-at-a-time default, which a consumer checks every entry with).
+const CRC32C: crc::Crc<u32, crc::Table<16>> = crc::Crc::<u32, crc::Table<16>>::new(&crc::CRC_32_ISCSI);
 
 /// A frame that does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -95,15 +96,55 @@ pub fn frame_len(buf: &[u8], max: usize) -> Result<Option<usize>, FrameError> {
     Ok(Some(size))
 }
 
+/// A frame whose payload is a slice of the frame's own buffer (no copy): what a consumer
+/// reads ([`decode_shared`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedFrame {
+    pub command: BaseCommand,
+    pub payload: Option<SharedPayload>,
+}
+
+/// [`Payload`] without a copy of the bytes.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SharedPayload {
+    pub broker_entry_metadata: Option<BrokerEntryMetadata>,
+    pub metadata: MessageMetadata,
+    pub data: bytes::Bytes,
+}
+
 /// Decodes one whole frame (`frame` is exactly what [`frame_len`] measured). A payload with
 /// a checksum is verified.
 pub fn decode(frame: &[u8]) -> Result<Frame, FrameError> {
+    let (command, payload) = parse(frame)?;
+    let payload = payload.map(|(broker_entry_metadata, metadata, at)| Payload {
+        broker_entry_metadata,
+        metadata,
+        data: frame[at..].to_vec(),
+    });
+    Ok(Frame { command, payload })
+}
+
+/// [`decode`] with the payload left where it is: a slice of `frame`.
+pub fn decode_shared(frame: bytes::Bytes) -> Result<SharedFrame, FrameError> {
+    let (command, payload) = parse(&frame)?;
+    let payload = payload.map(|(broker_entry_metadata, metadata, at)| SharedPayload {
+        broker_entry_metadata,
+        metadata,
+        data: frame.slice(at..),
+    });
+    Ok(SharedFrame { command, payload })
+}
+
+/// A frame's metadata parts, and where its payload's bytes start.
+type Parsed = (BaseCommand, Option<(Option<BrokerEntryMetadata>, MessageMetadata, usize)>);
+
+fn parse(frame: &[u8]) -> Result<Parsed, FrameError> {
     let mut r = Reader { buf: frame, at: 4 };
     let command_len = r.u32()? as usize;
     let command = BaseCommand::decode(r.take(command_len)?)
         .map_err(|e| FrameError::Malformed(format!("the command does not decode: {e}")))?;
     if r.at == frame.len() {
-        return Ok(Frame { command, payload: None });
+        return Ok((command, None));
     }
     let mut broker_entry_metadata = None;
     if r.peek_u16() == Some(MAGIC_BROKER_ENTRY_METADATA) {
@@ -128,8 +169,7 @@ pub fn decode(frame: &[u8]) -> Result<Frame, FrameError> {
     let metadata_len = r.u32()? as usize;
     let metadata = MessageMetadata::decode(r.take(metadata_len)?)
         .map_err(|e| FrameError::Malformed(format!("the message metadata does not decode: {e}")))?;
-    let data = frame[r.at..].to_vec();
-    Ok(Frame { command, payload: Some(Payload { broker_entry_metadata, metadata, data }) })
+    Ok((command, Some((broker_entry_metadata, metadata, r.at))))
 }
 
 /// A cursor over a frame's bytes that never reads past its end.

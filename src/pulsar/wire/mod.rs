@@ -9,15 +9,18 @@
 //!   Snappy as raw blocks), where the crate's producer takes one message at a time;
 //! - reading an entry as it is stored, metadata and payload untouched ([`RawReader`]): the
 //!   crate's consumer decompresses every entry before handing it over, so it fails on Snappy
-//!   (raw blocks from the other clients) and on every chunk of a compressed chunked message.
+//!   (raw blocks from the other clients) and on every chunk of a compressed chunked message;
+//! - consuming a backlog fast ([`consumer::WireConsumer`]: entries as slices of the read
+//!   buffer, split in place, no task hand-off), for the requeue engine and headless scans.
 //!
-//! Everything else (reading, subscriptions, acknowledgements, ordinary publishing) stays
-//! with the crate. Frames ([`frame`]) use the crate's generated protobuf types; connections
+//! Everything else (follow mode, the browser's pages, ordinary publishing) stays with the
+//! crate. Frames ([`frame`]) use the crate's generated protobuf types; connections
 //! ([`conn`]) honour the context's TLS settings and credentials; lookups ([`lookup`]) follow
 //! redirects and proxies, so both work on a cluster of several brokers.
 
 pub mod batch;
 pub mod conn;
+pub mod consumer;
 pub mod fetch;
 pub mod frame;
 pub mod lookup;
