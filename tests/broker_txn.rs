@@ -17,6 +17,9 @@ use common::{draw, java_classpath, python_read, screen, target, unique};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use pulsar_tui::app::keys::Action;
 use pulsar_tui::app::{App, Event, Settings, View};
+use pulsar_tui::health::{Details, Engine, Finding, Input, Kind, Severity, Target, Thresholds};
+use pulsar_tui::metrics::MetricsSnapshot;
+use pulsar_tui::pulsar::health::pass;
 use pulsar_tui::pulsar::message::StartFrom;
 use pulsar_tui::pulsar::request::{Request, RequestKind, Response};
 use pulsar_tui::pulsar::worker::execute;
@@ -132,7 +135,8 @@ async fn pump(app: &mut App, client: &Client, mut queue: Vec<Request>) {
         if matches!(r.kind, RequestKind::Cancel { .. } | RequestKind::ScrapeMetrics { .. }) {
             continue;
         }
-        let kind = execute(client, r.kind.clone()).await;
+        // boxed: a reader's future is too large for a test thread's stack in debug builds
+        let kind = Box::pin(execute(client, r.kind.clone())).await;
         queue.extend(app.handle(Event::Response(Response { id: r.id, kind })));
     }
 }
@@ -148,6 +152,45 @@ async fn browse(app: &mut App, client: &Client, topic: &TopicName) -> String {
     let b = app.browser.as_ref().unwrap();
     assert!(b.at_end, "the browser read to the end");
     screen(&draw(app, 180, 30))
+}
+
+/// The stuck-transaction finding of `txn` in one health pass (threshold 1 s), as the
+/// headless `health` and the view build it (scrape, the admin facts it wants, the engine).
+async fn stuck_finding(client: &Client, txn: &str) -> (Option<Finding>, MetricsSnapshot, i64, Details) {
+    let t = Thresholds { txn_open_warn_secs: 1, ..Thresholds::default() };
+    // boxed: the pass's future is too large for a test thread's stack in debug builds
+    let (snapshot, at, details) = Box::pin(pass(client, &[], &t)).await.expect("a health pass");
+    let mut e = Engine::new(t);
+    e.observe(&Input { snapshot: &snapshot, details: &details }, at);
+    let want = Target::Transaction { txn: txn.into() };
+    let f = e.findings().into_iter().find(|f| f.kind == Kind::TxnStuck && f.action == want).cloned();
+    (f, snapshot, at, details)
+}
+
+type Stuck = Option<(Finding, MetricsSnapshot, i64, Details)>;
+
+/// Polls health passes until `txn`'s finding is there (`present`) or gone. Boxed: the test's
+/// own future would not fit a test thread's stack in debug builds with this one inlined.
+fn await_stuck<'a>(
+    client: &'a Client,
+    txn: &'a str,
+    present: bool,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Stuck> + 'a>> {
+    Box::pin(await_stuck_inline(client, txn, present))
+}
+
+async fn await_stuck_inline(client: &Client, txn: &str, present: bool) -> Stuck {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (f, s, at, d) = stuck_finding(client, txn).await;
+        match f {
+            Some(f) if present => return Some((f, s, at, d)),
+            None if !present => return None,
+            _ => {}
+        }
+        assert!(Instant::now() < deadline, "the finding of {txn} never {}", if present { "came" } else { "went" });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 fn held_back_line(screen: &str) -> Option<String> {
@@ -226,6 +269,29 @@ async fn open_committed_and_aborted_transactions_and_what_they_hold_back() {
     assert!(line.contains(&marker), "{line}");
     assert_eq!(app.browser.as_ref().unwrap().held_back.as_ref().map(|h| h.entries), Some(expected));
 
+    // health: the open transaction is stuck (threshold 1 s) and holds the topic's readers back
+    let (f, snapshot, at, details) = await_stuck(&client, &open_id, true).await.unwrap();
+    assert_eq!(f.severity, Severity::Critical, "{f:?}");
+    assert_eq!(f.number("held_back"), Some(expected as f64), "{f:?}");
+    assert_eq!(f.place.topic.as_deref(), Some(topic.as_str()));
+    assert!(f.number("age_secs").is_some_and(|a| a >= 1.0), "{f:?}");
+    assert!(f.what.contains(&format!("transaction {open_id} open")), "{}", f.what);
+    assert!(f.what.contains(&format!("≥ {expected} entries held back")), "{}", f.what);
+    // Enter on it in the health view opens the transactions view with it selected
+    app.update(Action::OpenHealth);
+    assert_eq!(app.view, View::Health);
+    app.health.engine = Engine::new(Thresholds { txn_open_warn_secs: 1, ..Thresholds::default() });
+    app.health.details = details;
+    app.health.observe(&snapshot, at);
+    app.health.selected = app.health.findings().iter().position(|g| g.key == f.key).expect("in the view");
+    let s = screen(&draw(&app, 180, 30));
+    assert!(s.contains("transaction open too long") && s.contains(&open_id), "{s}");
+    let out = app.update(Action::Open);
+    assert_eq!(app.view, View::Txn);
+    pump(&mut app, &client, out).await;
+    assert_eq!(app.txn.selected_txn().map(|t| t.id.to_string()), Some(open_id.clone()));
+    app.update(Action::Back);
+
     // committed: everything but the aborted messages, no marker
     java.run("end-open commit");
     let (values, err) = values_read(&topic);
@@ -233,6 +299,7 @@ async fn open_committed_and_aborted_transactions_and_what_they_hold_back() {
     assert!(!err.contains("held back"), "{err}");
     let s = browse(&mut app, &client, &name).await;
     assert_eq!(held_back_line(&s), None, "{s}");
+    assert!(await_stuck(&client, &open_id, false).await.is_none(), "committed: the finding clears");
     let official: Vec<String> =
         python_read(&topic).iter().map(|m| m["payload"].as_str().unwrap().to_string()).collect();
     assert_eq!(official, values, "the official Python client reads the same");
@@ -247,6 +314,8 @@ async fn open_committed_and_aborted_transactions_and_what_they_hold_back() {
     assert!(ok && jsonl(&out)[0]["status"] == "OPEN", "the read-only abort reached the broker: {out}");
     let (ok, out, err) = tui(&["txn", "abort", &id2]);
     assert!(ok && jsonl(&out)[0]["type"] == "preview" && err.contains("--yes"), "{out}{err}");
+    let (f, ..) = await_stuck(&client, &id2, true).await.unwrap();
+    assert!(f.severity == Severity::Critical && f.number("held_back") >= Some(2.0), "x-0 and q-0: {f:?}");
 
     let s = browse(&mut app, &client, &name).await;
     assert!(held_back_line(&s).is_some_and(|l| l.contains(&format!("by open transaction {id2}"))), "{s}");
@@ -273,6 +342,7 @@ async fn open_committed_and_aborted_transactions_and_what_they_hold_back() {
     assert!(app.txn.open_txns().iter().all(|t| t.id.to_string() != id2));
     let (ok, _, err) = tui(&["txn", "show", &id2]);
     assert!(!ok && err.contains("not found"), "{err}");
+    assert!(await_stuck(&client, &id2, false).await.is_none(), "aborted: the finding clears");
     let (values, err) = values_read(&topic);
     assert_eq!(values.last().map(String::as_str), Some("q-0"));
     assert!(values.iter().all(|v| !v.starts_with("a-") && !v.starts_with("x-")), "{values:?}");

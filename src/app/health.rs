@@ -162,6 +162,8 @@ fn open(f: &Finding) -> Option<Next> {
         Target::DeadLetters { topic: t } => Next::Browse(topic(t)?),
         Target::Metrics { topic: t } => Next::Metrics(Some(t.clone())),
         Target::Brokers => Next::Metrics(None),
+        // the app opens the transactions view itself (App::health_update)
+        Target::Transaction { .. } => return None,
     })
 }
 
@@ -181,6 +183,12 @@ impl super::App {
     }
 
     pub(super) fn health_update(&mut self, action: Action) -> Vec<Request> {
+        if action == Action::Open {
+            if let Some(Target::Transaction { txn }) = self.health.selected_finding().map(|f| f.action.clone()) {
+                let id = crate::txn::TxnId::parse(&txn).ok();
+                return self.open_txn_at(id);
+            }
+        }
         let page = self.page_rows.max(1) as isize;
         let now = self.wall_now();
         let next = self.health.update(action, page, &mut self.requests, self.metrics.snapshot.as_ref(), now);

@@ -35,6 +35,8 @@ pub struct TxnView {
     pub abort: Option<AbortDialog>,
     /// The view to go back to.
     pub back: Option<View>,
+    /// The transaction to select once the list arrives (opened from a health finding).
+    pub want: Option<TxnId>,
 }
 
 #[derive(Debug, Clone)]
@@ -98,7 +100,7 @@ impl TxnView {
         }
         self.in_flight = None;
         self.error = None;
-        let keep = self.selected_txn().map(|t| t.id);
+        let keep = self.want.take().or(self.selected_txn().map(|t| t.id));
         let at = keep.and_then(|k| overview.open.iter().position(|t| t.id == k));
         self.selected = at.unwrap_or(self.selected).min(overview.open.len().saturating_sub(1));
         self.overview = Some(overview);
@@ -143,6 +145,12 @@ impl App {
         let mut out = self.txn.refresh(&mut self.requests);
         out.extend(self.txn.follow_selection(&mut self.requests, true));
         out
+    }
+
+    /// Opens the transactions view with `txn` selected once listed (a health finding's Enter).
+    pub(super) fn open_txn_at(&mut self, txn: Option<TxnId>) -> Vec<Request> {
+        self.txn.want = txn;
+        self.open_txn()
     }
 
     pub(super) fn txn_update(&mut self, action: Action) -> Vec<Request> {

@@ -51,6 +51,7 @@ impl Engine {
         rules::dead_letters(input, t, &mut self.tracks, now_ms, &mut current);
         rules::quotas(input, t, &mut self.tracks, now_ms, &mut current);
         rules::replication(input, t, &mut self.tracks, now_ms, &mut current);
+        super::transactions::stuck(input, t, now_ms, &mut current);
         // series not fed for two windows belong to topics that are gone
         let window = (t.growth_minutes.max(1) * 60_000) as i64;
         self.tracks.prune(now_ms - 2 * window.max(5 * 60_000));

@@ -55,8 +55,38 @@ pub struct Details {
     pub quotas: BTreeMap<String, QuotaPolicy>,
     /// By dead-letter topic (parent name).
     pub letters: BTreeMap<String, LetterFact>,
+    /// Transactions open longer than `health.txn_open_warn_secs` (empty when transactions
+    /// are off, or no coordinator is loaded yet).
+    pub transactions: Vec<TxnFact>,
     /// Calls that failed (they leave their fact out; the findings say less, not wrong).
     pub errors: Vec<String>,
+}
+
+/// An open transaction older than the threshold, and what it holds back.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TxnFact {
+    /// As the broker prints it: `(0,5)`.
+    pub txn: String,
+    /// When it was opened (epoch ms).
+    pub open_ms: i64,
+    /// Its timeout (ms after `open_ms`).
+    pub timeout_ms: u64,
+    /// The topics (partitions) it produced to.
+    pub produced: Vec<String>,
+    /// The subscriptions it acknowledged on: (topic, subscription).
+    pub acked: Vec<(String, String)>,
+    /// The topics (partitions) whose max read position it pins, with the entries held back
+    /// behind it there (at least).
+    pub holds_back: Vec<HeldBackFact>,
+}
+
+/// Entries held back on one topic (partition) by a transaction.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HeldBackFact {
+    pub topic: String,
+    pub entries: u64,
+    pub max_read_position: String,
+    pub last_entry: String,
 }
 
 /// What to ask the admin API in one pass: a bounded list, chosen from the scrape.
@@ -71,6 +101,10 @@ pub struct Wants {
     pub quotas: Vec<String>,
     /// Dead-letter topics with their partition names (empty: not partitioned).
     pub letters: Vec<(String, Vec<String>)>,
+    /// Open transactions older than this (ms) and what they hold back; `None`: not asked.
+    /// The coordinators are asked only when transactions are enabled and loaded.
+    #[serde(default)]
+    pub transactions_older_than_ms: Option<u64>,
 }
 
 impl Wants {
@@ -80,6 +114,7 @@ impl Wants {
             + self.ages.len()
             + self.quotas.len()
             + self.letters.iter().map(|(_, p)| p.len().max(1)).sum::<usize>()
+            + usize::from(self.transactions_older_than_ms.is_some())
     }
 }
 
@@ -169,5 +204,6 @@ pub fn wants(snapshot: &MetricsSnapshot, t: &Thresholds, now_ms: i64) -> Wants {
         .take(limit)
         .map(|(n, _)| (n.to_string(), snapshot.topics.get(n).map(|m| m.partitions.clone()).unwrap_or_default()))
         .collect();
-    Wants { brokers, ages, quotas, letters }
+    let transactions_older_than_ms = Some(t.txn_open_warn_secs.saturating_mul(1000)).filter(|ms| *ms > 0);
+    Wants { brokers, ages, quotas, letters, transactions_older_than_ms }
 }

@@ -21,13 +21,14 @@ mod facts;
 mod rules;
 mod thresholds;
 mod track;
+mod transactions;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 pub use engine::{Changes, Engine, CLEARED_FOR_MS};
-pub use facts::{wants, BrokerFact, Details, LetterFact, QuotaPolicy, SubDetail, Wants};
+pub use facts::{wants, BrokerFact, Details, HeldBackFact, LetterFact, QuotaPolicy, SubDetail, TxnFact, Wants};
 pub use thresholds::Thresholds;
 
 use crate::metrics::MetricsSnapshot;
@@ -91,6 +92,8 @@ pub enum Kind {
     ReplicationDelayed,
     /// A broker runs a different version from the others.
     VersionSkew,
+    /// A transaction open longer than the threshold (critical when it holds back readers).
+    TxnStuck,
 }
 
 impl Kind {
@@ -112,6 +115,7 @@ impl Kind {
             Kind::ReplicationGrowing => "replication backlog growing",
             Kind::ReplicationDelayed => "replication delayed",
             Kind::VersionSkew => "broker version skew",
+            Kind::TxnStuck => "transaction open too long",
         }
     }
 }
@@ -173,6 +177,8 @@ pub enum Target {
     Metrics { topic: String },
     /// Nothing to open (a broker): the metrics view shows the brokers' scrape status.
     Brokers,
+    /// The transactions view, with this transaction (`(0,5)`) selected.
+    Transaction { txn: String },
 }
 
 /// One thing that is wrong.

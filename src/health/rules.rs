@@ -11,7 +11,14 @@ use crate::metrics::{SubscriptionMetrics, TopicMetrics};
 use crate::style::format::{age as age_of, ago, bytes, count};
 
 /// A finding as a rule sees it (the engine sets when it was first seen).
-fn finding(kind: Kind, severity: Severity, place: Place, what: String, threshold: String, action: Target) -> Finding {
+pub(super) fn finding(
+    kind: Kind,
+    severity: Severity,
+    place: Place,
+    what: String,
+    threshold: String,
+    action: Target,
+) -> Finding {
     let key = format!(
         "{kind:?}|{}|{}|{}|{}|{}",
         place.broker.as_deref().unwrap_or(""),
@@ -35,7 +42,7 @@ fn finding(kind: Kind, severity: Severity, place: Place, what: String, threshold
     }
 }
 
-trait With {
+pub(super) trait With {
     fn with(self, name: &str, v: f64) -> Self;
     fn weighted(self, w: f64) -> Self;
 }
@@ -51,7 +58,7 @@ impl With for Finding {
     }
 }
 
-fn secs(s: u64) -> String {
+pub(super) fn secs(s: u64) -> String {
     age_of(Duration::from_secs(s))
 }
 

@@ -329,7 +329,8 @@ fn wants_are_bounded_and_pick_the_largest_suspects() {
     assert_eq!(names, ["t29", "t28", "t27", "t26", "t25"]);
     assert_eq!(w.letters.len(), 1);
     assert_eq!(w.brokers, ["http://b1:8080/metrics/"]);
-    assert!(w.calls() <= 5 + 1 + 2);
+    // ages, one letter, the broker's two, the open transactions
+    assert!(w.calls() <= 5 + 1 + 2 + 1);
 }
 
 #[test]
@@ -407,4 +408,64 @@ fn a_replication_backlog_that_only_grows_warns_after_growth_minutes() {
     // drained: cleared
     observe(&mut e, &repl("west", 1, 0, 0.0), &d, T0 + 4 * MIN);
     assert!(e.findings().iter().filter(|f| f.kind == Kind::ReplicationGrowing).all(|f| f.is_cleared()));
+}
+
+fn txn_fact(open_ms: i64, held: u64) -> TxnFact {
+    let part = format!("{ORDERS}-partition-1");
+    TxnFact {
+        txn: "(0,7)".into(),
+        open_ms,
+        timeout_ms: 3_600_000,
+        produced: vec![part.clone()],
+        acked: vec![(ORDERS.into(), "audit".into())],
+        holds_back: (held > 0)
+            .then(|| HeldBackFact {
+                topic: part,
+                entries: held,
+                max_read_position: "12:4".into(),
+                last_entry: "12:9".into(),
+            })
+            .into_iter()
+            .collect(),
+    }
+}
+
+#[test]
+fn a_transaction_open_too_long_warns_and_is_critical_when_it_holds_readers_back() {
+    let t = Thresholds { txn_open_warn_secs: 60, ..Thresholds::default() };
+    let mut e = Engine::new(t.clone());
+    // open 30 s: under the threshold (the facts may list it: the broker's clock is not ours)
+    let d = Details { transactions: vec![txn_fact(T0 - 30_000, 0)], ..Default::default() };
+    assert!(observe(&mut e, "", &d, T0).new.is_empty());
+    // open 2 min, nothing held back: a warning on the topic it produced to
+    let c = observe(&mut e, "", &d, T0 + 90_000);
+    assert_eq!(c.new.len(), 1);
+    let f = &c.new[0];
+    assert_eq!((f.kind, f.severity), (Kind::TxnStuck, Severity::Warn));
+    assert_eq!(f.place.topic.as_deref(), Some(ORDERS), "a partition's parent");
+    assert_eq!(f.place.namespace.as_deref(), Some("acme/shop"));
+    assert_eq!(f.number("age_secs"), Some(120.0));
+    assert_eq!(f.number("held_back"), Some(0.0));
+    assert_eq!(f.action, Target::Transaction { txn: "(0,7)".into() });
+    assert!(f.what.contains("transaction (0,7) open 2m"), "{}", f.what);
+    assert!(f.threshold.contains("health.txn_open_warn_secs"), "{}", f.threshold);
+    // it now pins the max read position: critical, same finding (first seen kept)
+    let d = Details { transactions: vec![txn_fact(T0 - 30_000, 5)], ..Default::default() };
+    let c = observe(&mut e, "", &d, T0 + 95_000);
+    assert!(c.new.is_empty() && c.cleared.is_empty(), "{c:?}");
+    let f = e.findings()[0].clone();
+    assert_eq!(f.severity, Severity::Critical);
+    assert_eq!(f.since_ms, T0 + 90_000);
+    assert_eq!(f.number("held_back"), Some(5.0));
+    assert!(f.what.contains("≥ 5 entries held back") && f.what.contains("12:4"), "{}", f.what);
+    // committed or aborted: the coordinator lists it no more, the finding clears
+    let c = observe(&mut e, "", &Details::default(), T0 + 100_000);
+    assert_eq!(c.cleared.len(), 1);
+    assert_eq!(kinds(&e), [(Kind::TxnStuck, Severity::Critical, true)]);
+    // 0 turns the rule off, and the wants no longer ask
+    let off = Thresholds { txn_open_warn_secs: 0, ..Thresholds::default() };
+    let mut e = Engine::new(off.clone());
+    assert!(observe(&mut e, "", &d, T0 + 95_000).new.is_empty());
+    assert_eq!(wants(&snap(""), &off, T0).transactions_older_than_ms, None);
+    assert_eq!(wants(&snap(""), &t, T0).transactions_older_than_ms, Some(60_000));
 }

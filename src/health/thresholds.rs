@@ -27,6 +27,9 @@ pub struct Thresholds {
     pub quota_warn_percent: f64,
     /// A replicator whose oldest message not yet sent is this old (s) is a finding (0: never).
     pub replication_delay_warn_secs: u64,
+    /// A transaction open this long (s) is stuck: a warning, critical when it holds back a
+    /// topic's readers (its max read position). 0: transactions are not looked at.
+    pub txn_open_warn_secs: u64,
     /// At most this many topics get an admin call per pass for the age of their oldest
     /// message (and as many for quota policies, and dead-letter topics).
     pub detail_limit: usize,
@@ -45,6 +48,7 @@ impl Default for Thresholds {
             expired_window_secs: 3600,
             quota_warn_percent: 80.0,
             replication_delay_warn_secs: 300,
+            txn_open_warn_secs: 300,
             detail_limit: 50,
         }
     }

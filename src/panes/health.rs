@@ -41,6 +41,7 @@ fn target_text(t: &Target) -> String {
         Target::DeadLetters { .. } => "Enter: browse the dead letters".into(),
         Target::Metrics { .. } => "Enter: the topic's live metrics".into(),
         Target::Brokers => "Enter: the metrics view (brokers' scrape status)".into(),
+        Target::Transaction { txn } => format!("Enter: the transaction {txn} in the transactions view"),
     }
 }
 

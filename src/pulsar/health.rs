@@ -11,10 +11,13 @@ use serde::Deserialize;
 use super::error::{ClientError, Result};
 use super::topic::TopicName;
 use super::Client;
-use crate::health::{BrokerFact, Details, LetterFact, QuotaPolicy, SubDetail, Wants};
+use crate::health::{BrokerFact, Details, HeldBackFact, LetterFact, QuotaPolicy, SubDetail, TxnFact, Wants};
 
 /// Admin calls in flight at once.
 const CONCURRENCY: usize = 8;
+
+/// At most this many stuck transactions (and as many topics of theirs) per pass.
+const TXN_LIMIT: usize = 50;
 
 /// The broker's web service root from its `/metrics` URL (`http://h:8080/metrics/` →
 /// `http://h:8080`).
@@ -141,6 +144,50 @@ async fn newest(client: &Client, topic: &str, partitions: &[String]) -> Result<L
     Ok(LetterFact { newest_publish_ms: newest })
 }
 
+/// Open transactions older than `older_than_ms` and what each holds back (at most `limit`
+/// transactions, each topic asked once). Nothing is asked of a coordinator unless
+/// transactions are on and it is loaded ([`super::txn::busy_coordinators`]).
+async fn transactions(client: &Client, older_than_ms: u64, limit: usize) -> Result<Vec<TxnFact>> {
+    let Some(busy) = super::txn::busy_coordinators(client).await? else { return Ok(Vec::new()) };
+    let mut open = Vec::new();
+    for c in busy {
+        open.extend(super::txn::slow_of(client, c, older_than_ms).await?);
+    }
+    open.sort_by_key(|t| (t.open_ms, t.id));
+    open.truncate(limit.max(1));
+    // each produced topic once: which of these transactions pins it, and by how much
+    let mut topics: Vec<&str> = open.iter().flat_map(|t| t.produced.iter().map(|p| p.topic.as_str())).collect();
+    topics.sort_unstable();
+    topics.dedup();
+    let mut held: BTreeMap<String, crate::txn::HeldBack> = BTreeMap::new();
+    for t in topics.into_iter().take(limit.max(1)) {
+        let Ok(name) = TopicName::parse(t) else { continue };
+        if let Some(h) = super::txn::held_back_on(client, &name, &open).await? {
+            held.insert(t.to_string(), h);
+        }
+    }
+    Ok(open
+        .iter()
+        .map(|t| TxnFact {
+            txn: t.id.to_string(),
+            open_ms: t.open_ms,
+            timeout_ms: t.timeout_ms,
+            produced: t.produced.iter().map(|p| p.topic.clone()).collect(),
+            acked: t.acked.clone(),
+            holds_back: held
+                .iter()
+                .filter(|(_, h)| h.txn == Some(t.id))
+                .map(|(topic, h)| HeldBackFact {
+                    topic: topic.clone(),
+                    entries: h.entries,
+                    max_read_position: h.max_read_position.clone(),
+                    last_entry: h.last_entry.clone(),
+                })
+                .collect(),
+        })
+        .collect())
+}
+
 /// The health view's request group (ARCHITECTURE.md, "Adding a request group").
 #[derive(Debug, Clone, PartialEq)]
 pub enum HealthRequest {
@@ -207,8 +254,20 @@ pub async fn gather(client: &Client, wants: &Wants) -> Details {
     }))
     .buffer_unordered(CONCURRENCY)
     .collect::<Vec<_>>();
-    let (brokers, ages, quotas, letters) = futures::join!(brokers, ages, quotas, letters);
+    let txns = async {
+        match wants.transactions_older_than_ms {
+            // boxed: it nests the transactions' admin calls (a large future in debug builds)
+            Some(ms) => Some(Box::pin(transactions(client, ms, TXN_LIMIT)).await),
+            None => None,
+        }
+    };
+    let (brokers, ages, quotas, letters, txns) = futures::join!(brokers, ages, quotas, letters, txns);
     d.brokers = brokers;
+    match txns {
+        Some(Ok(t)) => d.transactions = t,
+        Some(Err(e)) => d.errors.push(format!("open transactions: {e}")),
+        None => {}
+    }
     for (t, r) in ages {
         match r {
             Ok(subs) => d.subscriptions.extend(subs),

@@ -243,6 +243,40 @@ pub async fn all_open(client: &Client) -> Result<Vec<TxnInfo>> {
     Ok(open)
 }
 
+/// The coordinators worth asking for open transactions: loaded (a coordinator answers 404
+/// until the first transactional client connects) and with any ongoing. `None` when the
+/// cluster runs without transactions (503): then nothing else is asked.
+pub(crate) async fn busy_coordinators(client: &Client) -> Result<Option<Vec<u64>>> {
+    let list = match coordinators(client).await {
+        Err(ClientError::Invalid(_)) => return Ok(None),
+        r => r?,
+    };
+    let mut out = Vec::new();
+    for c in list {
+        match get::<CoordinatorStatsJson>(client, &format!("/coordinatorStats?coordinatorId={}", c.id)).await {
+            Ok(s) if s.ongoing_txn_size == Some(0) => {}
+            Ok(_) => out.push(c.id),
+            Err(ClientError::NotFound { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(Some(out))
+}
+
+/// The open transactions of one coordinator older than `older_than_ms`, oldest first.
+pub(crate) async fn slow_of(client: &Client, coordinator: u64, older_than_ms: u64) -> Result<Vec<TxnInfo>> {
+    let mut v = slow(client, coordinator, older_than_ms).await?;
+    v.sort_by_key(|t| (t.open_ms, t.id));
+    Ok(v)
+}
+
+/// What open transactions hold back on one partition (or non-partitioned topic), the
+/// pinning one chosen among `open`.
+pub(crate) async fn held_back_on(client: &Client, topic: &TopicName, open: &[TxnInfo]) -> Result<Option<HeldBack>> {
+    let b = buffer(client, topic).await?;
+    Ok(held_back_of(client, topic, &b, open).await?.1)
+}
+
 async fn overview(client: &Client, older_than_ms: u64) -> Result<Overview> {
     let mut out = Overview::default();
     for c in coordinators(client).await? {
