@@ -170,6 +170,7 @@ impl MetricsView {
     fn interest(&self) -> crate::metrics::Interest {
         let mut i = crate::metrics::Interest::bounded(interest::TOP_N, interest::HEALTH_LIMIT);
         interest::add_metrics_rows(&mut i, &self.rows, self.selected, &self.filter);
+        interest::add_candidates(&mut i, self.snapshot.as_ref());
         i
     }
 

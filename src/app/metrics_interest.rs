@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use crate::app::tree::{NodeKey, Tree};
-use crate::metrics::model::parent_topic;
-use crate::metrics::Interest;
+use crate::metrics::model::{health_candidate_topic, parent_topic};
+use crate::metrics::{Interest, MetricsSnapshot};
 
 /// Rows kept per ranking column of the metrics view (backlog, rates, storage, name).
 pub const TOP_N: usize = 200;
@@ -67,6 +67,20 @@ pub fn add_explorer(interest: &mut Interest, tree: &Tree) {
 pub fn add_metrics_rows(interest: &mut Interest, rows: &[String], selected: usize, filter: &str) {
     interest.topics.extend(rows[window(rows.len(), selected, AROUND_SELECTION)].iter().cloned());
     interest.filter = filter.to_string();
+}
+
+/// Adds the health candidates of the latest scrape (largest backlog first): a bounded
+/// scrape found them from summaries, the next one brings their subscription rows.
+pub fn add_candidates(interest: &mut Interest, snapshot: Option<&MetricsSnapshot>) {
+    let Some(snap) = snapshot else { return };
+    let mut c: Vec<(&str, u64)> = snap
+        .topics
+        .values()
+        .filter(|t| health_candidate_topic(t))
+        .map(|t| (t.name.as_str(), t.msg_backlog.max(t.backlog_size)))
+        .collect();
+    c.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    interest.topics.extend(c.into_iter().take(HEALTH_LIMIT).map(|(t, _)| t.to_string()));
 }
 
 /// Sorts and dedups the names (a request compares equal when nothing moved).

@@ -213,7 +213,16 @@ pub async fn metrics(
     table: bool,
     out: &mut impl Write,
 ) -> Result<()> {
-    let snap = crate::pulsar::scrape::scrape(client, urls).await?;
+    // with a namespace or a pattern only those rows are kept while the scrape streams
+    let interest = match (namespace, pattern) {
+        (None, None) => crate::metrics::Interest::everything(),
+        _ => crate::metrics::Interest {
+            namespaces: namespace.map(|n| vec![n.trim_matches('/').to_string()]).unwrap_or_default(),
+            filter: pattern.unwrap_or_default().to_string(),
+            ..crate::metrics::Interest::bounded(0, 0)
+        },
+    };
+    let snap = crate::pulsar::scrape::scrape_with(client, urls, &interest).await?;
     let keep = |topic: &str, ns: &str| {
         namespace.is_none_or(|n| n.trim_matches('/') == ns) && pattern.is_none_or(|p| topic.contains(p))
     };

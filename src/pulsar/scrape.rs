@@ -96,7 +96,7 @@ impl std::io::Read for ChunkReader {
 }
 
 /// Downloads and parses one broker's scrape at the same time, into a builder of its own.
-async fn scrape_one(client: &Client, url: &str, now: i64) -> SnapshotBuilder {
+async fn scrape_one(client: &Client, url: &str, now: i64, interest: &Interest) -> SnapshotBuilder {
     let broker = url.trim_end_matches('/').trim_end_matches("/metrics").to_string();
     let mut resp = match start_fetch(client, url).await {
         Ok(r) => r,
@@ -107,11 +107,12 @@ async fn scrape_one(client: &Client, url: &str, now: i64) -> SnapshotBuilder {
         }
     };
     let (tx, rx) = tokio::sync::mpsc::channel(16);
+    let interest = interest.clone();
     // parsing is CPU work: off the async threads
     let parse = tokio::task::spawn_blocking(move || {
         let opts = ParseOptions { max_bytes: None, ..ParseOptions::default() };
         let reader = std::io::BufReader::with_capacity(256 * 1024, ChunkReader { rx, current: bytes::Bytes::new() });
-        let mut b = SnapshotBuilder::new();
+        let mut b = SnapshotBuilder::with_interest(&interest);
         let status = b.ingest_scrape(broker, reader, &opts, now).clone();
         if status.result.is_err() {
             // what was parsed before the failure does not count
@@ -157,7 +158,7 @@ pub async fn scrape(client: &Client, fixed: &[String]) -> Result<MetricsSnapshot
 pub async fn scrape_with(client: &Client, fixed: &[String], interest: &Interest) -> Result<MetricsSnapshot> {
     let urls = broker_metrics_urls(client, fixed).await?;
     let now = chrono::Utc::now().timestamp_millis();
-    let mut parts = join_all(urls.iter().map(|u| scrape_one(client, u, now))).await.into_iter();
+    let mut parts = join_all(urls.iter().map(|u| scrape_one(client, u, now, interest))).await.into_iter();
     // the first broker's builder is the base (merging it into an empty one would copy
     // its index of topic names)
     let mut builder = parts.next().unwrap_or_default();

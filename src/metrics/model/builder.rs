@@ -25,9 +25,78 @@ type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 /// Subscriptions of one topic beyond which lookups go through a hash index.
 const SUB_LINEAR_MAX: usize = 16;
 
-#[derive(Debug, Default)]
+/// Raw topic rows that get full subscription rows whatever the interest (a small cluster
+/// is kept whole); after them, only the interest's topics do (see [`Gate`]).
+pub const FULL_SUBSCRIPTION_TOPICS: usize = 10_000;
+
+/// What a topic without full subscription rows keeps of them: enough to rank it as a
+/// health candidate and to count the namespace's delayed messages.
+#[derive(Debug, Default, Clone, Copy)]
+struct SubSummary {
+    max_backlog: u64,
+    flagged: bool,
+    delayed: u64,
+    rows: u64,
+}
+
+impl SubSummary {
+    fn note(&mut self, f: SubField, v: f64) {
+        match f {
+            SubField::Backlog => {
+                self.max_backlog = self.max_backlog.max(to_u64(v));
+                self.rows += 1;
+            }
+            SubField::Delayed => self.delayed = self.delayed.saturating_add(to_u64(v)),
+            SubField::Blocked | SubField::Unacked | SubField::RateRedeliver | SubField::RateExpired => {
+                self.flagged |= v > 0.0
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Which raw topic rows get full subscription rows, in a bounded scrape: the first
+/// [`FULL_SUBSCRIPTION_TOPICS`], then those the interest names (by parent, namespace,
+/// filter or dead-letter suffix). Sets for the names: a row is checked once, when first seen.
+#[derive(Debug)]
+struct Gate {
+    interest: Interest,
+    topics: std::collections::HashSet<String, foldhash::fast::FixedState>,
+    namespaces: std::collections::HashSet<String, foldhash::fast::FixedState>,
+    filter: String,
+    full_left: usize,
+}
+
+impl Gate {
+    fn new(interest: &Interest) -> Gate {
+        Gate {
+            topics: interest.topics.iter().cloned().collect(),
+            namespaces: interest.namespaces.iter().cloned().collect(),
+            filter: interest.filter.to_lowercase(),
+            full_left: FULL_SUBSCRIPTION_TOPICS,
+            interest: interest.clone(),
+        }
+    }
+
+    fn full_subs(&mut self, raw: &str, namespace: &str) -> bool {
+        if self.full_left > 0 {
+            self.full_left -= 1;
+            return true;
+        }
+        let parent = super::parent_topic(raw);
+        self.topics.contains(parent)
+            || self.namespaces.contains(namespace)
+            || (!self.filter.is_empty() && parent.to_lowercase().contains(&self.filter))
+            || self.interest.is_letter(parent)
+    }
+}
+
+#[derive(Debug)]
 struct TopicAcc {
     metrics: TopicMetrics,
+    /// Full subscription rows are kept (else only `summary`).
+    full_subs: bool,
+    summary: SubSummary,
     subs: Vec<SubscriptionMetrics>,
     /// Built once a topic has more than [`SUB_LINEAR_MAX`] subscriptions.
     sub_index: Option<FastMap<String, usize>>,
@@ -35,8 +104,15 @@ struct TopicAcc {
 }
 
 impl TopicAcc {
-    fn new(name: &str, namespace: &str) -> Self {
-        TopicAcc { metrics: TopicMetrics::new(name, namespace), ..Default::default() }
+    fn new(name: &str, namespace: &str, full_subs: bool) -> Self {
+        TopicAcc {
+            metrics: TopicMetrics::new(name, namespace),
+            full_subs,
+            summary: SubSummary::default(),
+            subs: Vec::new(),
+            sub_index: None,
+            sub_cursor: 0,
+        }
     }
 
     /// Index of subscription `name`, created if missing. Pulsar writes a
@@ -77,6 +153,14 @@ impl TopicAcc {
 
     fn merge(&mut self, other: TopicAcc) {
         self.metrics.add(&other.metrics, false);
+        self.full_subs &= other.full_subs;
+        let (a, b) = (&mut self.summary, other.summary);
+        *a = SubSummary {
+            max_backlog: a.max_backlog.max(b.max_backlog),
+            flagged: a.flagged | b.flagged,
+            delayed: a.delayed.saturating_add(b.delayed),
+            rows: a.rows.saturating_add(b.rows),
+        };
         for s in other.subs {
             let existing = match &self.sub_index {
                 Some(ix) => ix.get(&s.name).copied(),
@@ -126,6 +210,8 @@ pub struct SnapshotBuilder {
     cursor: usize,
     namespaces: FastMap<String, NamespaceAcc>,
     brokers: Vec<BrokerScrapeStatus>,
+    /// `None`: every topic keeps full subscription rows.
+    gate: Option<Box<Gate>>,
     /// Since the last `add_broker_result`.
     pending_topic_series: bool,
     pending_namespace_series: bool,
@@ -144,7 +230,11 @@ fn apply_to_topic_acc(acc: &mut TopicAcc, fam: Family, subscription: Option<&str
         // the model: they are derivable from the subscriptions.
         Family::Sub(f) | Family::OutCounter(f) => {
             if let Some(sub) = subscription {
-                apply_sub(acc.sub_mut(sub), f, v);
+                if acc.full_subs {
+                    apply_sub(acc.sub_mut(sub), f, v);
+                } else {
+                    acc.summary.note(f, v);
+                }
             }
         }
         Family::Repl(f) => {
@@ -170,6 +260,16 @@ impl SnapshotBuilder {
     /// An empty builder.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty builder for a scrape that keeps what `interest` asks for: past the first
+    /// [`FULL_SUBSCRIPTION_TOPICS`] topics, full subscription rows only for the topics it
+    /// names (the others keep a summary: their largest backlog, whether one is blocked,
+    /// redelivers or expires, and the delayed messages). Finish it with
+    /// [`Self::finish_with`] and the same interest.
+    pub fn with_interest(interest: &Interest) -> Self {
+        let gate = (!interest.everything).then(|| Box::new(Gate::new(interest)));
+        SnapshotBuilder { gate, ..Self::default() }
     }
 
     /// Samples ignored because their value was `NaN` or infinite.
@@ -252,7 +352,8 @@ impl SnapshotBuilder {
             Some(&i) => i,
             None => {
                 let ns = namespace.unwrap_or_else(|| namespace_of_topic(raw));
-                self.topics.push(TopicAcc::new(raw, ns));
+                let full_subs = self.gate.as_mut().is_none_or(|g| g.full_subs(raw, ns));
+                self.topics.push(TopicAcc::new(raw, ns, full_subs));
                 self.index.insert(raw.to_owned(), self.topics.len() - 1);
                 self.topics.len() - 1
             }

@@ -48,6 +48,7 @@ impl SnapshotBuilder {
             for s in &acc.subs {
                 ns.delayed = ns.delayed.saturating_add(s.delayed);
             }
+            ns.delayed = ns.delayed.saturating_add(acc.summary.delayed);
             match topics_count.get_mut(m.namespace.as_str()) {
                 Some(c) => c.1 += 1,
                 None => {
@@ -73,7 +74,7 @@ impl SnapshotBuilder {
         });
         let groups = group_ranges(&topics, &order);
         let keep = (!interest.everything).then(|| super::prune::choose(&topics, &order, &groups, interest));
-        let subs_total: u64 = topics.iter().map(|t| t.subs.len() as u64).sum();
+        let subs_total: u64 = topics.iter().map(|t| t.subs.len() as u64 + t.summary.rows).sum();
         let mut rows: Vec<Option<TopicAcc>> = topics.into_iter().map(Some).collect();
         let mut topics_out: Vec<(String, TopicMetrics)> = Vec::new();
         // (index of the topic in `topics_out`, the row): names are filled in at the end

@@ -35,7 +35,7 @@ mod family;
 mod interest;
 mod types;
 
-pub use builder::SnapshotBuilder;
+pub use builder::{SnapshotBuilder, FULL_SUBSCRIPTION_TOPICS};
 pub use interest::{health_candidate_sub, health_candidate_topic, Interest, Kept};
 pub use types::{
     AdminFallback, BrokerScrapeStatus, LatencyHistogram, MetricsSnapshot, NamespaceMetrics, ReplicationMetrics,

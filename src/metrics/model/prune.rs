@@ -56,6 +56,10 @@ pub(super) fn choose(
             k.replicates |= !m.replication.is_empty();
             if k.shown {
                 subs.extend(acc.subs.iter().filter(|s| health_candidate_sub(s)).map(|s| (s.backlog, gi)));
+                let sum = &acc.summary;
+                if sum.flagged || sum.max_backlog > 0 {
+                    subs.push((sum.max_backlog, gi));
+                }
             }
         }
         if interest.names(name, namespace, &filter) {

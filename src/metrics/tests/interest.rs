@@ -164,3 +164,39 @@ fn a_huge_line_is_skipped_and_an_endless_one_cut_off() {
     assert!(cut.reason.contains("line 2 has no newline after 16 MB"), "{cut}");
     assert!(cut.at_byte <= (17 << 20), "stopped near the bound: {}", cut.at_byte);
 }
+
+fn build_gated(text: &str, interest: &Interest) -> MetricsSnapshot {
+    let mut b = SnapshotBuilder::with_interest(interest);
+    let st = parse_chunked_with(text.as_bytes(), &ParseOptions::default(), |s| b.ingest(s));
+    b.add_broker_result("b", st.map_err(|e| e.to_string()), 0);
+    b.finish_with(interest)
+}
+
+#[test]
+fn past_the_first_topics_only_the_interest_gets_subscription_rows_while_streaming() {
+    use crate::metrics::model::FULL_SUBSCRIPTION_TOPICS;
+    let n = FULL_SUBSCRIPTION_TOPICS + 2_000;
+    let text = scrape(n);
+    let all = build(&text, &Interest::everything());
+    let mut interest = Interest::bounded(10, 5);
+    let late = topic(n - 550);
+    interest.topics.push(late.clone());
+    let s = build_gated(&text, &interest);
+    assert_eq!(s.namespaces, all.namespaces, "totals (and delayed) count every series");
+    // the largest subscription backlog is past the first topics: found from the summary,
+    // its topic kept with its topic-level row, its subscription rows come next scrape
+    let top = topic(n - 100);
+    assert_eq!(s.topics.get(&top), all.topics.get(&top));
+    assert_eq!(s.subscriptions_of(&top).count(), 0);
+    // a topic the interest names gets them in this scrape
+    assert_eq!(s.subscriptions_of(&late).collect::<Vec<_>>(), all.subscriptions_of(&late).collect::<Vec<_>>());
+    // an early topic (within the first ones, kept by its rate in) has them
+    let early = topic(0);
+    assert_eq!(s.subscriptions_of(&early).count(), 1);
+    let kept = s.kept.expect("bounded");
+    assert_eq!(kept.subscriptions_total, n as u64, "summaries count their rows");
+    // the next scrape, asked for the candidates it found, has their subscriptions
+    interest.topics.push(top.clone());
+    let next = build_gated(&text, &interest);
+    assert_eq!(next.subscriptions_of(&top).map(|s| s.backlog).collect::<Vec<_>>(), [(n - 100 + 1) as u64]);
+}
