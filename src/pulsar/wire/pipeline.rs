@@ -6,7 +6,6 @@
 //! - **Batches built in place** ([`super::batch`]): a message is appended to the open batch
 //!   under a lock, no channel or oneshot per message; the batch goes when it holds
 //!   `max_messages` or `max_bytes`, or `max_delay` after its first message (a timer task).
-//!   A batch of one goes as a plain message, as the Java client sends it.
 //! - **Per-message receipts**: every message of a batch shares one slot the connection task
 //!   fills from the batch's SEND_RECEIPT; a receipt gives (ledger, entry, batch index).
 //! - **Sequence ids** grow by one per message from what the broker last stored for this
