@@ -10,7 +10,7 @@ use crate::metrics::prom::{parse_chunked_with, ParseOptions, ScrapeCutOff};
 /// (2 partitions). Plus `orders-s1-DLQ`, a dead letter named after topic `orders`.
 fn scrape(n: usize) -> String {
     let name = |i: usize| {
-        let ns = if i % 2 == 0 { "t/a" } else { "t/b" };
+        let ns = if i.is_multiple_of(2) { "t/a" } else { "t/b" };
         let topic =
             if i == 5 { format!("persistent://{ns}/p5-partition-0") } else { format!("persistent://{ns}/x{i:05}") };
         (ns, topic)
@@ -36,7 +36,7 @@ fn scrape(n: usize) -> String {
     out.push_str("# TYPE pulsar_subscription_back_log gauge\n");
     for i in 0..n {
         let (ns, t) = name(i);
-        let backlog = if i % 100 == 0 { i + 1 } else { 0 };
+        let backlog = if i.is_multiple_of(100) { i + 1 } else { 0 };
         out.push_str(&format!(
             "pulsar_subscription_back_log{{cluster=\"c\",namespace=\"{ns}\",topic=\"{t}\",subscription=\"s\"}} {backlog}\n"
         ));
@@ -54,7 +54,7 @@ fn build(text: &str, interest: &Interest) -> MetricsSnapshot {
 }
 
 fn topic(i: usize) -> String {
-    let ns = if i % 2 == 0 { "t/a" } else { "t/b" };
+    let ns = if i.is_multiple_of(2) { "t/a" } else { "t/b" };
     format!("persistent://{ns}/x{i:05}")
 }
 
