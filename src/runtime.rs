@@ -140,6 +140,15 @@ where
         if let Some(text) = app.take_clipboard() {
             copy_osc52(&text);
         }
+        if let Some(edit) = app.take_edit() {
+            // the editor owns the terminal meanwhile: no reader of ours may take its keys
+            drop(input);
+            let result = run_editor(terminal, &edit.text);
+            input = EventStream::new();
+            for r in app.handle_at(Instant::now(), Event::Edited(result)) {
+                worker.submit(r);
+            }
+        }
         if let Some(name) = app.take_context_switch() {
             start_context_switch(switcher.as_ref(), name, &switch_tx);
         }
@@ -183,4 +192,46 @@ type SwitchSender = mpsc::UnboundedSender<(String, std::result::Result<(Client, 
 /// over SSH and in tmux with `set-clipboard on`.
 fn copy_osc52(text: &str) {
     let _ = crossterm::execute!(std::io::stdout(), crossterm::clipboard::CopyToClipboard::to_clipboard_from(text));
+}
+
+/// Runs `$VISUAL`, else `$EDITOR`, else `vi` on a temporary file holding `text`, with the
+/// terminal given back to the shell meanwhile (main screen, cooked mode, no mouse), and
+/// returns what was saved. The command goes through `sh -c` so that an editor with arguments
+/// (`code -w`) works as in git. The file is ours (created new, removed after): a temp-file
+/// crate is not a dependency, and one file needs no more than this.
+fn run_editor<B: Backend>(terminal: &mut Terminal<B>, text: &str) -> std::result::Result<String, String> {
+    use crossterm::terminal::{disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen};
+    let editor = ["VISUAL", "EDITOR"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|e| !e.trim().is_empty())
+        .unwrap_or_else(|| "vi".to_string());
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let path = std::env::temp_dir().join(format!("pulsar-tui-{}-{nanos}.json", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()));
+    if let Err(e) = written {
+        return Err(format!("cannot write {}: {e}", path.display()));
+    }
+    mouse_capture(false);
+    let _ = crossterm::execute!(std::io::stdout(), LeaveAlternateScreen);
+    let _ = disable_raw_mode();
+    let status =
+        std::process::Command::new("sh").arg("-c").arg(format!("{editor} \"$1\"")).arg("sh").arg(&path).status();
+    let _ = enable_raw_mode();
+    let _ = crossterm::execute!(std::io::stdout(), EnterAlternateScreen);
+    mouse_capture(true);
+    let _ = terminal.clear(); // the whole screen is drawn again
+    let result = match status {
+        Ok(s) if s.success() => {
+            std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+        }
+        Ok(s) => Err(format!("{editor} exited with {s}")),
+        Err(e) => Err(format!("cannot run {editor}: {e}")),
+    };
+    let _ = std::fs::remove_file(&path);
+    result
 }

@@ -412,3 +412,97 @@ async fn the_browsers_fix_and_requeue_request_moves_the_fixed_letter() {
     assert_eq!(rows[0]["key"], json!("k-1"));
     assert_eq!(common::dlq::sub_backlog(&dlq, "pulsar-tui-requeue", false), 1, "the other letter stays");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the broker: scripts/test runs it"]
+async fn w_re_sends_the_filters_matches_as_they_are_after_the_typed_confirmation() {
+    use crossterm::event::KeyCode;
+    use pulsar_tui::app::compose::{ComposeStage, CONFIRM};
+    use pulsar_tui::app::keys::Action;
+    use pulsar_tui::pulsar::message::StartFrom;
+    use std::time::Duration;
+    let prefix = format!("persistent://public/default/{}", unique("it-resend-matches"));
+    python(&["setup", &target().service_url, &prefix]);
+    let avro = format!("{prefix}-avro");
+    let order = |id: &str| json!({"id": id, "qty": 1, "price": 1.5, "tags": ["t"], "note": null});
+    produce_ok(&avro, &["--format", "jsonl"], &[order("keep-1"), order("drop-2"), order("keep-3")]);
+    let client = pulsar_tui::pulsar::Client::new(target()).unwrap();
+    let mut d = common::Driver::new(client, pulsar_tui::app::Settings::default());
+    let reqs = d.app.open_browser(pulsar_tui::pulsar::TopicName::parse(&avro).unwrap(), StartFrom::Earliest);
+    d.submit(reqs);
+    d.until("the page", Duration::from_secs(30), |a| a.browser.as_ref().is_some_and(|b| b.rows.len() == 3)).await;
+    // W before a filter: nothing opens
+    d.act(Action::ResendMatches);
+    assert!(d.app.compose.is_none());
+    d.act(Action::StartFilter);
+    for c in r#"value.id.startsWith("keep")"#.chars() {
+        press(&mut d, KeyCode::Char(c));
+    }
+    press(&mut d, KeyCode::Enter);
+    d.until("the scan's end", Duration::from_secs(30), |a| {
+        a.browser.as_ref().and_then(|b| b.scan.as_ref()).is_some_and(|s| s.done)
+    })
+    .await;
+    d.act(Action::ResendMatches);
+    let bulk = d.app.compose.as_ref().and_then(|c| c.bulk.as_ref()).expect("the dialog");
+    assert_eq!(bulk.drafts.len(), 2);
+    // Enter without the typed name: refused at the confirmation, nothing sent
+    press(&mut d, KeyCode::Enter);
+    let c = d.app.compose.as_ref().unwrap();
+    assert_eq!(c.stage, ComposeStage::Editing);
+    assert!(c.error.as_ref().is_some_and(|(f, e)| *f == CONFIRM && e.contains("to re-send 2 messages")), "{c:?}");
+    let local = avro.rsplit('/').next().unwrap().to_string();
+    for ch in local.chars() {
+        press(&mut d, KeyCode::Char(ch));
+    }
+    press(&mut d, KeyCode::Enter);
+    d.until("the confirmation", Duration::from_secs(30), |a| {
+        a.compose.as_ref().is_some_and(|c| matches!(&c.stage, ComposeStage::Sent(ids) if ids.len() == 2))
+    })
+    .await;
+    // the official client reads the two copies after the originals: same bytes, the source named
+    let rows = python_read(&avro, "avro");
+    assert_eq!(
+        values(&rows),
+        vec![order("keep-1"), order("drop-2"), order("keep-3"), order("keep-1"), order("keep-3")]
+    );
+    for (copy, original) in [(3, 0), (4, 2)] {
+        assert_eq!(rows[copy]["payload_b64"], rows[original]["payload_b64"]);
+        let from = rows[copy]["properties"]["PULSAR_TUI_RESENT_FROM"].as_str().unwrap_or_default();
+        assert!(from.starts_with(&format!("{avro}@")), "{:?}", rows[copy]);
+    }
+}
+
+#[test]
+#[ignore = "needs the broker: scripts/test runs it"]
+fn key_value_inline_and_separated_read_back_by_the_java_client() {
+    let prefix = format!("persistent://public/default/{}-", unique("it-kv"));
+    // the distribution's Java client creates the KEY_VALUE<STRING, JSON> topics (two messages each)
+    let cp = common::java_classpath("ProduceTyped.java");
+    let out = Command::new("java").args(["-cp", &cp, "ProduceTyped", &target().service_url, &prefix]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("PRODUCED"), "{}", String::from_utf8_lossy(&out.stderr));
+    let reader = common::java_classpath("ReadKeyValue.java");
+    for enc in ["INLINE", "SEPARATED"] {
+        let topic = format!("{prefix}kv-{}", enc.to_lowercase());
+        produce_ok(&topic, &["--format", "jsonl"], &[json!({"key": "SKU-9", "value": {"sku": "SKU-9", "onHand": 42}})]);
+        // a value that does not fit the value's schema is refused at its field
+        let bad = pulsar_tui(
+            &["produce", &topic, "--format", "jsonl"],
+            "{\"key\": \"k\", \"value\": {\"sku\": 1, \"onHand\": 1}}\n",
+        );
+        assert!(!bad.status.success());
+        let out = Command::new("java")
+            .args(["-cp", &reader, "ReadKeyValue", &target().service_url, &topic, enc])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("READ"), "{enc}: {}", String::from_utf8_lossy(&out.stderr));
+        let rows: Vec<Value> =
+            text.lines().filter(|l| l.starts_with('{')).map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(rows.len(), 3, "{enc}: {text}");
+        assert_eq!(rows[2]["key"], json!("SKU-9"), "{enc}: {text}");
+        assert_eq!((rows[2]["sku"].clone(), rows[2]["onHand"].clone()), (json!("SKU-9"), json!(42)), "{enc}: {text}");
+        // as Java wrote its own: the same shape
+        assert_eq!(rows[0]["sku"], json!("SKU-1"), "{enc}: {text}");
+    }
+}

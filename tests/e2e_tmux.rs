@@ -71,6 +71,8 @@ impl Tmux {
             .args(["-e", &format!("HOME={}", dir.display())])
             .args(["-e", &format!("XDG_DATA_HOME={}", dir.join("data").display())])
             .args(["-e", &format!("XDG_CONFIG_HOME={}", dir.join("config").display())])
+            // the editor Ctrl+E runs: a script a test may write there (no test waits on a real one)
+            .args(["-e", "VISUAL=", "-e", &format!("EDITOR={}", dir.join("editor.sh").display())])
             .args(["sh", "-c", script, "sh", bin])
             .args(["--service-url", service_url, "--admin-url", admin_url])
             .arg("--config")
@@ -489,5 +491,51 @@ fn y_copies_the_selected_message_to_the_terminal_clipboard() {
         "the envelope of the selected message: {envelope}"
     );
     assert!(envelope["message_id"].is_string() && envelope.get("raw_base64").is_some(), "{envelope}");
+    quit_and_check_restored(&t);
+}
+
+#[test]
+#[ignore = "needs tmux and the broker: scripts/test runs it"]
+fn ctrl_e_edits_the_value_in_editor_and_the_message_is_sent_as_edited() {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let unique = format!("e2e-editor-{}-{nanos}", std::process::id());
+    let prefix = format!("persistent://public/default/{unique}");
+    let script = format!("{}/tests/clients/produce_check.py", env!("CARGO_MANIFEST_DIR"));
+    let setup = Command::new("python3").args([script.as_str(), "setup", &service_url(), &prefix]).output().unwrap();
+    assert!(setup.status.success(), "{}", String::from_utf8_lossy(&setup.stderr));
+    let topic = format!("{prefix}-avro");
+    let t = Tmux::app("editor", &["--topic", &topic]);
+    // the editor: keeps what it was given, writes a value with a wrong type the first time
+    // and a right one the second
+    let dir = t.dir.display().to_string();
+    let editor = format!(
+        "#!/bin/sh\nn=$(ls {dir} | grep -c '^seen-')\ncp \"$1\" {dir}/seen-$n.json\n\
+         if [ \"$n\" = 0 ]; then q='\"7\"'; else q=7; fi\n\
+         printf '{{\"id\": \"edited\", \"qty\": %s, \"price\": 2.5, \"tags\": [\"e\"], \"note\": null}}\\n' \"$q\" > \"$1\"\n"
+    );
+    std::fs::write(t.dir.join("editor.sh"), editor).unwrap();
+    let chmod = Command::new("chmod").args(["+x", &format!("{dir}/editor.sh")]).status().unwrap();
+    assert!(chmod.success());
+    t.wait_for(&[&format!("Browse {topic}")]);
+    t.keys(&["n"]);
+    t.wait_for(&["Compose", "Ctrl+E"]);
+    t.keys(&["C-e"]);
+    // back from the editor: the value is checked against the topic's schema at once
+    t.wait_for(&["$.qty: expected int"]);
+    t.keys(&["C-e"]);
+    t.wait_until("the edited value without an error", |s| s.contains(r#""qty":7"#) && !s.contains("expected int"));
+    // the editor got the value as decoded JSON, pretty-printed
+    let seen = std::fs::read_to_string(t.dir.join("seen-1.json")).unwrap();
+    assert!(seen.contains("\"qty\": \"7\"") && seen.lines().count() > 1, "{seen}");
+    t.keys(&["Enter"]);
+    t.wait_for(&["confirmed"]);
+    let out = Command::new(env!("CARGO_BIN_EXE_pulsar-tui"))
+        .args(["--service-url", &service_url(), "--admin-url", &admin_url(), "read", &topic, "--format", "value"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v: serde_json::Value = serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{e}: {text}"));
+    assert_eq!(v, serde_json::json!({"id": "edited", "qty": 7, "price": 2.5, "tags": ["e"], "note": null}));
+    t.keys(&["Escape"]);
     quit_and_check_restored(&t);
 }

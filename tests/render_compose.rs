@@ -191,3 +191,65 @@ fn f_fixes_a_dead_letter_and_asks_for_its_requeue() {
     }));
     assert!(matches!(&app.compose.as_ref().unwrap().stage, ComposeStage::Requeued(t) if t.contains("1 moved")));
 }
+
+#[test]
+fn w_previews_the_filters_matches_and_refuses_until_the_target_is_typed() {
+    use pulsar_tui::app::compose::{Bulk, CONFIRM, TO};
+    use pulsar_tui::app::input::LineInput;
+    use pulsar_tui::pulsar::produce::Draft;
+    let mut app = app_with_dialog();
+    let source = TopicName::parse("persistent://acme/shop/orders").unwrap();
+    let d = app.compose.as_mut().unwrap();
+    d.focus = TO;
+    d.bulk = Some(Bulk {
+        expr: r#"value.status == "NEW""#.into(),
+        source,
+        drafts: vec![Draft::of(DraftValue::Bytes(b"a".to_vec())), Draft::of(DraftValue::Bytes(b"b".to_vec()))],
+        skipped: 1,
+        typed: LineInput::default(),
+    });
+    for _ in 0.."persistent://acme/shop/orders".len() {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typed(&mut app, "persistent://acme/shop/orders-replay");
+    assert!(key(&mut app, KeyCode::Enter).is_empty(), "nothing is sent before the confirmation");
+    let term = draw(&app, 120, 24);
+    let text = screen(&term);
+    insta::assert_snapshot!("compose__resend_matches__120x24", text);
+    assert!(
+        text.contains("2 matches of value.status == \"NEW\"") && text.contains("1 unreadable or encrypted"),
+        "{text}"
+    );
+    assert!(text.contains("type orders-replay to re-send 2 messages"), "{text}");
+    assert_eq!(fg_at(&term, "type orders-replay to re-send"), Theme::default().status_error);
+    assert_eq!(fg_at(&term, "2 matches"), Theme::default().accent);
+    assert_eq!(app.compose.as_ref().unwrap().focus, CONFIRM);
+    typed(&mut app, "orders-replay");
+    let reqs = key(&mut app, KeyCode::Enter);
+    let RequestKind::Produce(ProduceRequest::Send { topic, drafts, .. }) = &reqs[0].kind else { panic!("{reqs:?}") };
+    assert_eq!(topic.to_string(), "persistent://acme/shop/orders-replay");
+    assert_eq!(drafts.len(), 2);
+}
+
+#[test]
+fn ctrl_e_asks_the_runtime_for_the_editor_and_the_saved_value_is_checked() {
+    let mut app = app_with_dialog();
+    typed(&mut app, r#"{"id":"o-1"}"#);
+    assert!(app.handle(Event::Key(KeyEvent::new(KeyCode::Char('e'), KeyModifiers::CONTROL))).is_empty());
+    let edit = app.take_edit().expect("an edit request for the runtime");
+    assert_eq!(edit.text, "{\n  \"id\": \"o-1\"\n}", "the value pretty-printed");
+    assert!(app.take_edit().is_none(), "taken once");
+    // what the editor saved: one line in the field, checked against the topic's schema
+    let reqs = app.handle(Event::Edited(Ok("{\n  \"id\": \"o-2\"\n}\n".into())));
+    assert_eq!(app.compose.as_ref().unwrap().inputs[0].as_str(), r#"{"id":"o-2"}"#);
+    assert!(
+        matches!(&reqs[0].kind, RequestKind::Produce(ProduceRequest::FetchSchema { topic, .. }) if topic.local == "orders"),
+        "{reqs:?}"
+    );
+    // a file that is not JSON any more: shown at the value; an editor that failed: said so
+    app.handle(Event::Edited(Ok("{\"id\": ".into())));
+    assert!(app.compose.as_ref().unwrap().error.as_ref().is_some_and(|(f, e)| *f == 0 && e.starts_with("not JSON")));
+    app.handle(Event::Edited(Err("vi exited with exit status: 1".into())));
+    let e = app.compose.as_ref().unwrap().error.clone().unwrap().1;
+    assert!(e.contains("vi exited") && e.contains("unchanged"), "{e}");
+}

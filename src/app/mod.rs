@@ -74,6 +74,8 @@ pub enum Event {
         name: String,
         result: Result<Settings, String>,
     },
+    /// The runtime ran `$EDITOR` for the compose dialog ([`App::take_edit`]): the text saved.
+    Edited(Result<String, String>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -385,6 +387,10 @@ impl App {
                 self.context_switch_failed(&name, &e);
                 Vec::new()
             }
+            Event::Edited(result) => {
+                self.dirty = true;
+                self.compose_edited(result)
+            }
         }
     }
 
@@ -484,6 +490,7 @@ impl App {
             Action::Compose => return self.open_compose(),
             Action::Resend if self.view == View::Browser => return self.open_resend(),
             Action::FixRequeue if self.view == View::Browser => return self.open_fix(),
+            Action::ResendMatches if self.view == View::Browser => return self.open_resend_matches(),
             Action::OtherCluster | Action::CheckReplication => return self.replication_update(action),
             _ => {}
         }

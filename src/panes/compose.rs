@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
-use crate::app::compose::{ComposeDialog, ComposeStage, FIELDS};
+use crate::app::compose::{Bulk, ComposeDialog, ComposeStage, CONFIRM, FIELDS, TO};
 use crate::app::App;
 use crate::style::format::truncate;
 use crate::style::theme::Theme;
@@ -20,7 +20,11 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, d: &ComposeDialog, theme: &T
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(Style::default().fg(theme.border_focused))
-        .title(if d.fix.is_some() { " Fix and requeue a dead letter " } else { " Compose " })
+        .title(match (&d.fix, &d.bulk) {
+            (Some(_), _) => " Fix and requeue a dead letter ",
+            (_, Some(_)) => " Re-send the filter's matches ",
+            _ => " Compose ",
+        })
         .title_style(Style::default().fg(theme.border_focused).add_modifier(Modifier::BOLD));
     let inner = block.inner(r);
     f.render_widget(block, r);
@@ -35,9 +39,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, d: &ComposeDialog, theme: &T
     }
     lines.push(Line::raw(""));
     let editing = d.stage == ComposeStage::Editing;
-    for (i, name) in FIELDS.iter().enumerate() {
+    let field = |i: usize, name: &str, text: &str, lines: &mut Vec<Line<'static>>| {
         let focused = editing && i == d.focus;
-        let text = d.inputs[i].as_str();
         let shown =
             if focused { format!("{}▏", truncate(text, width.saturating_sub(1))) } else { truncate(text, width) };
         let style =
@@ -51,11 +54,39 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, d: &ComposeDialog, theme: &T
         if let Some((_, e)) = d.error.as_ref().filter(|(f, _)| *f == i) {
             lines.push(Line::styled(format!("{:16}{e}", ""), Style::default().fg(theme.status_error)));
         }
+    };
+    if let Some(b) = &d.bulk {
+        let n = b.drafts.len();
+        lines.push(Line::from(vec![
+            Span::styled(format!("{n} matches"), Style::default().fg(theme.accent).add_modifier(Modifier::BOLD)),
+            Span::raw(format!(" of {} on {}", b.expr, b.source)),
+        ]));
+        lines.push(Line::styled(
+            "each as it is: payload bytes and schema version, key, ordering key, properties (+ PULSAR_TUI_RESENT_FROM), event time",
+            Style::default().fg(theme.dim),
+        ));
+        if b.skipped > 0 {
+            lines.push(Line::styled(
+                format!("{} unreadable or encrypted matches left out", b.skipped),
+                Style::default().fg(theme.status_warn),
+            ));
+        }
+        lines.push(Line::raw(""));
+        field(TO, FIELDS[TO], d.inputs[TO].as_str(), &mut lines);
+        let confirm = format!("type {}", Bulk::confirmation_text(d.inputs[TO].as_str()));
+        field(CONFIRM, &confirm, b.typed.as_str(), &mut lines);
+    }
+    for (i, name) in FIELDS.iter().enumerate().filter(|_| d.bulk.is_none()) {
+        field(i, name, d.inputs[i].as_str(), &mut lines);
     }
     lines.push(Line::raw(""));
     match &d.stage {
+        ComposeStage::Editing if d.bulk.is_some() => lines.push(Line::styled(
+            "Enter re-send them all · Tab to topic / confirmation · Esc close",
+            Style::default().fg(theme.dim),
+        )),
         ComposeStage::Editing => lines.push(Line::styled(
-            "Enter send · Tab/↓ next field · Shift+Tab/↑ previous · Esc close   (value: JSON, or text without a schema)",
+            "Enter send · Tab/↓ next field · Shift+Tab/↑ previous · Ctrl+E value in $EDITOR · Esc close   (value: JSON, or text without a schema)",
             Style::default().fg(theme.dim),
         )),
         ComposeStage::Requeued(text) => {

@@ -123,6 +123,7 @@ const OLD_KEYMAP: &[(KeyContext, &[&str], Action)] = &[
     (KeyContext::Browser, &["n"], Action::Compose),
     (KeyContext::Browser, &["w"], Action::Resend),
     (KeyContext::Browser, &["F"], Action::FixRequeue),
+    (KeyContext::Browser, &["W"], Action::ResendMatches),
 ];
 
 #[test]
