@@ -254,6 +254,12 @@ async fn open_committed_and_aborted_transactions_and_what_they_hold_back() {
     assert!(part["counters"]["committed"].as_u64() >= Some(1) && part["counters"]["aborted"].as_u64() >= Some(1));
     let audit = part["subscriptions"].as_array().unwrap().iter().find(|s| s["subscription"] == "audit").unwrap();
     assert_eq!(audit["ongoing"], 1, "{out}");
+    // the explorer's topic stats (the details pane) carry the same counters
+    let (ok, out, err) = tui(&["stats", &topic]);
+    assert!(ok, "{err}");
+    let stats = &jsonl(&out)[0];
+    assert_eq!(stats["ongoingTxnCount"], 1, "{out}");
+    assert!(stats["committedTxnCount"].as_i64() >= Some(1) && stats["abortedTxnCount"].as_i64() >= Some(1), "{out}");
 
     // read ends at the max read position, and says why
     let (values, err) = values_read(&topic);

@@ -182,3 +182,22 @@ fn browser_end_held_back_by_an_open_transaction_120x12() {
     assert_eq!(fg_at(&term, "⏸ ≥ 5 entries held back"), Theme::default().status_warn);
     assert!(!text.contains("end of topic"), "{text}");
 }
+
+#[test]
+fn the_details_panes_transaction_counters_with_an_ongoing_one_highlighted() {
+    use pulsar_tui::pulsar::stats::TopicStats;
+    use ratatui::text::Line;
+    use ratatui::widgets::Paragraph;
+    let theme = Theme::default();
+    let mut lines: Vec<Line> = Vec::new();
+    pulsar_tui::panes::txn::details_line(&TopicStats::default(), &theme, &mut lines);
+    assert!(lines.is_empty(), "a topic that never saw a transaction gets no line");
+    let stats = TopicStats { ongoing_txn_count: 1, committed_txn_count: 3, aborted_txn_count: 2, ..Default::default() };
+    pulsar_tui::panes::txn::details_line(&stats, &theme, &mut lines);
+    let mut term = Terminal::new(TestBackend::new(80, 1)).unwrap();
+    term.draw(|f| f.render_widget(Paragraph::new(lines.clone()), f.area())).unwrap();
+    let text = screen(&term);
+    assert!(text.contains("Transactions  1 ongoing · 3 committed · 2 aborted   (T: what they hold back)"), "{text}");
+    let x = text.find("1 ongoing").unwrap() as u16;
+    assert_eq!(term.backend().buffer()[(x, 0)].fg, theme.backlog_warn);
+}

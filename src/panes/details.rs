@@ -73,6 +73,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         lines.push(Line::raw(""));
     }
     topic_lines(stats, inner.width, theme, &mut lines);
+    super::txn::details_line(stats, theme, &mut lines);
     super::replication::lines(app, &key, theme, &mut lines);
     let head_h = (lines.len() as u16).min(inner.height);
     let [head, table_area] = Layout::vertical([Constraint::Length(head_h), Constraint::Min(0)]).areas(inner);

@@ -302,3 +302,22 @@ fn render_abort(f: &mut Frame, area: Rect, app: &App, d: &AbortDialog, theme: &T
     }
     f.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), r);
 }
+
+/// The transaction counters of a topic in the explorer's details pane (from the topic stats
+/// the pane already has), when it ever saw a transaction; an ongoing one is highlighted (it
+/// may hold readers back: `T` shows what it holds).
+pub fn details_line(s: &crate::pulsar::stats::TopicStats, theme: &Theme, lines: &mut Vec<Line<'_>>) {
+    if s.ongoing_txn_count == 0 && s.committed_txn_count == 0 && s.aborted_txn_count == 0 {
+        return;
+    }
+    let ongoing = if s.ongoing_txn_count > 0 { theme.backlog_warn } else { theme.backlog_ok };
+    lines.push(Line::from(vec![
+        Span::styled("Transactions  ", Style::default().fg(theme.dim)),
+        Span::styled(format!("{} ongoing", s.ongoing_txn_count), Style::default().fg(ongoing)),
+        Span::raw(format!(" · {} committed · {} aborted", s.committed_txn_count, s.aborted_txn_count)),
+        Span::styled(
+            if s.ongoing_txn_count > 0 { "   (T: what they hold back)" } else { "" },
+            Style::default().fg(theme.dim),
+        ),
+    ]));
+}

@@ -27,6 +27,10 @@ pub struct TopicStats {
     pub metadata: Option<PartitionedMetadata>,
     /// Only in `partitioned-stats?perPartition=true`.
     pub partitions: BTreeMap<String, TopicStats>,
+    /// Transactions (the transaction buffer's counters; 0 without transactions).
+    pub ongoing_txn_count: i64,
+    pub committed_txn_count: i64,
+    pub aborted_txn_count: i64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
