@@ -294,6 +294,28 @@ pub async fn gather(client: &Client, wants: &Wants) -> Details {
     d
 }
 
+/// The brokers a pass checks: every active broker the admin API lists for the cluster plus
+/// the configured ones (`--metrics-url`, the config's `metrics_urls`), once each. Discovery
+/// lists the active brokers only, so a stopped broker drops out of it: a configured one is
+/// still checked (its scrape and health check fail: findings). Discovery failing (the admin
+/// URL's broker down) leaves the configured ones.
+pub async fn brokers_to_check(client: &Client, configured: &[String]) -> Result<Vec<String>> {
+    let mut urls = match super::scrape::broker_metrics_urls(client, &[]).await {
+        Ok(u) => u,
+        Err(e) if !configured.is_empty() => {
+            tracing::warn!(error = %e, "broker discovery failed; checking the configured brokers only");
+            Vec::new()
+        }
+        Err(e) => return Err(e),
+    };
+    for u in configured {
+        if !urls.iter().any(|d| broker_root(d) == broker_root(u)) {
+            urls.push(u.clone());
+        }
+    }
+    Ok(urls)
+}
+
 /// A whole health pass, as the headless `health` runs it: scrape every broker, choose
 /// the facts worth a call, gather them. Returns the scrape, its time (epoch ms) and the facts.
 pub async fn pass(
@@ -303,7 +325,7 @@ pub async fn pass(
 ) -> Result<(crate::metrics::MetricsSnapshot, i64, Details)> {
     // each broker's health check (it produces and reads a heartbeat: ~150 ms) runs while
     // the brokers write their scrape (seconds on a broker of 10,000 topics), not after it
-    let urls = super::scrape::broker_metrics_urls(client, metrics_urls).await?;
+    let urls = brokers_to_check(client, metrics_urls).await?;
     let roots: Vec<String> =
         urls.iter().map(|u| u.trim_end_matches('/').trim_end_matches("/metrics").to_string()).collect();
     let facts = futures::future::join_all(roots.iter().map(|b| broker_fact(client, b)));
