@@ -106,3 +106,23 @@ fn each_scrape_carries_what_is_on_screen() {
     assert_eq!(i.topics, ["persistent://t/n/orders"]);
     assert_eq!(i.filter, "ord");
 }
+
+#[test]
+fn the_selected_topics_transaction_buffer_is_shown() {
+    let mut app = App::new(Settings::default(), Instant::now());
+    let _ = app.start();
+    let t = "namespace=\"t/n\",topic=\"persistent://t/n/orders\"";
+    let text = format!(
+        "pulsar_msg_backlog{{{t}}} 7\npulsar_txn_tb_active_total{{{t}}} 2\n\
+         pulsar_txn_tb_committed_total{{{t}}} 10\npulsar_txn_tb_aborted_total{{{t}}} 1\n"
+    );
+    let snapshot = pulsar_tui::metrics::model::snapshot_from_str(&text, "http://127.0.0.1:8080", 0);
+    let id = app.metrics.in_flight.expect("a scrape in flight");
+    app.handle(Event::Response(Response {
+        id,
+        kind: ResponseKind::MetricsScraped { snapshot: Box::new(snapshot), at_ms: 0 },
+    }));
+    app.handle(Event::Key(KeyEvent::new(KeyCode::Char('m'), KeyModifiers::NONE)));
+    let out = screen(&draw(&app, 120, 30));
+    assert!(out.contains("transaction buffer 2 open · 10 committed · 1 aborted"), "{out}");
+}

@@ -507,6 +507,17 @@ pub fn topic_details<'a>(t: &crate::metrics::TopicMetrics, theme: &Theme) -> Vec
     if !first.is_empty() {
         lines.push(Line::from(first));
     }
+    if let Some(tb) = &t.txn_buffer {
+        lines.push(Line::from(vec![
+            key("transaction buffer"),
+            Span::raw(format!(
+                "{} open · {} committed · {} aborted",
+                count(tb.active as i64),
+                count(tb.committed as i64),
+                count(tb.aborted as i64)
+            )),
+        ]));
+    }
     for (remote, r) in &t.replication {
         let state = if r.connected > 0 { "" } else { " (not connected)" };
         lines.push(Line::from(vec![

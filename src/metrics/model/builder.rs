@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::io::BufRead;
 
 use super::family::{
-    apply_latency, apply_namespace, apply_quota, apply_replication, apply_sub, apply_topic, family, to_u64, Family,
-    SubField,
+    apply_latency, apply_namespace, apply_quota, apply_replication, apply_sub, apply_topic, apply_txn, family, to_u64,
+    Family, SubField,
 };
 use super::interest::Interest;
 use super::types::{BrokerScrapeStatus, MetricsSnapshot, NamespaceMetrics, SubscriptionMetrics, TopicMetrics};
@@ -252,6 +252,11 @@ fn apply_to_topic_acc(acc: &mut TopicAcc, fam: Family, subscription: Option<&str
                 apply_quota(&mut acc.metrics, f, v);
             }
         }
+        Family::Txn(f) => {
+            if subscription.is_none() {
+                apply_txn(&mut acc.metrics, f, v);
+            }
+        }
         Family::TopicsCount => {}
     }
 }
@@ -390,7 +395,7 @@ impl SnapshotBuilder {
                 }
             }
             Family::Latency(f) => apply_latency(&mut m.publish_latency, f, v),
-            Family::Quota(_) => {}
+            Family::Quota(_) | Family::Txn(_) => {}
         }
     }
 

@@ -66,6 +66,14 @@ pub(super) enum LatField {
     Sum,
 }
 
+/// A topic's transaction buffer counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TxnField {
+    Active,
+    Committed,
+    Aborted,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Family {
     Topic(TopicField),
@@ -76,6 +84,8 @@ pub(super) enum Family {
     Repl(ReplField),
     Latency(LatField),
     Quota(QuotaField),
+    /// Per topic only (the namespace-level series are not kept).
+    Txn(TxnField),
     TopicsCount,
 }
 
@@ -133,6 +143,9 @@ pub(super) fn family(short: &str) -> Option<Family> {
         "storage_write_latency_count" => F::Latency(LatField::Count),
         "storage_write_latency_sum" => F::Latency(LatField::Sum),
         "topics_count" => F::TopicsCount,
+        "txn_tb_active_total" => F::Txn(TxnField::Active),
+        "txn_tb_committed_total" => F::Txn(TxnField::Committed),
+        "txn_tb_aborted_total" => F::Txn(TxnField::Aborted),
         _ => return None,
     })
 }
@@ -168,6 +181,20 @@ macro_rules! apply_topic_field {
             TopicField::InBytes => $m.in_bytes_total = $m.in_bytes_total.saturating_add(n),
         }
     }};
+}
+
+/// A transaction-buffer sample: kept only once some counter is not 0.
+pub(super) fn apply_txn(t: &mut TopicMetrics, f: TxnField, v: f64) {
+    let n = to_u64(v);
+    if n == 0 {
+        return;
+    }
+    let tb = t.txn_buffer.get_or_insert_with(Default::default);
+    match f {
+        TxnField::Active => tb.active = tb.active.saturating_add(n),
+        TxnField::Committed => tb.committed = tb.committed.saturating_add(n),
+        TxnField::Aborted => tb.aborted = tb.aborted.saturating_add(n),
+    }
 }
 
 pub(super) fn apply_topic(t: &mut TopicMetrics, f: TopicField, v: f64) {

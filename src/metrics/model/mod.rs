@@ -39,7 +39,7 @@ pub use builder::{SnapshotBuilder, FULL_SUBSCRIPTION_TOPICS};
 pub use interest::{health_candidate_sub, health_candidate_topic, Interest, Kept};
 pub use types::{
     AdminFallback, BrokerScrapeStatus, LatencyHistogram, MetricsSnapshot, NamespaceMetrics, ReplicationMetrics,
-    SubscriptionMetrics, TopicMetrics, LATENCY_BUCKET_BOUNDS_MS,
+    SubscriptionMetrics, TopicMetrics, TxnBufferMetrics, LATENCY_BUCKET_BOUNDS_MS,
 };
 
 /// Splits `...-partition-N` into `(parent, N)`, with Pulsar's rules: `N` is a

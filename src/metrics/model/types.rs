@@ -60,6 +60,25 @@ impl LatencyHistogram {
     }
 }
 
+/// A topic's transaction buffer (`pulsar_txn_tb_*`): transactions that wrote to it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxnBufferMetrics {
+    /// `pulsar_txn_tb_active_total`: open transactions with entries in the topic.
+    pub active: u64,
+    /// `pulsar_txn_tb_committed_total`.
+    pub committed: u64,
+    /// `pulsar_txn_tb_aborted_total`.
+    pub aborted: u64,
+}
+
+impl TxnBufferMetrics {
+    pub(super) fn add(&mut self, o: &TxnBufferMetrics) {
+        self.active = self.active.saturating_add(o.active);
+        self.committed = self.committed.saturating_add(o.committed);
+        self.aborted = self.aborted.saturating_add(o.aborted);
+    }
+}
+
 /// Replication towards one remote cluster (`remote_cluster` label).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReplicationMetrics {
@@ -177,6 +196,10 @@ pub struct TopicMetrics {
     /// the broker's last backlog-quota check (`None` while it says -1: not checked yet).
     #[serde(default)]
     pub backlog_age_secs: Option<u64>,
+    /// The transaction buffer, when the broker exports it per topic and some transaction
+    /// touched the topic (`None` while every counter is 0).
+    #[serde(default)]
+    pub txn_buffer: Option<TxnBufferMetrics>,
 }
 
 /// The larger of two optional values.
@@ -218,6 +241,9 @@ impl TopicMetrics {
         self.backlog_quota_bytes = max_opt(self.backlog_quota_bytes, o.backlog_quota_bytes);
         self.backlog_quota_secs = max_opt(self.backlog_quota_secs, o.backlog_quota_secs);
         self.backlog_age_secs = max_opt(self.backlog_age_secs, o.backlog_age_secs);
+        if let Some(tb) = &o.txn_buffer {
+            self.txn_buffer.get_or_insert_with(Default::default).add(tb);
+        }
         for (remote, r) in &o.replication {
             match self.replication.get_mut(remote) {
                 Some(mine) => mine.add(r),

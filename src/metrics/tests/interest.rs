@@ -200,3 +200,22 @@ fn past_the_first_topics_only_the_interest_gets_subscription_rows_while_streamin
     let next = build_gated(&text, &interest);
     assert_eq!(next.subscriptions_of(&top).map(|s| s.backlog).collect::<Vec<_>>(), [(n - 100 + 1) as u64]);
 }
+
+#[test]
+fn transaction_buffer_counters_are_kept_per_topic() {
+    let t = |p: u32| format!("cluster=\"c\",namespace=\"t/n\",topic=\"persistent://t/n/tx-partition-{p}\"");
+    let mut text = String::new();
+    for (p, active, committed, aborted) in [(0, 1, 7, 0), (1, 1, 3, 1)] {
+        text += &format!("pulsar_txn_tb_active_total{{{}}} {active}\n", t(p));
+        text += &format!("pulsar_txn_tb_committed_total{{{}}} {committed}\n", t(p));
+        text += &format!("pulsar_txn_tb_aborted_total{{{}}} {aborted}\n", t(p));
+    }
+    let quiet = "cluster=\"c\",namespace=\"t/n\",topic=\"persistent://t/n/quiet\"";
+    text += &format!("pulsar_txn_tb_active_total{{{quiet}}} 0\npulsar_msg_backlog{{{quiet}}} 1\n");
+    text += "pulsar_txn_tb_active_total{cluster=\"c\",namespace=\"t/n\"} 5\n";
+    let s = build(&text, &Interest::everything());
+    let tb = s.topics["persistent://t/n/tx"].txn_buffer.expect("summed over the partitions");
+    assert_eq!((tb.active, tb.committed, tb.aborted), (2, 10, 1));
+    assert_eq!(s.partitions["persistent://t/n/tx-partition-1"].txn_buffer.map(|t| t.aborted), Some(1));
+    assert_eq!(s.topics["persistent://t/n/quiet"].txn_buffer, None, "all zero: nothing to show");
+}
