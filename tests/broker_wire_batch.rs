@@ -20,8 +20,8 @@ fn message(i: usize) -> pulsar::producer::Message {
     pulsar::producer::Message {
         payload: format!("message {i} {}", "abc".repeat(i % 40)).into_bytes(),
         properties: HashMap::from([("n".to_string(), i.to_string()), ("ünï".to_string(), "✓".to_string())]),
-        partition_key: (i % 4 != 0).then(|| format!("key-{}", i % 7)),
-        event_time: (i % 3 == 0).then_some(1_764_237_600_000 + i as u64),
+        partition_key: (!i.is_multiple_of(4)).then(|| format!("key-{}", i % 7)),
+        event_time: i.is_multiple_of(3).then_some(1_764_237_600_000 + i as u64),
         ..Default::default()
     }
 }

@@ -14,9 +14,9 @@ fn msg(i: u32) -> Out {
     Out {
         payload: format!("payload number {i} {}", "x".repeat(i as usize % 50)).into_bytes(),
         properties: HashMap::from([("n".to_string(), i.to_string()), ("a".to_string(), "b".to_string())]),
-        partition_key: (i % 3 != 0).then(|| format!("key-{}", i % 7)),
-        ordering_key: (i % 4 == 0).then(|| vec![i as u8, 1]),
-        event_time: (i % 2 == 0).then_some(1_700_000_000_000 + u64::from(i)),
+        partition_key: (!i.is_multiple_of(3)).then(|| format!("key-{}", i % 7)),
+        ordering_key: i.is_multiple_of(4).then(|| vec![i as u8, 1]),
+        event_time: i.is_multiple_of(2).then_some(1_700_000_000_000 + u64::from(i)),
         ..Default::default()
     }
 }
