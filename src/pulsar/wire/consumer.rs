@@ -64,6 +64,8 @@ pub struct Entry {
 }
 
 /// What a consumer receives.
+// moved once per entry straight to the caller: a box would be an allocation per entry
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Received {
     Entry(Entry),
