@@ -158,14 +158,24 @@ pub async fn scrape(client: &Client, fixed: &[String]) -> Result<MetricsSnapshot
 pub async fn scrape_with(client: &Client, fixed: &[String], interest: &Interest) -> Result<MetricsSnapshot> {
     let urls = broker_metrics_urls(client, fixed).await?;
     let now = chrono::Utc::now().timestamp_millis();
-    let mut parts = join_all(urls.iter().map(|u| scrape_one(client, u, now, interest))).await.into_iter();
-    // the first broker's builder is the base (merging it into an empty one would copy
-    // its index of topic names)
-    let mut builder = parts.next().unwrap_or_default();
-    for part in parts {
-        builder.merge(part);
-    }
-    let mut snapshot = builder.finish_with(interest);
+    let parts = join_all(urls.iter().map(|u| scrape_one(client, u, now, interest))).await;
+    // merging and finishing sort and copy up to every topic row: CPU work, off the async
+    // threads (the UI's event loop runs on them)
+    let interest = interest.clone();
+    let finish = tokio::task::spawn_blocking(move || {
+        let mut parts = parts.into_iter();
+        // the first broker's builder is the base (merging it into an empty one would copy
+        // its index of topic names)
+        let mut builder = parts.next().unwrap_or_default();
+        for part in parts {
+            builder.merge(part);
+        }
+        builder.finish_with(&interest)
+    });
+    let mut snapshot = finish.await.map_err(|e| ClientError::Protocol {
+        what: "metrics scrape".into(),
+        reason: format!("aggregating the scrape failed: {e}"),
+    })?;
     let namespaces = snapshot.fallback_namespaces();
     if !namespaces.is_empty() {
         admin_fallback(client, &mut snapshot, &namespaces).await;

@@ -205,7 +205,9 @@ struct NamespaceAcc {
 #[derive(Debug, Default)]
 pub struct SnapshotBuilder {
     /// Raw topic rows (partitions separate) in order of first appearance.
-    topics: Vec<TopicAcc>,
+    /// Boxed: the vector of 100,000 rows grows by copying pointers, not ~450-byte rows
+    /// (a doubling would briefly hold both copies).
+    topics: Vec<Box<TopicAcc>>,
     index: FastMap<String, usize>,
     cursor: usize,
     namespaces: FastMap<String, NamespaceAcc>,
@@ -358,7 +360,7 @@ impl SnapshotBuilder {
             None => {
                 let ns = namespace.unwrap_or_else(|| namespace_of_topic(raw));
                 let full_subs = self.gate.as_mut().is_none_or(|g| g.full_subs(raw, ns));
-                self.topics.push(TopicAcc::new(raw, ns, full_subs));
+                self.topics.push(Box::new(TopicAcc::new(raw, ns, full_subs)));
                 self.index.insert(raw.to_owned(), self.topics.len() - 1);
                 self.topics.len() - 1
             }
@@ -438,7 +440,7 @@ impl SnapshotBuilder {
     pub fn merge(&mut self, other: SnapshotBuilder) {
         for acc in other.topics {
             match self.index.get(acc.metrics.name.as_str()) {
-                Some(&i) => self.topics[i].merge(acc),
+                Some(&i) => self.topics[i].merge(*acc),
                 None => {
                     self.index.insert(acc.metrics.name.clone(), self.topics.len());
                     self.topics.push(acc);

@@ -9,7 +9,7 @@ use super::super::types::{MetricsSnapshot, NamespaceMetrics, SubscriptionMetrics
 use super::{FastMap, SnapshotBuilder, TopicAcc};
 
 /// The rows of `order` (sorted by parent name, then partition index) that share a parent.
-fn group_ranges(topics: &[TopicAcc], order: &[(usize, usize, u32)]) -> Vec<Range<usize>> {
+fn group_ranges(topics: &[Box<TopicAcc>], order: &[(usize, usize, u32)]) -> Vec<Range<usize>> {
     let parent = |&(row, plen, _): &(usize, usize, u32)| topics.get(row).and_then(|t| t.metrics.name.get(..plen));
     let mut groups: Vec<Range<usize>> = Vec::new();
     for (i, o) in order.iter().enumerate() {
@@ -75,7 +75,7 @@ impl SnapshotBuilder {
         let groups = group_ranges(&topics, &order);
         let keep = (!interest.everything).then(|| super::prune::choose(&topics, &order, &groups, interest));
         let subs_total: u64 = topics.iter().map(|t| t.subs.len() as u64 + t.summary.rows).sum();
-        let mut rows: Vec<Option<TopicAcc>> = topics.into_iter().map(Some).collect();
+        let mut rows: Vec<Option<Box<TopicAcc>>> = topics.into_iter().map(Some).collect();
         let mut topics_out: Vec<(String, TopicMetrics)> = Vec::new();
         // (index of the topic in `topics_out`, the row): names are filled in at the end
         let mut subs_out: Vec<(usize, SubscriptionMetrics)> = Vec::new();
@@ -94,7 +94,7 @@ impl SnapshotBuilder {
             let mut group: Vec<(TopicAcc, u32)> = Vec::with_capacity(members.len());
             for &(row, _, pidx) in members {
                 if let Some(t) = rows[row].take() {
-                    group.push((t, pidx));
+                    group.push((*t, pidx));
                 }
             }
             let Some(plen) = members.first().map(|m| m.1) else { continue };

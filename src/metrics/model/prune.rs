@@ -25,7 +25,7 @@ struct Key {
 /// the `health_limit` largest health candidates (topics and subscriptions), dead letters
 /// and the topics they are named after.
 pub(super) fn choose(
-    topics: &[TopicAcc],
+    topics: &[Box<TopicAcc>],
     order: &[(usize, usize, u32)],
     groups: &[Range<usize>],
     interest: &Interest,
