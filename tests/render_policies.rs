@@ -42,6 +42,19 @@ fn broker() -> BrokerConfig {
         ("clusterName", "standalone"),
         ("topicLevelPoliciesEnabled", "true"),
         ("systemTopicEnabled", "true"),
+        // as a 4.0.8 standalone reports them: structured values and -1 thresholds read as words
+        ("managedLedgerOffloadAutoTriggerSizeThresholdBytes", "-1"),
+        ("managedLedgerOffloadThresholdInSeconds", "-1"),
+        ("brokerDeleteInactiveTopicsMode", "delete_when_no_subscriptions"),
+        ("brokerDeleteInactiveTopicsMaxInactiveDurationSeconds", "60"),
+        ("brokerDeleteInactiveTopicsEnabled", "true"),
+        ("delayedDeliveryTickTimeMillis", "1000"),
+        ("delayedDeliveryEnabled", "true"),
+        ("delayedDeliveryMaxDelayInMillis", "0"),
+        ("managedLedgerDefaultEnsembleSize", "1"),
+        ("managedLedgerDefaultWriteQuorum", "1"),
+        ("managedLedgerDefaultAckQuorum", "1"),
+        ("managedLedgerDefaultMarkDeleteRateLimit", "1.0"),
     ];
     BrokerConfig(kv.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
 }

@@ -543,6 +543,45 @@ pub fn display(def: &PolicyDef, v: &Value) -> String {
             Some(false) => "off".into(),
             None => v.to_string(),
         },
+        "offload-threshold" => match v.as_i64() {
+            Some(n) if n < 0 => "off".into(),
+            Some(n) => size_bytes(n),
+            None => v.to_string(),
+        },
+        "offload-threshold-seconds" => match v.as_i64() {
+            Some(n) if n < 0 => "off".into(),
+            Some(n) => seconds(n),
+            None => v.to_string(),
+        },
+        "inactive-topics" => match v.get("deleteWhileInactive").and_then(Value::as_bool) {
+            Some(false) => "off (inactive topics are kept)".into(),
+            Some(true) => {
+                let mode = v.get("inactiveTopicDeleteMode").and_then(Value::as_str).unwrap_or("?");
+                let when = i("maxInactiveDurationSeconds").map(seconds).unwrap_or_else(|| "?".into());
+                format!("deleted after {when} inactive ({})", mode.replace('_', " "))
+            }
+            None => v.to_string(),
+        },
+        "delayed-delivery" => match v.get("active").and_then(Value::as_bool) {
+            Some(false) => "off".into(),
+            Some(true) => {
+                let tick = i("tickTime").map(|ms| format!("tick {ms} ms")).unwrap_or_default();
+                let max = match i("maxDeliveryDelayInMillis") {
+                    Some(ms) if ms > 0 => format!(", at most {} later", seconds(ms / 1000)),
+                    _ => ", no maximum delay".into(),
+                };
+                format!("on ({tick}{max})")
+            }
+            None => v.to_string(),
+        },
+        "persistence" => match (i("bookkeeperEnsemble"), i("bookkeeperWriteQuorum"), i("bookkeeperAckQuorum")) {
+            (Some(e), Some(w), Some(a)) => {
+                let rate = v.get("managedLedgerMaxMarkDeleteRate").and_then(Value::as_f64).unwrap_or(0.0);
+                let rate = if rate > 0.0 { format!("{rate}/s") } else { "unlimited".into() };
+                format!("ensemble {e}, write quorum {w}, ack quorum {a}; mark-delete rate {rate}")
+            }
+            _ => v.to_string(),
+        },
         "subscription-expiration" => match v.as_i64() {
             Some(0) => "never".into(),
             Some(m) => minutes(m),

@@ -287,3 +287,21 @@ fn topic_level_policies_off_is_said() {
     // the namespace and broker levels still resolve
     assert_eq!(eff.get("message-ttl").map(|e| e.source), Some(Source::Broker));
 }
+
+#[test]
+fn structured_values_and_off_thresholds_read_as_words() {
+    let show = |k: &str, v: serde_json::Value| super::catalogue::display(PolicyDef::by_key(k).unwrap(), &v);
+    assert_eq!(show("offload-threshold", json!(-1)), "off");
+    assert_eq!(show("offload-threshold-seconds", json!(-1)), "off");
+    assert_eq!(show("offload-threshold-seconds", json!(3600)), "3600 s (1h)");
+    let inactive = json!({"inactiveTopicDeleteMode": "delete_when_no_subscriptions",
+                          "maxInactiveDurationSeconds": 60, "deleteWhileInactive": true});
+    assert_eq!(show("inactive-topics", inactive), "deleted after 60 s (1m) inactive (delete when no subscriptions)");
+    let kept = json!({"inactiveTopicDeleteMode": "delete_when_no_subscriptions", "deleteWhileInactive": false});
+    assert_eq!(show("inactive-topics", kept), "off (inactive topics are kept)");
+    let delayed = json!({"tickTime": 1000, "active": true, "maxDeliveryDelayInMillis": 0});
+    assert_eq!(show("delayed-delivery", delayed), "on (tick 1000 ms, no maximum delay)");
+    let p = json!({"bookkeeperEnsemble": 2, "bookkeeperWriteQuorum": 2, "bookkeeperAckQuorum": 1,
+                   "managedLedgerMaxMarkDeleteRate": 0.0});
+    assert_eq!(show("persistence", p), "ensemble 2, write quorum 2, ack quorum 1; mark-delete rate unlimited");
+}
