@@ -143,11 +143,13 @@ async fn an_unloaded_topic_fails_the_unreceipted_sends_and_keeps_the_receipted_o
     let mut receipts = Vec::new();
     let mut refused = 0;
     let unload = format!("/admin/v2/persistent/{}/unload", topic.to_string().trim_start_matches("persistent://"));
-    let mut unloaded = false;
+    let mut unloader = None;
     for i in 1..200_000 {
         if i == 2_000 {
-            client.admin.write(reqwest::Method::PUT, &unload, None).await.expect("unload");
-            unloaded = true;
+            // unloaded while this loop keeps sending: sends are in flight when the broker
+            // closes the producer
+            let (client, unload) = (client.clone(), unload.clone());
+            unloader = Some(tokio::spawn(async move { client.admin.write(reqwest::Method::PUT, &unload, None).await }));
         }
         match producer.send(message(i)).await {
             Ok(r) => receipts.push((i, r)),
@@ -157,7 +159,8 @@ async fn an_unloaded_topic_fails_the_unreceipted_sends_and_keeps_the_receipted_o
             }
         }
     }
-    assert!(unloaded);
+    let unloader = unloader.expect("the unload started");
+    unloader.await.expect("the unload task").expect("unload");
     assert_eq!(refused, 1, "a send after the producer failed is refused");
     assert!(producer.failed().is_some());
     let mut stored = vec![(0, first)];

@@ -90,3 +90,47 @@ pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // nothing panics while holding these locks; a poisoned one still holds consistent data
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use futures::FutureExt;
+
+    use super::*;
+
+    fn receipt(slot: &Arc<Slot>, index: i32) -> Receipt {
+        Receipt { slot: slot.clone(), index, partition: 3 }
+    }
+
+    #[test]
+    fn every_message_of_an_entry_gets_its_own_id_from_the_one_receipt() {
+        let slot = Arc::new(Slot::default());
+        let (mut a, mut b) = (receipt(&slot, 0), receipt(&slot, 7));
+        assert!((&mut a).now_or_never().is_none(), "nothing before the broker answers");
+        slot.resolve(Ok(Stored { ledger: 5, entry: 9, batched: true }));
+        let id = |batch| MessageId { ledger: 5, entry: 9, partition: 3, batch };
+        assert_eq!(a.now_or_never(), Some(Ok(id(0))));
+        assert_eq!((&mut b).now_or_never(), Some(Ok(id(7))));
+        // the first answer stays
+        slot.resolve(Err(SendError::Closed));
+        assert_eq!(b.now_or_never(), Some(Ok(id(7))));
+        let single = Arc::new(Slot::default());
+        single.resolve(Ok(Stored { ledger: 1, entry: 2, batched: false }));
+        assert_eq!(
+            receipt(&single, 0).now_or_never(),
+            Some(Ok(MessageId { ledger: 1, entry: 2, partition: 3, batch: -1 }))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failure_reaches_every_waiting_message() {
+        let slot = Arc::new(Slot::default());
+        let waiting: Vec<_> = (0..3).map(|i| tokio::spawn(receipt(&slot, i))).collect();
+        tokio::task::yield_now().await;
+        slot.resolve(Err(SendError::Lost("the broker closed the connection".into())));
+        for w in waiting {
+            assert_eq!(w.await.unwrap(), Err(SendError::Lost("the broker closed the connection".into())));
+        }
+    }
+}
