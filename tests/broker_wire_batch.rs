@@ -181,3 +181,47 @@ async fn an_unloaded_topic_fails_the_unreceipted_sends_and_keeps_the_receipted_o
     drop(producer);
     drop_namespace(&client, &ns).await;
 }
+
+/// A message larger than the broker's maxMessageSize goes through the same producer as ONE
+/// chunked message, between batched ones, and the Python client reads it whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the broker: scripts/test runs it"]
+async fn a_message_over_the_limit_goes_as_chunks_between_batches() {
+    let client = Client::new(target()).unwrap();
+    let ns = namespace(&client).await;
+    let topic = TopicName::parse(&format!("persistent://{ns}/chunked")).unwrap();
+    let opts = BatchOptions { compression: CompressionType::Zstd, ..BatchOptions::default() };
+    let producer = BatchProducer::create(&client, &topic, opts).await.expect("producer");
+    // xorshift bytes: ZSTD leaves them over 5 MiB
+    let mut x = 0x2545_F491_4F6C_DD1Du64;
+    let big: Vec<u8> = (0..7 << 20)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    let mut sent = vec![message(0), message(1)];
+    sent.push(pulsar::producer::Message { payload: big, ..message(2) });
+    sent.push(message(3));
+    let mut receipts = Vec::new();
+    for m in &sent {
+        receipts.push(producer.send(m.clone()).await.expect("queued"));
+    }
+    producer.flush();
+    let mut ids = Vec::new();
+    for r in receipts {
+        ids.push(r.await.expect("receipted"));
+    }
+    producer.close().await;
+    assert_eq!(ids[2].batch, -1, "the big one is not in a batch");
+    let got = python_read(&topic.to_string());
+    assert_eq!(got.len(), 4, "one message for the chunks");
+    for (i, (row, m)) in got.iter().zip(&sent).enumerate() {
+        assert_eq!(row["hex"], hex(&m.payload), "message {i}");
+        assert_eq!(row["key"].as_str(), m.partition_key.as_deref());
+    }
+    assert_eq!(got[2]["id"], ids[2].to_string(), "the id of the last chunk, as the Python client gives it");
+    drop_namespace(&client, &ns).await;
+}
