@@ -136,7 +136,7 @@ async fn acknowledged_entries_leave_the_durable_subscription_and_the_rest_come_a
         got.extend(messages(&topic, &e));
         positions.push(e.position);
     }
-    let want: Vec<_> = (0..2_000).map(|i| ((i % 100) as i32, Some(format!("k-{i}")), format!("m-{i}"))).collect();
+    let want: Vec<_> = (0..2_000).map(|i| (i % 100, Some(format!("k-{i}")), format!("m-{i}"))).collect();
     assert_eq!(got, want, "every message once, in order, split as the producer batched them");
     // entries 0-4 cumulatively, 7 and 9 in one frame
     c.ack(&[positions[4]], true).await.unwrap();
