@@ -207,6 +207,7 @@ pub struct SnapshotBuilder {
     /// Raw topic rows (partitions separate) in order of first appearance.
     /// Boxed: the vector of 100,000 rows grows by copying pointers, not ~450-byte rows
     /// (a doubling would briefly hold both copies).
+    #[allow(clippy::vec_box)] // deliberate: see above
     topics: Vec<Box<TopicAcc>>,
     index: FastMap<String, usize>,
     cursor: usize,
