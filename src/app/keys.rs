@@ -265,7 +265,11 @@ const HELP: &[(KeyContext, Action, &str)] = &[
     (KeyContext::Browser, Action::Compose, "compose a message on the browsed topic"),
     (KeyContext::Browser, Action::Resend, "re-send the selected message (as is, or edited first)"),
     (KeyContext::Browser, Action::FixRequeue, "fix a dead letter's value, then requeue it to its original topic"),
-    (KeyContext::Browser, Action::ResendMatches, "re-send the filter's matches, as they are (to this or another topic)"),
+    (
+        KeyContext::Browser,
+        Action::ResendMatches,
+        "re-send the filter's matches, as they are (to this or another topic)",
+    ),
 ];
 
 /// The help text of an action in a context (its name, spelled out, when the built-in
