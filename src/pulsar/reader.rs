@@ -121,6 +121,26 @@ pub struct TopicReader {
     client: Client,
 }
 
+/// The recovery of one partition read from `start` up to `end` (its last message when the
+/// reader opened), closed when nothing is left to read; and whether nothing is.
+fn part_recovery(name: &TopicName, start: &PartStart, end: Option<MessageId>) -> (Recovery, bool) {
+    let nothing_left = match (end, start) {
+        (_, PartStart::Latest) => true,
+        (Some(end), PartStart::At(s)) => (s.ledger, s.entry) > (end.ledger, end.entry),
+        (Some(end), PartStart::After(s)) => s.reached(&end),
+        _ => false,
+    };
+    let origin = match start {
+        PartStart::At(id) | PartStart::After(id) => Origin::Message(*id),
+        PartStart::Earliest | PartStart::Latest => Origin::Earliest,
+    };
+    let mut recovery = Recovery::new(name.clone(), origin).with_end(end);
+    if nothing_left {
+        recovery.close();
+    }
+    (recovery, nothing_left)
+}
+
 /// The partitions of a topic as readable topic names (the topic itself when not partitioned).
 /// Fails with `NotFound` when the topic does not exist, so that reading never creates it.
 pub async fn partitions_of(client: &Client, topic: &TopicName) -> Result<Vec<TopicName>> {
@@ -283,20 +303,7 @@ impl TopicReader {
             .map_err(|_| timed_out("opening a reader on"))?
             .map_err(|e| binary_error(&url, e))?;
             let end = last_message_id(&mut reader, &url, name).await?;
-            let nothing_left = match (end, start) {
-                (_, PartStart::Latest) => true,
-                (Some(end), PartStart::At(s)) => (s.ledger, s.entry) > (end.ledger, end.entry),
-                (Some(end), PartStart::After(s)) => s.reached(&end),
-                _ => false,
-            };
-            let origin = match start {
-                PartStart::At(id) | PartStart::After(id) => Origin::Message(id),
-                PartStart::Earliest | PartStart::Latest => Origin::Earliest,
-            };
-            let mut recovery = Recovery::new(name.clone(), origin).with_end(end);
-            if nothing_left {
-                recovery.close();
-            }
+            let (recovery, nothing_left) = part_recovery(name, &start, end);
             parts.push(Part {
                 topic: name.to_string(),
                 reader: Some(reader),
@@ -342,20 +349,8 @@ impl TopicReader {
             let end = tokio::time::timeout(OPEN_TIMEOUT, wire.last_message_id())
                 .await
                 .map_err(|_| timed_out("asking the last message id of"))??;
-            let nothing_left = match (end, start) {
-                (_, PartStart::Latest) => true,
-                (Some(end), PartStart::At(s)) => (s.ledger, s.entry) > (end.ledger, end.entry),
-                (Some(end), PartStart::After(s)) => s.reached(&end),
-                _ => false,
-            };
-            let origin = match start {
-                PartStart::At(id) | PartStart::After(id) => Origin::Message(id),
-                PartStart::Earliest | PartStart::Latest => Origin::Earliest,
-            };
-            let mut recovery = Recovery::new(name.clone(), origin).with_end(end);
-            if nothing_left {
-                recovery.close();
-            } else {
+            let (recovery, nothing_left) = part_recovery(name, &start, end);
+            if !nothing_left {
                 wire.start().await?;
             }
             parts.push(Part {

@@ -187,7 +187,7 @@ fn compress(codec: CompressionType, body: Vec<u8>) -> Result<Vec<u8>, BatchError
 }
 
 /// The metadata of `m` sent as an entry of its own (not batched).
-fn own_metadata(m: &Out, sequence_id: u64, producer: &str, publish_time: u64) -> MessageMetadata {
+pub(super) fn own_metadata(m: &Out, sequence_id: u64, producer: &str, publish_time: u64) -> MessageMetadata {
     MessageMetadata {
         producer_name: producer.to_string(),
         sequence_id,

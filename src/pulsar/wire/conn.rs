@@ -380,16 +380,7 @@ impl Connection {
                 }
                 self.buf.reserve(len - self.buf.len());
             }
-            let n = self.io.read_buf(&mut self.buf).await.map_err(|e| ClientError::Unreachable {
-                url: self.url.clone(),
-                reason: format!("reading from the broker: {e}"),
-            })?;
-            if n == 0 {
-                return Err(ClientError::Unreachable {
-                    url: self.url.clone(),
-                    reason: "the broker closed the connection".into(),
-                });
-            }
+            self.fill().await?;
         }
     }
 }

@@ -223,15 +223,7 @@ impl BatchProducer {
             schema: opts.schema.clone(),
             ..Default::default()
         });
-        let what = format!("producer on {topic}");
-        let mut answer = conn.request(&c, request, &what).await?;
-        while answer.producer_success.as_ref().is_some_and(|s| s.producer_ready == Some(false)) {
-            answer = conn.answer(request, &what).await?;
-        }
-        let success = answer
-            .producer_success
-            .ok_or_else(|| ClientError::Protocol { what: what.clone(), reason: "no PRODUCER_SUCCESS".into() })?;
-        let next_sequence = u64::try_from(success.last_sequence_id.unwrap_or(-1) + 1).unwrap_or(0);
+        let (success, next_sequence) = super::producer::open_producer(&mut conn, &c, request, topic).await?;
         let max_message = conn.max_message_size;
         let mut opts = opts;
         opts.max_bytes = opts.max_bytes.clamp(1, (max_message / 4).max(1));

@@ -12,10 +12,12 @@
 
 use prost013::Message as _;
 use pulsar::proto::base_command::Type;
-use pulsar::proto::{CommandCloseProducer, CommandProducer, CommandSend, KeyValue, MessageMetadata};
+use pulsar::proto::{
+    BaseCommand, CommandCloseProducer, CommandProducer, CommandProducerSuccess, CommandSend, MessageMetadata,
+};
 
 use super::conn::{command, server_error, Connection};
-use super::{frame, lookup};
+use super::{batch, frame, lookup};
 use crate::pulsar::error::{ClientError, Result};
 use crate::pulsar::message::MessageId;
 use crate::pulsar::topic::TopicName;
@@ -91,16 +93,7 @@ impl ChunkingProducer {
             user_provided_producer_name: Some(false),
             ..Default::default()
         });
-        let what = format!("producer on {topic}");
-        let mut answer = conn.request(&c, request, &what).await?;
-        // a producer waiting for exclusive access is told "not ready" first (not asked here)
-        while answer.producer_success.as_ref().is_some_and(|s| s.producer_ready == Some(false)) {
-            answer = conn.answer(request, &what).await?;
-        }
-        let success = answer
-            .producer_success
-            .ok_or_else(|| ClientError::Protocol { what: what.clone(), reason: "no PRODUCER_SUCCESS".into() })?;
-        let next_sequence = u64::try_from(success.last_sequence_id.unwrap_or(-1) + 1).unwrap_or(0);
+        let (success, next_sequence) = open_producer(&mut conn, &c, request, topic).await?;
         Ok(ChunkingProducer { conn, topic: topic.clone(), id, name: success.producer_name, next_sequence })
     }
 
@@ -114,26 +107,13 @@ impl ChunkingProducer {
     pub async fn send(&mut self, m: &pulsar::producer::Message) -> Result<Published> {
         let sequence_id = self.next_sequence;
         self.next_sequence += 1;
-        let mut properties: Vec<KeyValue> =
-            m.properties.iter().map(|(k, v)| KeyValue { key: k.clone(), value: v.clone() }).collect();
-        properties.sort_by(|a, b| a.key.cmp(&b.key));
         let total = m.payload.len();
         let what = format!("publish to {}", self.topic);
         let too_large = || ClientError::Invalid(format!("{what}: a message of {total} bytes is larger than 2 GiB"));
+        let publish_time = chrono::Utc::now().timestamp_millis().max(0) as u64;
         let metadata = MessageMetadata {
-            producer_name: self.name.clone(),
-            sequence_id,
-            publish_time: chrono::Utc::now().timestamp_millis().max(0) as u64,
-            properties,
-            partition_key: m.partition_key.clone(),
-            partition_key_b64_encoded: m.partition_key_b64_encoded,
-            ordering_key: m.ordering_key.clone(),
-            replicate_to: m.replicate_to.clone(),
-            event_time: m.event_time.filter(|t| *t > 0),
-            schema_version: m.schema_version.clone(),
-            deliver_at_time: m.deliver_at_time,
             uncompressed_size: Some(u32::try_from(total).map_err(|_| too_large())?),
-            ..Default::default()
+            ..batch::own_metadata(m, sequence_id, &self.name, publish_time)
         };
         // the metadata of a chunk, measured with its largest chunk fields
         let uuid = format!("{}-{sequence_id}", self.name);
@@ -204,6 +184,27 @@ impl ChunkingProducer {
             tracing::debug!("wire: closing the producer on {}: {e}", self.topic);
         }
     }
+}
+
+/// Sends a PRODUCER command and waits until the broker has the producer ready: its answer,
+/// and the sequence id to go on from (one after the last the broker stored for this
+/// producer name). Shared by [`ChunkingProducer`] and the batching producer.
+pub(super) async fn open_producer(
+    conn: &mut Connection,
+    c: &BaseCommand,
+    request: u64,
+    topic: &TopicName,
+) -> Result<(CommandProducerSuccess, u64)> {
+    let what = format!("producer on {topic}");
+    let mut answer = conn.request(c, request, &what).await?;
+    // a producer waiting for exclusive access is told "not ready" first (not asked here)
+    while answer.producer_success.as_ref().is_some_and(|s| s.producer_ready == Some(false)) {
+        answer = conn.answer(request, &what).await?;
+    }
+    let success =
+        answer.producer_success.ok_or_else(|| ClientError::Protocol { what, reason: "no PRODUCER_SUCCESS".into() })?;
+    let next_sequence = u64::try_from(success.last_sequence_id.unwrap_or(-1) + 1).unwrap_or(0);
+    Ok((success, next_sequence))
 }
 
 /// Publishes `m` to `topic` as ONE message, chunked when it is larger than the broker's
