@@ -1,12 +1,9 @@
 //! The browser's request group (ARCHITECTURE.md, "Adding a request group"): pages of
 //! messages, follow mode and filter scans (both streamed), and exports.
 
-use tokio::sync::mpsc::UnboundedSender;
-
 use super::error::{ClientError, Result};
 use super::message::{Message, StartFrom};
 use super::reader::{Cursor, TopicReader};
-use super::request::{RequestId, Response, ResponseKind};
 use super::schemas::MessageDecoder;
 use super::topic::TopicName;
 use super::Client;
@@ -109,19 +106,18 @@ pub async fn execute(client: &Client, r: &BrowseRequest) -> Result<BrowseRespons
     }
 }
 
-/// Runs a streamed request (follow, scan) until it ends or its task is aborted.
-pub async fn stream(client: Client, id: RequestId, r: BrowseRequest, tx: UnboundedSender<Response>) {
+/// Runs a streamed request (follow, scan) until it ends, its task is aborted or
+/// `answer` returns false (nobody listens any more). The worker passes a closure
+/// that tags each answer with the request's id, so this module needs nothing
+/// from `request.rs` (which names this module's types: no import cycle).
+pub async fn stream(client: Client, r: BrowseRequest, answer: impl Fn(Result<BrowseResponse>) -> bool + Send) {
     match r {
-        BrowseRequest::Follow { topic, cursor, decode_as } => follow(client, id, topic, cursor, decode_as, tx).await,
+        BrowseRequest::Follow { topic, cursor, decode_as } => follow(client, topic, cursor, decode_as, &answer).await,
         BrowseRequest::Scan { topic, from, filter, limit, decode_as } => {
-            scan(client, id, ScanJob { topic, from, filter, limit, decode_as }, tx).await
+            scan(client, ScanJob { topic, from, filter, limit, decode_as }, &answer).await
         }
         other => {
-            let kind = match execute(&client, &other).await {
-                Ok(r) => ResponseKind::Browse(r),
-                Err(error) => ResponseKind::Failed { error },
-            };
-            let _ = tx.send(Response { id, kind });
+            answer(execute(&client, &other).await);
         }
     }
 }
@@ -181,10 +177,10 @@ struct ScanJob {
 }
 
 /// Scans a topic with a filter, sending progress about every 200 ms.
-async fn scan(client: Client, id: RequestId, job: ScanJob, tx: UnboundedSender<Response>) {
+async fn scan(client: Client, job: ScanJob, answer: &impl Fn(Result<BrowseResponse>) -> bool) {
     let ScanJob { topic, from, filter, limit, decode_as } = &job;
     let fail = |error: ClientError| {
-        let _ = tx.send(Response { id, kind: ResponseKind::Failed { error } });
+        answer(Err(error));
     };
     let filter = match crate::filter::Filter::compile(filter) {
         Ok(f) => f,
@@ -228,7 +224,7 @@ async fn scan(client: Client, id: RequestId, job: ScanJob, tx: UnboundedSender<R
                 decode_errors: errors,
                 done: false,
             };
-            if tx.send(Response { id, kind: ResponseKind::Browse(r) }).is_err() {
+            if !answer(Ok(r)) {
                 return;
             }
             last = std::time::Instant::now();
@@ -237,38 +233,28 @@ async fn scan(client: Client, id: RequestId, job: ScanJob, tx: UnboundedSender<R
             break;
         }
     }
-    let _ = tx.send(Response {
-        id,
-        kind: ResponseKind::Browse(BrowseResponse::ScanProgressed {
-            matches: batch,
-            scanned,
-            decode_errors: errors,
-            done: true,
-        }),
-    });
+    answer(Ok(BrowseResponse::ScanProgressed { matches: batch, scanned, decode_errors: errors, done: true }));
 }
 
 /// Streams new messages until the task is aborted (or the channel closes).
 async fn follow(
     client: Client,
-    id: RequestId,
     topic: TopicName,
     cursor: Cursor,
     decode_as: Option<DecodeAs>,
-    tx: UnboundedSender<Response>,
+    answer: &impl Fn(Result<BrowseResponse>) -> bool,
 ) {
     let mut decoder = match MessageDecoder::new(&topic).forcing(decode_as.as_ref()) {
         Ok(d) => d,
         Err(e) => {
-            let error = ClientError::Invalid(e);
-            let _ = tx.send(Response { id, kind: ResponseKind::Failed { error } });
+            answer(Err(ClientError::Invalid(e)));
             return;
         }
     };
     let mut reader = match TopicReader::open_at(&client, &topic, &cursor, true).await {
         Ok(r) => r,
         Err(error) => {
-            let _ = tx.send(Response { id, kind: ResponseKind::Failed { error } });
+            answer(Err(error));
             return;
         }
     };
@@ -277,7 +263,7 @@ async fn follow(
             Ok(Some(m)) => m,
             Ok(None) => continue,
             Err(error) => {
-                let _ = tx.send(Response { id, kind: ResponseKind::Failed { error } });
+                answer(Err(error));
                 return;
             }
         };
@@ -290,7 +276,7 @@ async fn follow(
             }
         }
         let r = BrowseResponse::MessagesArrived { topic: topic.clone(), messages, next: reader.cursor() };
-        if tx.send(Response { id, kind: ResponseKind::Browse(r) }).is_err() {
+        if !answer(Ok(r)) {
             return;
         }
     }

@@ -84,7 +84,17 @@ impl Worker {
                 self.cancel(id);
                 return;
             }
-            RequestKind::Browse(r) if r.streams() => tokio::spawn(super::browse::stream(client, req.id, r, tx)),
+            RequestKind::Browse(r) if r.streams() => {
+                let id = req.id;
+                let answer = move |r: super::error::Result<super::browse::BrowseResponse>| {
+                    let kind = match r {
+                        Ok(r) => ResponseKind::Browse(r),
+                        Err(error) => ResponseKind::Failed { error },
+                    };
+                    tx.send(Response { id, kind }).is_ok()
+                };
+                tokio::spawn(super::browse::stream(client, r, answer))
+            }
             RequestKind::Dlq(DlqRequest::Requeue { options }) => {
                 let flag = Arc::new(AtomicBool::new(false));
                 self.stop_flags.insert(req.id, flag.clone());
