@@ -31,6 +31,7 @@ pub mod keys;
 pub mod list;
 pub mod metrics;
 pub mod mouse;
+mod next;
 pub mod palette;
 mod pending;
 pub mod policies;
@@ -39,6 +40,7 @@ pub mod schema;
 mod settings;
 pub mod tree;
 pub mod txn;
+mod views;
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -48,14 +50,16 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEvent};
 use crate::pulsar::request::{
     ExplorerRequest, ExplorerResponse, Request, RequestId, RequestKind, Response, ResponseKind,
 };
-use crate::pulsar::{ClientError, TopicName};
+use crate::pulsar::ClientError;
 use browser::Browser;
 pub use connection::Connection;
 pub use explorer::{Details, Explorer};
 use input::LineInput;
-use keys::{Action, KeyContext};
+use keys::Action;
+pub(crate) use next::Next;
 use pending::{Pending, Requests, Tag};
 pub use settings::Settings;
+pub use views::View;
 
 /// Everything the app reacts to.
 #[derive(Debug, Clone)]
@@ -105,50 +109,6 @@ pub enum Mode {
     },
     /// The `:` command palette.
     Palette(palette::Palette),
-}
-
-/// What an action did to a view that owns its state, for [`App`] to carry out.
-pub(crate) enum Next {
-    /// The view stays, with these requests.
-    Stay(Vec<Request>),
-    /// Back to the view it was opened from.
-    Leave,
-    /// Select a topic in the explorer (loading what is missing on the way).
-    Explore(TopicName),
-    /// Open a prompt.
-    Prompt(Mode),
-    /// Browse a topic from its earliest message.
-    Browse(TopicName),
-    /// The requeue dialog for every message of a DLQ.
-    RequeueAll(TopicName),
-    /// Select a subscription in the explorer (loading what is missing on the way).
-    ExploreSubscription(TopicName, String),
-    /// The metrics view, filtered to one topic (or not).
-    Metrics(Option<String>),
-    /// The write-action dialog of what the explorer has selected.
-    Actions,
-    /// Browse a topic (again) from `start`; `partitions` is what the browser learnt of
-    /// the topic's partition count.
-    Reopen { topic: TopicName, start: crate::pulsar::message::StartFrom, partitions: Option<u32> },
-    /// Put this text on the clipboard.
-    Copy(String),
-}
-
-/// What fills the screen below the header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum View {
-    Explorer,
-    Browser,
-    Metrics,
-    Schema,
-    /// The DLQ and RETRY topics of a namespace.
-    Dlq,
-    /// What is wrong right now, across the cluster.
-    Health,
-    /// Transactions: coordinators, open and slow transactions, what they hold back.
-    Txn,
-    /// The policies of a namespace or topic, and capacity.
-    Policies,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -300,39 +260,8 @@ impl App {
         std::mem::take(&mut self.dirty)
     }
 
-    pub fn key_context(&self) -> KeyContext {
-        match (self.view, self.focus) {
-            (View::Browser, _) => KeyContext::Browser,
-            (View::Metrics, _) => KeyContext::Metrics,
-            (View::Schema, _) => KeyContext::Schema,
-            (View::Dlq, _) => KeyContext::Dlq,
-            (View::Health, _) => KeyContext::Health,
-            (View::Txn, _) => KeyContext::Txn,
-            (View::Policies, _) => KeyContext::Policies,
-            (_, Focus::Explorer) => KeyContext::Explorer,
-            (_, Focus::Details) => KeyContext::Details,
-        }
-    }
-
     fn cancel(&mut self, id: RequestId) -> Request {
         self.requests.cancel(id)
-    }
-
-    /// The topic the user is looking at, in any view.
-    fn current_topic(&self) -> Option<TopicName> {
-        match self.view {
-            View::Browser => self.browser.as_ref().map(|b| b.topic.clone()),
-            View::Metrics => self.metrics.selected_topic().and_then(|t| TopicName::parse(t).ok()),
-            View::Schema => self.schema.as_ref().map(|s| s.topic.clone()),
-            View::Dlq => self.dlq.as_ref().and_then(|d| d.letters.get(d.selected)).map(|l| l.letter.topic.clone()),
-            View::Explorer => self.explorer.current_topic(),
-            View::Health => self.health.selected_topic(),
-            View::Txn => self.txn.selected_topic(),
-            View::Policies => match &self.policies.target {
-                Some(crate::policies::Target::Topic(t)) => Some(t.clone()),
-                _ => None,
-            },
-        }
     }
 
     /// Wall-clock milliseconds at `now` (the latest time an event carried).
@@ -503,54 +432,6 @@ impl App {
             View::Health => self.health_update(action),
             View::Txn => self.txn_update(action),
             View::Policies => self.policies_update(action),
-        }
-    }
-
-    /// Carries out what a view's action asked of the app; `back` is where leaving goes.
-    fn carry_out(&mut self, next: Next, back: View) -> Vec<Request> {
-        match next {
-            Next::Stay(out) => out,
-            Next::Leave => {
-                self.view = back;
-                Vec::new()
-            }
-            Next::Explore(topic) => {
-                self.view = View::Explorer;
-                self.focus = Focus::Explorer;
-                let mut out = self.jump_to(topic);
-                out.extend(self.sync_details());
-                out
-            }
-            Next::Prompt(mode) => {
-                self.mode = mode;
-                Vec::new()
-            }
-            Next::Browse(topic) => self.open_browser(topic, crate::pulsar::message::StartFrom::Earliest),
-            Next::RequeueAll(dlq) => self.open_requeue(dlq, dlq::Scope::All, None, None),
-            Next::ExploreSubscription(topic, sub) => {
-                self.view = View::Explorer;
-                self.focus = Focus::Explorer;
-                self.jump_to_subscription(topic, sub)
-            }
-            Next::Metrics(filter) => {
-                self.view = View::Metrics;
-                self.metrics.filter = filter.unwrap_or_default();
-                self.metrics.rebuild();
-                Vec::new()
-            }
-            Next::Actions => self.open_actions(),
-            Next::Reopen { topic, start, partitions } => {
-                let out = self.open_browser(topic, start);
-                if let (Some(b), Some(n)) = (self.browser.as_mut(), partitions) {
-                    b.known_partitions = n;
-                }
-                out
-            }
-            Next::Copy(text) => {
-                self.clipboard = Some(text);
-                self.set_status(Level::Info, "copied the selected message (OSC 52)".into());
-                Vec::new()
-            }
         }
     }
 

@@ -1,6 +1,7 @@
 //! The keymap: defaults, the user's file, its mistakes, key names.
 
 use super::*;
+use crossterm::event::{KeyCode, KeyModifiers};
 
 fn key(code: KeyCode, m: KeyModifiers) -> KeyEvent {
     KeyEvent::new(code, m)
