@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 
 use crossterm::event::KeyEvent;
 
+use crate::config::spans::{line_of, KeyLines};
 use crate::config::ConfigWarning;
 
 /// The documented default keymap.
@@ -354,8 +355,9 @@ impl Keymap {
             }
         };
         let mut warnings = Vec::new();
+        let lines = KeyLines::of(text);
         let mut sections: Vec<(Option<usize>, &String, &toml::Value)> =
-            table.iter().map(|(k, v)| (section_line(text, k), k, v)).collect();
+            table.iter().map(|(k, v)| (lines.line(&[k]), k, v)).collect();
         sections.sort_by_key(|(line, _, _)| *line);
         for (header, section, value) in sections {
             let Some(context) = KeyContext::from_section(section) else {
@@ -368,7 +370,7 @@ impl Keymap {
                 continue;
             };
             let mut entries: Vec<(Option<usize>, &String, &toml::Value)> =
-                entries.iter().map(|(k, v)| (key_line(text, header, k), k, v)).collect();
+                entries.iter().map(|(k, v)| (lines.line(&[section, k]), k, v)).collect();
             entries.sort_by_key(|(line, _, _)| *line);
             // keys this file bound in this context: a second use is a mistake
             let mut taken: Vec<(String, Action)> = Vec::new();
@@ -477,32 +479,6 @@ impl Keymap {
 fn is_bare_lowercase(k: &str) -> bool {
     let mut chars = k.chars();
     matches!((chars.next(), chars.next()), (Some(c), None) if c.is_lowercase())
-}
-
-/// The line of a `[section]` header.
-fn section_line(text: &str, section: &str) -> Option<usize> {
-    text.lines().position(|l| l.trim().trim_matches(['[', ']']).trim() == section).map(|i| i + 1)
-}
-
-/// The line of `key =` in the section starting at `header`.
-fn key_line(text: &str, header: Option<usize>, key: &str) -> Option<usize> {
-    let from = header.unwrap_or(0);
-    text.lines()
-        .enumerate()
-        .skip(from)
-        .take_while(|(i, l)| *i == from || !l.trim_start().starts_with('['))
-        .find(|(_, l)| {
-            let l = l.trim_start();
-            let l = l.strip_prefix('"').unwrap_or(l);
-            l.strip_prefix(key).is_some_and(|r| r.trim_start_matches('"').trim_start().starts_with('='))
-        })
-        .map(|(i, _)| i + 1)
-        .or(header)
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    let offset = offset.min(text.len());
-    text.as_bytes()[..offset].iter().filter(|b| **b == b'\n').count() + 1
 }
 
 mod notation;

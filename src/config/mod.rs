@@ -8,6 +8,9 @@ use serde::Deserialize;
 
 pub mod client_conf;
 pub mod pulsarctl;
+pub mod spans;
+
+use spans::{line_of, KeyLines};
 
 /// A secret (a token): `Debug` prints `<hidden>`, so no derived `Debug` of a config, a
 /// panic message or a log line can show it. Read it with [`Secret::expose`].
@@ -352,16 +355,18 @@ pub fn parse(path: &Path, text: &str) -> (FileConfig, Vec<ConfigWarning>) {
         }
     };
     let mut warnings = Vec::new();
+    let lines = KeyLines::of(text);
+    let key_line = |key: &str| lines.line(&[key]);
     let keys: Vec<String> = table.keys().cloned().collect();
     for key in keys {
-        let line = key_line(text, &key);
+        let line = key_line(&key);
         if !KNOWN_KEYS.contains(&key.as_str()) && !SECURITY_KEYS.contains(&key.as_str()) {
             warnings.push(warn(line, format!("unknown key {key:?} (ignored)")));
             table.remove(&key);
             continue;
         }
         if key == "contexts" {
-            check_contexts(text, &mut table, &mut warnings, &warn);
+            check_contexts(&lines, &mut table, &mut warnings, &warn);
             continue;
         }
         // check each value alone, so that one bad value does not discard the others
@@ -374,7 +379,7 @@ pub fn parse(path: &Path, text: &str) -> (FileConfig, Vec<ConfigWarning>) {
     }
     for key in ["refresh_interval_secs", "op_timeout_secs", "metrics_interval_secs", "metrics_history_minutes"] {
         if table.get(key).and_then(|v| v.as_integer()) == Some(0) {
-            warnings.push(warn(key_line(text, key), format!("{key} must be at least 1 (ignored)")));
+            warnings.push(warn(key_line(key), format!("{key} must be at least 1 (ignored)")));
             table.remove(key);
         }
     }
@@ -386,19 +391,19 @@ pub fn parse(path: &Path, text: &str) -> (FileConfig, Vec<ConfigWarning>) {
             .collect();
         if !bad.is_empty() {
             let msg = format!("metrics_urls must be http:// or https:// URLs, not {bad:?} (ignored)");
-            warnings.push(warn(key_line(text, "metrics_urls"), msg));
+            warnings.push(warn(key_line("metrics_urls"), msg));
             table.remove("metrics_urls");
         }
     }
     if let Some(v) = table.get("start_view") {
         if !matches!(v.as_str(), Some("explorer" | "health" | "metrics")) {
             let msg = format!("start_view must be \"explorer\", \"health\" or \"metrics\", not {v} (ignored)");
-            warnings.push(warn(key_line(text, "start_view"), msg));
+            warnings.push(warn(key_line("start_view"), msg));
             table.remove("start_view");
         }
     }
     if let Some(t) = table.get("health").cloned().and_then(|v| v.try_into::<crate::health::Thresholds>().ok()) {
-        let line = text.lines().position(|l| l.trim() == "[health]").map(|i| i + 1);
+        let line = key_line("health");
         for p in t.problems() {
             warnings.push(warn(line, format!("{p} (the default is used)")));
         }
@@ -412,7 +417,7 @@ pub fn parse(path: &Path, text: &str) -> (FileConfig, Vec<ConfigWarning>) {
                  {MAX_HISTORY_POINTS} are kept (about {} min)",
                 MAX_HISTORY_POINTS * interval / 60
             );
-            warnings.push(warn(key_line(text, "metrics_history_minutes"), msg));
+            warnings.push(warn(key_line("metrics_history_minutes"), msg));
         }
     }
     let cfg = table.try_into::<FileConfig>().unwrap_or_default();
@@ -423,22 +428,19 @@ pub fn parse(path: &Path, text: &str) -> (FileConfig, Vec<ConfigWarning>) {
 /// `[contexts.NAME]` tables: unknown keys and bad values are reported per context, with
 /// the line, and dropped; the rest of the context stays.
 fn check_contexts(
-    text: &str,
+    lines: &KeyLines,
     table: &mut toml::Table,
     warnings: &mut Vec<ConfigWarning>,
     warn: &dyn Fn(Option<usize>, String) -> ConfigWarning,
 ) {
     let Some(contexts) = table.get_mut("contexts").and_then(|v| v.as_table_mut()) else {
-        warnings.push(warn(key_line(text, "contexts"), "contexts must be tables: [contexts.NAME] (ignored)".into()));
+        warnings.push(warn(lines.line(&["contexts"]), "contexts must be tables: [contexts.NAME] (ignored)".into()));
         table.remove("contexts");
         return;
     };
     let names: Vec<String> = contexts.keys().cloned().collect();
     for name in names {
-        let header = text
-            .lines()
-            .position(|l| l.trim().trim_matches(['[', ']']).trim() == format!("contexts.{name}"))
-            .map(|i| i + 1);
+        let header = lines.line(&["contexts", &name]);
         let Some(ctx) = contexts.get_mut(&name).and_then(|v| v.as_table_mut()) else {
             warnings.push(warn(header, format!("contexts.{name} must be a table (ignored)")));
             contexts.remove(&name);
@@ -446,14 +448,7 @@ fn check_contexts(
         };
         let keys: Vec<String> = ctx.keys().cloned().collect();
         for key in keys {
-            // the key's line: the first `key =` after the context's header
-            let line = header.and_then(|h| {
-                text.lines().enumerate().skip(h).find(|(_, l)| {
-                    let l = l.trim_start();
-                    l.strip_prefix(key.as_str()).is_some_and(|r| r.trim_start().starts_with('='))
-                })
-            });
-            let line = line.map(|(i, _)| i + 1).or(header);
+            let line = lines.line(&["contexts", &name, &key]);
             if !CONTEXT_KEYS.contains(&key.as_str()) && !SECURITY_KEYS.contains(&key.as_str()) {
                 warnings.push(warn(line, format!("contexts.{name}: unknown key {key:?} (ignored)")));
                 ctx.remove(&key);
@@ -467,20 +462,6 @@ fn check_contexts(
             }
         }
     }
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    let offset = offset.min(text.len());
-    text.as_bytes()[..offset].iter().filter(|b| **b == b'\n').count() + 1
-}
-
-fn key_line(text: &str, key: &str) -> Option<usize> {
-    text.lines()
-        .position(|l| {
-            let l = l.trim_start();
-            l.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('='))
-        })
-        .map(|i| i + 1)
 }
 
 #[cfg(test)]
