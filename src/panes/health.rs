@@ -6,7 +6,7 @@ use std::time::Duration;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, Wrap};
 use ratatui::Frame;
 
 use crate::app::health::HealthView;
@@ -71,13 +71,7 @@ fn title<'a>(v: &HealthView, now_ms: i64, theme: &Theme) -> Line<'a> {
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let v = &app.health;
     let now = app.wall_ms;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Thick)
-        .border_style(Style::default().fg(theme.border_focused))
-        .title(title(v, now, theme));
-    let inner = block.inner(area);
-    f.render_widget(block, area);
+    let inner = super::view_frame(f, area, title(v, now, theme), theme);
     let findings = v.findings();
     let dim = Style::default().fg(theme.dim);
     if findings.is_empty() {

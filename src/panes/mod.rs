@@ -12,8 +12,11 @@ pub mod replication;
 pub mod schema;
 pub mod txn;
 
+use ratatui::layout::Rect;
 use ratatui::style::Style;
+use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType, Borders};
+use ratatui::Frame;
 
 use crate::style::theme::Theme;
 
@@ -26,4 +29,17 @@ pub fn pane_block<'a>(title: &'a str, focused: bool, theme: &Theme) -> Block<'a>
         .border_style(Style::default().fg(border))
         .title(format!(" {title} "))
         .title_style(Style::default().fg(if focused { theme.border_focused } else { theme.title }))
+}
+
+/// Draws the frame of a view that fills the screen (always focused) with its title
+/// line, and returns the area inside it.
+pub fn view_frame(f: &mut Frame, area: Rect, title: Line<'_>, theme: &Theme) -> Rect {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Thick)
+        .border_style(Style::default().fg(theme.border_focused))
+        .title(title);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    inner
 }

@@ -5,7 +5,7 @@
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
 use ratatui::Frame;
 
 use crate::app::policies::{PolicyDialog, Stage};
@@ -38,13 +38,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if v.loading.is_some() {
         title.push(Span::styled("· loading… ", dim));
     }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Thick)
-        .border_style(Style::default().fg(theme.border_focused))
-        .title(Line::from(title));
-    let inner = block.inner(area);
-    f.render_widget(block, area);
+    let inner = super::view_frame(f, area, Line::from(title), theme);
     let Some(snap) = &v.snapshot else {
         let mut lines = vec![Line::styled("reading the policies…", dim)];
         if let Some(e) = &v.error {

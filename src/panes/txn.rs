@@ -7,7 +7,7 @@ use std::time::Duration;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
 use ratatui::Frame;
 
 use crate::app::txn::{AbortDialog, TxnView, SLOW_AFTER_MS};
@@ -40,13 +40,7 @@ fn title<'a>(v: &TxnView, now_ms: i64, theme: &Theme) -> Line<'a> {
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let v = &app.txn;
     let now = app.wall_ms;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Thick)
-        .border_style(Style::default().fg(theme.border_focused))
-        .title(title(v, now, theme));
-    let inner = block.inner(area);
-    f.render_widget(block, area);
+    let inner = super::view_frame(f, area, title(v, now, theme), theme);
     let dim = Style::default().fg(theme.dim);
     let err = Style::default().fg(theme.status_error);
     let Some(o) = &v.overview else {

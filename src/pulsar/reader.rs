@@ -98,7 +98,24 @@ struct Part {
     emitted: Option<MessageId>,
 }
 
+/// What reads one partition: the crate's reader, or our own consumer (a scan).
+enum Source {
+    Reader(PartReader),
+    Wire(WireConsumer),
+}
+
 impl Part {
+    /// A partition read from `start` up to `end`; done at once when nothing is left
+    /// (a finished partition's consumer is dropped unstarted).
+    fn new(name: &TopicName, source: Source, start: PartStart, end: Option<MessageId>) -> Part {
+        let (recovery, done) = part_recovery(name, &start, end);
+        let (reader, wire) = match source {
+            Source::Reader(r) => (Some(r), None),
+            Source::Wire(w) => (None, (!done).then_some(w)),
+        };
+        Part { topic: name.to_string(), reader, wire, start, end, head: None, recovery, done, emitted: None }
+    }
+
     /// Messages the broker delivers again at the start of a read (whole entries from the
     /// start position) but that come before the requested start.
     fn skips(&self, m: &Message) -> bool {
@@ -205,6 +222,10 @@ async fn resolve(client: &Client, topic: &TopicName, names: &[TopicName], start:
 }
 
 impl TopicReader {
+    fn of_parts(parts: Vec<Part>, follow: bool, service_url: String, client: &Client) -> TopicReader {
+        TopicReader { parts, ready: VecDeque::new(), skip: 0, follow, live: None, service_url, client: client.clone() }
+    }
+
     /// Opens one reader per partition at `start`. With `follow`, reading goes on past the
     /// messages that existed at open time; without, it ends there.
     pub async fn open(client: &Client, topic: &TopicName, start: &StartFrom, follow: bool) -> Result<TopicReader> {
@@ -303,28 +324,9 @@ impl TopicReader {
             .map_err(|_| timed_out("opening a reader on"))?
             .map_err(|e| binary_error(&url, e))?;
             let end = last_message_id(&mut reader, &url, name).await?;
-            let (recovery, nothing_left) = part_recovery(name, &start, end);
-            parts.push(Part {
-                topic: name.to_string(),
-                reader: Some(reader),
-                wire: None,
-                start,
-                end,
-                head: None,
-                recovery,
-                done: nothing_left,
-                emitted: None,
-            });
+            parts.push(Part::new(name, Source::Reader(reader), start, end));
         }
-        Ok(TopicReader {
-            parts,
-            ready: VecDeque::new(),
-            skip: 0,
-            follow,
-            live: None,
-            service_url: url,
-            client: client.clone(),
-        })
+        Ok(TopicReader::of_parts(parts, follow, url, client))
     }
 
     /// One consumer of our own per partition (see the module docs), never following.
@@ -349,31 +351,13 @@ impl TopicReader {
             let end = tokio::time::timeout(OPEN_TIMEOUT, wire.last_message_id())
                 .await
                 .map_err(|_| timed_out("asking the last message id of"))??;
-            let (recovery, nothing_left) = part_recovery(name, &start, end);
-            if !nothing_left {
+            let mut part = Part::new(name, Source::Wire(wire), start, end);
+            if let Some(wire) = part.wire.as_mut() {
                 wire.start().await?;
             }
-            parts.push(Part {
-                topic: name.to_string(),
-                reader: None,
-                wire: (!nothing_left).then_some(wire),
-                start,
-                end,
-                head: None,
-                recovery,
-                done: nothing_left,
-                emitted: None,
-            });
+            parts.push(part);
         }
-        Ok(TopicReader {
-            parts,
-            ready: VecDeque::new(),
-            skip: 0,
-            follow: false,
-            live: None,
-            service_url: client.target.service_url.clone(),
-            client: client.clone(),
-        })
+        Ok(TopicReader::of_parts(parts, false, client.target.service_url.clone(), client))
     }
 
     /// Where a new reader would continue after the messages handed out so far.
