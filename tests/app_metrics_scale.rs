@@ -11,6 +11,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use pulsar_tui::app::metrics::interest::{effective_interval, stretch_note};
 use pulsar_tui::app::{App, Event, Settings};
 use pulsar_tui::metrics::Interest;
+use pulsar_tui::pulsar::request::{MetricsRequest, MetricsResponse};
 use pulsar_tui::pulsar::request::{RequestKind, Response, ResponseKind};
 use pulsar_tui::ui::theme::Theme;
 
@@ -43,7 +44,7 @@ fn answer_scrape(app: &mut App) {
     let id = app.metrics.in_flight.expect("a scrape in flight");
     app.handle(Event::Response(Response {
         id,
-        kind: ResponseKind::MetricsScraped { snapshot: Box::new(snapshot), at_ms: 0 },
+        kind: ResponseKind::Metrics(MetricsResponse::Scraped { snapshot: Box::new(snapshot), at_ms: 0 }),
     }));
 }
 
@@ -90,7 +91,7 @@ fn each_scrape_carries_what_is_on_screen() {
     let interest = reqs
         .iter()
         .find_map(|r| match &r.kind {
-            RequestKind::ScrapeMetrics { interest, .. } => Some(interest.clone()),
+            RequestKind::Metrics(MetricsRequest::Scrape { interest, .. }) => Some(interest.clone()),
             _ => None,
         })
         .expect("a scrape at start");
@@ -120,7 +121,7 @@ fn the_selected_topics_transaction_buffer_is_shown() {
     let id = app.metrics.in_flight.expect("a scrape in flight");
     app.handle(Event::Response(Response {
         id,
-        kind: ResponseKind::MetricsScraped { snapshot: Box::new(snapshot), at_ms: 0 },
+        kind: ResponseKind::Metrics(MetricsResponse::Scraped { snapshot: Box::new(snapshot), at_ms: 0 }),
     }));
     app.handle(Event::Key(KeyEvent::new(KeyCode::Char('m'), KeyModifiers::NONE)));
     let out = screen(&draw(&app, 120, 30));

@@ -10,6 +10,7 @@ use pulsar_tui::app::keys::Action;
 use pulsar_tui::app::tree::{Load, NodeKey};
 use pulsar_tui::app::{App, Connection, Event, Mode, Settings};
 use pulsar_tui::pulsar::dlq::DlqRequest;
+use pulsar_tui::pulsar::request::MetricsRequest;
 use pulsar_tui::pulsar::request::{
     BrowseRequest, BrowseResponse, ExplorerRequest, ExplorerResponse, Request, RequestKind, ResponseKind,
 };
@@ -77,7 +78,10 @@ fn start_asks_for_cluster_info_and_tenants() {
         kinds[..2],
         [RequestKind::Explorer(ExplorerRequest::FetchClusterInfo), RequestKind::Explorer(ExplorerRequest::ListTenants)]
     );
-    assert!(matches!(&kinds[2..], [RequestKind::ScrapeMetrics { brokers, .. }] if brokers.is_empty()), "{kinds:?}");
+    assert!(
+        matches!(&kinds[2..], [RequestKind::Metrics(MetricsRequest::Scrape { brokers, .. })] if brokers.is_empty()),
+        "{kinds:?}"
+    );
     assert_eq!(app.connection, Connection::Connecting);
 }
 

@@ -132,7 +132,7 @@ async fn pump(app: &mut App, client: &Client, mut queue: Vec<Request>) {
     while let Some(r) = queue.pop() {
         rounds += 1;
         assert!(rounds < 200, "the app keeps asking");
-        if matches!(r.kind, RequestKind::Cancel { .. } | RequestKind::ScrapeMetrics { .. }) {
+        if matches!(r.kind, RequestKind::Cancel { .. } | RequestKind::Metrics(_)) {
             continue;
         }
         // boxed: a reader's future is too large for a test thread's stack in debug builds

@@ -8,6 +8,7 @@ use common::{answer, draw, expand_with, find, screen};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use pulsar_tui::app::keys::Action;
 use pulsar_tui::app::{App, Event, Settings};
+use pulsar_tui::pulsar::request::MetricsResponse;
 use pulsar_tui::pulsar::request::{
     BrowseRequest, BrowseResponse, ExplorerRequest, ExplorerResponse, RequestKind, ResponseKind, SchemaRequest,
     SchemaResponse,
@@ -613,7 +614,7 @@ fn answer_scrape(app: &mut App, text: &str) {
     let id = app.metrics.in_flight.expect("a scrape in flight");
     app.handle(Event::Response(pulsar_tui::pulsar::request::Response {
         id,
-        kind: ResponseKind::MetricsScraped { snapshot: Box::new(snapshot), at_ms: 0 },
+        kind: ResponseKind::Metrics(MetricsResponse::Scraped { snapshot: Box::new(snapshot), at_ms: 0 }),
     }));
 }
 
@@ -756,7 +757,7 @@ fn metrics_view_falls_back_to_admin_stats_120x30() {
     let id = app.metrics.in_flight.unwrap();
     app.handle(Event::Response(pulsar_tui::pulsar::request::Response {
         id,
-        kind: ResponseKind::MetricsScraped { snapshot: Box::new(snapshot), at_ms: 0 },
+        kind: ResponseKind::Metrics(MetricsResponse::Scraped { snapshot: Box::new(snapshot), at_ms: 0 }),
     }));
     app.handle(key('m'));
     let out = screen(&draw(&app, 120, 30));

@@ -10,6 +10,7 @@ use pulsar_tui::app::keys::Action;
 use pulsar_tui::app::{App, Event, Settings, View};
 use pulsar_tui::health::{BrokerFact, Details};
 use pulsar_tui::pulsar::health::{HealthRequest, HealthResponse};
+use pulsar_tui::pulsar::request::MetricsResponse;
 use pulsar_tui::pulsar::request::{BrowseRequest, Request, RequestKind, Response, ResponseKind};
 use pulsar_tui::ui::theme::Theme;
 use ratatui::backend::TestBackend;
@@ -59,7 +60,7 @@ fn scrape(app: &mut App, text: &str, at_ms: i64) -> Vec<Request> {
     let id = app.metrics.in_flight.expect("a scrape in flight");
     app.handle(Event::Response(Response {
         id,
-        kind: ResponseKind::MetricsScraped { snapshot: Box::new(snapshot), at_ms },
+        kind: ResponseKind::Metrics(MetricsResponse::Scraped { snapshot: Box::new(snapshot), at_ms }),
     }))
 }
 
@@ -126,7 +127,7 @@ fn health_view_80x24_with_a_cleared_finding_in_grey() {
     // the billing subscription gets a consumer back: cleared, greyed for a minute
     app.metrics.scraped_at = None;
     let reqs = app.handle(Event::Tick(Instant::now() + std::time::Duration::from_secs(10)));
-    assert!(reqs.iter().any(|r| matches!(r.kind, RequestKind::ScrapeMetrics { .. })), "{reqs:?}");
+    assert!(reqs.iter().any(|r| matches!(r.kind, RequestKind::Metrics(_))), "{reqs:?}");
     scrape(&mut app, &troubled(1.0), T0 + 5_000);
     app.wall_ms = T0 + 10_000;
     let term = draw(&app, 80, 24);

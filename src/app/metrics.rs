@@ -159,7 +159,10 @@ impl MetricsView {
         interest: crate::metrics::Interest,
         now: Instant,
     ) -> Request {
-        let r = requests.request(RequestKind::ScrapeMetrics { brokers: brokers.to_vec(), interest });
+        let r = requests.request(RequestKind::Metrics(crate::pulsar::request::MetricsRequest::Scrape {
+            brokers: brokers.to_vec(),
+            interest,
+        }));
         self.in_flight = Some(r.id);
         self.requested_at = Some(now);
         r

@@ -484,7 +484,7 @@ impl App {
                 self.schema_response(id, r);
                 Vec::new()
             }
-            ResponseKind::MetricsScraped { snapshot, at_ms } => {
+            ResponseKind::Metrics(crate::pulsar::request::MetricsResponse::Scraped { snapshot, at_ms }) => {
                 let out = self.health_scraped(id, &snapshot, at_ms);
                 self.metrics_scraped(id, *snapshot, at_ms);
                 out
@@ -520,7 +520,7 @@ impl App {
         match request.tag {
             Tag::Cancel => {}
             Tag::Schema => self.schemas_failed(id, &error),
-            Tag::ScrapeMetrics => self.metrics_failed(id, &error),
+            Tag::Metrics => self.metrics_failed(id, &error),
             Tag::Health => self.health_failed(id, &error),
             Tag::Txn => self.txn_failed(id, &error),
             Tag::Policies => self.policies_failed(id, &error),

@@ -16,7 +16,7 @@ pub enum Tag {
     /// A page, follow, scan or export of the browser (it knows which by the id).
     Browse,
     Schema,
-    ScrapeMetrics,
+    Metrics,
     /// The DLQ view's requests; `requeue` while one moves messages.
     Dlq {
         requeue: bool,
@@ -42,7 +42,7 @@ impl Pending {
             RequestKind::Explorer(r) => Tag::Explorer(r.clone()),
             RequestKind::Browse(_) => Tag::Browse,
             RequestKind::Schema(_) => Tag::Schema,
-            RequestKind::ScrapeMetrics { .. } => Tag::ScrapeMetrics,
+            RequestKind::Metrics(_) => Tag::Metrics,
             RequestKind::Dlq(r) => Tag::Dlq { requeue: matches!(r, DlqRequest::Requeue { .. }) },
             RequestKind::Health(_) => Tag::Health,
             RequestKind::Txn(_) => Tag::Txn,

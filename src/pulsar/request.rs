@@ -7,6 +7,7 @@ use super::error::ClientError;
 pub use super::browse::{BrowseRequest, BrowseResponse, Browsed, PageFrom};
 pub use super::explorer::{ExplorerRequest, ExplorerResponse};
 pub use super::schemas::{SchemaRequest, SchemaResponse};
+pub use super::scrape::{MetricsRequest, MetricsResponse};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RequestId(pub u64);
@@ -25,9 +26,8 @@ pub enum RequestKind {
     Browse(super::browse::BrowseRequest),
     /// The schema view's requests (`pulsar/schemas.rs`).
     Schema(super::schemas::SchemaRequest),
-    /// Scrape `/metrics` of every broker (or of the fixed list), keeping the per-topic
-    /// rows `interest` asks for (what is on screen, ranked, or a health candidate).
-    ScrapeMetrics { brokers: Vec<String>, interest: crate::metrics::Interest },
+    /// The metrics scrape (`pulsar/scrape.rs`).
+    Metrics(super::scrape::MetricsRequest),
     /// The DLQ view's requests (dead-letter topics, requeue preview and run).
     Dlq(super::dlq::DlqRequest),
     /// The health view's requests.
@@ -51,7 +51,7 @@ impl RequestKind {
             RequestKind::Explorer(r) => r.describe(),
             RequestKind::Browse(r) => r.describe(),
             RequestKind::Schema(r) => r.describe(),
-            RequestKind::ScrapeMetrics { .. } => "metrics scrape".into(),
+            RequestKind::Metrics(r) => r.describe(),
             RequestKind::Dlq(r) => r.describe(),
             RequestKind::Health(r) => r.describe(),
             RequestKind::Txn(r) => r.describe(),
@@ -74,10 +74,7 @@ pub enum ResponseKind {
     Explorer(super::explorer::ExplorerResponse),
     Browse(super::browse::BrowseResponse),
     Schema(super::schemas::SchemaResponse),
-    MetricsScraped {
-        snapshot: Box<crate::metrics::MetricsSnapshot>,
-        at_ms: i64,
-    },
+    Metrics(super::scrape::MetricsResponse),
     Dlq(super::dlq::DlqResponse),
     Health(super::health::HealthResponse),
     Txn(super::txn::TxnResponse),

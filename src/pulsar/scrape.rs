@@ -14,6 +14,37 @@ use crate::metrics::{
     AdminFallback, Interest, MetricsSnapshot, ReplicationMetrics, SnapshotBuilder, SubscriptionMetrics, TopicMetrics,
 };
 
+/// The metrics view's request (the health view reads the same scrape).
+#[derive(Debug, Clone, PartialEq)]
+pub enum MetricsRequest {
+    /// Scrape `/metrics` of every broker (or of the fixed list), keeping the per-topic
+    /// rows `interest` asks for (what is on screen, ranked, or a health candidate).
+    Scrape { brokers: Vec<String>, interest: crate::metrics::Interest },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum MetricsResponse {
+    /// One scrape of every broker, at wall-clock `at_ms`.
+    Scraped { snapshot: Box<MetricsSnapshot>, at_ms: i64 },
+}
+
+impl MetricsRequest {
+    pub fn describe(&self) -> String {
+        match self {
+            MetricsRequest::Scrape { .. } => "metrics scrape".into(),
+        }
+    }
+}
+
+pub async fn execute(client: &Client, r: &MetricsRequest) -> Result<MetricsResponse> {
+    match r {
+        MetricsRequest::Scrape { brokers, interest } => {
+            let snapshot = Box::new(scrape_with(client, brokers, interest).await?);
+            Ok(MetricsResponse::Scraped { snapshot, at_ms: chrono::Utc::now().timestamp_millis() })
+        }
+    }
+}
+
 /// A scrape that keeps streaming may take this long in all (each wait is bounded by the
 /// operation timeout). There is no size limit: the body is parsed as it streams and only
 /// the rows the [`Interest`] asks for are kept; an endless line or a body of mostly bad

@@ -39,12 +39,7 @@ pub async fn execute(client: &Client, kind: RequestKind) -> ResponseKind {
         RequestKind::Explorer(r) => super::explorer::execute(client, r).await.map(ResponseKind::Explorer),
         RequestKind::Browse(r) => super::browse::execute(client, r).await.map(ResponseKind::Browse),
         RequestKind::Schema(r) => super::schemas::execute(client, r).await.map(ResponseKind::Schema),
-        RequestKind::ScrapeMetrics { brokers, interest } => {
-            super::scrape::scrape_with(client, brokers, interest).await.map(|s| ResponseKind::MetricsScraped {
-                snapshot: Box::new(s),
-                at_ms: chrono::Utc::now().timestamp_millis(),
-            })
-        }
+        RequestKind::Metrics(r) => super::scrape::execute(client, r).await.map(ResponseKind::Metrics),
         RequestKind::Dlq(r) => super::dlq::execute(client, r).await.map(ResponseKind::Dlq),
         RequestKind::Health(r) => super::health::execute(client, r).await.map(ResponseKind::Health),
         RequestKind::Txn(r) => super::txn::execute(client, r).await.map(ResponseKind::Txn),
