@@ -32,6 +32,7 @@
 //!   262143) are shown raw, with a note.
 
 mod avro;
+pub(crate) use avro::primitive_name as avro_primitive_name;
 pub mod diff;
 mod error;
 mod forced;

@@ -243,15 +243,10 @@ fn nullable(s: &Schema) -> bool {
 }
 
 fn branch_name(s: &Schema) -> Option<String> {
+    if let Some(name) = crate::decode::avro_primitive_name(s) {
+        return Some(name.into());
+    }
     Some(match s {
-        Schema::Null => "null".into(),
-        Schema::Boolean => "boolean".into(),
-        Schema::Int => "int".into(),
-        Schema::Long => "long".into(),
-        Schema::Float => "float".into(),
-        Schema::Double => "double".into(),
-        Schema::Bytes => "bytes".into(),
-        Schema::String => "string".into(),
         Schema::Array(_) => "array".into(),
         Schema::Map(_) => "map".into(),
         Schema::Record(r) => r.name.fullname(None),

@@ -261,14 +261,20 @@ fn quota_type(policy: &str) -> Option<&'static str> {
     }
 }
 
-/// The call that sets a policy's whole value at the target's level.
-pub fn set_call(target: &Target, policy: &str, value: &Value) -> Option<Call> {
+/// The target's level and the policy's admin path at that level.
+fn policy_path(target: &Target, policy: &str) -> Option<(Level, &'static str)> {
     let def = PolicyDef::by_key(policy)?;
     let level = target.level();
     let path = match level {
         Level::Namespace => def.ns_path?,
         Level::Topic => def.topic_path?,
     };
+    Some((level, path))
+}
+
+/// The call that sets a policy's whole value at the target's level.
+pub fn set_call(target: &Target, policy: &str, value: &Value) -> Option<Call> {
+    let (level, path) = policy_path(target, policy)?;
     Some(match (policy, level) {
         // a topic's TTL is a query parameter: a body is accepted (204) and ignored
         ("message-ttl", Level::Topic) => {
@@ -292,12 +298,7 @@ pub fn set_call(target: &Target, policy: &str, value: &Value) -> Option<Call> {
 /// The call that removes a policy set at the target's level (a topic then follows its
 /// namespace, a namespace the broker's default).
 pub fn remove_call(target: &Target, policy: &str) -> Option<Call> {
-    let def = PolicyDef::by_key(policy)?;
-    let level = target.level();
-    let path = match level {
-        Level::Namespace => def.ns_path?,
-        Level::Topic => def.topic_path?,
-    };
+    let (level, path) = policy_path(target, policy)?;
     Some(match (policy, level) {
         // the namespace path has no DELETE (it answers 412 "Invalid bundle range")
         ("schema-compatibility", Level::Namespace) => {

@@ -93,14 +93,14 @@ fn avro_ty(names: &Names, at: At<'_>, depth: usize) -> String {
     }
     let at = resolve(names, at);
     match at.schema {
-        Schema::Null => "null".into(),
-        Schema::Boolean => "boolean".into(),
-        Schema::Int => "int".into(),
-        Schema::Long => "long".into(),
-        Schema::Float => "float".into(),
-        Schema::Double => "double".into(),
-        Schema::Bytes => "bytes".into(),
-        Schema::String => "string".into(),
+        Schema::Null
+        | Schema::Boolean
+        | Schema::Int
+        | Schema::Long
+        | Schema::Float
+        | Schema::Double
+        | Schema::Bytes
+        | Schema::String => avro::primitive_name(at.schema).unwrap_or_default().into(),
         Schema::Array(a) => format!("array<{}>", avro_ty(names, At { schema: &a.items, ns: at.ns }, depth + 1)),
         Schema::Map(m) => format!("map<{}>", avro_ty(names, At { schema: &m.types, ns: at.ns }, depth + 1)),
         Schema::Union(u) => {
