@@ -37,8 +37,8 @@ impl App {
         }
     }
 
-    /// The topic the user is looking at, in any view.
-    pub(super) fn current_topic(&self) -> Option<TopicName> {
+    /// The topic the user is looking at, in any view (the DLQ view: the selected letter's).
+    pub fn current_topic(&self) -> Option<TopicName> {
         match self.view {
             View::Browser => self.browser.as_ref().map(|b| b.topic.clone()),
             View::Metrics => self.metrics.selected_topic().and_then(|t| TopicName::parse(t).ok()),

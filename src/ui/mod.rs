@@ -31,27 +31,22 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) -> Hits {
         Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
     render_header(f, header, app, theme);
     let mut hits = Hits::default();
-    if app.view == View::Browser {
-        hits.browser = panes::browser::render(f, body, app, theme);
-    } else if app.view == View::Metrics {
-        hits.metrics = panes::metrics::render(f, body, app, theme);
-    } else if app.view == View::Schema {
-        panes::schema::render(f, body, app, theme);
-    } else if app.view == View::Dlq {
-        hits.dlq = panes::dlq::render(f, body, app, theme);
-    } else if app.view == View::Health {
-        panes::health::render(f, body, app, theme);
-    } else if app.view == View::Txn {
-        panes::txn::render(f, body, app, theme);
-    } else if app.view == View::Policies {
-        panes::policies::render(f, body, app, theme);
-    } else {
-        let (left, right) = if body.width >= 100 { (40, 60) } else { (45, 55) };
-        let [explorer, details] =
-            Layout::horizontal([Constraint::Percentage(left), Constraint::Percentage(right)]).areas(body);
-        hits.explorer = panes::explorer::render(f, explorer, app, theme);
-        panes::details::render(f, details, app, theme);
-        hits.details = Some(details);
+    match app.view {
+        View::Browser => hits.browser = panes::browser::render(f, body, app, theme),
+        View::Metrics => hits.metrics = panes::metrics::render(f, body, app, theme),
+        View::Schema => panes::schema::render(f, body, app, theme),
+        View::Dlq => hits.dlq = panes::dlq::render(f, body, app, theme),
+        View::Health => panes::health::render(f, body, app, theme),
+        View::Txn => panes::txn::render(f, body, app, theme),
+        View::Policies => panes::policies::render(f, body, app, theme),
+        View::Explorer => {
+            let (left, right) = if body.width >= 100 { (40, 60) } else { (45, 55) };
+            let [explorer, details] =
+                Layout::horizontal([Constraint::Percentage(left), Constraint::Percentage(right)]).areas(body);
+            hits.explorer = panes::explorer::render(f, explorer, app, theme);
+            panes::details::render(f, details, app, theme);
+            hits.details = Some(details);
+        }
     }
     match &app.mode {
         Mode::Palette(p) => render_palette(f, status, p, theme),
@@ -84,36 +79,23 @@ pub fn breadcrumbs(app: &App) -> Vec<String> {
         }
         c
     };
-    match app.view {
-        View::Browser => {
-            if let Some(b) = &app.browser {
-                return from_topic(&b.topic);
-            }
-        }
-        View::Schema => {
-            if let Some(s) = &app.schema {
-                return from_topic(&s.topic);
-            }
-        }
-        View::Dlq => {
+    match (app.view, &app.policies.target) {
+        (View::Dlq, _) => {
             if let Some(d) = &app.dlq {
                 return d.namespace.split('/').map(String::from).collect();
             }
         }
-        View::Metrics => {
-            let t = app.metrics.selected_topic().and_then(|t| crate::model::TopicName::parse(t).ok());
-            return t.map(|t| from_topic(&t)).unwrap_or_default();
+        (View::Policies, Some(crate::policies::Target::Namespace(ns))) => {
+            return ns.split('/').map(String::from).collect();
         }
-        View::Health => return app.health.selected_topic().map(|t| from_topic(&t)).unwrap_or_default(),
-        View::Txn => return app.txn.selected_topic().map(|t| from_topic(&t)).unwrap_or_default(),
-        View::Policies => {
-            return match &app.policies.target {
-                Some(crate::policies::Target::Topic(t)) => from_topic(t),
-                Some(crate::policies::Target::Namespace(ns)) => ns.split('/').map(String::from).collect(),
-                None => Vec::new(),
+        (View::Explorer, _) => {}
+        // the browser and the schema view fall back to the tree while they load
+        (View::Browser | View::Schema, _) => {
+            if let Some(t) = app.current_topic() {
+                return from_topic(&t);
             }
         }
-        View::Explorer => {}
+        _ => return app.current_topic().map(|t| from_topic(&t)).unwrap_or_default(),
     }
     let Some(key) = app.explorer.tree.selected_key() else { return Vec::new() };
     app.explorer
