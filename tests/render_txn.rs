@@ -201,3 +201,34 @@ fn the_details_panes_transaction_counters_with_an_ongoing_one_highlighted() {
     let x = text.find("1 ongoing").unwrap() as u16;
     assert_eq!(term.backend().buffer()[(x, 0)].fg, theme.backlog_warn);
 }
+
+#[test]
+fn a_shown_held_back_marker_is_asked_again_and_what_it_released_is_read() {
+    let start = Instant::now();
+    let mut app = App::new(Settings::default(), start);
+    let topic = TopicName::parse(ORDERS).unwrap();
+    let reqs = app.open_browser(topic.clone(), StartFrom::Earliest);
+    let page = find(&reqs, |k| matches!(k, RequestKind::Browse(BrowseRequest::ReadPage { .. }))).clone();
+    let messages = (0..3).map(|i| browsed(i, format!("c-{i}").as_bytes())).collect();
+    let next = Cursor { parts: vec![PartStart::Earliest] };
+    let page_read = BrowseResponse::PageRead { topic: topic.clone(), messages, next, at_end: true };
+    let out = answer(&mut app, &page, ResponseKind::Browse(page_read));
+    let q = find(&out, |k| matches!(k, RequestKind::Txn(TxnRequest::FindHeldBack { .. }))).clone();
+    let found = TxnResponse::HeldBackFound { topic: topic.clone(), held_back: Some(held_back()) };
+    answer(&mut app, &q, ResponseKind::Txn(found));
+    let asks = |out: &[pulsar_tui::pulsar::request::Request]| {
+        out.iter().filter(|r| matches!(r.kind, RequestKind::Txn(TxnRequest::FindHeldBack { .. }))).count()
+    };
+    // not following: nothing arrives to ask again, so the ticks do, every few seconds
+    let out = app.handle(Event::Tick(start + std::time::Duration::from_secs(2)));
+    assert_eq!(asks(&out), 0, "{out:?}");
+    let out = app.handle(Event::Tick(start + std::time::Duration::from_secs(6)));
+    assert_eq!(asks(&out), 1, "{out:?}");
+    let q = find(&out, |k| matches!(k, RequestKind::Txn(TxnRequest::FindHeldBack { .. }))).clone();
+    // the transaction ended: the marker goes and the browser reads on from the old end
+    let out = answer(&mut app, &q, ResponseKind::Txn(TxnResponse::HeldBackFound { topic, held_back: None }));
+    let b = app.browser.as_ref().unwrap();
+    assert!(b.held_back.is_none());
+    assert!(!b.at_end);
+    find(&out, |k| matches!(k, RequestKind::Browse(BrowseRequest::ReadPage { .. })));
+}

@@ -176,12 +176,10 @@ impl App {
                 Vec::new()
             }
             TxnResponse::Shown { .. } => Vec::new(),
-            TxnResponse::HeldBackFound { topic, held_back } => {
-                if let Some(b) = self.browser.as_mut() {
-                    b.held_back_found(id, &topic, held_back);
-                }
-                Vec::new()
-            }
+            TxnResponse::HeldBackFound { topic, held_back } => match self.browser_ctx() {
+                Some((b, mut ctx)) => b.held_back_found(id, &topic, held_back, &mut ctx),
+                None => Vec::new(),
+            },
             TxnResponse::Aborted { txn } => {
                 if self.txn.abort.as_ref().is_some_and(|d| d.running == Some(id)) {
                     self.txn.abort = None;

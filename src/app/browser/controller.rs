@@ -260,20 +260,31 @@ impl Browser {
         let kind = RequestKind::Txn(crate::pulsar::txn::TxnRequest::FindHeldBack { topic: self.topic.clone() });
         let r = ctx.requests.request(kind);
         self.held_back_query = Some(r.id);
+        self.held_back_asked = Some(ctx.now);
         vec![r]
     }
 
-    /// The answer to `ask_held_back`.
+    /// The answer to `ask_held_back`. When the transaction that held entries back has
+    /// ended, the end is no longer the end: what it released (committed messages) is read
+    /// as the next page.
     pub(crate) fn held_back_found(
         &mut self,
         id: RequestId,
         topic: &TopicName,
         held_back: Option<crate::txn::HeldBack>,
-    ) {
-        if self.held_back_query == Some(id) && *topic == self.topic {
-            self.held_back_query = None;
-            self.held_back = held_back;
+        ctx: &mut Ctx,
+    ) -> Vec<Request> {
+        if self.held_back_query != Some(id) || *topic != self.topic {
+            return Vec::new();
         }
+        self.held_back_query = None;
+        let released = self.held_back.is_some() && held_back.is_none();
+        self.held_back = held_back;
+        if released && self.follow.is_none() && self.next.is_some() {
+            self.at_end = false;
+            return self.load(ctx);
+        }
+        Vec::new()
     }
 
     pub(crate) fn held_back_failed(&mut self, id: RequestId) {
@@ -310,13 +321,22 @@ impl Browser {
         if due {
             return self.resume_follow(ctx);
         }
+        // a marker shown while not following: ask again now and then, so it goes when
+        // the transaction commits or aborts (following, arriving messages ask)
+        let stale = self.held_back_asked.is_none_or(|t| ctx.now.duration_since(t) >= HELD_BACK_REFRESH);
+        if self.held_back.is_some() && self.follow.is_none() && stale {
+            return self.ask_held_back(ctx);
+        }
         Vec::new()
     }
 }
 
+/// How often a shown held-back marker is checked again while not following.
+const HELD_BACK_REFRESH: Duration = Duration::from_secs(5);
+
 impl App {
     /// The browser (when one is open) and what it may use of the app for one call.
-    fn browser_ctx(&mut self) -> Option<(&mut Browser, Ctx<'_>)> {
+    pub(in crate::app) fn browser_ctx(&mut self) -> Option<(&mut Browser, Ctx<'_>)> {
         let ctx = Ctx { requests: &mut self.requests, status: &mut self.status, now: self.now };
         Some((self.browser.as_mut()?, ctx))
     }

@@ -141,6 +141,8 @@ pub struct Browser {
     /// At the end: what open transactions hold back beyond it (`app/txn.rs` routes the answer).
     pub held_back: Option<crate::txn::HeldBack>,
     pub held_back_query: Option<RequestId>,
+    /// When the held-back state was last asked (a shown marker is asked again).
+    pub held_back_asked: Option<std::time::Instant>,
 }
 
 impl Browser {
@@ -170,6 +172,7 @@ impl Browser {
             page: PAGE,
             scan: None,
             held_back: None,
+            held_back_asked: None,
             held_back_query: None,
             known_partitions: 0,
         }
