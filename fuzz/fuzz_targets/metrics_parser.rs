@@ -42,7 +42,13 @@ fuzz_target!(|data: &[u8]| {
     chunked.add_broker_result("fuzz-broker-2", res.map_err(|e| e.to_string()), 1_700_000_000_001);
 
     // small limits: over-long lines and the size guard
-    let opts = ParseOptions { max_bytes: Some(200), max_line_bytes: 16, max_recorded_skips: 2 };
+    let opts = ParseOptions {
+        max_bytes: Some(200),
+        max_line_bytes: 16,
+        max_recorded_skips: 2,
+        max_unterminated_bytes: 64,
+        cut_off_malformed: true,
+    };
     let mut limited = SnapshotBuilder::new();
     let _ = limited.ingest_scrape("fuzz-broker-3", BufReader::with_capacity(5, data), &opts, 1_700_000_000_002);
     let _ = prom::parse_str_with(&text, &opts, |s| limited.ingest(s));
