@@ -5,11 +5,12 @@ mod common;
 
 use std::time::Instant;
 
+use common::tui::{answer_cluster_info, answer_tenants, namespaces_listed, press, topic, topics_listed, type_text};
 use common::{answer, draw, expand_with, find, screen};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use pulsar_tui::app::dlq::ActionStage;
 use pulsar_tui::app::keys::Action;
-use pulsar_tui::app::{App, Event, Settings, View};
+use pulsar_tui::app::{App, Settings, View};
 use pulsar_tui::dlq::{Letter, LetterKind, Target};
 use pulsar_tui::pulsar::actions::WriteAction;
 use pulsar_tui::pulsar::dlq::{DlqRequest, DlqResponse};
@@ -17,55 +18,26 @@ use pulsar_tui::pulsar::dlq::{LetterTopic, RequeueProgress, RequeueSummary};
 use pulsar_tui::pulsar::request::{
     BrowseRequest, BrowseResponse, ExplorerRequest, ExplorerResponse, Request, RequestKind, ResponseKind,
 };
-use pulsar_tui::pulsar::{ClientError, TopicEntry, TopicName};
+use pulsar_tui::pulsar::{ClientError, TopicEntry};
 use pulsar_tui::ui::theme::Theme;
-
-fn topic(s: &str) -> TopicName {
-    TopicName::parse(s).unwrap()
-}
-
-fn press(app: &mut App, code: KeyCode) -> Vec<Request> {
-    app.handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
-fn type_text(app: &mut App, text: &str) {
-    for c in text.chars() {
-        press(app, KeyCode::Char(c));
-    }
-}
 
 /// acme/shop loaded with orders (4 partitions) and its DLQ; the namespace selected.
 fn app_on_namespace() -> App {
     let mut app = App::new(Settings::default(), Instant::now());
     let reqs = app.start();
-    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::FetchClusterInfo)));
-    answer(
-        &mut app,
-        r,
-        ResponseKind::Explorer(ExplorerResponse::ClusterInfoFetched {
-            clusters: vec!["standalone".into()],
-            version: "4.0.8".into(),
-        }),
-    );
-    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTenants)));
-    answer(&mut app, r, ResponseKind::Explorer(ExplorerResponse::TenantsListed { tenants: vec!["acme".into()] }));
-    expand_with(
-        &mut app,
-        ResponseKind::Explorer(ExplorerResponse::NamespacesListed {
-            tenant: "acme".into(),
-            namespaces: vec!["acme/shop".into()],
-        }),
-    );
+    answer_cluster_info(&mut app, &reqs, &["standalone"]);
+    answer_tenants(&mut app, &reqs, &["acme"]);
+    expand_with(&mut app, namespaces_listed("acme", &["acme/shop"]));
     app.update(Action::Down);
     expand_with(
         &mut app,
-        ResponseKind::Explorer(ExplorerResponse::TopicsListed {
-            namespace: "acme/shop".into(),
-            topics: vec![
+        topics_listed(
+            "acme/shop",
+            vec![
                 TopicEntry { name: topic("persistent://acme/shop/orders"), partitions: 4 },
                 TopicEntry { name: topic("persistent://acme/shop/orders-payments-DLQ"), partitions: 0 },
             ],
-        }),
+        ),
     );
     app
 }
@@ -114,6 +86,22 @@ fn plan(moved: u64) -> RequeueSummary {
     s.progress.scanned = moved;
     s.targets.insert("persistent://acme/shop/orders".into(), moved);
     s
+}
+
+/// Opens the requeue dialog on the selected letter and answers its plan: `moved` messages,
+/// with `subscription` to type as the confirmation.
+fn requeue_planned(app: &mut App, moved: u64, subscription: Option<&str>) {
+    let reqs = app.update(Action::Requeue);
+    let plan_req = find(&reqs, |k| matches!(k, RequestKind::Dlq(DlqRequest::PlanRequeue { .. }))).clone();
+    answer(
+        app,
+        &plan_req,
+        ResponseKind::Dlq(DlqResponse::RequeuePlanned {
+            summary: Box::new(plan(moved)),
+            meaning: "m".into(),
+            subscription: subscription.map(String::from),
+        }),
+    );
 }
 
 fn dlq_view() -> App {
@@ -247,17 +235,7 @@ fn tab_switches_to_the_retry_topic_and_replans() {
 #[test]
 fn a_refused_requeue_goes_back_to_the_preview_with_the_reason() {
     let mut app = dlq_view();
-    let reqs = app.update(Action::Requeue);
-    let plan_req = find(&reqs, |k| matches!(k, RequestKind::Dlq(DlqRequest::PlanRequeue { .. }))).clone();
-    answer(
-        &mut app,
-        &plan_req,
-        ResponseKind::Dlq(DlqResponse::RequeuePlanned {
-            summary: Box::new(plan(3)),
-            meaning: "m".into(),
-            subscription: None,
-        }),
-    );
+    requeue_planned(&mut app, 3, None);
     // no subscription known: the DLQ's own name is typed
     type_text(&mut app, "orders-payments-DLQ");
     let reqs = press(&mut app, KeyCode::Enter);
@@ -384,17 +362,7 @@ fn tiny_terminals_never_panic() {
     states.push(help);
     states.push(dlq_view());
     let mut preview = dlq_view();
-    let reqs = preview.update(Action::Requeue);
-    let r = find(&reqs, |k| matches!(k, RequestKind::Dlq(DlqRequest::PlanRequeue { .. }))).clone();
-    answer(
-        &mut preview,
-        &r,
-        ResponseKind::Dlq(DlqResponse::RequeuePlanned {
-            summary: Box::new(plan(2)),
-            meaning: "m".into(),
-            subscription: None,
-        }),
-    );
+    requeue_planned(&mut preview, 2, None);
     states.push(preview);
     let mut menu = app_on_subscription();
     menu.update(Action::Actions);
@@ -432,17 +400,7 @@ fn tiny_terminals_never_panic() {
 fn ctx_is_refused_while_a_requeue_runs_and_allowed_after_it_finished() {
     let mut app = dlq_view();
     app.settings.contexts = vec!["other".into()];
-    let reqs = app.update(Action::Requeue);
-    let plan_req = find(&reqs, |k| matches!(k, RequestKind::Dlq(DlqRequest::PlanRequeue { .. }))).clone();
-    answer(
-        &mut app,
-        &plan_req,
-        ResponseKind::Dlq(DlqResponse::RequeuePlanned {
-            summary: Box::new(plan(20)),
-            meaning: "m".into(),
-            subscription: Some("p".into()),
-        }),
-    );
+    requeue_planned(&mut app, 20, Some("p"));
     type_text(&mut app, "p");
     let reqs = press(&mut app, KeyCode::Enter);
     let run = find(&reqs, |k| matches!(k, RequestKind::Dlq(DlqRequest::Requeue { .. }))).clone();
@@ -462,17 +420,7 @@ fn ctx_is_refused_while_a_requeue_runs_and_allowed_after_it_finished() {
     assert_eq!(app.take_context_switch().as_deref(), Some("other"));
     // while the runtime builds the new client, no requeue starts on the old one
     press(&mut app, KeyCode::Enter); // closes the finished dialog
-    let reqs = app.update(Action::Requeue);
-    let plan_req = find(&reqs, |k| matches!(k, RequestKind::Dlq(DlqRequest::PlanRequeue { .. }))).clone();
-    answer(
-        &mut app,
-        &plan_req,
-        ResponseKind::Dlq(DlqResponse::RequeuePlanned {
-            summary: Box::new(plan(20)),
-            meaning: "m".into(),
-            subscription: Some("p".into()),
-        }),
-    );
+    requeue_planned(&mut app, 20, Some("p"));
     type_text(&mut app, "p");
     let reqs = press(&mut app, KeyCode::Enter);
     assert!(!reqs.iter().any(|r| matches!(r.kind, RequestKind::Dlq(DlqRequest::Requeue { .. }))), "{reqs:?}");

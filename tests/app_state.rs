@@ -4,8 +4,11 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::tui::{
+    answer_namespaces, answer_tenants, answer_topics, code, key, namespaces_listed, topic, topics_listed,
+};
 use common::{answer, find};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyModifiers};
 use pulsar_tui::app::keys::Action;
 use pulsar_tui::app::tree::{Load, NodeKey};
 use pulsar_tui::app::{App, Connection, Event, Mode, Settings};
@@ -15,49 +18,15 @@ use pulsar_tui::pulsar::request::{
     BrowseRequest, BrowseResponse, ExplorerRequest, ExplorerResponse, Request, RequestKind, ResponseKind,
 };
 use pulsar_tui::pulsar::stats::{SubscriptionStats, TopicStats};
-use pulsar_tui::pulsar::{ClientError, TopicEntry, TopicName};
-
-fn key(c: char) -> Event {
-    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
-}
-
-fn code(c: KeyCode) -> Event {
-    Event::Key(KeyEvent::new(c, KeyModifiers::NONE))
-}
-
-fn topic(s: &str) -> TopicName {
-    TopicName::parse(s).unwrap()
-}
-
-fn tenants(app: &mut App, reqs: &[Request], names: &[&str]) {
-    let r = find(reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTenants)));
-    answer(
-        app,
-        r,
-        ResponseKind::Explorer(ExplorerResponse::TenantsListed {
-            tenants: names.iter().map(|s| s.to_string()).collect(),
-        }),
-    );
-}
+use pulsar_tui::pulsar::{ClientError, TopicEntry};
 
 /// An app that shows tenants acme and ops, with acme expanded to shop and billing.
 fn app_with_acme() -> App {
     let mut app = App::new(Settings::default(), Instant::now());
     let reqs = app.start();
-    tenants(&mut app, &reqs, &["acme", "ops"]);
+    answer_tenants(&mut app, &reqs, &["acme", "ops"]);
     let reqs = app.update(Action::Expand);
-    let r = find(
-        &reqs,
-        |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListNamespaces { tenant }) if tenant == "acme"),
-    );
-    answer(
-        &mut app,
-        r,
-        ResponseKind::Explorer(ExplorerResponse::NamespacesListed {
-            tenant: "acme".into(),
-            namespaces: vec!["acme/billing".into(), "acme/shop".into()],
-        }),
-    );
+    answer_namespaces(&mut app, &reqs, "acme", &["acme/billing", "acme/shop"]);
     app
 }
 
@@ -127,21 +96,15 @@ fn partitioned_topics_are_one_node_with_subscriptions_then_partitions() {
     app.handle(key('j'));
     app.handle(key('j'));
     let reqs = app.handle(code(KeyCode::Enter));
-    let r = find(
-        &reqs,
-        |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTopics { namespace }) if namespace == "acme/shop"),
-    );
     let orders = topic("persistent://acme/shop/orders");
-    answer(
+    answer_topics(
         &mut app,
-        r,
-        ResponseKind::Explorer(ExplorerResponse::TopicsListed {
-            namespace: "acme/shop".into(),
-            topics: vec![
-                TopicEntry { name: topic("persistent://acme/shop/customers"), partitions: 0 },
-                TopicEntry { name: orders.clone(), partitions: 4 },
-            ],
-        }),
+        &reqs,
+        "acme/shop",
+        vec![
+            TopicEntry { name: topic("persistent://acme/shop/customers"), partitions: 0 },
+            TopicEntry { name: orders.clone(), partitions: 4 },
+        ],
     );
     assert_eq!(visible_labels(&app), vec!["acme", "billing", "shop", "customers", "orders", "ops"]);
     app.handle(key('j'));
@@ -175,16 +138,13 @@ fn selecting_a_topic_fetches_its_stats_and_stale_answers_are_dropped() {
         app.handle(key('j'));
         app.handle(code(KeyCode::Enter))
     };
-    let r = find(&shop_reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTopics { .. })));
     let a = topic("persistent://acme/shop/a");
     let b = topic("persistent://acme/shop/b");
-    answer(
+    answer_topics(
         &mut app,
-        r,
-        ResponseKind::Explorer(ExplorerResponse::TopicsListed {
-            namespace: "acme/shop".into(),
-            topics: vec![TopicEntry { name: a.clone(), partitions: 0 }, TopicEntry { name: b.clone(), partitions: 0 }],
-        }),
+        &shop_reqs,
+        "acme/shop",
+        vec![TopicEntry { name: a.clone(), partitions: 0 }, TopicEntry { name: b.clone(), partitions: 0 }],
     );
     let to_a = app.handle(key('j'));
     let stats_a = find(
@@ -282,34 +242,15 @@ fn jumping_to_a_topic_loads_its_path_and_selects_it() {
             ResponseKind::Explorer(ExplorerResponse::TenantsListed { tenants: vec!["acme".into(), "ops".into()] }),
         )
     };
-    let r = find(
-        &reqs,
-        |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListNamespaces { tenant }) if tenant == "ops"),
-    )
-    .clone();
-    reqs = answer(
+    reqs = answer_namespaces(&mut app, &reqs, "ops", &["ops/alerts"]);
+    reqs = answer_topics(
         &mut app,
-        &r,
-        ResponseKind::Explorer(ExplorerResponse::NamespacesListed {
-            tenant: "ops".into(),
-            namespaces: vec!["ops/alerts".into()],
-        }),
-    );
-    let r = find(
         &reqs,
-        |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTopics { namespace }) if namespace == "ops/alerts"),
-    )
-    .clone();
-    reqs = answer(
-        &mut app,
-        &r,
-        ResponseKind::Explorer(ExplorerResponse::TopicsListed {
-            namespace: "ops/alerts".into(),
-            topics: vec![
-                TopicEntry { name: topic("persistent://ops/alerts/aaa"), partitions: 0 },
-                TopicEntry { name: t.clone(), partitions: 0 },
-            ],
-        }),
+        "ops/alerts",
+        vec![
+            TopicEntry { name: topic("persistent://ops/alerts/aaa"), partitions: 0 },
+            TopicEntry { name: t.clone(), partitions: 0 },
+        ],
     );
     assert_eq!(app.explorer.tree.selected_key(), Some(NodeKey::Topic(t.clone())));
     find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::FetchTopicStats { topic, .. }) if topic == &t));
@@ -403,16 +344,8 @@ fn subscription_stats_come_from_the_topic() {
     app.handle(key('j'));
     app.handle(key('j'));
     let reqs = app.handle(code(KeyCode::Enter));
-    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTopics { .. }))).clone();
     let t = topic("persistent://acme/shop/orders");
-    answer(
-        &mut app,
-        &r,
-        ResponseKind::Explorer(ExplorerResponse::TopicsListed {
-            namespace: "acme/shop".into(),
-            topics: vec![TopicEntry { name: t.clone(), partitions: 2 }],
-        }),
-    );
+    answer_topics(&mut app, &reqs, "acme/shop", vec![TopicEntry { name: t.clone(), partitions: 2 }]);
     app.handle(key('j'));
     let reqs = app.handle(key('l'));
     let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListSubscriptions { .. }))).clone();
@@ -716,24 +649,18 @@ mod palette_and_contexts {
     fn app_with_shop(settings: Settings) -> App {
         let mut app = App::new(settings, Instant::now());
         let reqs = app.start();
-        tenants(&mut app, &reqs, &["acme", "ops"]);
-        expand_with(
-            &mut app,
-            ResponseKind::Explorer(ExplorerResponse::NamespacesListed {
-                tenant: "acme".into(),
-                namespaces: vec!["acme/shop".into()],
-            }),
-        );
+        answer_tenants(&mut app, &reqs, &["acme", "ops"]);
+        expand_with(&mut app, namespaces_listed("acme", &["acme/shop"]));
         app.update(Action::Down);
         expand_with(
             &mut app,
-            ResponseKind::Explorer(ExplorerResponse::TopicsListed {
-                namespace: "acme/shop".into(),
-                topics: vec![
+            topics_listed(
+                "acme/shop",
+                vec![
                     TopicEntry { name: topic("persistent://acme/shop/customers"), partitions: 0 },
                     TopicEntry { name: topic("persistent://acme/shop/orders"), partitions: 4 },
                 ],
-            }),
+            ),
         );
         app
     }
@@ -877,7 +804,7 @@ mod palette_and_contexts {
         assert!(dropped.is_empty());
         assert!(app.explorer.tree.roots.is_empty(), "{:?}", visible_labels(&app));
         // the new one's is not
-        tenants(&mut app, &fresh, &["acme", "ops", "public"]);
+        answer_tenants(&mut app, &fresh, &["acme", "ops", "public"]);
         assert_eq!(visible_labels(&app), vec!["acme", "ops", "public"]);
         let header = common::screen(&draw(&app, 80, 3)).lines().next().unwrap().to_string();
         assert!(header.contains(" other ") && header.contains("[RO]"), "{header}");

@@ -4,8 +4,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::tui::{answer_cluster_info, answer_tenants, code, key, namespaces_listed, topic, topics_listed};
 use common::{answer, draw, expand_with, find, screen};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use pulsar_tui::app::keys::Action;
 use pulsar_tui::app::{App, Event, Settings};
 use pulsar_tui::pulsar::request::MetricsResponse;
@@ -14,60 +15,31 @@ use pulsar_tui::pulsar::request::{
     SchemaResponse,
 };
 use pulsar_tui::pulsar::stats::{ConsumerStats, PublisherStats, SubscriptionStats, TopicStats};
-use pulsar_tui::pulsar::{ClientError, TopicEntry, TopicName};
+use pulsar_tui::pulsar::{ClientError, TopicEntry};
 use pulsar_tui::ui::theme::Theme;
 use ratatui::style::Color;
-
-fn key(c: char) -> Event {
-    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
-}
-
-fn topic(s: &str) -> TopicName {
-    TopicName::parse(s).unwrap()
-}
 
 /// A cluster with acme/shop open, the partitioned orders topic expanded and selected,
 /// and its stats loaded.
 fn loaded_app() -> App {
     let mut app = App::new(Settings::default(), Instant::now());
     let reqs = app.start();
-    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::FetchClusterInfo)));
-    answer(
-        &mut app,
-        r,
-        ResponseKind::Explorer(ExplorerResponse::ClusterInfoFetched {
-            clusters: vec!["standalone".into()],
-            version: "4.0.8".into(),
-        }),
-    );
-    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTenants)));
-    answer(
-        &mut app,
-        r,
-        ResponseKind::Explorer(ExplorerResponse::TenantsListed {
-            tenants: vec!["acme".into(), "ops".into(), "public".into()],
-        }),
-    );
-    expand_with(
-        &mut app,
-        ResponseKind::Explorer(ExplorerResponse::NamespacesListed {
-            tenant: "acme".into(),
-            namespaces: vec!["acme/billing".into(), "acme/shop".into()],
-        }),
-    );
+    answer_cluster_info(&mut app, &reqs, &["standalone"]);
+    answer_tenants(&mut app, &reqs, &["acme", "ops", "public"]);
+    expand_with(&mut app, namespaces_listed("acme", &["acme/billing", "acme/shop"]));
     app.update(Action::Down);
     app.update(Action::Down);
     let orders = topic("persistent://acme/shop/orders");
     expand_with(
         &mut app,
-        ResponseKind::Explorer(ExplorerResponse::TopicsListed {
-            namespace: "acme/shop".into(),
-            topics: vec![
+        topics_listed(
+            "acme/shop",
+            vec![
                 TopicEntry { name: topic("persistent://acme/shop/customers"), partitions: 0 },
                 TopicEntry { name: orders.clone(), partitions: 4 },
                 TopicEntry { name: topic("non-persistent://acme/shop/clicks"), partitions: 0 },
             ],
-        }),
+        ),
     );
     app.update(Action::Down);
     let reqs = app.update(Action::Down);
@@ -176,8 +148,8 @@ fn palette_with_completions_80x24() {
     for c in "ctx ".chars() {
         app.handle(key(c));
     }
-    app.handle(Event::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
-    app.handle(Event::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
+    app.handle(code(KeyCode::Tab));
+    app.handle(code(KeyCode::Tab));
     let term = draw(&app, 80, 24);
     let text = screen(&term);
     insta::assert_snapshot!("palette__ctx_completions__80x24", text);
@@ -286,22 +258,7 @@ mod browser {
     use pulsar_tui::pulsar::reader::{Cursor, PartStart};
 
     fn browsing(payloads: &[&[u8]]) -> App {
-        let mut app = App::new(Settings::default(), Instant::now());
-        let reqs = app.open_browser(topic("persistent://acme/shop/orders"), StartFrom::Earliest);
-        let r = find(&reqs, |k| matches!(k, RequestKind::Browse(BrowseRequest::ReadPage { .. }))).clone();
-        let messages = payloads.iter().enumerate().map(|(i, p)| browsed(i as i64, p)).collect();
-        let next = Cursor { parts: vec![PartStart::Earliest] };
-        answer(
-            &mut app,
-            &r,
-            ResponseKind::Browse(BrowseResponse::PageRead {
-                topic: topic("persistent://acme/shop/orders"),
-                messages,
-                next,
-                at_end: true,
-            }),
-        );
-        app
+        browsing_messages(payloads.iter().enumerate().map(|(i, p)| browsed(i as i64, p)).collect())
     }
 
     const PAYLOADS: [&[u8]; 4] = [
@@ -320,11 +277,11 @@ mod browser {
     #[test]
     fn detail_tabs_120x30() {
         let mut app = browsing(&PAYLOADS);
-        app.handle(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+        app.handle(code(KeyCode::Enter));
         insta::assert_snapshot!("browser__detail_value__120x30", screen(&draw(&app, 120, 30)));
-        app.handle(Event::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
+        app.handle(code(KeyCode::Tab));
         insta::assert_snapshot!("browser__detail_properties__120x30", screen(&draw(&app, 120, 30)));
-        app.handle(Event::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
+        app.handle(code(KeyCode::Tab));
         insta::assert_snapshot!("browser__detail_metadata__120x30", screen(&draw(&app, 120, 30)));
     }
 
@@ -333,7 +290,7 @@ mod browser {
         let mut app = browsing(&PAYLOADS);
         app.handle(key('j'));
         app.handle(key('j'));
-        app.handle(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+        app.handle(code(KeyCode::Enter));
         let text = screen(&draw(&app, 120, 30));
         assert!(text.contains("deadbeef0001"), "{text}");
         app.handle(key('x'));
@@ -343,7 +300,7 @@ mod browser {
         // a 5 MB payload renders (cut) without trouble
         let big = vec![b'a'; 5 * 1024 * 1024];
         let mut app = browsing(&[&big]);
-        app.handle(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+        app.handle(code(KeyCode::Enter));
         let text = screen(&draw(&app, 120, 30));
         assert!(text.contains("Value"), "{text}");
     }
@@ -456,9 +413,9 @@ mod browser {
         for _ in 0..row {
             app.handle(key('j'));
         }
-        app.handle(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
-        app.handle(Event::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
-        app.handle(Event::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
+        app.handle(code(KeyCode::Enter));
+        app.handle(code(KeyCode::Tab));
+        app.handle(code(KeyCode::Tab));
     }
 
     #[test]
@@ -504,15 +461,15 @@ mod browser {
         let mut app = kinds_of_messages();
         app.handle(key('j'));
         app.handle(key('j'));
-        app.handle(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+        app.handle(code(KeyCode::Enter));
         let term = draw(&app, 120, 40);
         let text = screen(&term);
         // the Value tab: not decoded, why, and the ciphertext's hex dump
         let y = line_of(&text, "⚠ not decoded: encrypted (keys: app-key, ops-key)");
         assert_eq!(term.backend().buffer()[(column(&text, y, "⚠ not"), y as u16)].fg, theme.status_error);
         assert!(text.contains("00000000  8f 02 63 69"), "{text}");
-        app.handle(Event::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
-        app.handle(Event::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
+        app.handle(code(KeyCode::Tab));
+        app.handle(code(KeyCode::Tab));
         let term = draw(&app, 120, 40);
         let text = screen(&term);
         let y = line_of(&text, "Encryption      encrypted (keys: app-key, ops-key): not decoded");
@@ -581,7 +538,7 @@ mod schema {
         app.handle(key('g'));
         let text = screen(&draw(&app, 120, 30));
         assert!(text.contains("Changes v0 → v2:"), "{text}");
-        app.handle(Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+        app.handle(code(KeyCode::Esc));
         assert_eq!(app.view, pulsar_tui::app::View::Explorer);
     }
 }
@@ -646,24 +603,11 @@ fn the_explorer_shows_the_live_backlog_from_metrics() {
     let mut app = App::new(Settings::default(), Instant::now());
     let start = app.start();
     answer_scrape(&mut app, &shop_scrape());
-    let r = find(&start, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTenants)));
-    answer(&mut app, r, ResponseKind::Explorer(ExplorerResponse::TenantsListed { tenants: vec!["acme".into()] }));
-    expand_with(
-        &mut app,
-        ResponseKind::Explorer(ExplorerResponse::NamespacesListed {
-            tenant: "acme".into(),
-            namespaces: vec!["acme/shop".into()],
-        }),
-    );
+    answer_tenants(&mut app, &start, &["acme"]);
+    expand_with(&mut app, namespaces_listed("acme", &["acme/shop"]));
     app.update(Action::Down);
     let orders = topic("persistent://acme/shop/orders");
-    expand_with(
-        &mut app,
-        ResponseKind::Explorer(ExplorerResponse::TopicsListed {
-            namespace: "acme/shop".into(),
-            topics: vec![TopicEntry { name: orders.clone(), partitions: 4 }],
-        }),
-    );
+    expand_with(&mut app, topics_listed("acme/shop", vec![TopicEntry { name: orders.clone(), partitions: 4 }]));
     app.update(Action::Down);
     expand_with(
         &mut app,

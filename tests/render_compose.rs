@@ -5,6 +5,7 @@ mod common;
 
 use std::time::Instant;
 
+use common::tui::{cell_at, fg_at, press, type_text};
 use common::{draw, screen};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use pulsar_tui::app::compose::{ComposeDialog, ComposeStage};
@@ -12,33 +13,9 @@ use pulsar_tui::app::{App, Event, Settings};
 use pulsar_tui::encode::EncodeError;
 use pulsar_tui::model::MessageId;
 use pulsar_tui::pulsar::produce::{DraftValue, ProduceRequest, ProduceResponse};
-use pulsar_tui::pulsar::request::{BrowseRequest, BrowseResponse, Request, RequestKind, Response, ResponseKind};
+use pulsar_tui::pulsar::request::{BrowseRequest, BrowseResponse, RequestKind, Response, ResponseKind};
 use pulsar_tui::pulsar::TopicName;
 use pulsar_tui::ui::theme::Theme;
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
-
-fn key(app: &mut App, code: KeyCode) -> Vec<Request> {
-    app.handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
-fn typed(app: &mut App, text: &str) {
-    for c in text.chars() {
-        key(app, KeyCode::Char(c));
-    }
-}
-
-fn cell_at(term: &Terminal<TestBackend>, needle: &str) -> ratatui::buffer::Cell {
-    let text = screen(term);
-    let y = text.lines().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("no {needle}:\n{text}"));
-    let line = text.lines().nth(y).unwrap();
-    let x = line[..line.find(needle).unwrap()].chars().count() as u16;
-    term.backend().buffer()[(x, y as u16)].clone()
-}
-
-fn fg_at(term: &Terminal<TestBackend>, needle: &str) -> ratatui::style::Color {
-    cell_at(term, needle).fg
-}
 
 fn app_with_dialog() -> App {
     let mut app = App::new(Settings::default(), Instant::now());
@@ -51,12 +28,12 @@ fn app_with_dialog() -> App {
 #[test]
 fn compose_sends_the_fields_and_shows_a_refusal_at_the_value() {
     let mut app = app_with_dialog();
-    typed(&mut app, r#"{"id": "o-1", "items": [{"qty": "3"}]}"#);
-    key(&mut app, KeyCode::Tab);
-    typed(&mut app, "u-42");
-    key(&mut app, KeyCode::Tab);
-    key(&mut app, KeyCode::Tab);
-    typed(&mut app, "src=tui, team=shop");
+    type_text(&mut app, r#"{"id": "o-1", "items": [{"qty": "3"}]}"#);
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "u-42");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "src=tui, team=shop");
     let term = draw(&app, 100, 24);
     let text = screen(&term);
     insta::assert_snapshot!("compose__fields__100x24", text);
@@ -65,17 +42,17 @@ fn compose_sends_the_fields_and_shows_a_refusal_at_the_value() {
     assert_ne!(cell_at(&term, "u-42").bg, Theme::default().selection_bg);
 
     // a bad property list is refused at its field before anything is sent
-    key(&mut app, KeyCode::Tab);
-    typed(&mut app, "yesterday");
-    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "yesterday");
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
     let d = app.compose.as_ref().unwrap();
     assert_eq!(d.error.as_ref().map(|e| e.0), Some(4), "{:?}", d.error);
     for _ in 0.."yesterday".len() {
-        key(&mut app, KeyCode::Backspace);
+        press(&mut app, KeyCode::Backspace);
     }
 
     // Enter sends one draft; the worker refuses the value at its field
-    let reqs = key(&mut app, KeyCode::Enter);
+    let reqs = press(&mut app, KeyCode::Enter);
     let req = reqs.first().expect("a produce request");
     let RequestKind::Produce(ProduceRequest::Send { topic, drafts, .. }) = &req.kind else { panic!("{reqs:?}") };
     assert_eq!(topic.to_string(), "persistent://acme/shop/orders");
@@ -94,7 +71,7 @@ fn compose_sends_the_fields_and_shows_a_refusal_at_the_value() {
     insta::assert_snapshot!("compose__refused__100x24", text);
 
     // fixed and sent: the id, and `o` opens the browser there
-    let reqs = key(&mut app, KeyCode::Enter);
+    let reqs = press(&mut app, KeyCode::Enter);
     let id = MessageId { ledger: 12, entry: 3, partition: -1, batch: -1 };
     let topic = TopicName::parse("persistent://acme/shop/orders").unwrap();
     app.handle(Event::Response(Response {
@@ -107,7 +84,7 @@ fn compose_sends_the_fields_and_shows_a_refusal_at_the_value() {
     assert!(text.contains("confirmed  12:3:-1:-1"), "{text}");
     assert_eq!(fg_at(&term, "confirmed"), Theme::default().accent);
     insta::assert_snapshot!("compose__sent__100x24", text);
-    let reqs = key(&mut app, KeyCode::Char('o'));
+    let reqs = press(&mut app, KeyCode::Char('o'));
     assert!(app.compose.is_none());
     assert!(reqs.iter().any(|r| matches!(r.kind, RequestKind::Browse(BrowseRequest::ReadPage { .. }))), "{reqs:?}");
 }
@@ -127,14 +104,14 @@ fn w_resends_the_selected_message_as_is_or_edited() {
         &r,
         ResponseKind::Browse(BrowseResponse::PageRead { topic: t.clone(), messages, next, at_end: true }),
     );
-    key(&mut app, KeyCode::Char('w'));
+    press(&mut app, KeyCode::Char('w'));
     let d = app.compose.as_ref().expect("the compose dialog, filled");
     assert_eq!(d.topic, t, "to the parent topic");
     assert!(d.inputs[3].as_str().contains("PULSAR_TUI_RESENT_FROM=persistent://acme/shop/orders-partition-1@7:0:1:-1"));
     let text = screen(&draw(&app, 110, 26));
     insta::assert_snapshot!("compose__resend__110x26", text);
     // as is: the original bytes, its schema version, key and properties
-    let reqs = key(&mut app, KeyCode::Enter);
+    let reqs = press(&mut app, KeyCode::Enter);
     let RequestKind::Produce(ProduceRequest::Send { drafts, .. }) = &reqs[0].kind else { panic!("{reqs:?}") };
     assert_eq!(drafts[0].value, DraftValue::Bytes(br#"{"id":"o-1","qty":2}"#.to_vec()));
     assert_eq!(drafts[0].schema_version, Some(1));
@@ -142,17 +119,17 @@ fn w_resends_the_selected_message_as_is_or_edited() {
     assert_eq!(drafts[0].properties.get("trace").map(String::as_str), Some("t0"));
     // edited first (and to another topic): the edited value is encoded again
     app.compose = None;
-    key(&mut app, KeyCode::Char('w'));
-    key(&mut app, KeyCode::Backspace);
-    typed(&mut app, ",\"note\":\"x\"}");
+    press(&mut app, KeyCode::Char('w'));
+    press(&mut app, KeyCode::Backspace);
+    type_text(&mut app, ",\"note\":\"x\"}");
     for _ in 0..8 {
-        key(&mut app, KeyCode::Tab);
+        press(&mut app, KeyCode::Tab);
     }
     for _ in 0.."orders".len() {
-        key(&mut app, KeyCode::Backspace);
+        press(&mut app, KeyCode::Backspace);
     }
-    typed(&mut app, "orders-copy");
-    let reqs = key(&mut app, KeyCode::Enter);
+    type_text(&mut app, "orders-copy");
+    let reqs = press(&mut app, KeyCode::Enter);
     let RequestKind::Produce(ProduceRequest::Send { topic, drafts, .. }) = &reqs[0].kind else { panic!("{reqs:?}") };
     assert_eq!(topic.to_string(), "persistent://acme/shop/orders-copy");
     assert!(matches!(&drafts[0].value, DraftValue::Json(v) if v["note"] == "x"), "{:?}", drafts[0].value);
@@ -175,12 +152,12 @@ fn f_fixes_a_dead_letter_and_asks_for_its_requeue() {
         &r,
         ResponseKind::Browse(BrowseResponse::PageRead { topic: t.clone(), messages: vec![letter], next, at_end: true }),
     );
-    key(&mut app, KeyCode::Char('F'));
+    press(&mut app, KeyCode::Char('F'));
     assert!(app.compose.as_ref().is_some_and(|d| d.fix.is_some()));
     let text = screen(&draw(&app, 110, 26));
     assert!(text.contains("Fix and requeue a dead letter"), "{text}");
     insta::assert_snapshot!("compose__fix__110x26", text);
-    let reqs = key(&mut app, KeyCode::Enter);
+    let reqs = press(&mut app, KeyCode::Enter);
     let RequestKind::Produce(ProduceRequest::FixAndRequeue { dlq, id, value, .. }) = &reqs[0].kind else {
         panic!("{reqs:?}")
     };
@@ -209,10 +186,10 @@ fn w_previews_the_filters_matches_and_refuses_until_the_target_is_typed() {
         typed: LineInput::default(),
     });
     for _ in 0.."persistent://acme/shop/orders".len() {
-        key(&mut app, KeyCode::Backspace);
+        press(&mut app, KeyCode::Backspace);
     }
-    typed(&mut app, "persistent://acme/shop/orders-replay");
-    assert!(key(&mut app, KeyCode::Enter).is_empty(), "nothing is sent before the confirmation");
+    type_text(&mut app, "persistent://acme/shop/orders-replay");
+    assert!(press(&mut app, KeyCode::Enter).is_empty(), "nothing is sent before the confirmation");
     let term = draw(&app, 120, 24);
     let text = screen(&term);
     insta::assert_snapshot!("compose__resend_matches__120x24", text);
@@ -224,8 +201,8 @@ fn w_previews_the_filters_matches_and_refuses_until_the_target_is_typed() {
     assert_eq!(fg_at(&term, "type orders-replay to re-send"), Theme::default().status_error);
     assert_eq!(fg_at(&term, "2 matches"), Theme::default().accent);
     assert_eq!(app.compose.as_ref().unwrap().focus, CONFIRM);
-    typed(&mut app, "orders-replay");
-    let reqs = key(&mut app, KeyCode::Enter);
+    type_text(&mut app, "orders-replay");
+    let reqs = press(&mut app, KeyCode::Enter);
     let RequestKind::Produce(ProduceRequest::Send { topic, drafts, .. }) = &reqs[0].kind else { panic!("{reqs:?}") };
     assert_eq!(topic.to_string(), "persistent://acme/shop/orders-replay");
     assert_eq!(drafts.len(), 2);
@@ -234,7 +211,7 @@ fn w_previews_the_filters_matches_and_refuses_until_the_target_is_typed() {
 #[test]
 fn ctrl_e_asks_the_runtime_for_the_editor_and_the_saved_value_is_checked() {
     let mut app = app_with_dialog();
-    typed(&mut app, r#"{"id":"o-1"}"#);
+    type_text(&mut app, r#"{"id":"o-1"}"#);
     assert!(app.handle(Event::Key(KeyEvent::new(KeyCode::Char('e'), KeyModifiers::CONTROL))).is_empty());
     let edit = app.take_edit().expect("an edit request for the runtime");
     assert_eq!(edit.text, "{\n  \"id\": \"o-1\"\n}", "the value pretty-printed");

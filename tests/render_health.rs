@@ -4,6 +4,7 @@ mod common;
 
 use std::time::Instant;
 
+use common::tui::fg_at;
 use common::{draw, find, screen};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use pulsar_tui::app::keys::Action;
@@ -13,8 +14,6 @@ use pulsar_tui::pulsar::health::{HealthRequest, HealthResponse};
 use pulsar_tui::pulsar::request::MetricsResponse;
 use pulsar_tui::pulsar::request::{BrowseRequest, Request, RequestKind, Response, ResponseKind};
 use pulsar_tui::ui::theme::Theme;
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 
 const T0: i64 = 1_800_000_000_000;
 const NS: &str = "cluster=\"standalone\",namespace=\"acme/shop\"";
@@ -73,14 +72,6 @@ fn health_app(text: &str) -> (App, Vec<Request>) {
     let out = scrape(&mut app, text, T0);
     app.wall_ms = T0 + 3 * 60_000;
     (app, out)
-}
-
-fn fg_at(term: &Terminal<TestBackend>, needle: &str) -> ratatui::style::Color {
-    let text = screen(term);
-    let y = text.lines().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("no {needle}:\n{text}"));
-    let line = text.lines().nth(y).unwrap();
-    let x = line[..line.find(needle).unwrap()].chars().count() as u16;
-    term.backend().buffer()[(x, y as u16)].fg
 }
 
 #[test]

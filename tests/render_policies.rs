@@ -6,6 +6,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+use common::tui::{answer_namespaces, answer_tenants, code, fg_at, key};
 use common::{draw, screen};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use pulsar_tui::app::keys::Action;
@@ -14,10 +15,8 @@ use pulsar_tui::policies::capacity::Sample;
 use pulsar_tui::policies::edit::Reach;
 use pulsar_tui::policies::{resolve_all, BrokerConfig, Raw, Target};
 use pulsar_tui::pulsar::policies::{PoliciesRequest, PoliciesResponse, Snapshot};
-use pulsar_tui::pulsar::request::{ExplorerRequest, ExplorerResponse, RequestKind, Response, ResponseKind};
+use pulsar_tui::pulsar::request::{RequestKind, Response, ResponseKind};
 use pulsar_tui::ui::theme::Theme;
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 use serde_json::json;
 
 const TOPIC: &str = "persistent://acme/shop/orders";
@@ -111,18 +110,6 @@ fn policies_app() -> App {
     app
 }
 
-fn fg_at(term: &Terminal<TestBackend>, needle: &str) -> ratatui::style::Color {
-    let text = screen(term);
-    let y = text.lines().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("no {needle}:\n{text}"));
-    let line = text.lines().nth(y).unwrap();
-    let x = line[..line.find(needle).unwrap()].chars().count() as u16;
-    term.backend().buffer()[(x, y as u16)].fg
-}
-
-fn key(c: char) -> Event {
-    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
-}
-
 #[test]
 fn policies_view_140x44() {
     let mut app = policies_app();
@@ -163,7 +150,7 @@ fn edit_dialog_asks_for_the_name_of_a_data_dropping_change_100x32() {
     }
     let value = screen(&draw(&app, 100, 32));
     assert!(value.contains("new value of ttl") && value.contains("> 60"), "{value}");
-    app.handle(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    app.handle(code(KeyCode::Enter));
     let term = draw(&app, 100, 32);
     let text = screen(&term);
     assert!(text.contains("3600 s (1h) (namespace)  →  60 s (1m) (topic)"), "{text}");
@@ -172,13 +159,13 @@ fn edit_dialog_asks_for_the_name_of_a_data_dropping_change_100x32() {
     assert_eq!(fg_at(&term, "⚠ CAN DROP DATA"), Theme::default().status_error);
     insta::assert_snapshot!("policies__edit_ttl__100x32", text);
     // Enter without the name sends nothing
-    let out = app.handle(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let out = app.handle(code(KeyCode::Enter));
     assert!(out.is_empty(), "{out:?}");
     assert!(screen(&draw(&app, 100, 32)).contains("type orders to confirm: this change can drop data"));
     for c in "orders".chars() {
         app.handle(key(c));
     }
-    let out = app.handle(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let out = app.handle(code(KeyCode::Enter));
     assert!(out.iter().any(|r| matches!(&r.kind, RequestKind::Policies(PoliciesRequest::Apply { .. }))), "{out:?}");
     assert!(screen(&draw(&app, 100, 32)).contains("applying…"));
 }
@@ -191,12 +178,12 @@ fn a_longer_ttl_needs_no_name_and_esc_goes_back() {
     for c in "2h".chars() {
         app.handle(key(c));
     }
-    app.handle(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    app.handle(code(KeyCode::Enter));
     let text = screen(&draw(&app, 100, 32));
     assert!(!text.contains("CAN DROP DATA") && text.contains("Enter or y apply"), "{text}");
-    app.handle(Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    app.handle(code(KeyCode::Esc));
     assert!(app.policies.dialog.is_none());
-    app.handle(Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    app.handle(code(KeyCode::Esc));
     assert_eq!(app.view, View::Explorer);
 }
 
@@ -204,26 +191,13 @@ fn a_longer_ttl_needs_no_name_and_esc_goes_back() {
 fn p_in_the_explorer_opens_the_selected_namespace_and_says_when_nothing_fits() {
     let mut app = App::new(Settings::default(), Instant::now());
     let reqs = app.start();
-    let r = common::find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTenants)));
-    common::answer(
-        &mut app,
-        r,
-        ResponseKind::Explorer(ExplorerResponse::TenantsListed { tenants: vec!["acme".into()] }),
-    );
+    answer_tenants(&mut app, &reqs, &["acme"]);
     // a tenant has no policies of this kind: a message, no request
     let out = app.handle(Event::Key(KeyEvent::new(KeyCode::Char('P'), KeyModifiers::SHIFT)));
     assert!(out.is_empty() && app.view == View::Explorer, "{out:?}");
     assert!(app.status.as_ref().is_some_and(|s| s.text.contains("select a namespace or a topic")), "{:?}", app.status);
     let reqs = app.update(Action::Expand);
-    let r = common::find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListNamespaces { .. })));
-    common::answer(
-        &mut app,
-        r,
-        ResponseKind::Explorer(ExplorerResponse::NamespacesListed {
-            tenant: "acme".into(),
-            namespaces: vec!["acme/shop".into()],
-        }),
-    );
+    answer_namespaces(&mut app, &reqs, "acme", &["acme/shop"]);
     app.update(Action::Down);
     let out = app.handle(Event::Key(KeyEvent::new(KeyCode::Char('P'), KeyModifiers::SHIFT)));
     assert_eq!(app.view, View::Policies);

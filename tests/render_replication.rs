@@ -5,6 +5,10 @@ mod common;
 
 use std::time::Instant;
 
+use common::tui::{
+    answer_cluster_info, answer_namespaces, answer_tenants, answer_topics, fg_at, namespaces_listed, topic,
+    topics_listed,
+};
 use common::{answer, draw, expand_with, find, screen};
 use pulsar_tui::app::keys::Action;
 use pulsar_tui::app::{App, Settings};
@@ -13,15 +17,8 @@ use pulsar_tui::pulsar::replication::{
 };
 use pulsar_tui::pulsar::request::{ExplorerRequest, ExplorerResponse, RequestKind, ResponseKind};
 use pulsar_tui::pulsar::stats::{PartitionedMetadata, ReplicatorStats, TopicStats};
-use pulsar_tui::pulsar::{ClusterTarget, TopicEntry, TopicName};
+use pulsar_tui::pulsar::{ClusterTarget, TopicEntry};
 use pulsar_tui::ui::theme::Theme;
-use ratatui::backend::TestBackend;
-use ratatui::style::Color;
-use ratatui::Terminal;
-
-fn topic(s: &str) -> TopicName {
-    TopicName::parse(s).unwrap()
-}
 
 /// geo/replicated/orders (2 partitions) selected on geo-a, its stats answered with a
 /// replication map: the app asks for its replicators.
@@ -37,33 +34,12 @@ fn selected() -> (App, pulsar_tui::pulsar::request::Request) {
     };
     let mut app = App::new(settings, Instant::now());
     let reqs = app.start();
-    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::FetchClusterInfo)));
-    answer(
-        &mut app,
-        r,
-        ResponseKind::Explorer(ExplorerResponse::ClusterInfoFetched {
-            clusters: vec!["geo-a".into()],
-            version: "4.0.8".into(),
-        }),
-    );
-    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTenants)));
-    answer(&mut app, r, ResponseKind::Explorer(ExplorerResponse::TenantsListed { tenants: vec!["geo".into()] }));
-    expand_with(
-        &mut app,
-        ResponseKind::Explorer(ExplorerResponse::NamespacesListed {
-            tenant: "geo".into(),
-            namespaces: vec!["geo/replicated".into()],
-        }),
-    );
+    answer_cluster_info(&mut app, &reqs, &["geo-a"]);
+    answer_tenants(&mut app, &reqs, &["geo"]);
+    expand_with(&mut app, namespaces_listed("geo", &["geo/replicated"]));
     app.update(Action::Down);
     let orders = topic("persistent://geo/replicated/orders");
-    expand_with(
-        &mut app,
-        ResponseKind::Explorer(ExplorerResponse::TopicsListed {
-            namespace: "geo/replicated".into(),
-            topics: vec![TopicEntry { name: orders.clone(), partitions: 2 }],
-        }),
-    );
+    expand_with(&mut app, topics_listed("geo/replicated", vec![TopicEntry { name: orders.clone(), partitions: 2 }]));
     let reqs = app.update(Action::Down);
     let stats_req =
         find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::FetchTopicStats { .. }))).clone();
@@ -142,18 +118,6 @@ fn report() -> CheckReport {
     }
 }
 
-/// The cells of the row holding `text`, from its first character: their colours.
-fn colour_of(term: &Terminal<TestBackend>, text: &str) -> Color {
-    let screen = screen(term);
-    let (y, line) = screen
-        .lines()
-        .enumerate()
-        .find(|(_, l)| l.contains(text))
-        .unwrap_or_else(|| panic!("{text} not on screen:\n{screen}"));
-    let x = line[..line.find(text).unwrap()].chars().count();
-    term.backend().buffer()[(x as u16, y as u16)].fg
-}
-
 #[test]
 fn replication_rows_and_check_in_the_details_pane() {
     let (mut app, fetch) = selected();
@@ -163,9 +127,9 @@ fn replication_rows_and_check_in_the_details_pane() {
     let term = draw(&app, 160, 30);
     insta::assert_snapshot!("replication__rows__160x30", screen(&term));
     let theme = Theme::default();
-    assert_eq!(colour_of(&term, "○ disconnected"), theme.status_error);
-    assert_eq!(colour_of(&term, "● connected since 2026-12-04 01:00:11 UTC"), theme.backlog_ok);
-    assert_eq!(colour_of(&term, "1,500"), theme.backlog_crit, "a large replication backlog");
+    assert_eq!(fg_at(&term, "○ disconnected"), theme.status_error);
+    assert_eq!(fg_at(&term, "● connected since 2026-12-04 01:00:11 UTC"), theme.backlog_ok);
+    assert_eq!(fg_at(&term, "1,500"), theme.backlog_crit, "a large replication backlog");
 
     // V: the check against the other cluster's context (geo-b: named like a remote)
     let reqs = app.update(Action::CheckReplication);
@@ -184,7 +148,7 @@ fn replication_rows_and_check_in_the_details_pane() {
     answer(&mut app, &check, ResponseKind::Replication(done));
     let term = draw(&app, 160, 30);
     insta::assert_snapshot!("replication__check__160x30", screen(&term));
-    assert_eq!(colour_of(&term, "100 missing"), theme.backlog_crit);
+    assert_eq!(fg_at(&term, "100 missing"), theme.backlog_crit);
 }
 
 #[test]
@@ -202,27 +166,9 @@ fn x_switches_to_the_other_clusters_context_and_selects_the_topic_there() {
     };
     let reqs = app.switch_context(settings);
     // the explorer loads its way to the same topic on geo-b
-    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTenants)));
-    let reqs =
-        answer(&mut app, r, ResponseKind::Explorer(ExplorerResponse::TenantsListed { tenants: vec!["geo".into()] }));
-    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListNamespaces { .. }))).clone();
-    let reqs = answer(
-        &mut app,
-        &r,
-        ResponseKind::Explorer(ExplorerResponse::NamespacesListed {
-            tenant: "geo".into(),
-            namespaces: vec!["geo/replicated".into()],
-        }),
-    );
-    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTopics { .. }))).clone();
+    let reqs = answer_tenants(&mut app, &reqs, &["geo"]);
+    let reqs = answer_namespaces(&mut app, &reqs, "geo", &["geo/replicated"]);
     let orders = topic("persistent://geo/replicated/orders");
-    answer(
-        &mut app,
-        &r,
-        ResponseKind::Explorer(ExplorerResponse::TopicsListed {
-            namespace: "geo/replicated".into(),
-            topics: vec![TopicEntry { name: orders.clone(), partitions: 2 }],
-        }),
-    );
+    answer_topics(&mut app, &reqs, "geo/replicated", vec![TopicEntry { name: orders.clone(), partitions: 2 }]);
     assert_eq!(app.explorer.current_topic(), Some(orders));
 }

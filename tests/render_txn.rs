@@ -5,8 +5,9 @@ mod common;
 
 use std::time::Instant;
 
+use common::tui::{code, fg_at};
 use common::{answer, browsed, draw, find, screen};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use pulsar_tui::app::keys::Action;
 use pulsar_tui::app::{App, Event, Settings, View};
 use pulsar_tui::pulsar::message::StartFrom;
@@ -111,14 +112,6 @@ fn txn_app() -> App {
     app
 }
 
-fn fg_at(term: &Terminal<TestBackend>, needle: &str) -> ratatui::style::Color {
-    let text = screen(term);
-    let y = text.lines().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("no {needle}:\n{text}"));
-    let line = text.lines().nth(y).unwrap();
-    let x = line[..line.find(needle).unwrap()].chars().count() as u16;
-    term.backend().buffer()[(x, y as u16)].fg
-}
-
 #[test]
 fn transactions_view_140x30() {
     let app = txn_app();
@@ -139,23 +132,23 @@ fn abort_dialog_asks_for_the_id_and_read_only_says_it_will_be_refused() {
     app.settings.read_only = true;
     assert!(app.update(Action::AbortTxn).is_empty(), "the dialog opens, nothing is sent");
     for c in "(0,".chars() {
-        assert!(app.handle(Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))).is_empty());
+        assert!(app.handle(code(KeyCode::Char(c))).is_empty());
     }
     // Enter before the id is complete sends nothing
-    assert!(app.handle(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE))).is_empty());
+    assert!(app.handle(code(KeyCode::Enter)).is_empty());
     let term = draw(&app, 100, 30);
     let text = screen(&term);
     insta::assert_snapshot!("txn__abort__100x30", text);
     assert!(text.contains("read-only mode: the abort will be refused"), "{text}");
     assert_eq!(fg_at(&term, "read-only mode"), Theme::default().status_error);
     for c in "2)".chars() {
-        app.handle(Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+        app.handle(code(KeyCode::Char(c)));
     }
-    let out = app.handle(Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let out = app.handle(code(KeyCode::Enter));
     let r = find(&out, |k| matches!(k, RequestKind::Txn(TxnRequest::Abort { .. })));
     assert_eq!(r.kind, RequestKind::Txn(TxnRequest::Abort { txn: TxnId { most: 0, least: 2 } }));
     // Esc leaves a running abort's dialog open: its answer closes it
-    app.handle(Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    app.handle(code(KeyCode::Esc));
     assert!(app.txn.abort.is_some());
 }
 

@@ -5,9 +5,9 @@ mod common;
 
 use std::time::Instant;
 
-use common::{answer, find, screen};
+use common::screen;
+use common::tui::answer_tenants;
 use pulsar_tui::app::{App, Level, Settings, StatusMessage};
-use pulsar_tui::pulsar::request::{ExplorerRequest, ExplorerResponse, RequestKind, ResponseKind};
 use pulsar_tui::ui::theme::{Theme, BUILT_IN};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -15,12 +15,7 @@ use ratatui::Terminal;
 fn app() -> App {
     let mut app = App::new(Settings::default(), Instant::now());
     let reqs = app.start();
-    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListTenants)));
-    answer(
-        &mut app,
-        r,
-        ResponseKind::Explorer(ExplorerResponse::TenantsListed { tenants: vec!["acme".into(), "public".into()] }),
-    );
+    answer_tenants(&mut app, &reqs, &["acme", "public"]);
     app.status = Some(StatusMessage { text: "broker said no".into(), level: Level::Error, at: app.now });
     app
 }

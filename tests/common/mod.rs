@@ -3,6 +3,7 @@
 
 pub mod auth_broker;
 pub mod dlq;
+pub mod tui;
 
 use std::time::{Duration, Instant};
 
