@@ -16,15 +16,7 @@ const BK_PORT: &str = "13181";
 
 /// The token-mode broker of this test.
 fn auth_broker() -> common::OwnBroker {
-    common::OwnBroker::start(
-        "auth",
-        &[
-            ("PULSAR_AUTH", "1"),
-            ("PULSAR_BROKER_PORT", BROKER_PORT),
-            ("PULSAR_WEB_PORT", WEB_PORT),
-            ("PULSAR_BK_PORT", BK_PORT),
-        ],
-    )
+    common::OwnBroker::token_mode("auth", BROKER_PORT, WEB_PORT, BK_PORT)
 }
 
 fn pulsar_tui(token: &str, args: &[&str]) -> Output {

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{curl_json, draw, python_produce, screen, target, unique, Driver};
+use common::{curl_json, draw, node_loaded, python_produce, screen, target, unique, Driver};
 use pulsar_tui::app::keys::Action;
 use pulsar_tui::app::tree::{Load, NodeKey, NodeKind};
 use pulsar_tui::app::{Connection, Settings};
@@ -67,10 +67,6 @@ fn child_labels(d: &Driver, key: &NodeKey) -> Vec<String> {
     d.app.explorer.tree.node(&path).unwrap().children.iter().map(|c| c.label.clone()).collect()
 }
 
-fn loaded(d: &Driver, key: &NodeKey) -> bool {
-    d.app.explorer.tree.find(key).and_then(|p| d.app.explorer.tree.node(&p)).is_some_and(|n| n.load == Load::Loaded)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the broker: scripts/test runs it"]
 async fn explorer_shows_what_the_cluster_holds() {
@@ -87,23 +83,13 @@ async fn explorer_shows_what_the_cluster_holds() {
 
     // tenant → namespaces
     select_and_expand(&mut d, &tenant_key);
-    d.until("namespaces", LIMIT, |app| {
-        app.explorer
-            .tree
-            .find(&tenant_key)
-            .and_then(|p| app.explorer.tree.node(&p))
-            .is_some_and(|n| n.load == Load::Loaded)
-    })
-    .await;
+    d.until_loaded("namespaces", LIMIT, &tenant_key).await;
     assert_eq!(child_labels(&d, &tenant_key), vec!["ns1", "ns2"]);
 
     // namespace → topics, the partitioned one grouped with its partition count
     let ns1 = NodeKey::Namespace(format!("{}/ns1", fx.tenant));
     select_and_expand(&mut d, &ns1);
-    d.until("topics of ns1", LIMIT, |app| {
-        app.explorer.tree.find(&ns1).and_then(|p| app.explorer.tree.node(&p)).is_some_and(|n| n.load == Load::Loaded)
-    })
-    .await;
+    d.until_loaded("topics of ns1", LIMIT, &ns1).await;
     assert_eq!(child_labels(&d, &ns1), vec!["parted", "plain"]);
     let parted_key = NodeKey::Topic(fx.parted.clone());
     let parted_node = d.app.explorer.tree.node(&d.app.explorer.tree.find(&parted_key).unwrap()).unwrap();
@@ -111,14 +97,7 @@ async fn explorer_shows_what_the_cluster_holds() {
 
     // partitioned topic → its subscriptions, then its partitions
     select_and_expand(&mut d, &parted_key);
-    d.until("subscriptions of parted", LIMIT, |app| {
-        app.explorer
-            .tree
-            .find(&parted_key)
-            .and_then(|p| app.explorer.tree.node(&p))
-            .is_some_and(|n| n.load == Load::Loaded)
-    })
-    .await;
+    d.until_loaded("subscriptions of parted", LIMIT, &parted_key).await;
     assert_eq!(
         child_labels(&d, &parted_key),
         vec!["sub-b", "sub-c", "parted-partition-0", "parted-partition-1", "parted-partition-2"]
@@ -145,12 +124,7 @@ async fn explorer_shows_what_the_cluster_holds() {
     d.until("plain loaded with stats", LIMIT, |app| {
         app.explorer.details.key.as_ref() == Some(&plain_key)
             && app.explorer.details.stats.is_some()
-            && app
-                .explorer
-                .tree
-                .find(&plain_key)
-                .and_then(|p| app.explorer.tree.node(&p))
-                .is_some_and(|n| n.load == Load::Loaded)
+            && node_loaded(app, &plain_key)
     })
     .await;
     let sub_a = NodeKey::Subscription(fx.plain.clone(), "sub-a".into());
@@ -203,7 +177,7 @@ async fn jump_and_broker_errors_keep_the_app_usable() {
     // a topic the broker never heard of: the stats request fails with 404 in the details pane
     let ghost = TopicName::parse(&format!("persistent://{}/ns1/ghost", fx.tenant)).unwrap();
     let tenant_key = NodeKey::Tenant(fx.tenant.clone());
-    assert!(loaded(&d, &tenant_key));
+    assert!(node_loaded(&d.app, &tenant_key));
     let reqs = d.app.jump_to(ghost);
     d.submit(reqs);
     d.until("ghost not found", LIMIT, |app| app.status.as_ref().is_some_and(|s| s.text.contains("ghost not found")))

@@ -61,14 +61,7 @@ async fn many_topics_and_partitions_list_filter_and_render() {
 
     // its partitions, expanded
     d.act(Action::Expand);
-    d.until("partitions listed", limit, |app| {
-        app.explorer
-            .tree
-            .find(&wide_key)
-            .and_then(|p| app.explorer.tree.node(&p))
-            .is_some_and(|n| n.load == Load::Loaded)
-    })
-    .await;
+    d.until_loaded("partitions listed", limit, &wide_key).await;
     let parts = d.app.explorer.tree.node(&d.app.explorer.tree.find(&wide_key).unwrap()).unwrap().children.len();
     assert_eq!(parts, 100);
 

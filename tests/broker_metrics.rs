@@ -6,7 +6,7 @@ mod common;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use common::{curl_json, python_produce, target, unique, Driver};
+use common::{curl_json, python_produce, target, tenant_with_lagging_topics, unique, Driver};
 use pulsar_tui::app::Settings;
 use pulsar_tui::pulsar::{Client, TopicName};
 
@@ -75,16 +75,7 @@ fn eventually(what: &str, mut f: impl FnMut() -> (bool, String)) {
 #[ignore = "needs the broker: scripts/test runs it"]
 async fn scraped_backlog_matches_the_admin_api_and_drains() {
     let client = Client::new(target()).unwrap();
-    let tenant = unique("it-metrics");
-    let clusters = client.admin.clusters().await.unwrap();
-    client.admin.create_tenant(&tenant, &clusters).await.unwrap();
-    client.admin.create_namespace(&format!("{tenant}/ns")).await.unwrap();
-    let plain = TopicName::parse(&format!("persistent://{tenant}/ns/plain")).unwrap();
-    let parted = TopicName::parse(&format!("persistent://{tenant}/ns/parted")).unwrap();
-    client.admin.create_topic(&plain, 0).await.unwrap();
-    client.admin.create_topic(&parted, 2).await.unwrap();
-    client.admin.create_subscription(&plain, "lagging").await.unwrap();
-    client.admin.create_subscription(&parted, "lagging").await.unwrap();
+    let (tenant, plain, parted) = tenant_with_lagging_topics(&client, "it-metrics").await;
     python_produce(&plain.to_string(), 25, "x");
     python_produce(&parted.to_string(), 16, "y");
 

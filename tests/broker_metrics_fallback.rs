@@ -16,7 +16,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::unique;
+use common::tenant_with_lagging_topics;
 use pulsar_tui::pulsar::{scrape, Client};
 use pulsar_tui::pulsar::{ClusterTarget, TopicName};
 
@@ -39,16 +39,7 @@ fn produce(service: &str, topic: &str, n: usize) {
 #[ignore = "needs a broker with exposeTopicLevelMetricsInPrometheus=false (see the file's doc)"]
 async fn namespace_level_metrics_fall_back_to_admin_topic_stats() {
     let client = client();
-    let tenant = unique("it-nslevel");
-    let clusters = client.admin.clusters().await.unwrap();
-    client.admin.create_tenant(&tenant, &clusters).await.unwrap();
-    client.admin.create_namespace(&format!("{tenant}/ns")).await.unwrap();
-    let plain = TopicName::parse(&format!("persistent://{tenant}/ns/plain")).unwrap();
-    let parted = TopicName::parse(&format!("persistent://{tenant}/ns/parted")).unwrap();
-    client.admin.create_topic(&plain, 0).await.unwrap();
-    client.admin.create_topic(&parted, 2).await.unwrap();
-    client.admin.create_subscription(&plain, "lagging").await.unwrap();
-    client.admin.create_subscription(&parted, "lagging").await.unwrap();
+    let (tenant, plain, parted) = tenant_with_lagging_topics(&client, "it-nslevel").await;
     produce(&client.target.service_url, &plain.to_string(), 25);
     produce(&client.target.service_url, &parted.to_string(), 16);
 

@@ -21,15 +21,7 @@ const AUDIENCE: &str = "urn:pulsar-tui-it";
 
 /// The token-mode broker of this test.
 fn auth_broker() -> common::OwnBroker {
-    common::OwnBroker::start(
-        "oauth2",
-        &[
-            ("PULSAR_AUTH", "1"),
-            ("PULSAR_BROKER_PORT", BROKER_PORT),
-            ("PULSAR_WEB_PORT", WEB_PORT),
-            ("PULSAR_BK_PORT", BK_PORT),
-        ],
-    )
+    common::OwnBroker::token_mode("oauth2", BROKER_PORT, WEB_PORT, BK_PORT)
 }
 
 fn secret_key(broker: &common::OwnBroker) -> PathBuf {

@@ -11,22 +11,13 @@ use common::dlq::{
     drop_namespace, json_lines, namespace, pulsar_tui, requeue_under_kills_loses_nothing, sub_backlog, temp,
     value_counts,
 };
-use common::{curl_json, python_read, python_read_raw, target};
+use common::{curl_json, produce_batched, python_read, python_read_raw, target};
 use pulsar_tui::pulsar::{Client, TopicName};
 use serde_json::Value;
 
 /// Keeps the messages whose index is even: half of every batch.
 const EVEN: &str =
     "key.endsWith('0') || key.endsWith('2') || key.endsWith('4') || key.endsWith('6') || key.endsWith('8')";
-
-fn produce_batched(topic: &str, n: usize, batch: usize) {
-    let script = format!("{}/tests/clients/produce_batched.py", env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new("python3")
-        .args([&script, &target().service_url, topic, &n.to_string(), &batch.to_string()])
-        .output()
-        .expect("python3 runs");
-    assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-}
 
 fn stored_entries(topic: &str) -> u64 {
     let t = TopicName::parse(topic).unwrap();

@@ -183,49 +183,15 @@ async fn read_only_refuses_publishing_before_any_io() {
 
 /// A token-mode broker of this test's own (ports and run directory no other test uses),
 /// stopped when dropped.
-struct TokenBroker {
-    run_dir: std::path::PathBuf,
+fn token_broker() -> common::OwnBroker {
+    common::OwnBroker::token_mode("wire-token", "36650", "38080", "33181")
 }
 
-impl TokenBroker {
-    fn command(&self, args: &[&str]) -> std::process::Command {
-        let script = std::env::var_os("PULSAR_TUI_STANDALONE")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/pulsar-standalone"));
-        let mut c = std::process::Command::new(script);
-        c.args(args)
-            .env("PULSAR_AUTH", "1")
-            .env("PULSAR_RUN_DIR", &self.run_dir)
-            .env("PULSAR_BROKER_PORT", "36650")
-            .env("PULSAR_WEB_PORT", "38080")
-            .env("PULSAR_BK_PORT", "33181");
-        c
-    }
-
-    fn start() -> TokenBroker {
-        let b = TokenBroker { run_dir: std::env::temp_dir().join("pulsar-tui-it-wire-token-broker") };
-        let out = b.command(&["start"]).stderr(std::process::Stdio::inherit()).output().expect("pulsar-standalone");
-        assert!(out.status.success(), "the token-mode broker did not start: {}", String::from_utf8_lossy(&out.stdout));
-        b
-    }
-
-    fn token(&self, role: &str) -> String {
-        let out = self.command(&["token", role]).output().expect("pulsar-standalone token");
-        assert!(out.status.success());
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-
-    fn client(&self, token: &str) -> Client {
-        let mut t = pulsar_tui::pulsar::ClusterTarget::new("pulsar://127.0.0.1:36650", "http://127.0.0.1:38080");
-        t.token = Some(token.to_string());
-        Client::new(t).unwrap()
-    }
-}
-
-impl Drop for TokenBroker {
-    fn drop(&mut self) {
-        let _ = self.command(&["stop"]).output();
-    }
+/// A client of the token-mode broker, with `token`.
+fn token_client(token: &str) -> Client {
+    let mut t = pulsar_tui::pulsar::ClusterTarget::new("pulsar://127.0.0.1:36650", "http://127.0.0.1:38080");
+    t.token = Some(token.to_string());
+    Client::new(t).unwrap()
 }
 
 /// CONNECT carries the context's token: the super-user publishes a chunked message and reads
@@ -233,8 +199,8 @@ impl Drop for TokenBroker {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "starts a broker of its own (scripts/pulsar-standalone): scripts/test runs it"]
 async fn the_token_is_sent_and_refusals_say_why() {
-    let broker = TokenBroker::start();
-    let admin = broker.client(&broker.token("admin"));
+    let broker = token_broker();
+    let admin = token_client(&broker.token("admin"));
     let topic = TopicName::parse(&format!("persistent://public/default/{}", common::unique("wire-token"))).unwrap();
     let m = outgoing(random_bytes(6 * 1024 * 1024, 17), "big");
     let published = wire::publish_whole(&admin, &topic, &m).await.expect("the super-user publishes");
@@ -247,10 +213,10 @@ async fn the_token_is_sent_and_refusals_say_why() {
     raw.close().await;
     assert_eq!(whole, m.payload, "the chunks put together are the message");
 
-    let refused = broker.client("not-a-token");
+    let refused = token_client("not-a-token");
     let e = wire::publish_whole(&refused, &topic, &m).await.unwrap_err();
     assert!(matches!(e, ClientError::Unauthorized { .. }), "{e:?}");
-    let nobody = broker.client(&broker.token("nobody"));
+    let nobody = token_client(&broker.token("nobody"));
     let e = wire::fetch_entry(&nobody, &topic, (published.id.ledger, published.id.entry)).await.unwrap_err();
     assert!(matches!(e, ClientError::Forbidden { .. }), "{e:?}");
 }

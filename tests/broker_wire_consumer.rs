@@ -10,26 +10,16 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::dlq::{drop_namespace, namespace, sub_backlog};
-use common::{curl_json, target};
+use common::{curl_json, produce_batched, target};
 use pulsar_tui::pulsar::entries::{split_shared, EntryHeaders};
 use pulsar_tui::pulsar::message::MessageId;
 use pulsar_tui::pulsar::wire::consumer::{Entry, Received, Subscription, WireConsumer};
 use pulsar_tui::pulsar::{Client, TopicName};
 
 const LIMIT: Duration = Duration::from_secs(60);
-
-fn produce_batched(topic: &str, n: usize, batch: usize) {
-    let script = format!("{}/tests/clients/produce_batched.py", env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new("python3")
-        .args([&script, &target().service_url, topic, &n.to_string(), &batch.to_string()])
-        .output()
-        .expect("python3 runs");
-    assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-}
 
 fn subscription(name: &str, durable: bool, queue: u32) -> Subscription {
     Subscription {

@@ -7,10 +7,11 @@ pub mod tui;
 
 use std::time::{Duration, Instant};
 
+use pulsar_tui::app::tree::{Load, NodeKey};
 use pulsar_tui::app::{App, Event, Settings};
 use pulsar_tui::pulsar::request::{ExplorerRequest, Request, RequestKind, Response, ResponseKind};
 use pulsar_tui::pulsar::worker::Worker;
-use pulsar_tui::pulsar::{Client, ClusterTarget};
+use pulsar_tui::pulsar::{Client, ClusterTarget, TopicName};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use tokio::sync::mpsc;
@@ -59,6 +60,11 @@ pub fn screen(term: &Terminal<TestBackend>) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Whether the explorer node `key` is there and has loaded its children.
+pub fn node_loaded(app: &App, key: &NodeKey) -> bool {
+    app.explorer.tree.find(key).and_then(|p| app.explorer.tree.node(&p)).is_some_and(|n| n.load == Load::Loaded)
 }
 
 /// The app driven by the real worker on the real broker, without a terminal.
@@ -117,6 +123,11 @@ impl Driver {
     pub async fn settle(&mut self, limit: Duration) {
         self.until("all requests answered", limit, |app| app.pending_requests() == 0).await;
     }
+
+    /// Waits until the explorer node `key` has loaded its children.
+    pub async fn until_loaded(&mut self, what: &str, limit: Duration, key: &NodeKey) {
+        self.until(what, limit, |app| node_loaded(app, key)).await;
+    }
 }
 
 /// Produces `n` messages with the official Python `pulsar-client` (the independent client),
@@ -150,6 +161,33 @@ client.close()
         .output()
         .expect("python3 runs");
     assert!(out.status.success(), "python producer failed: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Produces `n` messages in batches of `batch` with the official Python client
+/// (tests/clients/produce_batched.py).
+pub fn produce_batched(topic: &str, n: usize, batch: usize) {
+    let script = format!("{}/tests/clients/produce_batched.py", env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new("python3")
+        .args([&script, &target().service_url, topic, &n.to_string(), &batch.to_string()])
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+}
+
+/// A new tenant named after `prefix` with namespace `ns`, holding `plain` (not partitioned)
+/// and `parted` (2 partitions), each with a subscription `lagging`: (tenant, plain, parted).
+pub async fn tenant_with_lagging_topics(client: &Client, prefix: &str) -> (String, TopicName, TopicName) {
+    let tenant = unique(prefix);
+    let clusters = client.admin.clusters().await.unwrap();
+    client.admin.create_tenant(&tenant, &clusters).await.unwrap();
+    client.admin.create_namespace(&format!("{tenant}/ns")).await.unwrap();
+    let plain = TopicName::parse(&format!("persistent://{tenant}/ns/plain")).unwrap();
+    let parted = TopicName::parse(&format!("persistent://{tenant}/ns/parted")).unwrap();
+    client.admin.create_topic(&plain, 0).await.unwrap();
+    client.admin.create_topic(&parted, 2).await.unwrap();
+    client.admin.create_subscription(&plain, "lagging").await.unwrap();
+    client.admin.create_subscription(&parted, "lagging").await.unwrap();
+    (tenant, plain, parted)
 }
 
 /// The admin API's JSON at `path`, read with curl (independently of our own client).
@@ -293,6 +331,19 @@ impl OwnBroker {
         let out = b.command(&["start"]).stderr(std::process::Stdio::inherit()).output().expect("run pulsar-standalone");
         assert!(out.status.success(), "the {name} broker did not start: {}", String::from_utf8_lossy(&out.stdout));
         b
+    }
+
+    /// A token-mode broker (`PULSAR_AUTH=1`) on the given broker, web and BookKeeper ports.
+    pub fn token_mode(name: &str, broker_port: &str, web_port: &str, bk_port: &str) -> OwnBroker {
+        OwnBroker::start(
+            name,
+            &[
+                ("PULSAR_AUTH", "1"),
+                ("PULSAR_BROKER_PORT", broker_port),
+                ("PULSAR_WEB_PORT", web_port),
+                ("PULSAR_BK_PORT", bk_port),
+            ],
+        )
     }
 
     /// `scripts/pulsar-standalone ARGS` for this broker.
