@@ -25,15 +25,13 @@ import time
 
 import pulsar
 
+from dead_letters import dead_letter_consumer, receive_until_quiet
+
 
 def dead_letter(service, topic, sub, dlq, n, out):
     client = pulsar.Client(service, operation_timeout_seconds=30)
     # subscribe first, so that the subscription sees every message
-    consumer = client.subscribe(
-        topic, sub, consumer_type=pulsar.ConsumerType.Shared,
-        initial_position=pulsar.InitialPosition.Earliest,
-        negative_ack_redelivery_delay_ms=100,
-        dead_letter_policy=pulsar.ConsumerDeadLetterPolicy(max_redeliver_count=3, dead_letter_topic=dlq))
+    consumer = dead_letter_consumer(client, topic, sub, dlq, max_redeliver_count=3)
     producer = client.create_producer(topic, batching_enabled=False)
     for i in range(n):
         producer.send(f"payload-{i}".encode(), partition_key=f"k-{i}",
@@ -41,24 +39,18 @@ def dead_letter(service, topic, sub, dlq, n, out):
     producer.close()
     dead = sorted(i for i in range(n) if i % 3 == 0)
     acked = set()
-    deadline = time.time() + 60
-    # the DLQ holds a message once it was delivered max_redeliver_count + 1 times and nacked;
-    # stop when every good one is acked and the bad ones stopped coming for a while
-    quiet_since = time.time()
-    while time.time() < deadline:
-        try:
-            msg = consumer.receive(timeout_millis=500)
-        except pulsar.Timeout:
-            if len(acked) == n - len(dead) and time.time() - quiet_since > 3:
-                break
-            continue
-        quiet_since = time.time()
+
+    def settle(msg):
         i = int(msg.properties()["i"])
         if i % 3 == 0:
             consumer.negative_acknowledge(msg)
         else:
             consumer.acknowledge(msg)
             acked.add(i)
+
+    # the DLQ holds a message once it was delivered max_redeliver_count + 1 times and nacked;
+    # stop when every good one is acked and the bad ones stopped coming for a while
+    receive_until_quiet(consumer, settle, done=lambda: len(acked) == n - len(dead))
     consumer.close()
     client.close()
     with open(out, "w") as f:
@@ -73,11 +65,7 @@ ORDER_V2 = dict(ORDER_V1, fields=ORDER_V1["fields"] + [{"name": "currency", "typ
 def avro_dead_letter(service, topic, sub, dlq, out):
     from pulsar.schema import AvroSchema
     client = pulsar.Client(service, operation_timeout_seconds=30)
-    consumer = client.subscribe(
-        topic, sub, consumer_type=pulsar.ConsumerType.Shared,
-        initial_position=pulsar.InitialPosition.Earliest,
-        negative_ack_redelivery_delay_ms=100,
-        dead_letter_policy=pulsar.ConsumerDeadLetterPolicy(max_redeliver_count=1, dead_letter_topic=dlq))
+    consumer = dead_letter_consumer(client, topic, sub, dlq, max_redeliver_count=1)
     values = {}
     for definition, batch in ((ORDER_V1, [{"id": "o-1", "amount": 10.5}, {"id": "o-2", "amount": 20.25}]),
                               (ORDER_V2, [{"id": "o-3", "amount": 30.0, "currency": "EUR"},
@@ -88,17 +76,7 @@ def avro_dead_letter(service, topic, sub, dlq, out):
             p.send(v, partition_key=v["id"])
             values[v["id"]] = v
         p.close()
-    deadline = time.time() + 60
-    quiet_since = time.time()
-    while time.time() < deadline:
-        try:
-            msg = consumer.receive(timeout_millis=500)
-        except pulsar.Timeout:
-            if time.time() - quiet_since > 3:
-                break
-            continue
-        quiet_since = time.time()
-        consumer.negative_acknowledge(msg)
+    receive_until_quiet(consumer, consumer.negative_acknowledge)
     consumer.close()
     client.close()
     with open(out, "w") as f:

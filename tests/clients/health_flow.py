@@ -21,6 +21,8 @@ import time
 
 import pulsar
 
+from dead_letters import dead_letter_consumer
+
 
 def ready(path):
     with open(path, "w") as f:
@@ -41,11 +43,7 @@ def hold(service, topic, sub, path):
 
 def nack(service, topic, sub, dlq, n, path):
     client = pulsar.Client(service, operation_timeout_seconds=30)
-    consumer = client.subscribe(
-        topic, sub, consumer_type=pulsar.ConsumerType.Shared,
-        initial_position=pulsar.InitialPosition.Earliest,
-        negative_ack_redelivery_delay_ms=100,
-        dead_letter_policy=pulsar.ConsumerDeadLetterPolicy(max_redeliver_count=1, dead_letter_topic=dlq))
+    consumer = dead_letter_consumer(client, topic, sub, dlq, max_redeliver_count=1)
     producer = client.create_producer(topic, batching_enabled=False)
     for i in range(n):
         producer.send(f"poison-{i}".encode(), properties={"i": str(i)})
