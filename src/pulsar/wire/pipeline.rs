@@ -26,15 +26,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pulsar::proto::base_command::Type;
-use pulsar::proto::{CommandCloseProducer, CommandProducer, CompressionType};
+use pulsar::proto::{CommandCloseProducer, CompressionType};
 use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
 use tokio::time::Instant;
 
 use super::batch::{self, Batch, Out};
 use super::conn::{command, server_error, Connection};
+use super::frame;
 use super::receipt::{lock, Slot, Stored};
 pub use super::receipt::{Receipt, SendError};
-use super::{frame, lookup};
 use crate::pulsar::error::{ClientError, Result};
 use crate::pulsar::topic::TopicName;
 use crate::pulsar::Client;
@@ -209,21 +209,8 @@ pub struct BatchProducer {
 impl BatchProducer {
     /// A producer on `topic`, a partition or a non-partitioned topic.
     pub async fn create(client: &Client, topic: &TopicName, opts: Options) -> Result<BatchProducer> {
-        client.ensure_writable(&format!("publish to {topic}"))?;
-        let mut conn = lookup::connect_to_owner(client, &topic.to_string()).await?;
-        let id = conn.next_id();
-        let request = conn.next_id();
-        let mut c = command(Type::Producer);
-        c.producer = Some(CommandProducer {
-            topic: topic.to_string(),
-            producer_id: id,
-            request_id: request,
-            producer_name: opts.name.clone(),
-            user_provided_producer_name: Some(opts.name.is_some()),
-            schema: opts.schema.clone(),
-            ..Default::default()
-        });
-        let (success, next_sequence) = super::producer::open_producer(&mut conn, &c, request, topic).await?;
+        let opened = super::producer::open_producer(client, topic, opts.name.clone(), opts.schema.clone()).await?;
+        let super::producer::Opened { mut conn, id, name, next_sequence } = opened;
         let max_message = conn.max_message_size;
         let mut opts = opts;
         opts.max_bytes = opts.max_bytes.clamp(1, (max_message / 4).max(1));
@@ -231,7 +218,7 @@ impl BatchProducer {
         let (tx, rx) = mpsc::unbounded_channel();
         let config = Config {
             id,
-            name: success.producer_name,
+            name,
             partition: topic.partition_index().map_or(-1, |p| p as i32),
             codec: opts.compression,
             max_message,

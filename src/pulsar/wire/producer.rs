@@ -12,9 +12,7 @@
 
 use prost013::Message as _;
 use pulsar::proto::base_command::Type;
-use pulsar::proto::{
-    BaseCommand, CommandCloseProducer, CommandProducer, CommandProducerSuccess, CommandSend, MessageMetadata,
-};
+use pulsar::proto::{CommandCloseProducer, CommandProducer, CommandSend, MessageMetadata};
 
 use super::conn::{command, server_error, Connection};
 use super::{batch, frame, lookup};
@@ -81,20 +79,8 @@ impl ChunkingProducer {
     /// A producer on `topic`, which must be a partition or a non-partitioned topic (see
     /// [`publish_whole`] for partitioned ones). The broker names it.
     pub async fn create(client: &Client, topic: &TopicName) -> Result<ChunkingProducer> {
-        client.ensure_writable(&format!("publish to {topic}"))?;
-        let mut conn = lookup::connect_to_owner(client, &topic.to_string()).await?;
-        let id = conn.next_id();
-        let request = conn.next_id();
-        let mut c = command(Type::Producer);
-        c.producer = Some(CommandProducer {
-            topic: topic.to_string(),
-            producer_id: id,
-            request_id: request,
-            user_provided_producer_name: Some(false),
-            ..Default::default()
-        });
-        let (success, next_sequence) = open_producer(&mut conn, &c, request, topic).await?;
-        Ok(ChunkingProducer { conn, topic: topic.clone(), id, name: success.producer_name, next_sequence })
+        let Opened { conn, id, name, next_sequence } = open_producer(client, topic, None, None).await?;
+        Ok(ChunkingProducer { conn, topic: topic.clone(), id, name, next_sequence })
     }
 
     /// The broker's `maxMessageSize`, as CONNECTED said.
@@ -186,17 +172,40 @@ impl ChunkingProducer {
     }
 }
 
-/// Sends a PRODUCER command and waits until the broker has the producer ready: its answer,
-/// and the sequence id to go on from (one after the last the broker stored for this
-/// producer name). Shared by [`ChunkingProducer`] and the batching producer.
+/// What the broker answered to a PRODUCER command: the connection to the topic's owner,
+/// the producer's id and name, and the next sequence id to use.
+pub(super) struct Opened {
+    pub conn: Connection,
+    pub id: u64,
+    pub name: String,
+    pub next_sequence: u64,
+}
+
+/// Opens a producer on `topic` (a partition or a non-partitioned topic) at the broker that
+/// owns it, waits until it is ready, and learns the next sequence id. `name`: the producer's
+/// name, or `None` to let the broker name it; `schema`: the schema it publishes with.
 pub(super) async fn open_producer(
-    conn: &mut Connection,
-    c: &BaseCommand,
-    request: u64,
+    client: &Client,
     topic: &TopicName,
-) -> Result<(CommandProducerSuccess, u64)> {
+    name: Option<String>,
+    schema: Option<pulsar::proto::Schema>,
+) -> Result<Opened> {
+    client.ensure_writable(&format!("publish to {topic}"))?;
+    let mut conn = lookup::connect_to_owner(client, &topic.to_string()).await?;
+    let id = conn.next_id();
+    let request = conn.next_id();
+    let mut c = command(Type::Producer);
+    c.producer = Some(CommandProducer {
+        topic: topic.to_string(),
+        producer_id: id,
+        request_id: request,
+        user_provided_producer_name: Some(name.is_some()),
+        producer_name: name,
+        schema,
+        ..Default::default()
+    });
     let what = format!("producer on {topic}");
-    let mut answer = conn.request(c, request, &what).await?;
+    let mut answer = conn.request(&c, request, &what).await?;
     // a producer waiting for exclusive access is told "not ready" first (not asked here)
     while answer.producer_success.as_ref().is_some_and(|s| s.producer_ready == Some(false)) {
         answer = conn.answer(request, &what).await?;
@@ -204,7 +213,7 @@ pub(super) async fn open_producer(
     let success =
         answer.producer_success.ok_or_else(|| ClientError::Protocol { what, reason: "no PRODUCER_SUCCESS".into() })?;
     let next_sequence = u64::try_from(success.last_sequence_id.unwrap_or(-1) + 1).unwrap_or(0);
-    Ok((success, next_sequence))
+    Ok(Opened { conn, id, name: success.producer_name, next_sequence })
 }
 
 /// Publishes `m` to `topic` as ONE message, chunked when it is larger than the broker's
