@@ -2,7 +2,7 @@
 // message: its DLQ producer enables chunking itself, so a 7 MiB letter lands in the DLQ as
 // chunks, which the Python client cannot arrange. For pulsar-tui's message-fidelity tests.
 //
-//   javac -cp "$PULSAR_HOME/lib/*" -d CLASSES tests/clients/DeadLetterChunked.java
+//   javac -cp "$PULSAR_HOME/lib/*" -d CLASSES tests/clients/DeadLetterChunked.java tests/clients/JsonText.java
 //   java -cp "$PULSAR_HOME/lib/*:CLASSES" DeadLetterChunked SERVICE TOPIC SUBSCRIPTION DLQ_TOPIC OUT_FILE
 //
 // Subscribes SUBSCRIPTION (Shared, earliest) to TOPIC with DeadLetterPolicy(maxRedeliverCount=1,
@@ -50,31 +50,16 @@ public class DeadLetterChunked {
         return hex.toString();
     }
 
-    static String str(String s) {
-        if (s == null) {
-            return "null";
-        }
-        StringBuilder out = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            if (c == '"' || c == '\\') {
-                out.append('\\').append(c);
-            } else if (c < 0x20) {
-                out.append(String.format("\\u%04x", (int) c));
-            } else {
-                out.append(c);
-            }
-        }
-        return out.append('"').toString();
-    }
-
     static String letter(Message<byte[]> m) throws Exception {
         StringBuilder props = new StringBuilder("{");
         for (Map.Entry<String, String> e : new TreeMap<>(m.getProperties()).entrySet()) {
-            props.append(props.length() > 1 ? ", " : "").append(str(e.getKey())).append(": ").append(str(e.getValue()));
+            props.append(props.length() > 1 ? ", " : "")
+                    .append(JsonText.str(e.getKey())).append(": ").append(JsonText.str(e.getValue()));
         }
         props.append('}');
-        return "{\"key\": " + str(m.getKey()) + ", \"properties\": " + props + ", \"size\": " + m.getData().length
-                + ", \"sha256\": " + str(sha256(m.getData())) + ", \"message_id\": " + str(m.getMessageId().toString())
+        return "{\"key\": " + JsonText.str(m.getKey()) + ", \"properties\": " + props + ", \"size\": " + m.getData().length
+                + ", \"sha256\": " + JsonText.str(sha256(m.getData()))
+                + ", \"message_id\": " + JsonText.str(m.getMessageId().toString())
                 + ", \"redelivery_count\": " + m.getRedeliveryCount() + "}";
     }
 
@@ -143,7 +128,7 @@ public class DeadLetterChunked {
             consumer.close();
             checker.close();
         }
-        String json = "{\"big_sha256\": " + str(sha256(big)) + ", \"big_size\": " + big.length
+        String json = "{\"big_sha256\": " + JsonText.str(sha256(big)) + ", \"big_size\": " + big.length
                 + ", \"dlq_entries\": [" + String.join(", ", letters) + "]}\n";
         Files.write(Paths.get(out), json.getBytes(StandardCharsets.UTF_8));
         System.out.println("DEAD-LETTERED");

@@ -3,7 +3,7 @@
 // One JVM, driven by commands on stdin, one JSON line per command on stdout (so a test pays
 // for one JVM start and can hold a transaction open while it looks at the broker).
 //
-//   javac -cp "$PULSAR_HOME/lib/*" -d CLASSES tests/clients/TxnDriver.java
+//   javac -cp "$PULSAR_HOME/lib/*" -d CLASSES tests/clients/TxnDriver.java tests/clients/JsonText.java
 //   java -cp "$PULSAR_HOME/lib/*:CLASSES" TxnDriver SERVICE TOPIC
 //
 // Commands (one per line; every answer carries "ok": true, or "ok": false and "error"):
@@ -40,20 +40,6 @@ public class TxnDriver {
     static String topic;
     static Transaction open;
 
-    static String str(String s) {
-        StringBuilder out = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            if (c == '"' || c == '\\') {
-                out.append('\\').append(c);
-            } else if (c < 0x20) {
-                out.append(String.format("\\u%04x", (int) c));
-            } else {
-                out.append(c);
-            }
-        }
-        return out.append('"').toString();
-    }
-
     static String idOf(MessageId id) {
         // MessageIdImpl prints "ledger:entry:partition" (batch ids add ":batch")
         String[] parts = id.toString().split(":");
@@ -77,16 +63,16 @@ public class TxnDriver {
     }
 
     static String answer(String op, Transaction txn, List<String> ids) {
-        StringBuilder out = new StringBuilder("{\"ok\":true,\"op\":").append(str(op));
+        StringBuilder out = new StringBuilder("{\"ok\":true,\"op\":").append(JsonText.str(op));
         if (txn != null) {
             TxnID t = txn.getTxnID();
-            out.append(",\"txn\":").append(str(t.toString()))
+            out.append(",\"txn\":").append(JsonText.str(t.toString()))
                     .append(",\"most\":").append(t.getMostSigBits())
                     .append(",\"least\":").append(t.getLeastSigBits());
         }
         out.append(",\"ids\":[");
         for (int i = 0; i < ids.size(); i++) {
-            out.append(i == 0 ? "" : ",").append(str(ids.get(i)));
+            out.append(i == 0 ? "" : ",").append(JsonText.str(ids.get(i)));
         }
         return out.append("]}").toString();
     }
@@ -177,7 +163,7 @@ public class TxnDriver {
             try {
                 out = run(w);
             } catch (Exception e) {
-                out = "{\"ok\":false,\"op\":" + str(w[0]) + ",\"error\":" + str(String.valueOf(e)) + "}";
+                out = "{\"ok\":false,\"op\":" + JsonText.str(w[0]) + ",\"error\":" + JsonText.str(String.valueOf(e)) + "}";
             }
             System.out.println(out);
             System.out.flush();

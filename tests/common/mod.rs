@@ -389,8 +389,8 @@ pub fn pulsar_home() -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
-/// Compiles `tests/clients/FILE` with `javac` against the distribution's Java client and
-/// returns the class path that runs it.
+/// Compiles `tests/clients/FILE` (with tests/clients/JsonText.java) with `javac` against the
+/// distribution's Java client and returns the class path that runs it.
 pub fn java_classpath(file: &str) -> String {
     let classes = std::env::temp_dir().join(unique("java-classes"));
     std::fs::create_dir_all(&classes).unwrap();
@@ -398,6 +398,8 @@ pub fn java_classpath(file: &str) -> String {
     let javac = std::process::Command::new("javac")
         .args(["-nowarn", "-cp", &cp, "-d", classes.to_str().unwrap()])
         .arg(format!("{}/tests/clients/{file}", env!("CARGO_MANIFEST_DIR")))
+        // the JSON text helper the clients share
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/JsonText.java"))
         .output()
         .expect("javac runs (Java 17 JDK)");
     assert!(javac.status.success(), "javac {file}: {}", String::from_utf8_lossy(&javac.stderr));
