@@ -5,8 +5,11 @@ mod common;
 
 use std::time::Instant;
 
-use common::tui::{answer_cluster_info, answer_tenants, namespaces_listed, press, topic, topics_listed, type_text};
-use common::{answer, draw, expand_with, find, screen};
+use common::tui::{
+    answer_cluster_info, answer_subscriptions, answer_tenants, browse_one_page, open_only_namespace, press, topic,
+    type_text,
+};
+use common::{answer, draw, find, screen};
 use crossterm::event::KeyCode;
 use pulsar_tui::app::dlq::ActionStage;
 use pulsar_tui::app::keys::Action;
@@ -15,9 +18,7 @@ use pulsar_tui::dlq::{Letter, LetterKind, Target};
 use pulsar_tui::pulsar::actions::WriteAction;
 use pulsar_tui::pulsar::dlq::{DlqRequest, DlqResponse};
 use pulsar_tui::pulsar::dlq::{LetterTopic, RequeueProgress, RequeueSummary};
-use pulsar_tui::pulsar::request::{
-    BrowseRequest, BrowseResponse, ExplorerRequest, ExplorerResponse, Request, RequestKind, ResponseKind,
-};
+use pulsar_tui::pulsar::request::{ExplorerRequest, ExplorerResponse, Request, RequestKind, ResponseKind};
 use pulsar_tui::pulsar::{ClientError, TopicEntry};
 use pulsar_tui::ui::theme::Theme;
 
@@ -27,17 +28,14 @@ fn app_on_namespace() -> App {
     let reqs = app.start();
     answer_cluster_info(&mut app, &reqs, &["standalone"]);
     answer_tenants(&mut app, &reqs, &["acme"]);
-    expand_with(&mut app, namespaces_listed("acme", &["acme/shop"]));
-    app.update(Action::Down);
-    expand_with(
+    open_only_namespace(
         &mut app,
-        topics_listed(
-            "acme/shop",
-            vec![
-                TopicEntry { name: topic("persistent://acme/shop/orders"), partitions: 4 },
-                TopicEntry { name: topic("persistent://acme/shop/orders-payments-DLQ"), partitions: 0 },
-            ],
-        ),
+        "acme",
+        "acme/shop",
+        vec![
+            TopicEntry { name: topic("persistent://acme/shop/orders"), partitions: 4 },
+            TopicEntry { name: topic("persistent://acme/shop/orders-payments-DLQ"), partitions: 0 },
+        ],
     );
     app
 }
@@ -251,15 +249,7 @@ fn app_on_subscription() -> App {
     let mut app = app_on_namespace();
     app.update(Action::Down);
     let reqs = app.update(Action::Expand);
-    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListSubscriptions { .. })));
-    answer(
-        &mut app,
-        r,
-        ResponseKind::Explorer(ExplorerResponse::SubscriptionsListed {
-            topic: topic("persistent://acme/shop/orders"),
-            subscriptions: vec!["analytics".into(), "payments".into()],
-        }),
-    );
+    answer_subscriptions(&mut app, &reqs, &topic("persistent://acme/shop/orders"), &["analytics", "payments"]);
     app.update(Action::Down);
     app.update(Action::Down);
     app
@@ -353,8 +343,6 @@ fn read_only_shows_in_the_header() {
 /// clips, our layout arithmetic must not underflow).
 #[test]
 fn tiny_terminals_never_panic() {
-    use pulsar_tui::pulsar::message::StartFrom;
-    use pulsar_tui::pulsar::reader::{Cursor, PartStart};
     let mut states: Vec<App> = Vec::new();
     states.push(app_on_namespace());
     let mut help = app_on_namespace();
@@ -368,20 +356,8 @@ fn tiny_terminals_never_panic() {
     menu.update(Action::Actions);
     states.push(menu);
     let mut browser = App::new(Settings::default(), Instant::now());
-    let reqs = browser.open_browser(topic("persistent://acme/shop/orders"), StartFrom::Earliest);
-    let r = find(&reqs, |k| matches!(k, RequestKind::Browse(BrowseRequest::ReadPage { .. }))).clone();
     let messages = (0..5).map(|i| common::browsed(i, b"{\"a\": 1}")).collect();
-    let next = Cursor { parts: vec![PartStart::Earliest] };
-    answer(
-        &mut browser,
-        &r,
-        ResponseKind::Browse(BrowseResponse::PageRead {
-            topic: topic("persistent://acme/shop/orders"),
-            messages,
-            next,
-            at_end: true,
-        }),
-    );
+    browse_one_page(&mut browser, &topic("persistent://acme/shop/orders"), messages, 1);
     browser.update(Action::ToggleDetail);
     states.push(browser);
     let mut metrics = app_on_namespace();

@@ -5,7 +5,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::tui::{
-    answer_namespaces, answer_tenants, answer_topics, code, key, namespaces_listed, topic, topics_listed,
+    answer_namespaces, answer_subscriptions, answer_tenants, answer_topics, browse_one_page, code, key,
+    open_only_namespace, topic,
 };
 use common::{answer, find};
 use crossterm::event::{KeyCode, KeyModifiers};
@@ -111,18 +112,7 @@ fn partitioned_topics_are_one_node_with_subscriptions_then_partitions() {
     app.handle(key('j'));
     assert_eq!(selected_label(&app), "orders");
     let reqs = app.handle(key('l'));
-    let r = find(
-        &reqs,
-        |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListSubscriptions { topic }) if topic == &orders),
-    );
-    answer(
-        &mut app,
-        r,
-        ResponseKind::Explorer(ExplorerResponse::SubscriptionsListed {
-            topic: orders.clone(),
-            subscriptions: vec!["payments".into()],
-        }),
-    );
+    answer_subscriptions(&mut app, &reqs, &orders, &["payments"]);
     let labels = visible_labels(&app);
     assert_eq!(
         labels[5..10],
@@ -348,15 +338,7 @@ fn subscription_stats_come_from_the_topic() {
     answer_topics(&mut app, &reqs, "acme/shop", vec![TopicEntry { name: t.clone(), partitions: 2 }]);
     app.handle(key('j'));
     let reqs = app.handle(key('l'));
-    let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListSubscriptions { .. }))).clone();
-    answer(
-        &mut app,
-        &r,
-        ResponseKind::Explorer(ExplorerResponse::SubscriptionsListed {
-            topic: t.clone(),
-            subscriptions: vec!["pay".into()],
-        }),
-    );
+    answer_subscriptions(&mut app, &reqs, &t, &["pay"]);
     let reqs = app.handle(key('j'));
     // the partitioned parent's aggregate stats, with its partition count
     let r = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::FetchTopicStats { topic, partitions: 2 }) if topic == &t)).clone();
@@ -583,12 +565,8 @@ mod browser {
 
 #[test]
 fn the_partition_filter_cycles_through_partitions() {
-    use pulsar_tui::pulsar::message::StartFrom;
-    use pulsar_tui::pulsar::reader::{Cursor, PartStart};
     let mut app = App::new(Settings::default(), Instant::now());
     let t = topic("persistent://acme/shop/orders");
-    let reqs = app.open_browser(t.clone(), StartFrom::Earliest);
-    let r = find(&reqs, |k| matches!(k, RequestKind::Browse(BrowseRequest::ReadPage { .. }))).clone();
     // three partitions seen in the loaded messages (the tree does not know this topic)
     let messages = (0..3)
         .map(|p| {
@@ -597,12 +575,7 @@ fn the_partition_filter_cycles_through_partitions() {
             b
         })
         .collect();
-    let next = Cursor { parts: vec![PartStart::Earliest; 3] };
-    answer(
-        &mut app,
-        &r,
-        ResponseKind::Browse(BrowseResponse::PageRead { topic: t.clone(), messages, next, at_end: true }),
-    );
+    browse_one_page(&mut app, &t, messages, 3);
     let mut seen = Vec::new();
     for _ in 0..4 {
         let reqs = app.handle(key('p'));
@@ -628,7 +601,7 @@ fn the_partition_filter_cycles_through_partitions() {
 
 mod palette_and_contexts {
     use super::*;
-    use common::{draw, expand_with};
+    use common::draw;
     use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
     use pulsar_tui::app::keys::Keymap;
     use pulsar_tui::app::{Level, View};
@@ -650,17 +623,14 @@ mod palette_and_contexts {
         let mut app = App::new(settings, Instant::now());
         let reqs = app.start();
         answer_tenants(&mut app, &reqs, &["acme", "ops"]);
-        expand_with(&mut app, namespaces_listed("acme", &["acme/shop"]));
-        app.update(Action::Down);
-        expand_with(
+        open_only_namespace(
             &mut app,
-            topics_listed(
-                "acme/shop",
-                vec![
-                    TopicEntry { name: topic("persistent://acme/shop/customers"), partitions: 0 },
-                    TopicEntry { name: topic("persistent://acme/shop/orders"), partitions: 4 },
-                ],
-            ),
+            "acme",
+            "acme/shop",
+            vec![
+                TopicEntry { name: topic("persistent://acme/shop/customers"), partitions: 0 },
+                TopicEntry { name: topic("persistent://acme/shop/orders"), partitions: 4 },
+            ],
         );
         app
     }

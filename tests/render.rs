@@ -4,15 +4,17 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::tui::{answer_cluster_info, answer_tenants, code, key, namespaces_listed, topic, topics_listed};
+use common::tui::{
+    answer_cluster_info, answer_subscriptions, answer_tenants, browse_one_page, code, key, namespaces_listed,
+    open_only_namespace, topic, topics_listed,
+};
 use common::{answer, draw, expand_with, find, screen};
 use crossterm::event::KeyCode;
 use pulsar_tui::app::keys::Action;
 use pulsar_tui::app::{App, Event, Settings};
 use pulsar_tui::pulsar::request::MetricsResponse;
 use pulsar_tui::pulsar::request::{
-    BrowseRequest, BrowseResponse, ExplorerRequest, ExplorerResponse, RequestKind, ResponseKind, SchemaRequest,
-    SchemaResponse,
+    ExplorerRequest, ExplorerResponse, RequestKind, ResponseKind, SchemaRequest, SchemaResponse,
 };
 use pulsar_tui::pulsar::stats::{ConsumerStats, PublisherStats, SubscriptionStats, TopicStats};
 use pulsar_tui::pulsar::{ClientError, TopicEntry};
@@ -46,15 +48,7 @@ fn loaded_app() -> App {
     let stats_req =
         find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::FetchTopicStats { .. }))).clone();
     let reqs = app.update(Action::Expand);
-    let subs = find(&reqs, |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListSubscriptions { .. }))).clone();
-    answer(
-        &mut app,
-        &subs,
-        ResponseKind::Explorer(ExplorerResponse::SubscriptionsListed {
-            topic: orders.clone(),
-            subscriptions: vec!["analytics".into(), "payments".into()],
-        }),
-    );
+    answer_subscriptions(&mut app, &reqs, &orders, &["analytics", "payments"]);
     let mut stats = TopicStats {
         msg_rate_in: 12.5,
         msg_throughput_in: 2048.0,
@@ -254,8 +248,6 @@ fn focus_and_selection_are_coloured() {
 mod browser {
     use super::*;
     use common::browsed;
-    use pulsar_tui::pulsar::message::StartFrom;
-    use pulsar_tui::pulsar::reader::{Cursor, PartStart};
 
     fn browsing(payloads: &[&[u8]]) -> App {
         browsing_messages(payloads.iter().enumerate().map(|(i, p)| browsed(i as i64, p)).collect())
@@ -321,19 +313,7 @@ mod browser {
     /// The browser over `messages` (all of them read in one page).
     fn browsing_messages(messages: Vec<pulsar_tui::pulsar::request::Browsed>) -> App {
         let mut app = App::new(Settings::default(), Instant::now());
-        let reqs = app.open_browser(topic("persistent://acme/shop/orders"), StartFrom::Earliest);
-        let r = find(&reqs, |k| matches!(k, RequestKind::Browse(BrowseRequest::ReadPage { .. }))).clone();
-        let next = Cursor { parts: vec![PartStart::Earliest] };
-        answer(
-            &mut app,
-            &r,
-            ResponseKind::Browse(BrowseResponse::PageRead {
-                topic: topic("persistent://acme/shop/orders"),
-                messages,
-                next,
-                at_end: true,
-            }),
-        );
+        browse_one_page(&mut app, &topic("persistent://acme/shop/orders"), messages, 1);
         app
     }
 
@@ -604,10 +584,8 @@ fn the_explorer_shows_the_live_backlog_from_metrics() {
     let start = app.start();
     answer_scrape(&mut app, &shop_scrape());
     answer_tenants(&mut app, &start, &["acme"]);
-    expand_with(&mut app, namespaces_listed("acme", &["acme/shop"]));
-    app.update(Action::Down);
     let orders = topic("persistent://acme/shop/orders");
-    expand_with(&mut app, topics_listed("acme/shop", vec![TopicEntry { name: orders.clone(), partitions: 4 }]));
+    open_only_namespace(&mut app, "acme", "acme/shop", vec![TopicEntry { name: orders.clone(), partitions: 4 }]);
     app.update(Action::Down);
     expand_with(
         &mut app,

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Instant;
 
-use common::tui::{cell_at, fg_at, press, type_text};
+use common::tui::{browse_one_page, cell_at, fg_at, press, type_text};
 use common::{draw, screen};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use pulsar_tui::app::compose::{ComposeDialog, ComposeStage};
@@ -13,7 +13,7 @@ use pulsar_tui::app::{App, Event, Settings};
 use pulsar_tui::encode::EncodeError;
 use pulsar_tui::model::MessageId;
 use pulsar_tui::pulsar::produce::{DraftValue, ProduceRequest, ProduceResponse};
-use pulsar_tui::pulsar::request::{BrowseRequest, BrowseResponse, RequestKind, Response, ResponseKind};
+use pulsar_tui::pulsar::request::{BrowseRequest, RequestKind, Response, ResponseKind};
 use pulsar_tui::pulsar::TopicName;
 use pulsar_tui::ui::theme::Theme;
 
@@ -91,19 +91,9 @@ fn compose_sends_the_fields_and_shows_a_refusal_at_the_value() {
 
 #[test]
 fn w_resends_the_selected_message_as_is_or_edited() {
-    use pulsar_tui::pulsar::message::StartFrom;
-    use pulsar_tui::pulsar::reader::{Cursor, PartStart};
     let mut app = App::new(Settings::default(), Instant::now());
     let t = TopicName::parse("persistent://acme/shop/orders").unwrap();
-    let reqs = app.open_browser(t.clone(), StartFrom::Earliest);
-    let r = common::find(&reqs, |k| matches!(k, RequestKind::Browse(BrowseRequest::ReadPage { .. }))).clone();
-    let messages = vec![common::browsed(0, br#"{"id":"o-1","qty":2}"#)];
-    let next = Cursor { parts: vec![PartStart::Earliest] };
-    common::answer(
-        &mut app,
-        &r,
-        ResponseKind::Browse(BrowseResponse::PageRead { topic: t.clone(), messages, next, at_end: true }),
-    );
+    browse_one_page(&mut app, &t, vec![common::browsed(0, br#"{"id":"o-1","qty":2}"#)], 1);
     press(&mut app, KeyCode::Char('w'));
     let d = app.compose.as_ref().expect("the compose dialog, filled");
     assert_eq!(d.topic, t, "to the parent topic");
@@ -137,21 +127,12 @@ fn w_resends_the_selected_message_as_is_or_edited() {
 
 #[test]
 fn f_fixes_a_dead_letter_and_asks_for_its_requeue() {
-    use pulsar_tui::pulsar::message::StartFrom;
-    use pulsar_tui::pulsar::reader::{Cursor, PartStart};
     let mut app = App::new(Settings::default(), Instant::now());
     let t = TopicName::parse("persistent://acme/shop/orders-sub-DLQ").unwrap();
-    let reqs = app.open_browser(t.clone(), StartFrom::Earliest);
-    let r = common::find(&reqs, |k| matches!(k, RequestKind::Browse(BrowseRequest::ReadPage { .. }))).clone();
     let mut letter = common::browsed(0, br#"{"id":"o-1","qty":"2"}"#);
     letter.message.topic = "persistent://acme/shop/orders-sub-DLQ".into();
     letter.message.id.partition = -1;
-    let next = Cursor { parts: vec![PartStart::Earliest] };
-    common::answer(
-        &mut app,
-        &r,
-        ResponseKind::Browse(BrowseResponse::PageRead { topic: t.clone(), messages: vec![letter], next, at_end: true }),
-    );
+    browse_one_page(&mut app, &t, vec![letter], 1);
     press(&mut app, KeyCode::Char('F'));
     assert!(app.compose.as_ref().is_some_and(|d| d.fix.is_some()));
     let text = screen(&draw(&app, 110, 26));

@@ -5,14 +5,12 @@ mod common;
 
 use std::time::Instant;
 
-use common::tui::{code, fg_at};
+use common::tui::{browse_one_page, code, fg_at};
 use common::{answer, browsed, draw, find, screen};
 use crossterm::event::KeyCode;
 use pulsar_tui::app::keys::Action;
 use pulsar_tui::app::{App, Event, Settings, View};
-use pulsar_tui::pulsar::message::StartFrom;
-use pulsar_tui::pulsar::reader::{Cursor, PartStart};
-use pulsar_tui::pulsar::request::{BrowseRequest, BrowseResponse, RequestKind, ResponseKind};
+use pulsar_tui::pulsar::request::{BrowseRequest, RequestKind, ResponseKind};
 use pulsar_tui::pulsar::txn::{
     BufferStats, Coordinator, Counters, Overview, PendingAck, TopicTxns, TxnRequest, TxnResponse,
 };
@@ -156,15 +154,8 @@ fn abort_dialog_asks_for_the_id_and_read_only_says_it_will_be_refused() {
 fn browser_end_held_back_by_an_open_transaction_120x12() {
     let mut app = App::new(Settings::default(), Instant::now());
     let topic = TopicName::parse(ORDERS).unwrap();
-    let reqs = app.open_browser(topic.clone(), StartFrom::Earliest);
-    let page = find(&reqs, |k| matches!(k, RequestKind::Browse(BrowseRequest::ReadPage { .. }))).clone();
     let messages = (0..3).map(|i| browsed(i, format!("c-{i}").as_bytes())).collect();
-    let next = Cursor { parts: vec![PartStart::Earliest] };
-    let out = answer(
-        &mut app,
-        &page,
-        ResponseKind::Browse(BrowseResponse::PageRead { topic: topic.clone(), messages, next, at_end: true }),
-    );
+    let out = browse_one_page(&mut app, &topic, messages, 1);
     // at the end, the browser asks what open transactions hold back
     let q = find(&out, |k| matches!(k, RequestKind::Txn(TxnRequest::FindHeldBack { .. }))).clone();
     answer(&mut app, &q, ResponseKind::Txn(TxnResponse::HeldBackFound { topic, held_back: Some(held_back()) }));
@@ -200,12 +191,8 @@ fn a_shown_held_back_marker_is_asked_again_and_what_it_released_is_read() {
     let start = Instant::now();
     let mut app = App::new(Settings::default(), start);
     let topic = TopicName::parse(ORDERS).unwrap();
-    let reqs = app.open_browser(topic.clone(), StartFrom::Earliest);
-    let page = find(&reqs, |k| matches!(k, RequestKind::Browse(BrowseRequest::ReadPage { .. }))).clone();
     let messages = (0..3).map(|i| browsed(i, format!("c-{i}").as_bytes())).collect();
-    let next = Cursor { parts: vec![PartStart::Earliest] };
-    let page_read = BrowseResponse::PageRead { topic: topic.clone(), messages, next, at_end: true };
-    let out = answer(&mut app, &page, ResponseKind::Browse(page_read));
+    let out = browse_one_page(&mut app, &topic, messages, 1);
     let q = find(&out, |k| matches!(k, RequestKind::Txn(TxnRequest::FindHeldBack { .. }))).clone();
     let found = TxnResponse::HeldBackFound { topic: topic.clone(), held_back: Some(held_back()) };
     answer(&mut app, &q, ResponseKind::Txn(found));

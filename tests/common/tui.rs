@@ -3,12 +3,16 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use pulsar_tui::app::{App, Event};
-use pulsar_tui::pulsar::request::{ExplorerRequest, ExplorerResponse, Request, RequestKind, ResponseKind};
+use pulsar_tui::pulsar::message::StartFrom;
+use pulsar_tui::pulsar::reader::{Cursor, PartStart};
+use pulsar_tui::pulsar::request::{
+    BrowseRequest, BrowseResponse, Browsed, ExplorerRequest, ExplorerResponse, Request, RequestKind, ResponseKind,
+};
 use pulsar_tui::pulsar::{TopicEntry, TopicName};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
-use super::{answer, find, screen};
+use super::{answer, expand_with, find, screen};
 
 pub fn topic(s: &str) -> TopicName {
     TopicName::parse(s).unwrap()
@@ -87,6 +91,43 @@ pub fn answer_topics(app: &mut App, reqs: &[Request], namespace: &str, topics: V
     )
     .clone();
     answer(app, &r, topics_listed(namespace, topics))
+}
+
+/// Answers the request among `reqs` that lists the subscriptions of `topic`.
+pub fn answer_subscriptions(
+    app: &mut App,
+    reqs: &[Request],
+    topic: &TopicName,
+    subscriptions: &[&str],
+) -> Vec<Request> {
+    let r = find(
+        reqs,
+        |k| matches!(k, RequestKind::Explorer(ExplorerRequest::ListSubscriptions { topic: t }) if t == topic),
+    )
+    .clone();
+    let listed = ExplorerResponse::SubscriptionsListed { topic: topic.clone(), subscriptions: owned(subscriptions) };
+    answer(app, &r, ResponseKind::Explorer(listed))
+}
+
+/// With a tenant selected: expands it to its one namespace `namespace`, selects that and
+/// expands it to `topics`.
+pub fn open_only_namespace(app: &mut App, tenant: &str, namespace: &str, topics: Vec<TopicEntry>) {
+    expand_with(app, namespaces_listed(tenant, &[namespace]));
+    app.update(pulsar_tui::app::keys::Action::Down);
+    expand_with(app, topics_listed(namespace, topics));
+}
+
+/// Opens the browser on `topic` from the earliest message and answers its first page with
+/// `messages`, the end of all `parts` partitions reached; the requests that answer makes.
+pub fn browse_one_page(app: &mut App, topic: &TopicName, messages: Vec<Browsed>, parts: usize) -> Vec<Request> {
+    let reqs = app.open_browser(topic.clone(), StartFrom::Earliest);
+    let r = find(&reqs, |k| matches!(k, RequestKind::Browse(BrowseRequest::ReadPage { .. }))).clone();
+    let next = Cursor { parts: vec![PartStart::Earliest; parts] };
+    answer(
+        app,
+        &r,
+        ResponseKind::Browse(BrowseResponse::PageRead { topic: topic.clone(), messages, next, at_end: true }),
+    )
 }
 
 /// The cell where `needle` starts on the screen (the first line that holds it).
