@@ -477,8 +477,11 @@ pub enum DlqCommand {
 /// The completion script of `shell` for this command line.
 pub fn completions(shell: clap_complete::Shell, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     use clap::CommandFactory;
-    clap_complete::generate(shell, &mut Cli::command(), "pulsar-tui", out);
-    Ok(())
+    // clap_complete panics when its writer fails (a closed pipe: `| head`), so the script
+    // is generated in memory and written here, where an error is an error
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "pulsar-tui", &mut script);
+    out.write_all(&script)
 }
 
 /// The man page (roff) of this command line: to `out`, or with `dir` one file per

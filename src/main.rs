@@ -27,10 +27,27 @@ fn no_huge_pages() {
     let _ = nix::sys::prctl::set_thp_disable(true);
 }
 
+/// The reader of our output went away (`pulsar-tui read … | head`): no message, the exit
+/// status a shell gives a process killed by SIGPIPE (Rust ignores the signal, so the write
+/// fails instead).
+fn closed_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if c.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe) {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
+const EXIT_CLOSED_PIPE: u8 = 141;
+
 /// Writes a completion script or the man page to stdout.
 fn print_generated(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> ExitCode {
     match write(&mut io::stdout().lock()) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_CLOSED_PIPE),
         Err(e) => {
             eprintln!("pulsar-tui: {e}");
             ExitCode::FAILURE
@@ -79,6 +96,7 @@ fn main() -> ExitCode {
     };
     match rt.block_on(run(cli, resolved)) {
         Ok(code) => code,
+        Err(e) if closed_pipe(e.as_ref()) => ExitCode::from(EXIT_CLOSED_PIPE),
         Err(e) => {
             eprintln!("pulsar-tui: {e:#}");
             ExitCode::FAILURE

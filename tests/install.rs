@@ -84,3 +84,24 @@ fn version_names_the_commit() {
         assert_eq!(String::from_utf8_lossy(&known.stdout).trim(), "commit", "{commit} is a commit of this repository");
     }
 }
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly_without_a_panic() {
+    use std::process::Stdio;
+    for args in [&["completions", "zsh"][..], &["man"][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pulsar-tui"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn pulsar-tui");
+        // the reader goes away at once, as `| head -0` would: the writes fail with EPIPE
+        // (or, when the child was quicker, all of it went into the pipe's buffer first)
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait for pulsar-tui");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(matches!(out.status.code(), Some(0) | Some(141)), "{args:?}: {:?} {stderr}", out.status);
+        assert!(out.status.code() == Some(0) || stderr.is_empty(), "{args:?}: a closed pipe is not an error: {stderr}");
+    }
+}
