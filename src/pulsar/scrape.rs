@@ -76,25 +76,12 @@ pub async fn broker_metrics_urls(client: &Client, fixed: &[String]) -> Result<Ve
 }
 
 /// Starts the GET of one broker's `/metrics` (status checked, body not read yet).
-/// True for a URL on this machine (`localhost`, `127.0.0.0/8`, `::1`).
-fn is_loopback(url: &str) -> bool {
-    let Ok(u) = reqwest::Url::parse(url) else { return false };
-    let Some(host) = u.host_str() else { return false };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
 async fn start_fetch(client: &Client, url: &str) -> std::result::Result<reqwest::Response, String> {
     // the client's timeout bounds a whole request; a large scrape may take longer to stream
     // (it is parsed as it arrives), so the operation timeout bounds the wait for the
     // headers here and for each chunk of the body in `scrape_one` instead
     let wait = client.target.op_timeout;
     let mut req = client.admin.http().get(url).timeout(SCRAPE_TOTAL_TIMEOUT);
-    if is_loopback(url) {
-        // gzip costs the broker more time than the bytes cost a loopback socket (10,000
-        // topics: 1.38 s gzipped against 0.87 s plain): ask for the text as it is
-        req = req.header(reqwest::header::ACCEPT_ENCODING, "identity");
-    }
     let token = match client.oauth2() {
         Some(o) => Some(o.token().await.map_err(|e| format!("cannot scrape {url}: {e}"))?),
         None => client.target.token.clone(),
@@ -139,68 +126,8 @@ impl std::io::Read for ChunkReader {
     }
 }
 
-/// A job for a scrape thread.
-type Job = Box<dyn FnOnce() + Send>;
-
-/// Long-lived threads of one kind, started on first use.
-type Threads = std::sync::Mutex<Vec<std::sync::mpsc::Sender<Job>>>;
-
-/// The threads that parse scrapes, one per broker position (the first broker's scrape
-/// always on the first), and the one that finishes them into snapshots. The allocator
-/// (mimalloc) keeps a heap per thread: a scrape's rows are allocated and freed in the
-/// parsing thread's heap every time, so one scrape's memory is reused by the next, and the
-/// snapshot the app keeps is allocated in another heap, so it does not pin pages of the
-/// freed rows. (On the blocking pool, whose idle threads go after 10 s, less than a
-/// stretched interval, scrapes ran on fresh threads and the snapshot was built among the
-/// rows: the TUI's resident memory grew by ~70 MB a scrape until it settled.)
-static PARSE_THREADS: Threads = std::sync::Mutex::new(Vec::new());
-static FINISH_THREAD: Threads = std::sync::Mutex::new(Vec::new());
-
-/// Runs `job` on thread `slot` of `threads` (started on first use); the answer comes back
-/// on the returned channel (closed if the job panicked).
-fn on_thread<T: Send + 'static>(
-    threads: &'static Threads,
-    name: &str,
-    slot: usize,
-    job: impl FnOnce() -> T + Send + 'static,
-) -> tokio::sync::oneshot::Receiver<T> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let mut job: Job = Box::new(move || {
-        let _ = tx.send(job());
-    });
-    let mut threads = threads.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    while threads.len() <= slot {
-        let (jobs_tx, jobs_rx) = std::sync::mpsc::channel::<Job>();
-        let worker = move || {
-            for job in jobs_rx {
-                // a panicking job drops its answer channel (the caller says so); the
-                // thread stays for the next scrape
-                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
-            }
-        };
-        if std::thread::Builder::new().name(format!("{name}-{}", threads.len())).spawn(worker).is_err() {
-            // no thread to be had: the blocking pool runs it
-            drop(threads);
-            tokio::task::spawn_blocking(job);
-            return rx;
-        }
-        threads.push(jobs_tx);
-    }
-    if let Some(thread) = threads.get(slot) {
-        match thread.send(job) {
-            Ok(()) => return rx,
-            // the thread is gone (it cannot be, but then the blocking pool runs it)
-            Err(std::sync::mpsc::SendError(back)) => job = back,
-        }
-    }
-    drop(threads);
-    tokio::task::spawn_blocking(job);
-    rx
-}
-
-/// Downloads and parses one broker's scrape at the same time, into a builder of its own,
-/// on parse thread `slot`.
-async fn scrape_one(client: &Client, slot: usize, url: &str, now: i64, interest: &Interest) -> SnapshotBuilder {
+/// Downloads and parses one broker's scrape at the same time, into a builder of its own.
+async fn scrape_one(client: &Client, url: &str, now: i64, interest: &Interest) -> SnapshotBuilder {
     let broker = url.trim_end_matches('/').trim_end_matches("/metrics").to_string();
     let mut resp = match start_fetch(client, url).await {
         Ok(r) => r,
@@ -211,10 +138,9 @@ async fn scrape_one(client: &Client, slot: usize, url: &str, now: i64, interest:
         }
     };
     let (tx, rx) = tokio::sync::mpsc::channel(16);
-    let parse_interest = interest.clone();
+    let interest = interest.clone();
     // parsing is CPU work: off the async threads
-    let parse = on_thread(&PARSE_THREADS, "metrics-parse", slot, move || {
-        let interest = parse_interest;
+    let parse = tokio::task::spawn_blocking(move || {
         let opts = ParseOptions { max_bytes: None, ..ParseOptions::default() };
         let reader = std::io::BufReader::with_capacity(256 * 1024, ChunkReader { rx, current: bytes::Bytes::new() });
         let mut b = SnapshotBuilder::with_interest(&interest);
@@ -242,10 +168,10 @@ async fn scrape_one(client: &Client, slot: usize, url: &str, now: i64, interest:
     }
     drop(tx);
     match parse.await {
-        Ok(part) => part,
+        Ok(b) => b,
         Err(e) => {
             let mut b = SnapshotBuilder::new();
-            b.add_broker_result(url.to_string(), Err(format!("parsing the scrape of {url} failed: {e}")), now);
+            b.add_broker_result(url.to_string(), Err(format!("parsing the scrape of {url}: {e}")), now);
             b
         }
     }
@@ -263,34 +189,29 @@ pub async fn scrape(client: &Client, fixed: &[String]) -> Result<MetricsSnapshot
 pub async fn scrape_with(client: &Client, fixed: &[String], interest: &Interest) -> Result<MetricsSnapshot> {
     let urls = broker_metrics_urls(client, fixed).await?;
     let now = chrono::Utc::now().timestamp_millis();
-    let parts = join_all(urls.iter().enumerate().map(|(slot, u)| scrape_one(client, slot, u, now, interest))).await;
-    let mut snapshot = merge_and_finish(parts, interest).await?;
+    let parts = join_all(urls.iter().map(|u| scrape_one(client, u, now, interest))).await;
+    // merging and finishing sort and copy up to every topic row: CPU work, off the async
+    // threads (the UI's event loop runs on them)
+    let interest = interest.clone();
+    let finish = tokio::task::spawn_blocking(move || {
+        let mut parts = parts.into_iter();
+        // the first broker's builder is the base (merging it into an empty one would copy
+        // its index of topic names)
+        let mut builder = parts.next().unwrap_or_default();
+        for part in parts {
+            builder.merge(part);
+        }
+        builder.finish_with(&interest)
+    });
+    let mut snapshot = finish.await.map_err(|e| ClientError::Protocol {
+        what: "metrics scrape".into(),
+        reason: format!("aggregating the scrape failed: {e}"),
+    })?;
     let namespaces = snapshot.fallback_namespaces();
     if !namespaces.is_empty() {
         admin_fallback(client, &mut snapshot, &namespaces).await;
     }
     Ok(snapshot)
-}
-
-/// Merges the brokers' builders and finishes the snapshot.
-async fn merge_and_finish(parts: Vec<SnapshotBuilder>, interest: &Interest) -> Result<MetricsSnapshot> {
-    // merging and finishing sort and copy up to every topic row: CPU work, off the async
-    // threads (the UI's event loop runs on them)
-    let interest = interest.clone();
-    let finish = on_thread(&FINISH_THREAD, "metrics-finish", 0, move || {
-        let mut builders = parts.into_iter();
-        // the first broker's builder is the base (merging it into an empty one would copy
-        // its index of topic names)
-        let mut builder = builders.next().unwrap_or_default();
-        for b in builders {
-            builder.merge(b);
-        }
-        builder.finish_with(&interest)
-    });
-    finish.await.map_err(|e| ClientError::Protocol {
-        what: "metrics scrape".into(),
-        reason: format!("aggregating the scrape failed: {e}"),
-    })
 }
 
 /// Fills in the topics of `namespaces` (reported by some broker with namespace-level series
@@ -424,16 +345,6 @@ mod tests {
     fn stats(name: &str) -> TopicStats {
         let path = format!("{}/tests/fixtures/metrics/{name}", env!("CARGO_MANIFEST_DIR"));
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-    }
-
-    #[test]
-    fn loopback_scrapes_ask_for_plain_text() {
-        for u in ["http://localhost:8080/metrics", "http://127.0.0.1:8080/metrics/", "http://[::1]:8080/metrics"] {
-            assert!(is_loopback(u), "{u}");
-        }
-        for u in ["http://broker-1:8080/metrics", "https://10.0.0.7/metrics", "not a url"] {
-            assert!(!is_loopback(u), "{u}");
-        }
     }
 
     #[test]
