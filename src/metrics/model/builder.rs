@@ -1,13 +1,15 @@
 //! Streams samples into a snapshot: per-topic accumulators found by prediction, then a hash index.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::BufRead;
+use std::sync::Arc;
 
 use super::family::{
     apply_latency, apply_namespace, apply_quota, apply_replication, apply_sub, apply_topic, apply_txn, family, to_u64,
     Family, SubField,
 };
 use super::interest::Interest;
+use super::raw::RawTopic;
 use super::types::{BrokerScrapeStatus, MetricsSnapshot, NamespaceMetrics, SubscriptionMetrics, TopicMetrics};
 use super::{namespace_of_topic, split_partition, valid_partition_index};
 use crate::metrics::prom::{parse_chunked_with, ParseOptions, ParseStats, Sample};
@@ -16,6 +18,10 @@ use crate::metrics::prom::{parse_chunked_with, ParseOptions, ParseStats, Sample}
 mod finish;
 #[path = "prune.rs"]
 mod prune;
+#[path = "rows.rs"]
+mod rows;
+
+use rows::Rows;
 
 /// The builder's maps: keys are topic names from the brokers being monitored. foldhash's
 /// fast hasher with a fixed seed: quick on short strings, and deterministic (the same
@@ -91,35 +97,40 @@ impl Gate {
     }
 }
 
-#[derive(Debug)]
+/// One raw topic row (a partition on its own) while the scrape streams. Every row of a big
+/// scrape lives until its end (a family lists every topic before the next family starts),
+/// so the row is kept small: its name is one allocation shared with the index, its
+/// namespace one shared by all the namespace's rows, and `metrics` holds only numbers
+/// until `finish` names the rows it keeps.
+#[derive(Debug, Default)]
 struct TopicAcc {
-    metrics: TopicMetrics,
+    name: Arc<str>,
+    namespace: Arc<str>,
+    metrics: RawTopic,
     /// Full subscription rows are kept (else only `summary`).
     full_subs: bool,
     summary: SubSummary,
     subs: Vec<SubscriptionMetrics>,
-    /// Built once a topic has more than [`SUB_LINEAR_MAX`] subscriptions.
-    sub_index: Option<FastMap<String, usize>>,
-    sub_cursor: usize,
+    /// Built once a topic has more than [`SUB_LINEAR_MAX`] subscriptions (rare: boxed).
+    sub_index: Option<Box<FastMap<String, usize>>>,
+    sub_cursor: u32,
 }
 
 impl TopicAcc {
-    fn new(name: &str, namespace: &str, full_subs: bool) -> Self {
-        TopicAcc {
-            metrics: TopicMetrics::new(name, namespace),
-            full_subs,
-            summary: SubSummary::default(),
-            subs: Vec::new(),
-            sub_index: None,
-            sub_cursor: 0,
-        }
+    fn new(name: Arc<str>, namespace: Arc<str>, full_subs: bool) -> Self {
+        TopicAcc { name, namespace, full_subs, ..TopicAcc::default() }
+    }
+
+    /// The row as a [`TopicMetrics`] with its name and namespace (for a row `finish` keeps).
+    fn into_named(self) -> (TopicMetrics, Vec<SubscriptionMetrics>) {
+        (self.metrics.into_metrics(self.name.to_string(), self.namespace.to_string()), self.subs)
     }
 
     /// Index of subscription `name`, created if missing. Pulsar writes a
     /// family's series topic by topic, subscription by subscription, in the
     /// same order for every family: try the predicted positions first.
     fn sub_mut(&mut self, name: &str) -> &mut SubscriptionMetrics {
-        let c = self.sub_cursor;
+        let c = self.sub_cursor as usize;
         let predicted = [c, c + 1, 0].into_iter().find(|&i| self.subs.get(i).is_some_and(|s| s.name == name));
         let idx = match predicted {
             Some(i) => i,
@@ -135,7 +146,7 @@ impl TopicAcc {
                 }
             }
         };
-        self.sub_cursor = idx;
+        self.sub_cursor = u32::try_from(idx).unwrap_or(u32::MAX);
         &mut self.subs[idx]
     }
 
@@ -146,13 +157,13 @@ impl TopicAcc {
         }
         self.subs.push(s);
         if self.sub_index.is_none() && self.subs.len() > SUB_LINEAR_MAX {
-            self.sub_index = Some(self.subs.iter().enumerate().map(|(i, s)| (s.name.clone(), i)).collect());
+            self.sub_index = Some(Box::new(self.subs.iter().enumerate().map(|(i, s)| (s.name.clone(), i)).collect()));
         }
         idx
     }
 
     fn merge(&mut self, other: TopicAcc) {
-        self.metrics.add(&other.metrics, false);
+        self.metrics.add(&other.metrics);
         self.full_subs &= other.full_subs;
         let (a, b) = (&mut self.summary, other.summary);
         *a = SubSummary {
@@ -205,13 +216,13 @@ struct NamespaceAcc {
 #[derive(Debug, Default)]
 pub struct SnapshotBuilder {
     /// Raw topic rows (partitions separate) in order of first appearance.
-    /// Boxed: the vector of 100,000 rows grows by copying pointers, not ~450-byte rows
-    /// (a doubling would briefly hold both copies).
-    #[allow(clippy::vec_box)] // deliberate: see above
-    topics: Vec<Box<TopicAcc>>,
-    index: FastMap<String, usize>,
+    topics: Rows,
+    /// Row of each raw topic name (the key is the row's own name).
+    index: FastMap<Arc<str>, usize>,
     cursor: usize,
     namespaces: FastMap<String, NamespaceAcc>,
+    /// One shared name per namespace, for the rows.
+    namespace_names: HashSet<Arc<str>, foldhash::fast::FixedState>,
     brokers: Vec<BrokerScrapeStatus>,
     /// `None`: every topic keeps full subscription rows.
     gate: Option<Box<Gate>>,
@@ -343,7 +354,9 @@ impl SnapshotBuilder {
         v: f64,
     ) {
         let idx = self.topic_index(raw, namespace);
-        apply_to_topic_acc(&mut self.topics[idx], fam, subscription, remote, v);
+        if let Some(acc) = self.topics.get_mut(idx) {
+            apply_to_topic_acc(acc, fam, subscription, remote, v);
+        }
     }
 
     /// Index of raw topic `raw`, created if missing: the current or next row
@@ -351,7 +364,7 @@ impl SnapshotBuilder {
     fn topic_index(&mut self, raw: &str, namespace: Option<&str>) -> usize {
         let c = self.cursor;
         for i in [c, c + 1] {
-            if self.topics.get(i).is_some_and(|t| t.metrics.name == raw) {
+            if self.topics.get(i).is_some_and(|t| *t.name == *raw) {
                 self.cursor = i;
                 return i;
             }
@@ -361,8 +374,17 @@ impl SnapshotBuilder {
             None => {
                 let ns = namespace.unwrap_or_else(|| namespace_of_topic(raw));
                 let full_subs = self.gate.as_mut().is_none_or(|g| g.full_subs(raw, ns));
-                self.topics.push(Box::new(TopicAcc::new(raw, ns, full_subs)));
-                self.index.insert(raw.to_owned(), self.topics.len() - 1);
+                let ns = match self.namespace_names.get(ns) {
+                    Some(shared) => shared.clone(),
+                    None => {
+                        let shared: Arc<str> = ns.into();
+                        self.namespace_names.insert(shared.clone());
+                        shared
+                    }
+                };
+                let name: Arc<str> = raw.into();
+                self.index.insert(name.clone(), self.topics.len());
+                self.topics.push(TopicAcc::new(name, ns, full_subs));
                 self.topics.len() - 1
             }
         };
@@ -439,16 +461,28 @@ impl SnapshotBuilder {
     /// Merges another builder (e.g. another broker parsed on another thread)
     /// into this one: everything is summed.
     pub fn merge(&mut self, other: SnapshotBuilder) {
-        for acc in other.topics {
-            match self.index.get(acc.metrics.name.as_str()) {
-                Some(&i) => self.topics[i].merge(*acc),
+        let SnapshotBuilder {
+            topics,
+            index,
+            namespaces,
+            brokers,
+            pending_topic_series,
+            pending_namespace_series,
+            any_namespace_series,
+            ignored_non_finite,
+            ..
+        } = other;
+        drop(index);
+        for acc in topics.into_iter() {
+            match self.index.get(&*acc.name).and_then(|&i| self.topics.get_mut(i)) {
+                Some(mine) => mine.merge(acc),
                 None => {
-                    self.index.insert(acc.metrics.name.clone(), self.topics.len());
+                    self.index.insert(acc.name.clone(), self.topics.len());
                     self.topics.push(acc);
                 }
             }
         }
-        for (ns, acc) in other.namespaces {
+        for (ns, acc) in namespaces {
             match self.namespaces.get_mut(&ns) {
                 None => {
                     self.namespaces.insert(ns, acc);
@@ -463,11 +497,11 @@ impl SnapshotBuilder {
                 }
             }
         }
-        self.brokers.extend(other.brokers);
-        self.pending_topic_series |= other.pending_topic_series;
-        self.pending_namespace_series |= other.pending_namespace_series;
-        self.any_namespace_series |= other.any_namespace_series;
-        self.ignored_non_finite += other.ignored_non_finite;
+        self.brokers.extend(brokers);
+        self.pending_topic_series |= pending_topic_series;
+        self.pending_namespace_series |= pending_namespace_series;
+        self.any_namespace_series |= any_namespace_series;
+        self.ignored_non_finite += ignored_non_finite;
     }
 
     /// Builds the snapshot: aggregates partitions into parents and computes

@@ -2,7 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use super::types::{LatencyHistogram, NamespaceMetrics, ReplicationMetrics, SubscriptionMetrics, TopicMetrics};
+use super::raw::RawTopic;
+use super::types::{LatencyHistogram, NamespaceMetrics, ReplicationMetrics, SubscriptionMetrics};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum TopicField {
@@ -160,7 +161,7 @@ pub(super) fn to_u64(v: f64) -> u64 {
 }
 
 /// Applies one sample of a topic family to a row with the topic fields (a
-/// [`TopicMetrics`] or a [`NamespaceMetrics`]).
+/// raw topic row or a [`NamespaceMetrics`]).
 macro_rules! apply_topic_field {
     ($m:expr, $f:expr, $v:expr) => {{
         let (f, v) = ($f, $v);
@@ -184,7 +185,7 @@ macro_rules! apply_topic_field {
 }
 
 /// A transaction-buffer sample: kept only once some counter is not 0.
-pub(super) fn apply_txn(t: &mut TopicMetrics, f: TxnField, v: f64) {
+pub(super) fn apply_txn(t: &mut RawTopic, f: TxnField, v: f64) {
     let n = to_u64(v);
     if n == 0 {
         return;
@@ -197,7 +198,7 @@ pub(super) fn apply_txn(t: &mut TopicMetrics, f: TxnField, v: f64) {
     }
 }
 
-pub(super) fn apply_topic(t: &mut TopicMetrics, f: TopicField, v: f64) {
+pub(super) fn apply_topic(t: &mut RawTopic, f: TopicField, v: f64) {
     apply_topic_field!(t, f, v);
 }
 
@@ -228,7 +229,7 @@ pub(super) fn apply_sub(s: &mut SubscriptionMetrics, f: SubField, v: f64) {
 
 /// A backlog quota or age sample of one topic (partition): -1 (no limit, not checked yet)
 /// leaves `None`; two samples for one row (a topic on two brokers) keep the larger.
-pub(super) fn apply_quota(t: &mut TopicMetrics, f: QuotaField, v: f64) {
+pub(super) fn apply_quota(t: &mut RawTopic, f: QuotaField, v: f64) {
     if v < 0.0 {
         return;
     }

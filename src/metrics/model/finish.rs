@@ -6,11 +6,14 @@ use std::ops::Range;
 use super::super::interest::{Interest, Kept};
 use super::super::split_partition;
 use super::super::types::{MetricsSnapshot, NamespaceMetrics, SubscriptionMetrics, TopicMetrics};
-use super::{FastMap, SnapshotBuilder, TopicAcc};
+use super::{FastMap, Rows, SnapshotBuilder, TopicAcc};
+
+/// A raw row in parent order: (row, parent name length, partition index or `u32::MAX`).
+type OrderRow = (usize, usize, u32);
 
 /// The rows of `order` (sorted by parent name, then partition index) that share a parent.
-fn group_ranges(topics: &[Box<TopicAcc>], order: &[(usize, usize, u32)]) -> Vec<Range<usize>> {
-    let parent = |&(row, plen, _): &(usize, usize, u32)| topics.get(row).and_then(|t| t.metrics.name.get(..plen));
+fn group_ranges(topics: &Rows, order: &[OrderRow]) -> Vec<Range<usize>> {
+    let parent = |&(row, plen, _): &OrderRow| topics.get(row).and_then(|t| t.name.get(..plen));
     let mut groups: Vec<Range<usize>> = Vec::new();
     for (i, o) in order.iter().enumerate() {
         match groups.last_mut() {
@@ -25,8 +28,9 @@ impl SnapshotBuilder {
     /// Builds the snapshot, keeping the per-topic rows `interest` asks for (namespace
     /// totals always count every series).
     pub fn finish_with(self, interest: &Interest) -> MetricsSnapshot {
-        let SnapshotBuilder { topics, index, namespaces, brokers, any_namespace_series, .. } = self;
+        let SnapshotBuilder { topics, index, namespaces, namespace_names, brokers, any_namespace_series, .. } = self;
         drop(index);
+        drop(namespace_names);
         let mut ns_out: FastMap<String, NamespaceMetrics> = FastMap::default();
         let mut topics_count: FastMap<String, (Option<u64>, u64)> = FastMap::default();
         let mut namespace_level: Vec<String> = Vec::new();
@@ -38,21 +42,21 @@ impl SnapshotBuilder {
             ns_out.insert(ns, acc.metrics);
         }
         // Namespace totals and topic counts from the raw rows.
-        for acc in &topics {
-            let m = &acc.metrics;
-            let ns = match ns_out.get_mut(m.namespace.as_str()) {
+        for acc in topics.iter() {
+            let (m, namespace) = (&acc.metrics, &*acc.namespace);
+            let ns = match ns_out.get_mut(namespace) {
                 Some(n) => n,
-                None => ns_out.entry(m.namespace.clone()).or_insert_with(|| NamespaceMetrics::new(&m.namespace)),
+                None => ns_out.entry(namespace.to_owned()).or_insert_with(|| NamespaceMetrics::new(namespace)),
             };
-            ns.add_topic(m);
+            m.add_to_namespace(ns);
             for s in &acc.subs {
                 ns.delayed = ns.delayed.saturating_add(s.delayed);
             }
             ns.delayed = ns.delayed.saturating_add(acc.summary.delayed);
-            match topics_count.get_mut(m.namespace.as_str()) {
+            match topics_count.get_mut(namespace) {
                 Some(c) => c.1 += 1,
                 None => {
-                    topics_count.insert(m.namespace.clone(), (None, 1));
+                    topics_count.insert(namespace.to_owned(), (None, 1));
                 }
             }
         }
@@ -60,64 +64,65 @@ impl SnapshotBuilder {
         // Group rows by parent topic (partitions of one topic become
         // adjacent, by index), so topics and subscriptions come out sorted
         // without sorting all subscriptions by string.
-        // (row, parent name length, partition index or u32::MAX)
-        let mut order: Vec<(usize, usize, u32)> = topics
+        let mut order: Vec<OrderRow> = topics
             .iter()
             .enumerate()
-            .map(|(i, t)| match split_partition(&t.metrics.name) {
+            .map(|(i, t)| match split_partition(&t.name) {
                 Some((p, idx)) => (i, p.len(), idx),
-                None => (i, t.metrics.name.len(), u32::MAX),
+                None => (i, t.name.len(), u32::MAX),
             })
             .collect();
-        order.sort_unstable_by(|&(a, la, pa), &(b, lb, pb)| {
-            topics[a].metrics.name[..la].cmp(&topics[b].metrics.name[..lb]).then(pa.cmp(&pb))
-        });
+        let parent_of = |row: usize, len: usize| topics.get(row).and_then(|t| t.name.get(..len)).unwrap_or_default();
+        order.sort_unstable_by(|&(a, la, pa), &(b, lb, pb)| parent_of(a, la).cmp(parent_of(b, lb)).then(pa.cmp(&pb)));
         let groups = group_ranges(&topics, &order);
         let keep = (!interest.everything).then(|| super::prune::choose(&topics, &order, &groups, interest));
         let subs_total: u64 = topics.iter().map(|t| t.subs.len() as u64 + t.summary.rows).sum();
-        let mut rows: Vec<Option<Box<TopicAcc>>> = topics.into_iter().map(Some).collect();
+        let topics_total = groups.len() as u64;
+        // a bounded scrape keeps a few of its rows: they move out and the others are freed
+        // at once, before the snapshot is built (the builder's rows and the snapshot never
+        // coexist)
+        let (mut topics, order, groups) = match &keep {
+            Some(k) => kept_rows(topics, &order, &groups, k),
+            None => (topics, order, groups),
+        };
         let mut topics_out: Vec<(String, TopicMetrics)> = Vec::new();
         // (index of the topic in `topics_out`, the row): names are filled in at the end
         let mut subs_out: Vec<(usize, SubscriptionMetrics)> = Vec::new();
         let mut partitions: Vec<(String, TopicMetrics)> = Vec::new();
         // (subscription, from a partition)
         let mut group_subs: Vec<(SubscriptionMetrics, bool)> = Vec::new();
-        for (gi, range) in groups.iter().enumerate() {
+        for range in &groups {
             let members = order.get(range.clone()).unwrap_or_default();
-            if keep.as_ref().is_some_and(|k| !k.get(gi).copied().unwrap_or(false)) {
-                // not asked for: dropped before anything is built from it
-                for &(row, _, _) in members {
-                    rows[row] = None;
-                }
-                continue;
-            }
             let mut group: Vec<(TopicAcc, u32)> = Vec::with_capacity(members.len());
             for &(row, _, pidx) in members {
-                if let Some(t) = rows[row].take() {
-                    group.push((*t, pidx));
+                if let Some(t) = topics.take(row) {
+                    group.push((t, pidx));
                 }
             }
             let Some(plen) = members.first().map(|m| m.1) else { continue };
-            let Some(parent) = group.first().map(|(t, _)| t.metrics.name[..plen].to_owned()) else { continue };
+            let Some(parent) = group.first().and_then(|(t, _)| t.name.get(..plen)).map(str::to_owned) else {
+                continue;
+            };
             let is_plain_single = group.len() == 1 && group[0].1 == u32::MAX;
             let mut topic =
-                if is_plain_single { None } else { Some(TopicMetrics::new(&parent, &group[0].0.metrics.namespace)) };
+                if is_plain_single { None } else { Some(TopicMetrics::new(&parent, &group[0].0.namespace)) };
             group_subs.clear();
             for (acc, pidx) in group {
                 let from_partition = pidx != u32::MAX;
-                for mut s in acc.subs {
+                let (metrics, subs) = acc.into_named();
+                for mut s in subs {
                     if from_partition {
                         s.partitions = 1;
                     }
                     group_subs.push((s, from_partition));
                 }
                 match &mut topic {
-                    None => topic = Some(acc.metrics),
+                    None => topic = Some(metrics),
                     Some(t) => {
-                        t.add(&acc.metrics, from_partition);
+                        t.add(&metrics, from_partition);
                         if from_partition {
-                            t.partitions.push(acc.metrics.name.clone());
-                            partitions.push((acc.metrics.name.clone(), acc.metrics));
+                            t.partitions.push(metrics.name.clone());
+                            partitions.push((metrics.name.clone(), metrics));
                         }
                     }
                 }
@@ -150,7 +155,7 @@ impl SnapshotBuilder {
         }
         let partitions: Vec<(String, TopicMetrics)> = sorted_by_key(partitions, |a, b| a.0.cmp(&b.0)).collect();
         let kept = keep.map(|_| Kept {
-            topics_total: groups.len() as u64,
+            topics_total,
             topics_kept: topics_out.len() as u64,
             subscriptions_total: subs_total,
             subscriptions_kept: subs_out.len() as u64,
@@ -172,6 +177,30 @@ impl SnapshotBuilder {
             admin_fallback: None,
         }
     }
+}
+
+/// The rows of the groups `keep` marks, moved into rows of their own (the others are freed
+/// with `topics`), with their order and groups renumbered.
+fn kept_rows(
+    mut topics: Rows,
+    order: &[OrderRow],
+    groups: &[Range<usize>],
+    keep: &[bool],
+) -> (Rows, Vec<OrderRow>, Vec<Range<usize>>) {
+    let mut rows = Rows::default();
+    let mut kept_order = Vec::new();
+    let mut kept_groups = Vec::new();
+    for (g, _) in groups.iter().zip(keep).filter(|(_, k)| **k) {
+        let start = kept_order.len();
+        for &(row, plen, pidx) in order.get(g.clone()).unwrap_or_default() {
+            if let Some(t) = topics.take(row) {
+                kept_order.push((rows.len(), plen, pidx));
+                rows.push(t);
+            }
+        }
+        kept_groups.push(start..kept_order.len());
+    }
+    (rows, kept_order, kept_groups)
 }
 
 /// Yields `v` sorted by `cmp` (unstable) without moving the (large) elements

@@ -33,6 +33,7 @@
 mod builder;
 mod family;
 mod interest;
+mod raw;
 mod types;
 
 pub use builder::{SnapshotBuilder, FULL_SUBSCRIPTION_TOPICS};

@@ -6,7 +6,7 @@ use std::ops::Range;
 use super::super::interest::{health_candidate_sub, mark_top, Interest};
 use super::super::is_system_topic;
 use super::super::types::SubscriptionMetrics;
-use super::TopicAcc;
+use super::Rows;
 
 /// What ranks a topic (a partitioned one summed over its partitions).
 #[derive(Default)]
@@ -25,14 +25,14 @@ struct Key {
 /// the `health_limit` largest health candidates (topics and subscriptions), dead letters
 /// and the topics they are named after.
 pub(super) fn choose(
-    topics: &[Box<TopicAcc>],
+    topics: &Rows,
     order: &[(usize, usize, u32)],
     groups: &[Range<usize>],
     interest: &Interest,
 ) -> Vec<bool> {
     let parent = |g: &Range<usize>| {
         let &(row, plen, _) = order.get(g.start)?;
-        topics.get(row)?.metrics.name.get(..plen)
+        topics.get(row)?.name.get(..plen)
     };
     let filter = interest.filter.to_lowercase();
     let mut keep = vec![false; groups.len()];
@@ -47,13 +47,13 @@ pub(super) fn choose(
         let mut namespace = "";
         for acc in rows {
             let m = &acc.metrics;
-            namespace = &m.namespace;
+            namespace = &acc.namespace;
             k.backlog = k.backlog.saturating_add(m.msg_backlog);
             k.backlog_size = k.backlog_size.saturating_add(m.backlog_size);
             k.rate_in += m.rate_in;
             k.rate_out += m.rate_out;
             k.storage = k.storage.saturating_add(m.storage_size);
-            k.replicates |= !m.replication.is_empty();
+            k.replicates |= m.replicates();
             if k.shown {
                 subs.extend(acc.subs.iter().filter(|s| health_candidate_sub(s)).map(|s| (s.backlog, gi)));
                 let sum = &acc.summary;

@@ -371,10 +371,6 @@ impl NamespaceMetrics {
         NamespaceMetrics { name: name.to_owned(), ..Default::default() }
     }
 
-    pub(super) fn add_topic(&mut self, t: &TopicMetrics) {
-        add_to_namespace!(self, t);
-    }
-
     pub(super) fn add(&mut self, o: &NamespaceMetrics) {
         add_to_namespace!(self, o);
         self.topics = self.topics.saturating_add(o.topics);
