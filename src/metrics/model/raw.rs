@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use super::types::{add_to_namespace, add_topic_extras, add_traffic, max_opt};
 use super::types::{LatencyHistogram, NamespaceMetrics, ReplicationMetrics, TopicMetrics, TxnBufferMetrics};
 
 /// The numbers of one raw topic row (see the module doc); fields as in [`TopicMetrics`].
@@ -32,14 +33,6 @@ pub(super) struct RawTopic {
     pub txn_buffer: Option<Box<TxnBufferMetrics>>,
 }
 
-/// The larger of two optional values.
-fn max_opt(a: Option<u64>, b: Option<u64>) -> Option<u64> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.max(b)),
-        (a, b) => a.or(b),
-    }
-}
-
 impl RawTopic {
     /// True when the row reports replication to some remote cluster.
     pub(super) fn replicates(&self) -> bool {
@@ -52,56 +45,13 @@ impl RawTopic {
         self.producers = self.producers.saturating_add(o.producers);
         self.consumers = self.consumers.saturating_add(o.consumers);
         self.subscriptions = self.subscriptions.saturating_add(o.subscriptions);
-        self.rate_in += o.rate_in;
-        self.rate_out += o.rate_out;
-        self.throughput_in += o.throughput_in;
-        self.throughput_out += o.throughput_out;
-        self.msg_backlog = self.msg_backlog.saturating_add(o.msg_backlog);
-        self.backlog_size = self.backlog_size.saturating_add(o.backlog_size);
-        self.storage_size = self.storage_size.saturating_add(o.storage_size);
-        self.offloaded_size = self.offloaded_size.saturating_add(o.offloaded_size);
-        self.in_messages_total = self.in_messages_total.saturating_add(o.in_messages_total);
-        self.in_bytes_total = self.in_bytes_total.saturating_add(o.in_bytes_total);
-        if let Some(l) = &o.publish_latency {
-            self.publish_latency.get_or_insert_with(Default::default).add(l);
-        }
-        self.backlog_quota_bytes = max_opt(self.backlog_quota_bytes, o.backlog_quota_bytes);
-        self.backlog_quota_secs = max_opt(self.backlog_quota_secs, o.backlog_quota_secs);
-        self.backlog_age_secs = max_opt(self.backlog_age_secs, o.backlog_age_secs);
-        if let Some(tb) = &o.txn_buffer {
-            self.txn_buffer.get_or_insert_with(Default::default).add(tb);
-        }
-        for (remote, r) in &o.replication {
-            match self.replication.get_mut(remote) {
-                Some(m) => m.add(r),
-                None => {
-                    self.replication.insert(remote.clone(), r.clone());
-                }
-            }
-        }
+        add_traffic!(self, o);
+        add_topic_extras!(self, o);
     }
 
-    /// Adds this row to its namespace's totals: as [`NamespaceMetrics`]'s `add_topic`.
+    /// Adds this row to its namespace's totals (the `add_to_namespace!` of [`NamespaceMetrics::add`]).
     pub(super) fn add_to_namespace(&self, ns: &mut NamespaceMetrics) {
-        ns.subscriptions = ns.subscriptions.saturating_add(self.subscriptions);
-        ns.producers = ns.producers.saturating_add(self.producers);
-        ns.consumers = ns.consumers.saturating_add(self.consumers);
-        ns.rate_in += self.rate_in;
-        ns.rate_out += self.rate_out;
-        ns.throughput_in += self.throughput_in;
-        ns.throughput_out += self.throughput_out;
-        ns.msg_backlog = ns.msg_backlog.saturating_add(self.msg_backlog);
-        ns.backlog_size = ns.backlog_size.saturating_add(self.backlog_size);
-        ns.storage_size = ns.storage_size.saturating_add(self.storage_size);
-        ns.offloaded_size = ns.offloaded_size.saturating_add(self.offloaded_size);
-        ns.in_messages_total = ns.in_messages_total.saturating_add(self.in_messages_total);
-        ns.in_bytes_total = ns.in_bytes_total.saturating_add(self.in_bytes_total);
-        if let Some(l) = &self.publish_latency {
-            ns.publish_latency.get_or_insert_with(Default::default).add(l);
-        }
-        for (remote, r) in &self.replication {
-            ns.replication.entry(remote.clone()).or_default().add(r);
-        }
+        add_to_namespace!(ns, self);
     }
 
     /// The row as a [`TopicMetrics`] named `name` in `namespace`.

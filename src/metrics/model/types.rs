@@ -144,6 +144,29 @@ macro_rules! add_to_namespace {
     }};
 }
 
+/// `$to += $from` for what a topic row has beyond a namespace's fields: the backlog quotas
+/// and age (the larger), the transaction buffer, replication per remote cluster. Shared by
+/// [`TopicMetrics`] and the builder's raw rows (`raw.rs`).
+macro_rules! add_topic_extras {
+    ($to:expr, $from:expr) => {{
+        $to.backlog_quota_bytes = max_opt($to.backlog_quota_bytes, $from.backlog_quota_bytes);
+        $to.backlog_quota_secs = max_opt($to.backlog_quota_secs, $from.backlog_quota_secs);
+        $to.backlog_age_secs = max_opt($to.backlog_age_secs, $from.backlog_age_secs);
+        if let Some(tb) = &$from.txn_buffer {
+            $to.txn_buffer.get_or_insert_with(Default::default).add(tb);
+        }
+        for (remote, r) in &$from.replication {
+            match $to.replication.get_mut(remote) {
+                Some(mine) => mine.add(r),
+                None => {
+                    $to.replication.insert(remote.clone(), r.clone());
+                }
+            }
+        }
+    }};
+}
+pub(super) use {add_to_namespace, add_topic_extras, add_traffic};
+
 /// Metrics of one topic (a partitioned topic's parent, a non-partitioned
 /// topic, or — in [`MetricsSnapshot::partitions`] — one partition).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -203,7 +226,7 @@ pub struct TopicMetrics {
 }
 
 /// The larger of two optional values.
-fn max_opt(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+pub(super) fn max_opt(a: Option<u64>, b: Option<u64>) -> Option<u64> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
@@ -238,20 +261,7 @@ impl TopicMetrics {
             self.subscriptions = self.subscriptions.saturating_add(o.subscriptions);
         }
         add_traffic!(self, o);
-        self.backlog_quota_bytes = max_opt(self.backlog_quota_bytes, o.backlog_quota_bytes);
-        self.backlog_quota_secs = max_opt(self.backlog_quota_secs, o.backlog_quota_secs);
-        self.backlog_age_secs = max_opt(self.backlog_age_secs, o.backlog_age_secs);
-        if let Some(tb) = &o.txn_buffer {
-            self.txn_buffer.get_or_insert_with(Default::default).add(tb);
-        }
-        for (remote, r) in &o.replication {
-            match self.replication.get_mut(remote) {
-                Some(mine) => mine.add(r),
-                None => {
-                    self.replication.insert(remote.clone(), r.clone());
-                }
-            }
-        }
+        add_topic_extras!(self, o);
     }
 }
 
