@@ -41,9 +41,10 @@ pub async fn run_tui(
     opts: RunOptions,
     switcher: Option<Switcher>,
 ) -> Result<()> {
-    // the client is built while the terminal is set up and the first frame drawn: its TLS
-    // context reads the system's certificates (tens of ms, even for http:// clusters,
-    // because native-tls loads them whenever a connector is built)
+    // the client is built while the terminal is set up and the first frame drawn: with an
+    // https:// admin URL (or OAuth2) its TLS context reads the system's certificates, tens
+    // of ms of CPU; an http:// admin URL sets up no TLS before the first requests (see
+    // pulsar::transport)
     let client = tokio::task::spawn_blocking(move || Client::new(target));
     let mut terminal = ratatui::init();
     let restore_hook = std::panic::take_hook();

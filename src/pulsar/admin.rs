@@ -1,4 +1,5 @@
-//! The admin REST API (`/admin/v2/...`) over one shared `reqwest::Client`.
+//! The admin REST API (`/admin/v2/...`) over one shared [`Transport`] (plain HTTP for an
+//! `http://` admin URL, reqwest otherwise).
 
 use std::time::Duration;
 
@@ -6,13 +7,14 @@ use futures::StreamExt;
 use reqwest::{header, Method, StatusCode};
 use serde::de::DeserializeOwned;
 
-use super::error::{root_cause, ClientError, Result};
+use super::error::{ClientError, Result};
 use super::message::MessageId;
 use super::oauth2::OAuth2TokenSource;
 use super::redirect::{self, ClusterOrigins, Origin};
 use super::stats::{TenantInfo, TopicStats};
 use super::tls::TlsOptions;
 use super::topic::TopicName;
+use super::transport::{transport_error, Transport};
 
 /// How many cross-broker redirects one call may follow.
 const MAX_REDIRECTS: usize = 5;
@@ -26,7 +28,7 @@ type Learned = std::sync::Arc<tokio::sync::Mutex<Option<(std::time::Instant, Vec
 /// Client of one cluster's admin API. Cheap to clone: it shares the connection pool.
 #[derive(Clone)]
 pub struct AdminClient {
-    http: reqwest::Client,
+    http: Transport,
     base: String,
     /// Shared by every clone, so a token re-read after a 401 serves them all.
     token: std::sync::Arc<std::sync::RwLock<Option<String>>>,
@@ -61,19 +63,10 @@ impl AdminClient {
         AdminClient::with_tls(base_url, token, timeout, &TlsOptions::default())
     }
 
-    /// A client whose certificate checks follow `tls` (also used for `/metrics`).
+    /// A client whose certificate checks follow `tls` (also used for `/metrics`). For an
+    /// `http://` admin URL no TLS is set up until something needs it (see `Transport`).
     pub fn with_tls(base_url: &str, token: Option<String>, timeout: Duration, tls: &TlsOptions) -> Result<AdminClient> {
-        let builder = reqwest::Client::builder()
-            .connect_timeout(timeout.min(Duration::from_secs(5)))
-            .timeout(timeout)
-            // Redirects are followed by hand (see `send`): reqwest drops the
-            // Authorization header when a 307 sends us to another broker.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("pulsar-tui/", env!("CARGO_PKG_VERSION")));
-        let http = tls
-            .apply_to_reqwest(builder)?
-            .build()
-            .map_err(|e| ClientError::Invalid(format!("cannot build the HTTP client: {e}")))?;
+        let http = Transport::new(base_url, timeout, tls)?;
         Ok(AdminClient {
             http,
             base: base_url.trim_end_matches('/').to_string(),
@@ -147,9 +140,14 @@ impl AdminClient {
         &self.base
     }
 
-    /// The shared HTTP client (also used to scrape `/metrics`).
-    pub fn http(&self) -> &reqwest::Client {
-        &self.http
+    /// The shared reqwest client (`/metrics` scrapes, health checks), built on first use.
+    pub async fn http(&self) -> Result<reqwest::Client> {
+        self.http.reqwest().await
+    }
+
+    /// True once the reqwest client, and with it the TLS context, has been built.
+    pub fn tls_ready(&self) -> bool {
+        self.http.tls_ready()
     }
 
     /// Sends one request, following same-scheme redirects with the auth header kept; a
@@ -193,16 +191,8 @@ impl AdminClient {
         let token = self.current_token().await?;
         let mut left_cluster: Option<String> = None;
         for _ in 0..=MAX_REDIRECTS {
-            let mut req = self.http.request(method.clone(), &url);
-            if left_cluster.is_none() {
-                if let Some(t) = &token {
-                    req = req.bearer_auth(t);
-                }
-            }
-            if let Some(b) = &body {
-                req = req.json(b);
-            }
-            let resp = req.send().await.map_err(|e| self.map_transport(&url, &what, e))?;
+            let bearer = token.as_deref().filter(|_| left_cluster.is_none());
+            let resp = self.http.send(method.clone(), &url, bearer, body.as_ref(), &what).await?;
             let status = resp.status();
             if matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
                 let next = resp.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).ok_or_else(|| {
@@ -270,11 +260,10 @@ impl AdminClient {
     /// the configured origins only.
     async fn list_brokers(&self) -> Vec<String> {
         let get = |path: String| async move {
-            let mut req = self.http.get(format!("{}{path}", self.base));
-            if let Some(t) = self.current_token().await.ok().flatten() {
-                req = req.bearer_auth(t);
-            }
-            let resp = req.send().await.ok().filter(|r| r.status().is_success())?;
+            let token = self.current_token().await.ok().flatten();
+            let url = format!("{}{path}", self.base);
+            let resp = self.http.send(Method::GET, &url, token.as_deref(), None, &path).await;
+            let resp = resp.ok().filter(|r| r.status().is_success())?;
             resp.json::<Vec<String>>().await.ok()
         };
         let mut out = Vec::new();
@@ -286,17 +275,7 @@ impl AdminClient {
     }
 
     fn map_transport(&self, url: &str, what: &str, e: reqwest::Error) -> ClientError {
-        // a certificate problem is not an unreachable broker: say which
-        if let Some(tls) = super::tls::tls_error_in_chain(url, &e) {
-            return tls;
-        }
-        if e.is_timeout() {
-            ClientError::Timeout { what: what.to_string(), after: self.timeout }
-        } else if e.is_connect() {
-            ClientError::Unreachable { url: super::redact_url(url), reason: root_cause(&e) }
-        } else {
-            ClientError::Protocol { what: what.to_string(), reason: root_cause(&e) }
-        }
+        transport_error(url, what, self.timeout, &e)
     }
 
     pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T> {

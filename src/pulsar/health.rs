@@ -29,7 +29,7 @@ pub fn broker_root(metrics_url: &str) -> &str {
 /// A GET of one broker's own admin API (not the configured admin URL: each broker
 /// answers for itself), with the cluster's credentials, bounded by the operation timeout.
 async fn broker_get(client: &Client, url: &str) -> std::result::Result<String, String> {
-    let mut req = client.admin.http().get(url).timeout(client.target.op_timeout);
+    let mut req = client.admin.http().await.map_err(|e| e.to_string())?.get(url).timeout(client.target.op_timeout);
     let token = match client.oauth2() {
         Some(o) => Some(o.token().await.map_err(|e| e.to_string())?),
         None => client.target.token.clone(),

@@ -1,7 +1,8 @@
 //! Everything that talks to the cluster. No ratatui here.
 //!
-//! [`Client`] is the one shared client: the admin REST API through one `reqwest::Client`
-//! and the binary protocol through one `pulsar::Pulsar` (connected lazily, retried on
+//! [`Client`] is the one shared client: the admin REST API through one
+//! [`transport::Transport`] (no TLS set up for an `http://` admin URL until something needs
+//! it) and the binary protocol through one `pulsar::Pulsar` (connected lazily, retried on
 //! the next use when the broker was down), both cloned cheaply into every task.
 
 pub mod actions;
@@ -29,6 +30,7 @@ pub mod settle;
 pub mod stats;
 pub mod tls;
 pub mod topic;
+pub mod transport;
 pub mod txn;
 pub mod wire;
 pub mod worker;

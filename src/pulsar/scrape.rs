@@ -81,7 +81,8 @@ async fn start_fetch(client: &Client, url: &str) -> std::result::Result<reqwest:
     // (it is parsed as it arrives), so the operation timeout bounds the wait for the
     // headers here and for each chunk of the body in `scrape_one` instead
     let wait = client.target.op_timeout;
-    let mut req = client.admin.http().get(url).timeout(SCRAPE_TOTAL_TIMEOUT);
+    let http = client.admin.http().await.map_err(|e| format!("cannot scrape {url}: {e}"))?;
+    let mut req = http.get(url).timeout(SCRAPE_TOTAL_TIMEOUT);
     let token = match client.oauth2() {
         Some(o) => Some(o.token().await.map_err(|e| format!("cannot scrape {url}: {e}"))?),
         None => client.target.token.clone(),
