@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """scripts/bench-report.py DIR - the table of scripts/bench from the JSON files in DIR.
 
-Reads machine.txt, read.json, metrics.json, requeue.json (one line per DLQ layout), produce.json and
-tui.json (whichever exist) and prints one Markdown table: each row what was measured, ours,
+Reads machine.txt, read.json, metrics.json, requeue.json (one line per DLQ layout), produce.json,
+tui.json and explorer.json (whichever exist) and prints one Markdown table: each row what was measured, ours,
 the peer, the limit, the ratio that has a target, the target, and whether it was met.
 """
 
@@ -146,6 +146,27 @@ def main():
         kb = read["browse_vmhwm_kb"]
         rows.append(("TUI: peak RSS after paging %s messages" % "{:,}".format(read["n"]), mb(kb),
                      "n/a: lgm has no history (it listens from \"latest\")", "", "", "< 150 MB", verdict(kb < 150 * 1024)))
+
+    ex = load(d, "explorer.json")
+    if ex:
+        what = "TUI explorer, %s topics in one namespace (%s partitioned; synthetic admin API%s)" % (
+            "{:,}".format(ex["topics"]), "{:,}".format(ex["partitioned"]),
+            "; load %s → %s" % tuple(ex["load"]) if "load" in ex else "")
+        v = ex["list_shown_median_ms"]
+        rows.append(("%s: list shown after the admin answer (median of %d; runs %s)"
+                     % (what, len(ex["list_shown_ms"]), " / ".join(ms(x) for x in ex["list_shown_ms"])),
+                     ms(v), "", "", "", "< 2 s", verdict(v < 2000)))
+        for key, label in (("scroll_jk", "key to frame, j/k"), ("page", "key to frame, PageDown/PageUp"),
+                           ("end_top", "key to frame, End/g"), ("filter_typing", "filter, each key typed"),
+                           ("filter_backspace", "filter, each Backspace")):
+            s = ex.get(key)
+            if not s:
+                continue
+            ok = s["stalls"] == 0 and (key != "scroll_jk" or s["median_ms"] < 16)
+            target = "< 16 ms; no key > 100 ms" if key == "scroll_jk" else "no key > 100 ms"
+            rows.append(("%s: %s (median of %d; p90 %s, max %s)" % (what, label, s["n"], ms(s["p90_ms"]), ms(s["max_ms"])),
+                         ms(s["median_ms"]), "", "", "", target, verdict(ok)))
+        rows.append(("%s: peak RSS" % what, "%.0f MB" % ex["peak_rss_mb"], "", "", "", "", ""))
 
     print("scripts/bench, %s, %s cores (%s), %s GiB, Pulsar %s, commit %s, load %s → %s"
           % (machine.get("date"), machine.get("cores"), machine.get("cpu"), machine.get("memory_gib"),

@@ -83,14 +83,74 @@ impl Node {
     }
 
     fn matches(&self, filter_lc: &str) -> bool {
-        self.label.to_lowercase().contains(filter_lc)
+        contains_ignoring_case(&self.label, filter_lc)
+    }
+}
+
+/// Whether `haystack` contains `needle_lc` (lowercase) ignoring case. The filter runs over
+/// every loaded name on each keystroke (100,000 topics in a namespace): ASCII names, the
+/// usual ones, are compared in place instead of lowercased into a new string each.
+pub(crate) fn contains_ignoring_case(haystack: &str, needle_lc: &str) -> bool {
+    if needle_lc.is_empty() {
+        return true;
+    }
+    if haystack.is_ascii() && needle_lc.is_ascii() {
+        let (h, n) = (haystack.as_bytes(), needle_lc.as_bytes());
+        return h.len() >= n.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n));
+    }
+    haystack.to_lowercase().contains(needle_lc)
+}
+
+/// The tree's depth: tenant, namespace, topic, then a subscription or partition.
+pub const MAX_DEPTH: usize = 4;
+
+/// Where a node is: its index among its siblings at each level, root first. Kept inline
+/// (no allocation per row: a namespace may show 100,000 rows, rebuilt on each filter key).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct NodePath {
+    len: usize,
+    at: [usize; MAX_DEPTH],
+}
+
+impl NodePath {
+    /// None when deeper than [`MAX_DEPTH`].
+    pub fn new(path: &[usize]) -> Option<NodePath> {
+        let mut at = [0; MAX_DEPTH];
+        at.get_mut(..path.len())?.copy_from_slice(path);
+        Some(NodePath { len: path.len(), at })
+    }
+}
+
+impl std::ops::Deref for NodePath {
+    type Target = [usize];
+    fn deref(&self) -> &[usize] {
+        &self.at[..self.len]
+    }
+}
+
+/// Depth-first order (a node before its children): the order of the rows.
+impl Ord for NodePath {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (**self).cmp(&**other)
+    }
+}
+
+impl PartialOrd for NodePath {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl std::fmt::Debug for NodePath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
     }
 }
 
 /// One visible row of the tree, as the pane draws it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Row {
-    pub path: Vec<usize>,
+    pub path: NodePath,
     pub depth: usize,
 }
 
@@ -289,7 +349,7 @@ impl Tree {
 
     /// Expands the selected node. Returns the request to run when its children must be loaded.
     pub fn expand_selected(&mut self) -> Option<RequestKind> {
-        let path = self.rows.get(self.selected)?.path.clone();
+        let path = self.rows.get(self.selected)?.path;
         let node = self.node_mut(&path)?;
         if node.is_leaf() {
             return None;
@@ -314,7 +374,7 @@ impl Tree {
 
     /// Collapses the selected node, or moves to its parent when it is already closed.
     pub fn collapse_selected(&mut self) {
-        let Some(path) = self.rows.get(self.selected).map(|r| r.path.clone()) else {
+        let Some(path) = self.rows.get(self.selected).map(|r| r.path) else {
             return;
         };
         let open = self.node(&path).map(|n| n.expanded && !n.is_leaf()).unwrap_or(false);
@@ -325,7 +385,7 @@ impl Tree {
             self.rebuild();
         } else if path.len() > 1 {
             let parent = &path[..path.len() - 1];
-            if let Some(i) = self.rows.iter().position(|r| r.path == parent) {
+            if let Some(i) = self.rows.iter().position(|r| *r.path == *parent) {
                 self.selected = i;
             }
         }
@@ -369,7 +429,16 @@ impl Tree {
 
     pub fn set_filter(&mut self, filter: &str) {
         self.filter = filter.to_string();
-        self.with_selection_kept(|_| {});
+        // no node moves: the selected one is found again by its path (rows are in path order)
+        let old = self.rows.get(self.selected).map(|r| r.path);
+        let old_index = self.selected;
+        self.rebuild();
+        match old.map(|p| self.rows.binary_search_by(|r| r.path.cmp(&p))) {
+            Some(Ok(i)) => self.selected = i,
+            // hidden now: the row before where it was (its collapsed ancestor, when it has one)
+            Some(Err(i)) => self.selected = i.saturating_sub(1).min(self.rows.len().saturating_sub(1)),
+            None => self.selected = old_index.min(self.rows.len().saturating_sub(1)),
+        }
         // keep the selection on a match when the old one is filtered out
         if !self.filter.is_empty() {
             let f = self.filter.to_lowercase();
@@ -395,31 +464,43 @@ impl Tree {
     }
 
     /// Recomputes the visible rows: expanded subtrees, or with a filter, every loaded
-    /// node that matches together with its ancestors.
+    /// node that matches together with its ancestors. One pass, each name compared once;
+    /// the rows' memory is reused.
     pub fn rebuild(&mut self) {
-        fn visible(n: &Node, f: &str) -> bool {
-            n.matches(f) || n.children.iter().any(|c| visible(c, f))
-        }
-        fn walk(nodes: &[Node], f: &str, path: &mut Vec<usize>, rows: &mut Vec<Row>) {
+        /// Pushes the rows of `nodes`; true when any was pushed.
+        fn walk(nodes: &[Node], f: &str, path: &mut Vec<usize>, rows: &mut Vec<Row>) -> bool {
+            let mut any = false;
             for (i, n) in nodes.iter().enumerate() {
-                if !f.is_empty() && !visible(n, f) {
-                    continue;
-                }
                 path.push(i);
-                rows.push(Row { path: path.clone(), depth: path.len() - 1 });
-                let descend = if f.is_empty() { n.expanded } else { n.expanded || !n.matches(f) };
-                if descend {
-                    walk(&n.children, f, path, rows);
+                let Some(at) = NodePath::new(path) else {
+                    path.pop();
+                    continue;
+                };
+                let mark = rows.len();
+                rows.push(Row { path: at, depth: path.len() - 1 });
+                let matched = f.is_empty() || n.matches(f);
+                // a node that does not match shows when something below it does
+                let below = (n.expanded || !matched) && walk(&n.children, f, path, rows);
+                if matched || below {
+                    any = true;
+                } else {
+                    rows.truncate(mark);
                 }
                 path.pop();
             }
+            any
         }
         let f = self.filter.to_lowercase();
-        let mut rows = Vec::with_capacity(self.rows.len());
-        walk(&self.roots, &f, &mut Vec::new(), &mut rows);
+        let mut rows = std::mem::take(&mut self.rows);
+        rows.clear();
+        walk(&self.roots, &f, &mut Vec::with_capacity(MAX_DEPTH), &mut rows);
         self.rows = rows;
         if self.selected >= self.rows.len() {
             self.selected = self.rows.len().saturating_sub(1);
         }
     }
 }
+
+#[cfg(test)]
+#[path = "tree_tests.rs"]
+mod tests;
