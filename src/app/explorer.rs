@@ -263,7 +263,7 @@ impl Explorer {
         match kind {
             ExplorerResponse::TenantsListed { tenants } => self.tree.set_tenants(&tenants),
             ExplorerResponse::NamespacesListed { tenant, namespaces } => self.tree.set_namespaces(&tenant, &namespaces),
-            ExplorerResponse::TopicsListed { namespace, topics } => self.tree.set_topics(&namespace, &topics),
+            ExplorerResponse::TopicsListed { namespace, topics } => self.tree.set_topics(&namespace, topics),
             ExplorerResponse::SubscriptionsListed { topic, subscriptions } => {
                 self.tree.set_subscriptions(&topic, &subscriptions)
             }

@@ -60,8 +60,8 @@ impl Node {
         Node { key, kind, label, expanded: false, load, children: Vec::new() }
     }
 
-    fn topic(entry: &TopicEntry) -> Node {
-        let mut n = Node::new(NodeKey::Topic(entry.name.clone()));
+    fn topic(entry: TopicEntry) -> Node {
+        let mut n = Node::new(NodeKey::Topic(entry.name));
         n.kind = NodeKind::Topic { partitions: entry.partitions };
         n
     }
@@ -172,11 +172,19 @@ impl Default for Tree {
 /// Merges freshly listed children into the old ones, keeping the expansion state
 /// and loaded grandchildren of nodes that are still there.
 fn merge(old: &mut Vec<Node>, fresh: Vec<Node>) {
-    // an index by key: namespaces can hold tens of thousands of topics
-    let mut previous: std::collections::HashMap<NodeKey, Node> =
-        std::mem::take(old).into_iter().map(|n| (n.key.clone(), n)).collect();
-    for mut n in fresh {
-        if let Some(p) = previous.remove(&n.key) {
+    // an index by key (borrowed: no key is copied): namespaces can hold 100,000 topics
+    let positions: std::collections::HashMap<&NodeKey, usize> =
+        fresh.iter().enumerate().map(|(i, n)| (&n.key, i)).collect();
+    let mut previous: Vec<Option<Node>> = fresh.iter().map(|_| None).collect();
+    for p in std::mem::take(old) {
+        if let Some(&i) = positions.get(&p.key) {
+            previous[i] = Some(p);
+        }
+    }
+    drop(positions);
+    old.reserve(fresh.len());
+    for (mut n, p) in fresh.into_iter().zip(previous) {
+        if let Some(p) = p {
             n.expanded = p.expanded;
             if !matches!(n.kind, NodeKind::Topic { .. }) || n.kind == p.kind {
                 n.load = p.load;
@@ -279,8 +287,9 @@ impl Tree {
         self.set_children(&NodeKey::Tenant(tenant.to_string()), fresh);
     }
 
-    pub fn set_topics(&mut self, namespace: &str, topics: &[TopicEntry]) {
-        let fresh = topics.iter().map(Node::topic).collect();
+    /// The topics of a namespace (taken: a listing may name 100,000, not copied again).
+    pub fn set_topics(&mut self, namespace: &str, topics: Vec<TopicEntry>) {
+        let fresh = topics.into_iter().map(Node::topic).collect();
         self.set_children(&NodeKey::Namespace(namespace.to_string()), fresh);
     }
 

@@ -14,7 +14,7 @@ fn sample() -> Tree {
     t.set_namespaces("acme", &["acme/billing".to_string(), "acme/orders".to_string()]);
     t.set_topics(
         "acme/billing",
-        &[
+        vec![
             topic("persistent://acme/billing/Invoices", 0),
             topic("persistent://acme/billing/payments", 4),
             topic("persistent://acme/billing/refunds", 0),
@@ -22,7 +22,7 @@ fn sample() -> Tree {
     );
     t.set_topics(
         "acme/orders",
-        &[topic("persistent://acme/orders/created", 0), topic("persistent://acme/orders/payment-failed", 0)],
+        vec![topic("persistent://acme/orders/created", 0), topic("persistent://acme/orders/payment-failed", 0)],
     );
     let billing = NodeKey::Namespace("acme/billing".into());
     t.reveal(&billing);
@@ -109,4 +109,34 @@ fn rows_are_in_path_order_and_paths_compare_depth_first() {
     assert!(a < b, "a node comes before its children");
     assert!(NodePath::new(&[0, 2]).expect("depth 2") > b);
     assert!(NodePath::new(&[0, 0, 0, 0, 0]).is_none(), "deeper than the tree's four levels");
+}
+
+#[test]
+fn a_new_listing_keeps_what_was_open_and_loaded_under_the_topics_still_there() {
+    let mut t = sample();
+    let refunds = TopicName::parse("persistent://acme/billing/refunds").expect("a topic");
+    let payments = TopicName::parse("persistent://acme/billing/payments").expect("a topic");
+    for topic in [&refunds, &payments] {
+        t.select_key(&NodeKey::Topic(topic.clone()));
+        assert!(t.expand_selected().is_some(), "its subscriptions are asked for");
+        t.set_subscriptions(topic, &["audit".to_string()]);
+    }
+    assert!(t.select_key(&NodeKey::Subscription(refunds.clone(), "audit".into())));
+    t.set_topics(
+        "acme/billing",
+        vec![
+            topic("persistent://acme/billing/payments", 8),
+            topic("persistent://acme/billing/refunds", 0),
+            topic("persistent://acme/billing/taxes", 0),
+        ],
+    );
+    assert_eq!(
+        labels(&t),
+        ["acme", "  billing", "    payments", "    refunds", "      audit", "    taxes", "  orders", "other"],
+        "Invoices is gone; payments' partitions changed: its old children are dropped"
+    );
+    assert_eq!(selected_label(&t), "audit", "the selection follows its node");
+    let path = t.find(&NodeKey::Topic(payments)).expect("payments is listed");
+    let node = t.node(&path).expect("payments' node");
+    assert_eq!((node.expanded, &node.load, &node.kind), (true, &Load::NotLoaded, &NodeKind::Topic { partitions: 8 }));
 }
