@@ -13,13 +13,16 @@
 //! carries every request, and is built at once, when the admin URL is `https://`, carries
 //! credentials (reqwest turns them into basic auth), or a proxy is set in the environment
 //! (reqwest honours it, the plain client would not).
+//!
+//! The plain client's request body is reqwest's `Body`, so that hyper's code for it is the
+//! instance reqwest already has (82 KB less than `Full<Bytes>` in the release binary).
 
 use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use reqwest::{header, Method, ResponseBuilderExt, Url};
@@ -29,7 +32,7 @@ use super::tls::TlsOptions;
 
 const USER_AGENT: &str = concat!("pulsar-tui/", env!("CARGO_PKG_VERSION"));
 
-type PlainClient = hyper_util::client::legacy::Client<HttpConnector, Full<Bytes>>;
+type PlainClient = hyper_util::client::legacy::Client<HttpConnector, reqwest::Body>;
 
 /// The admin API's HTTP clients. Cheap to clone: the clones share connections and the
 /// reqwest client once built.
@@ -140,7 +143,7 @@ impl Transport {
             }
             None => Vec::new(),
         };
-        let req = req.body(Full::new(Bytes::from(payload))).map_err(|e| protocol(e.to_string()))?;
+        let req = req.body(reqwest::Body::from(payload)).map_err(|e| protocol(e.to_string()))?;
         let timeout = self.settings.timeout;
         let exchange = async {
             let resp = plain.request(req).await.map_err(|e| plain_error(url, what, timeout, &e))?;
