@@ -32,7 +32,7 @@ pub struct HealthView {
 impl HealthView {
     pub fn new(thresholds: Thresholds) -> HealthView {
         HealthView {
-            engine: Engine::new(thresholds),
+            engine: Engine::listing_per_kind(thresholds, crate::health::LISTED_PER_KIND),
             details: Details::default(),
             details_ms: None,
             in_flight: None,

@@ -1,12 +1,19 @@
 //! Findings across observations: first seen, cleared (greyed for a minute), ranked.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
+use super::sink::Sink;
 use super::track::Tracks;
-use super::{rules, Counts, Finding, Input, Severity, Thresholds};
+use super::{rules, Counts, Finding, Input, Kind, Severity, Thresholds};
 
 /// A cleared finding stays this long (greyed), then leaves.
 pub const CLEARED_FOR_MS: i64 = 60_000;
+
+/// Findings the TUI lists per kind (the most severe, then the largest): a 100,000-topic
+/// cluster can hold tens of thousands of stalled subscriptions, and keeping each as a
+/// finding took ~150 MB; nobody reads past the first screens of one kind. The rest are
+/// counted (the header's totals include them) and keep their first-seen time.
+pub const LISTED_PER_KIND: usize = 200;
 
 /// What one observation changed.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -22,7 +29,15 @@ pub struct Changes {
 #[derive(Debug, Clone, Default)]
 pub struct Engine {
     thresholds: Thresholds,
+    /// The listed findings (active, and cleared ones for a minute).
     findings: BTreeMap<String, Finding>,
+    /// When every active finding was first seen, listed or not (one that rises into the
+    /// listed ones keeps its age).
+    first_seen: HashMap<String, i64>,
+    /// Active findings beyond [`Engine::listed_per_kind`] of their kind: only counted.
+    unlisted: BTreeMap<(Kind, Severity), usize>,
+    /// Findings listed per kind; `None`: all (the one-off `health` prints every finding).
+    listed_per_kind: Option<usize>,
     tracks: Tracks,
     /// Every broker an earlier scrape listed: one that leaves the list (discovery lists the
     /// active brokers only, so a stopped broker just disappears) is a finding until it is back.
@@ -32,8 +47,14 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// An engine that lists every finding.
     pub fn new(thresholds: Thresholds) -> Engine {
         Engine { thresholds: thresholds.sane(), ..Default::default() }
+    }
+
+    /// An engine that lists at most `n` findings of each kind (the rest are counted).
+    pub fn listing_per_kind(thresholds: Thresholds, n: usize) -> Engine {
+        Engine { listed_per_kind: Some(n), ..Engine::new(thresholds) }
     }
 
     pub fn thresholds(&self) -> &Thresholds {
@@ -44,7 +65,7 @@ impl Engine {
     /// time from now on, the ones that went away are cleared (and leave a minute later).
     pub fn observe(&mut self, input: &Input<'_>, now_ms: i64) -> Changes {
         let t = &self.thresholds;
-        let mut current = Vec::new();
+        let mut current = Sink::new(self.listed_per_kind.unwrap_or(usize::MAX));
         rules::brokers(input, &mut current);
         rules::brokers_gone(input, &mut self.brokers_seen, &mut current);
         rules::subscriptions(input, t, &mut self.tracks, now_ms, &mut current);
@@ -55,25 +76,46 @@ impl Engine {
         // series not fed for two windows belong to topics that are gone
         let window = (t.growth_minutes.max(1) * 60_000) as i64;
         self.tracks.prune(now_ms - 2 * window.max(5 * 60_000));
+        let (keys, listed_now) = current.finish();
+        let mut first_seen = HashMap::with_capacity(keys.len());
+        self.unlisted.clear();
+        for (key, kind, severity) in keys {
+            let since = self.first_seen.get(&key).copied().unwrap_or(now_ms);
+            *self.unlisted.entry((kind, severity)).or_default() += 1;
+            first_seen.insert(key, since);
+        }
         let mut changes = Changes::default();
-        let mut seen = std::collections::HashSet::with_capacity(current.len());
-        for mut f in current {
-            seen.insert(f.key.clone());
-            match self.findings.get(&f.key) {
-                Some(old) if !old.is_cleared() => f.since_ms = old.since_ms,
-                _ => {
+        let mut listed = HashSet::with_capacity(listed_now.len());
+        for mut f in listed_now {
+            if let Some(n) = self.unlisted.get_mut(&(f.kind, f.severity)) {
+                *n -= 1;
+            }
+            match self.first_seen.get(&f.key) {
+                Some(&since) => f.since_ms = since,
+                None => {
                     f.since_ms = now_ms;
                     changes.new.push(f.clone());
                 }
             }
+            listed.insert(f.key.clone());
             self.findings.insert(f.key.clone(), f);
         }
-        for f in self.findings.values_mut() {
-            if f.cleared_ms.is_none() && !seen.contains(&f.key) {
+        self.unlisted.retain(|_, n| *n > 0);
+        self.findings.retain(|key, f| {
+            if listed.contains(key) {
+                return true;
+            }
+            // still active but no longer among the listed ones: gone from the list, not cleared
+            if first_seen.contains_key(key) {
+                return false;
+            }
+            if f.cleared_ms.is_none() {
                 f.cleared_ms = Some(now_ms);
                 changes.cleared.push(f.clone());
             }
-        }
+            true
+        });
+        self.first_seen = first_seen;
         self.last_ms = Some(now_ms);
         self.expire(now_ms);
         changes
@@ -110,6 +152,13 @@ impl Engine {
                 (true, _) => c.cleared += 1,
                 (false, Severity::Critical) => c.critical += 1,
                 (false, Severity::Warn) => c.warn += 1,
+            }
+        }
+        for (&(_, severity), &n) in &self.unlisted {
+            c.unlisted += n;
+            match severity {
+                Severity::Critical => c.critical += n,
+                Severity::Warn => c.warn += n,
             }
         }
         c

@@ -19,6 +19,7 @@
 mod engine;
 mod facts;
 mod rules;
+mod sink;
 mod thresholds;
 mod track;
 mod transactions;
@@ -27,7 +28,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use engine::{Changes, Engine, CLEARED_FOR_MS};
+pub use engine::{Changes, Engine, CLEARED_FOR_MS, LISTED_PER_KIND};
 pub use facts::{wants, BrokerFact, Details, HeldBackFact, LetterFact, QuotaPolicy, SubDetail, TxnFact, Wants};
 pub use thresholds::Thresholds;
 
@@ -230,6 +231,8 @@ pub struct Counts {
     pub critical: usize,
     pub warn: usize,
     pub cleared: usize,
+    /// Active findings counted above but not listed (beyond the listed ones of their kind).
+    pub unlisted: usize,
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::facts::{is_letter, size_percent, time_percent};
+use super::sink::Sink;
 use super::track::Tracks;
 use super::{Finding, Input, Kind, Place, Severity, Target, Thresholds};
 use crate::metrics::model::{is_system_topic, parent_topic};
@@ -84,7 +85,7 @@ fn open_sub(t: &str, s: &str) -> Target {
 }
 
 /// Brokers: a failed scrape, a failed health check, a version unlike the others'.
-pub(super) fn brokers(input: &Input<'_>, out: &mut Vec<Finding>) {
+pub(super) fn brokers(input: &Input<'_>, out: &mut Sink) {
     for b in input.snapshot.failed_brokers() {
         let e = b.result.as_ref().err().cloned().unwrap_or_default();
         let place = Place { broker: Some(b.broker.clone()), ..Default::default() };
@@ -140,7 +141,7 @@ pub(super) fn brokers(input: &Input<'_>, out: &mut Vec<Finding>) {
 /// Brokers an earlier scrape listed that this one does not: with discovery (the admin API's
 /// active brokers) a stopped broker leaves the list instead of failing its scrape. Critical
 /// until it is listed again.
-pub(super) fn brokers_gone(input: &Input<'_>, seen: &mut std::collections::BTreeSet<String>, out: &mut Vec<Finding>) {
+pub(super) fn brokers_gone(input: &Input<'_>, seen: &mut std::collections::BTreeSet<String>, out: &mut Sink) {
     let listed: std::collections::BTreeSet<&str> = input.snapshot.brokers.iter().map(|b| b.broker.as_str()).collect();
     for gone in seen.iter().filter(|b| !listed.contains(b.as_str())) {
         let place = Place { broker: Some(gone.clone()), ..Default::default() };
@@ -163,13 +164,7 @@ fn oldest_age_secs(input: &Input<'_>, s: &SubscriptionMetrics, now_ms: i64) -> O
 }
 
 /// Subscriptions: stalled, growing, old, blocked, redelivering, expiring.
-pub(super) fn subscriptions(
-    input: &Input<'_>,
-    t: &Thresholds,
-    tracks: &mut Tracks,
-    now_ms: i64,
-    out: &mut Vec<Finding>,
-) {
+pub(super) fn subscriptions(input: &Input<'_>, t: &Thresholds, tracks: &mut Tracks, now_ms: i64, out: &mut Sink) {
     let window_ms = (t.growth_minutes.max(1) * 60_000) as i64;
     for s in input.snapshot.subscriptions.values() {
         if is_system_topic(&s.topic) {
@@ -306,13 +301,7 @@ pub(super) fn subscriptions(
 }
 
 /// Dead-letter and retry topics that received messages lately, or grow.
-pub(super) fn dead_letters(
-    input: &Input<'_>,
-    t: &Thresholds,
-    tracks: &mut Tracks,
-    now_ms: i64,
-    out: &mut Vec<Finding>,
-) {
+pub(super) fn dead_letters(input: &Input<'_>, t: &Thresholds, tracks: &mut Tracks, now_ms: i64, out: &mut Sink) {
     let window = t.dead_letter_window_secs.saturating_mul(1000) as i64;
     for m in input.snapshot.topics.values().filter(|m| is_letter(&m.name)) {
         let risen = tracks.arrival(&m.name, m.in_messages_total, now_ms);
@@ -365,7 +354,7 @@ pub(super) fn dead_letters(
 }
 
 /// Rows near or over their backlog quota (partitions, non-partitioned topics).
-pub(super) fn quotas(input: &Input<'_>, t: &Thresholds, tracks: &mut Tracks, now_ms: i64, out: &mut Vec<Finding>) {
+pub(super) fn quotas(input: &Input<'_>, t: &Thresholds, tracks: &mut Tracks, now_ms: i64, out: &mut Sink) {
     let snap = input.snapshot;
     let rows = snap.partitions.values().chain(snap.topics.values().filter(|m| !m.is_partitioned()));
     for m in rows.filter(|m| !is_system_topic(&m.name)) {
@@ -480,7 +469,7 @@ fn quota_finding(
 
 /// Geo-replication: a disconnected replicator, a replication backlog that only grows, a
 /// replication delay above `health.replication_delay_warn_secs`.
-pub(super) fn replication(input: &Input<'_>, t: &Thresholds, tracks: &mut Tracks, now_ms: i64, out: &mut Vec<Finding>) {
+pub(super) fn replication(input: &Input<'_>, t: &Thresholds, tracks: &mut Tracks, now_ms: i64, out: &mut Sink) {
     let window_ms = (t.growth_minutes.max(1) * 60_000) as i64;
     for m in input.snapshot.topics.values().filter(|m| !is_system_topic(&m.name)) {
         for (remote, r) in &m.replication {

@@ -66,7 +66,7 @@ fn a_stalled_subscription_keeps_its_first_seen_time_clears_greys_then_leaves() {
     );
     assert_eq!(c.cleared.len(), 1);
     assert_eq!(kinds(&e), vec![(Kind::Stalled, Severity::Warn, true)]);
-    assert_eq!(e.counts(), Counts { critical: 0, warn: 0, cleared: 1 });
+    assert_eq!(e.counts(), Counts { critical: 0, warn: 0, cleared: 1, unlisted: 0 });
     assert!(!e.expire(T0 + 10_000 + CLEARED_FOR_MS - 1));
     assert!(e.expire(T0 + 10_000 + CLEARED_FOR_MS));
     assert!(e.findings().is_empty());
@@ -342,7 +342,7 @@ fn ranking_is_critical_first_then_by_size() {
     observe(&mut e, &text, &Details::default(), T0);
     let order: Vec<String> = e.findings().iter().map(|f| f.place.display()).collect();
     assert_eq!(order, ["acme/shop/stuck ⤷ s", "acme/shop/big ⤷ s", "acme/shop/small ⤷ s"]);
-    assert_eq!(e.counts(), Counts { critical: 1, warn: 2, cleared: 0 });
+    assert_eq!(e.counts(), Counts { critical: 1, warn: 2, cleared: 0, unlisted: 0 });
 }
 
 #[test]
@@ -468,4 +468,43 @@ fn a_transaction_open_too_long_warns_and_is_critical_when_it_holds_readers_back(
     assert!(observe(&mut e, "", &d, T0 + 95_000).new.is_empty());
     assert_eq!(wants(&snap(""), &off, T0).transactions_older_than_ms, None);
     assert_eq!(wants(&snap(""), &t, T0).transactions_older_than_ms, Some(60_000));
+}
+
+#[test]
+fn beyond_the_listed_per_kind_findings_are_counted_keep_their_age_and_never_clear_by_ranking() {
+    let mut e = Engine::listing_per_kind(Thresholds::default(), 2);
+    let d = Details::default();
+    let stalled = |backlogs: &[u64]| -> String {
+        backlogs.iter().enumerate().map(|(i, &b)| sub(&format!("t{i}"), "s", b, 0, &[])).collect()
+    };
+    let names = |e: &Engine| -> Vec<String> {
+        e.findings()
+            .iter()
+            .filter_map(|f| f.place.topic.as_deref().map(|t| t.rsplit('/').next().unwrap_or(t).to_string()))
+            .collect()
+    };
+    // four stalled subscriptions: the two largest are listed, all four counted
+    let c = observe(&mut e, &stalled(&[500, 400, 300, 200]), &d, T0);
+    assert_eq!(c.new.len(), 2, "only listed findings are reported new");
+    assert_eq!(names(&e), vec!["t0", "t1"]);
+    assert_eq!(e.counts(), Counts { critical: 0, warn: 4, cleared: 0, unlisted: 2 });
+    // t3 grows past the others: listed, with the age it has had since T0; t1 leaves the
+    // list without being reported cleared (its condition still holds)
+    let c = observe(&mut e, &stalled(&[500, 400, 300, 900]), &d, T0 + 5_000);
+    assert!(c.cleared.is_empty(), "{:?}", c.cleared);
+    assert_eq!(names(&e), vec!["t3", "t0"]);
+    assert!(e.findings().iter().all(|f| f.since_ms == T0), "ages kept across the list's edge");
+    assert_eq!(c.new.len(), 0, "t3 was already a finding, only unlisted");
+    // t0's consumer arrives: t0 clears (greyed, listed), t1 rises into the list
+    let mut text = stalled(&[0, 400, 300, 900]);
+    text += &sub("t0", "s", 500, 1, &[]);
+    let c = observe(&mut e, &text, &d, T0 + 10_000);
+    assert_eq!(c.cleared.len(), 1);
+    assert_eq!(names(&e), vec!["t3", "t1", "t0"], "active first, then the cleared one");
+    assert_eq!(e.counts(), Counts { critical: 0, warn: 3, cleared: 1, unlisted: 1 });
+    // the one-off engine lists everything
+    let mut all = Engine::new(Thresholds::default());
+    observe(&mut all, &stalled(&[500, 400, 300, 200]), &d, T0);
+    assert_eq!(all.findings().len(), 4);
+    assert_eq!(all.counts().unlisted, 0);
 }

@@ -4,13 +4,13 @@
 use std::time::Duration;
 
 use super::rules::{finding, secs, With};
-use super::{Finding, Input, Kind, Place, Severity, Target, Thresholds};
+use super::{Input, Kind, Place, Severity, Target, Thresholds};
 use crate::metrics::model::{namespace_of_topic, parent_topic};
 use crate::style::format::{age as age_of, count};
 
 /// One finding per open transaction the facts list (the I/O asked only for those older
 /// than the threshold; the age is checked again here against the observation's time).
-pub(super) fn stuck(input: &Input<'_>, t: &Thresholds, now_ms: i64, out: &mut Vec<Finding>) {
+pub(super) fn stuck(input: &Input<'_>, t: &Thresholds, now_ms: i64, out: &mut super::sink::Sink) {
     if t.txn_open_warn_secs == 0 {
         return;
     }

@@ -61,6 +61,13 @@ fn title<'a>(v: &HealthView, now_ms: i64, theme: &Theme) -> Line<'a> {
     if c.cleared > 0 {
         spans.push(Span::styled(format!("✓ {} cleared ", c.cleared), Style::default().fg(theme.dim)));
     }
+    if c.unlisted > 0 {
+        let listed = crate::health::LISTED_PER_KIND;
+        spans.push(Span::styled(
+            format!("· {} more not listed (the {listed} largest of each kind are) ", c.unlisted),
+            Style::default().fg(theme.dim),
+        ));
+    }
     if let Some(at) = v.observed_ms.filter(|_| now_ms > 0) {
         let d = Duration::from_millis((now_ms - at).max(0) as u64);
         spans.push(Span::styled(format!("· scraped {} ", ago(d)), Style::default().fg(theme.dim)));
