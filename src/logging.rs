@@ -6,6 +6,9 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
+/// Log lines queued for the writer thread at most.
+const LOG_QUEUE_LINES: usize = 4_096;
+
 /// Starts logging to `path` at the level of `$PULSAR_TUI_LOG` (default `info`).
 /// Returns a guard that flushes on drop.
 pub fn init(path: &Path) -> anyhow::Result<tracing_appender::non_blocking::WorkerGuard> {
@@ -13,7 +16,13 @@ pub fn init(path: &Path) -> anyhow::Result<tracing_appender::non_blocking::Worke
         std::fs::create_dir_all(dir)?;
     }
     let file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
-    let (writer, guard) = tracing_appender::non_blocking(file);
+    // tracing-appender's default queue is 128,000 lines, allocated and touched up front
+    // (4 MB of every TUI's RSS); a few thousand lines cover any burst we log, and a full
+    // queue drops lines rather than blocking the UI (lossy, the default)
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .lossy(true)
+        .finish(file);
     let filter = EnvFilter::try_from_env("PULSAR_TUI_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let layer = tracing_subscriber::fmt::layer()
         .with_writer(writer)
