@@ -2,7 +2,9 @@
 //!
 //! A [`History`] is a ring buffer of `(timestamp_ms, value)` points limited
 //! both by age (`window_ms`, relative to the newest point) and by count
-//! (`max_points`). Memory: 16 bytes per point.
+//! (`max_points`). Memory: 8 bytes per point (a `u32` offset in ms from the
+//! series' base time and an `f32` value: sparklines, trends and drain
+//! estimates need no more, and a 100,000-topic cluster keeps ~100,000 series).
 //!
 //! [`MetricsHistory`] keeps one set of histories per topic, per
 //! `(topic, subscription)` and per namespace, fed with whole
@@ -59,14 +61,17 @@ pub const SPARKLINE_SCALE: u64 = 1000;
 pub struct History {
     window_ms: u64,
     max_points: usize,
-    points: VecDeque<(i64, f64)>,
+    /// Time every point's offset counts from: at or before the oldest point.
+    base_ms: i64,
+    /// `(ms after base_ms, value)`, oldest first.
+    points: VecDeque<(u32, f32)>,
 }
 
 impl History {
     /// A history keeping points at most `window_ms` older than the newest
     /// one, and at most `max_points` points (at least 1).
     pub fn new(window_ms: u64, max_points: usize) -> Self {
-        History { window_ms, max_points: max_points.max(1), points: VecDeque::new() }
+        History { window_ms, max_points: max_points.max(1), base_ms: 0, points: VecDeque::new() }
     }
 
     /// The window length in ms.
@@ -80,25 +85,60 @@ impl History {
         if !value.is_finite() {
             return;
         }
-        if let Some(last) = self.points.back_mut() {
+        // beyond f32's range (no metric gets there) the value saturates
+        let value = value.clamp(f64::from(f32::MIN), f64::from(f32::MAX)) as f32;
+        if let Some(last) = self.latest() {
             if timestamp_ms < last.0 {
                 return;
             }
             if timestamp_ms == last.0 {
-                last.1 = value;
+                if let Some(p) = self.points.back_mut() {
+                    p.1 = value;
+                }
                 return;
             }
         }
-        self.points.push_back((timestamp_ms, value));
+        self.evict_older_than(timestamp_ms.saturating_sub(clamp_window(self.window_ms)));
+        let Some(offset) = self.offset_of(timestamp_ms) else {
+            return;
+        };
+        self.points.push_back((offset, value));
         while self.points.len() > self.max_points {
             self.points.pop_front();
         }
-        self.evict_older_than(timestamp_ms.saturating_sub(clamp_window(self.window_ms)));
+    }
+
+    /// The offset of `timestamp_ms` (not before the newest point) from the base, moving the
+    /// base up to the oldest point when the offset would not fit in a `u32` (~49 days), and
+    /// dropping points older than `u32::MAX` ms before it if even that is not enough (a
+    /// window longer than 49 days). `None` only for a time before the base.
+    fn offset_of(&mut self, timestamp_ms: i64) -> Option<u32> {
+        if self.points.is_empty() {
+            self.base_ms = timestamp_ms;
+        }
+        if let Ok(o) = u32::try_from(timestamp_ms.checked_sub(self.base_ms)?) {
+            return Some(o);
+        }
+        self.evict_older_than(timestamp_ms.saturating_sub(i64::from(u32::MAX)));
+        let Some(&(shift, _)) = self.points.front() else {
+            self.base_ms = timestamp_ms;
+            return Some(0);
+        };
+        for p in &mut self.points {
+            p.0 -= shift;
+        }
+        self.base_ms = self.at(shift);
+        u32::try_from(timestamp_ms - self.base_ms).ok()
+    }
+
+    /// The time of a point at `offset`.
+    fn at(&self, offset: u32) -> i64 {
+        self.base_ms.saturating_add(i64::from(offset))
     }
 
     /// Drops points with a timestamp before `cutoff_ms`.
     pub fn evict_older_than(&mut self, cutoff_ms: i64) {
-        while self.points.front().is_some_and(|p| p.0 < cutoff_ms) {
+        while self.points.front().is_some_and(|p| self.at(p.0) < cutoff_ms) {
             self.points.pop_front();
         }
     }
@@ -115,12 +155,12 @@ impl History {
 
     /// The newest point.
     pub fn latest(&self) -> Option<(i64, f64)> {
-        self.points.back().copied()
+        self.points.back().map(|&(o, v)| (self.at(o), f64::from(v)))
     }
 
     /// Points, oldest first.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (i64, f64)> + ExactSizeIterator + '_ {
-        self.points.iter().copied()
+        self.points.iter().map(|&(o, v)| (self.at(o), f64::from(v)))
     }
 
     /// Values for a sparkline of `n` columns covering the window, oldest
@@ -130,7 +170,7 @@ impl History {
     /// to [`SPARKLINE_SCALE`] (negative values clamp to 0): a sparkline
     /// widget then shows the same shape even for rates below 1.
     pub fn sparkline_values(&self, n: usize) -> Vec<u64> {
-        let Some(&(last_ts, _)) = self.points.back() else {
+        let Some((last_ts, _)) = self.latest() else {
             return Vec::new();
         };
         if n == 0 {
@@ -144,9 +184,9 @@ impl History {
         let mut current: Option<f64> = None;
         for c in 0..n {
             let col_end = if c + 1 == n { last_ts as f64 } else { start + col_width * (c + 1) as f64 };
-            while let Some(&(ts, v)) = self.points.get(idx) {
-                if ts as f64 <= col_end {
-                    current = Some(v);
+            while let Some(&(offset, v)) = self.points.get(idx) {
+                if self.at(offset) as f64 <= col_end {
+                    current = Some(f64::from(v));
                     idx += 1;
                 } else {
                     break;
@@ -174,14 +214,14 @@ impl History {
         // Centre time and value for numerical stability.
         let (mut st, mut sv) = (0.0, 0.0);
         for &(t, v) in &self.points {
-            st += (t.saturating_sub(t0)) as f64 / 1000.0;
-            sv += v;
+            st += f64::from(t.saturating_sub(t0)) / 1000.0;
+            sv += f64::from(v);
         }
         let (mt, mv) = (st / nf, sv / nf);
         let (mut sxy, mut sxx) = (0.0, 0.0);
         for &(t, v) in &self.points {
-            let x = (t.saturating_sub(t0)) as f64 / 1000.0 - mt;
-            sxy += x * (v - mv);
+            let x = f64::from(t.saturating_sub(t0)) / 1000.0 - mt;
+            sxy += x * (f64::from(v) - mv);
             sxx += x * x;
         }
         if sxx <= 0.0 || !sxx.is_finite() {
@@ -204,9 +244,9 @@ impl History {
         let (Some(first), Some(last)) = (self.points.front(), self.points.back()) else {
             return Trend::Flat;
         };
-        let span_secs = (last.0.saturating_sub(first.0)) as f64 / 1000.0;
+        let span_secs = f64::from(last.0.saturating_sub(first.0)) / 1000.0;
         let change = slope * span_secs;
-        let mean_abs = self.points.iter().map(|p| p.1.abs()).sum::<f64>() / self.points.len() as f64;
+        let mean_abs = self.points.iter().map(|p| f64::from(p.1).abs()).sum::<f64>() / self.points.len() as f64;
         let threshold = tol.absolute.max(tol.relative * mean_abs);
         if change > threshold {
             Trend::Growing

@@ -160,3 +160,30 @@ fn metrics_history_ingest_and_evict() {
     let a = mh.topic("persistent://t/n/a").unwrap();
     assert_eq!(a.backlog.iter().next().unwrap().0, 20_000);
 }
+
+#[test]
+fn a_series_longer_than_a_u32_of_milliseconds_moves_its_base() {
+    let day = 86_400_000i64;
+    let mut h = History::new(u64::MAX, 10);
+    h.push(0, 1.0);
+    h.push(30 * day, 2.0);
+    // 60 days after the first point: offsets count from a u32 of ms (~49.7 days), so the
+    // first point goes and the others now count from the second
+    h.push(60 * day, 3.0);
+    assert_eq!(h.iter().collect::<Vec<_>>(), vec![(30 * day, 2.0), (60 * day, 3.0)]);
+    h.push(200 * day, 4.0);
+    assert_eq!(h.iter().collect::<Vec<_>>(), vec![(200 * day, 4.0)], "nothing within 49 days is left");
+    h.push(200 * day + 1, 5.0);
+    assert_eq!(h.latest(), Some((200 * day + 1, 5.0)));
+    assert!((h.slope_per_sec().unwrap() - 1000.0).abs() < 1e-6);
+}
+
+#[test]
+fn a_point_keeps_six_significant_digits() {
+    let mut h = History::new(MIN, 10);
+    h.push(1_000, 123_456_789.0);
+    h.push(2_000, f64::MAX);
+    let got: Vec<f64> = h.iter().map(|p| p.1).collect();
+    assert!((got[0] - 123_456_789.0).abs() / 123_456_789.0 < 1e-6, "{got:?}");
+    assert_eq!(got[1], f64::from(f32::MAX), "beyond f32 the value saturates");
+}
