@@ -32,17 +32,21 @@ type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 const SUB_LINEAR_MAX: usize = 16;
 
 /// Raw topic rows that get full subscription rows whatever the interest (a small cluster
-/// is kept whole); after them, only the interest's topics do (see [`Gate`]).
-pub const FULL_SUBSCRIPTION_TOPICS: usize = 10_000;
+/// is kept whole); after them, only the interest's topics do (see [`Gate`]). The others
+/// keep a summary, enough to make them health candidates, whose subscription rows the next
+/// scrape brings (the TUI names its candidates in the next interest). At 100,000 topics
+/// x 3 subscriptions every 1,000 topics kept whole cost ~1.2 MB.
+pub const FULL_SUBSCRIPTION_TOPICS: usize = 2_000;
 
 /// What a topic without full subscription rows keeps of them: enough to rank it as a
 /// health candidate and to count the namespace's delayed messages.
 #[derive(Debug, Default, Clone, Copy)]
 struct SubSummary {
     max_backlog: u64,
-    flagged: bool,
     delayed: u64,
-    rows: u64,
+    /// Subscription rows (a u32: one topic row of a scrape never has 4 billion).
+    rows: u32,
+    flagged: bool,
 }
 
 impl SubSummary {
@@ -50,7 +54,7 @@ impl SubSummary {
         match f {
             SubField::Backlog => {
                 self.max_backlog = self.max_backlog.max(to_u64(v));
-                self.rows += 1;
+                self.rows = self.rows.saturating_add(1);
             }
             SubField::Delayed => self.delayed = self.delayed.saturating_add(to_u64(v)),
             SubField::Blocked | SubField::Unacked | SubField::RateRedeliver | SubField::RateExpired => {

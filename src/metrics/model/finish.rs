@@ -76,7 +76,7 @@ impl SnapshotBuilder {
         order.sort_unstable_by(|&(a, la, pa), &(b, lb, pb)| parent_of(a, la).cmp(parent_of(b, lb)).then(pa.cmp(&pb)));
         let groups = group_ranges(&topics, &order);
         let keep = (!interest.everything).then(|| super::prune::choose(&topics, &order, &groups, interest));
-        let subs_total: u64 = topics.iter().map(|t| t.subs.len() as u64 + t.summary.rows).sum();
+        let subs_total: u64 = topics.iter().map(|t| t.subs.len() as u64 + u64::from(t.summary.rows)).sum();
         let topics_total = groups.len() as u64;
         // a bounded scrape keeps a few of its rows: they move out and the others are freed
         // at once, before the snapshot is built (the builder's rows and the snapshot never
