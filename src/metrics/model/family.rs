@@ -259,7 +259,7 @@ pub(super) fn apply_latency(l: &mut Option<LatencyHistogram>, f: LatField, v: f6
     match f {
         LatField::Bucket(i) => {
             if let Some(b) = h.buckets.get_mut(i) {
-                *b = b.saturating_add(to_u64(v));
+                *b = b.saturating_add(u32::try_from(to_u64(v)).unwrap_or(u32::MAX));
             }
         }
         LatField::Count => h.count = h.count.saturating_add(to_u64(v)),

@@ -15,8 +15,10 @@ pub const LATENCY_BUCKET_BOUNDS_MS: [f64; 9] = [0.5, 1.0, 5.0, 10.0, 20.0, 50.0,
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LatencyHistogram {
     /// Non-cumulative counts per bucket, bounds in [`LATENCY_BUCKET_BOUNDS_MS`];
-    /// index 9 is the overflow bucket.
-    pub buckets: [u64; 10],
+    /// index 9 is the overflow bucket. Counts of the broker's last stats period (a minute):
+    /// a `u32` each (saturating), which keeps the histogram 56 bytes instead of 96 in every
+    /// row of a 100,000-topic scrape.
+    pub buckets: [u32; 10],
     /// Number of writes (`_count`).
     pub count: u64,
     /// Sum of latencies in microseconds (`_sum`).
@@ -36,14 +38,14 @@ impl LatencyHistogram {
     /// Upper bound (ms) of the bucket holding quantile `q` (0..=1), from the
     /// bucket counts; `f64::INFINITY` when it falls in the overflow bucket.
     pub fn quantile_upper_bound_ms(&self, q: f64) -> Option<f64> {
-        let total: u64 = self.buckets.iter().sum();
+        let total: u64 = self.buckets.iter().map(|&c| u64::from(c)).sum();
         if total == 0 || !q.is_finite() {
             return None;
         }
         let rank = (q.clamp(0.0, 1.0) * total as f64).ceil().max(1.0) as u64;
         let mut seen = 0u64;
         for (i, c) in self.buckets.iter().enumerate() {
-            seen += c;
+            seen += u64::from(*c);
             if seen >= rank {
                 return Some(LATENCY_BUCKET_BOUNDS_MS.get(i).copied().unwrap_or(f64::INFINITY));
             }
