@@ -104,8 +104,13 @@ where
     loop {
         if app.take_dirty() {
             let mut hits = app.hits;
+            let started = Instant::now();
             terminal.draw(|f| hits = ui::draw(f, &app, &theme))?;
             app.hits = hits;
+            let took = started.elapsed();
+            if took >= SLOW_UPDATE {
+                tracing::debug!(ms = took.as_millis() as u64, "slow frame");
+            }
             if opts.exit_after_first_frame {
                 return Ok(());
             }
@@ -130,10 +135,16 @@ where
             }
             _ = tick.tick() => Event::Tick(Instant::now()),
         };
-        let mut requests = app.handle_at(Instant::now(), event);
+        let started = Instant::now();
+        let label = event_label(&event);
+        let mut requests = app.handle_at(started, event);
         // batch everything already waiting before drawing again
         while let Ok(r) = rx.try_recv() {
             requests.extend(app.handle_at(Instant::now(), Event::Response(r)));
+        }
+        let took = started.elapsed();
+        if took >= SLOW_UPDATE {
+            tracing::debug!(ms = took.as_millis() as u64, event = label, "slow update: a key waits this long");
         }
         for r in requests {
             worker.submit(r);
@@ -160,6 +171,35 @@ where
 }
 
 /// `:ctx NAME`: resolves the context and builds its client on a blocking thread, so the
+/// An update or a frame at least this long is logged (at `debug`): where a key waited.
+const SLOW_UPDATE: Duration = Duration::from_millis(16);
+
+/// What an event is, for the slow-update log (a response by its group, not its contents).
+fn event_label(event: &Event) -> &'static str {
+    use crate::pulsar::request::ResponseKind as K;
+    match event {
+        Event::Key(_) => "key",
+        Event::Mouse(_) => "mouse",
+        Event::Resize(..) => "resize",
+        Event::Tick(_) => "tick",
+        Event::ContextSwitched { .. } => "context switched",
+        Event::Edited(_) => "edited",
+        Event::Response(r) => match &r.kind {
+            K::Explorer(_) => "explorer response",
+            K::Browse(_) => "browse response",
+            K::Schema(_) => "schema response",
+            K::Metrics(_) => "metrics response",
+            K::Dlq(_) => "dlq response",
+            K::Health(_) => "health response",
+            K::Txn(_) => "txn response",
+            K::Replication(_) => "replication response",
+            K::Policies(_) => "policies response",
+            K::Produce(_) => "produce response",
+            K::Failed { .. } => "failed response",
+        },
+    }
+}
+
 /// loop keeps drawing ("switching…") meanwhile; the client and the context's settings (or
 /// why not) come back through `tx`, and the loop swaps the client into the worker (which
 /// aborts the old context's tasks) before the app starts over on it.

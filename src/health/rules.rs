@@ -11,6 +11,18 @@ use crate::metrics::model::{is_system_topic, parent_topic};
 use crate::metrics::{SubscriptionMetrics, TopicMetrics};
 use crate::style::format::{age as age_of, ago, bytes, count};
 
+/// What identifies a finding of `kind` at `place` from one observation to the next.
+pub(super) fn key_of(kind: Kind, place: &Place) -> String {
+    format!(
+        "{kind:?}|{}|{}|{}|{}|{}",
+        place.broker.as_deref().unwrap_or(""),
+        place.topic.as_deref().unwrap_or(""),
+        place.subscription.as_deref().unwrap_or(""),
+        place.remote.as_deref().unwrap_or(""),
+        place.origin.as_deref().unwrap_or("")
+    )
+}
+
 /// A finding as a rule sees it (the engine sets when it was first seen).
 pub(super) fn finding(
     kind: Kind,
@@ -20,14 +32,7 @@ pub(super) fn finding(
     threshold: String,
     action: Target,
 ) -> Finding {
-    let key = format!(
-        "{kind:?}|{}|{}|{}|{}|{}",
-        place.broker.as_deref().unwrap_or(""),
-        place.topic.as_deref().unwrap_or(""),
-        place.subscription.as_deref().unwrap_or(""),
-        place.remote.as_deref().unwrap_or(""),
-        place.origin.as_deref().unwrap_or("")
-    );
+    let key = key_of(kind, &place);
     Finding {
         key,
         kind,
@@ -159,6 +164,10 @@ pub(super) fn brokers_gone(input: &Input<'_>, seen: &mut std::collections::BTree
 
 /// The age of a subscription's oldest unacknowledged message, when known.
 fn oldest_age_secs(input: &Input<'_>, s: &SubscriptionMetrics, now_ms: i64) -> Option<u64> {
+    // the details cover a few subscriptions: most have none, and the lookup key is two copies
+    if s.backlog == 0 || input.details.subscriptions.is_empty() {
+        return None;
+    }
     let d = input.details.subscriptions.get(&(s.topic.clone(), s.name.clone()))?;
     d.earliest_publish_ms.filter(|_| s.backlog > 0).map(|p| (now_ms.saturating_sub(p).max(0) / 1000) as u64)
 }
@@ -173,19 +182,20 @@ pub(super) fn subscriptions(input: &Input<'_>, t: &Thresholds, tracks: &mut Trac
         let letter = is_letter(&s.topic);
         let (topic, sub) = (s.topic.as_str(), s.name.as_str());
         let age = oldest_age_secs(input, s, now_ms);
-        let age_note = age.map(|a| format!(", oldest {}", secs(a))).unwrap_or_default();
         if !letter && s.backlog >= t.stalled_min_backlog.max(1) && s.consumers == 0 {
-            let what = format!("backlog {} and no consumer{age_note}", count(s.backlog as i64));
-            let th =
-                format!("backlog ≥ {} with 0 consumers (health.stalled_min_backlog)", t.stalled_min_backlog.max(1));
-            let mut f = finding(Kind::Stalled, Severity::Warn, sub_place(topic, sub), what, th, open_sub(topic, sub))
-                .with("backlog", s.backlog as f64)
-                .with("consumers", 0.0)
-                .weighted(s.backlog as f64);
-            if let Some(a) = age {
-                f = f.with("age_secs", a as f64);
-            }
-            out.push(f);
+            out.offer(Kind::Stalled, Severity::Warn, s.backlog as f64, sub_place(topic, sub), |place| {
+                let age_note = age.map(|a| format!(", oldest {}", secs(a))).unwrap_or_default();
+                let what = format!("backlog {} and no consumer{age_note}", count(s.backlog as i64));
+                let th =
+                    format!("backlog ≥ {} with 0 consumers (health.stalled_min_backlog)", t.stalled_min_backlog.max(1));
+                let mut f = finding(Kind::Stalled, Severity::Warn, place, what, th, open_sub(topic, sub))
+                    .with("backlog", s.backlog as f64)
+                    .with("consumers", 0.0);
+                if let Some(a) = age {
+                    f = f.with("age_secs", a as f64);
+                }
+                f
+            });
         }
         let key = format!("sub|{topic}|{sub}");
         if s.backlog == 0 {
@@ -194,108 +204,83 @@ pub(super) fn subscriptions(input: &Input<'_>, t: &Thresholds, tracks: &mut Trac
             let series = tracks.feed(&key, now_ms, s.backlog as f64, window_ms);
             if let Some((from, to, span)) = series.grew_for(window_ms, t.growth_min_messages as f64) {
                 let per_min = (to - from) * 60_000.0 / span.max(1) as f64;
-                let rate_in = input.snapshot.topics.get(topic).map_or(0.0, |m| m.rate_in);
-                let drain = match crate::metrics::time_to_drain_at_rates(to, rate_in, s.rate_out) {
-                    crate::metrics::Drain::In(d) => format!("drains in {} at current rates", secs(d)),
-                    _ => "never drains at current rates".into(),
-                };
-                let what = format!(
-                    "backlog {} → {} in {} (+{}/min); {drain}",
-                    count(from as i64),
-                    count(to as i64),
-                    age_of(Duration::from_millis(span as u64)),
-                    count(per_min.round() as i64)
-                );
-                let th =
-                    format!("grew ≥ {} for {} min (health.growth_minutes)", t.growth_min_messages, t.growth_minutes);
-                out.push(
-                    finding(
-                        Kind::BacklogGrowing,
-                        Severity::Warn,
-                        sub_place(topic, sub),
-                        what,
-                        th,
-                        open_sub(topic, sub),
-                    )
-                    .with("backlog", to)
-                    .with("grew_by", to - from)
-                    .with("per_min", per_min)
-                    .with("rate_in", rate_in)
-                    .with("rate_out", s.rate_out)
-                    .weighted(per_min),
-                );
+                out.offer(Kind::BacklogGrowing, Severity::Warn, per_min, sub_place(topic, sub), |place| {
+                    let rate_in = input.snapshot.topics.get(topic).map_or(0.0, |m| m.rate_in);
+                    let drain = match crate::metrics::time_to_drain_at_rates(to, rate_in, s.rate_out) {
+                        crate::metrics::Drain::In(d) => format!("drains in {} at current rates", secs(d)),
+                        _ => "never drains at current rates".into(),
+                    };
+                    let what = format!(
+                        "backlog {} → {} in {} (+{}/min); {drain}",
+                        count(from as i64),
+                        count(to as i64),
+                        age_of(Duration::from_millis(span as u64)),
+                        count(per_min.round() as i64)
+                    );
+                    let th = format!(
+                        "grew ≥ {} for {} min (health.growth_minutes)",
+                        t.growth_min_messages, t.growth_minutes
+                    );
+                    finding(Kind::BacklogGrowing, Severity::Warn, place, what, th, open_sub(topic, sub))
+                        .with("backlog", to)
+                        .with("grew_by", to - from)
+                        .with("per_min", per_min)
+                        .with("rate_in", rate_in)
+                        .with("rate_out", s.rate_out)
+                });
             }
         }
         if let Some(a) = age.filter(|a| *a >= t.oldest_unacked_warn_secs && !letter) {
             let critical = a >= t.oldest_unacked_critical_secs;
-            let (sev, th) = if critical {
-                (
-                    Severity::Critical,
-                    format!("≥ {} (health.oldest_unacked_critical_secs)", secs(t.oldest_unacked_critical_secs)),
-                )
-            } else {
-                (Severity::Warn, format!("≥ {} (health.oldest_unacked_warn_secs)", secs(t.oldest_unacked_warn_secs)))
-            };
-            let what = format!("oldest unacked message is {} old; backlog {}", secs(a), count(s.backlog as i64));
-            out.push(
-                finding(Kind::OldestUnacked, sev, sub_place(topic, sub), what, th, open_sub(topic, sub))
+            let sev = if critical { Severity::Critical } else { Severity::Warn };
+            out.offer(Kind::OldestUnacked, sev, a as f64, sub_place(topic, sub), |place| {
+                let th = if critical {
+                    format!("≥ {} (health.oldest_unacked_critical_secs)", secs(t.oldest_unacked_critical_secs))
+                } else {
+                    format!("≥ {} (health.oldest_unacked_warn_secs)", secs(t.oldest_unacked_warn_secs))
+                };
+                let what = format!("oldest unacked message is {} old; backlog {}", secs(a), count(s.backlog as i64));
+                finding(Kind::OldestUnacked, sev, place, what, th, open_sub(topic, sub))
                     .with("age_secs", a as f64)
                     .with("backlog", s.backlog as f64)
-                    .weighted(a as f64),
-            );
+            });
         }
         if s.blocked {
-            let what = format!("{} unacked messages: no more deliveries until acks", count(s.unacked as i64));
-            out.push(
-                finding(
-                    Kind::Blocked,
-                    Severity::Critical,
-                    sub_place(topic, sub),
-                    what,
-                    "maxUnackedMessagesPerSubscription reached".into(),
-                    open_sub(topic, sub),
-                )
-                .with("unacked", s.unacked as f64)
-                .with("backlog", s.backlog as f64)
-                .weighted(s.unacked as f64),
-            );
+            out.offer(Kind::Blocked, Severity::Critical, s.unacked as f64, sub_place(topic, sub), |place| {
+                let what = format!("{} unacked messages: no more deliveries until acks", count(s.unacked as i64));
+                let th = "maxUnackedMessagesPerSubscription reached".into();
+                finding(Kind::Blocked, Severity::Critical, place, what, th, open_sub(topic, sub))
+                    .with("unacked", s.unacked as f64)
+                    .with("backlog", s.backlog as f64)
+            });
         }
         if t.redelivery_rate_warn > 0.0 && s.rate_redeliver >= t.redelivery_rate_warn {
-            let what = format!(
-                "{:.1} msg/s redelivered (negative acks, ack timeouts); out {:.1} msg/s",
-                s.rate_redeliver, s.rate_out
-            );
-            let th = format!("≥ {} msg/s (health.redelivery_rate_warn)", t.redelivery_rate_warn);
-            out.push(
-                finding(Kind::Redelivery, Severity::Warn, sub_place(topic, sub), what, th, open_sub(topic, sub))
+            out.offer(Kind::Redelivery, Severity::Warn, s.rate_redeliver, sub_place(topic, sub), |place| {
+                let what = format!(
+                    "{:.1} msg/s redelivered (negative acks, ack timeouts); out {:.1} msg/s",
+                    s.rate_redeliver, s.rate_out
+                );
+                let th = format!("≥ {} msg/s (health.redelivery_rate_warn)", t.redelivery_rate_warn);
+                finding(Kind::Redelivery, Severity::Warn, place, what, th, open_sub(topic, sub))
                     .with("rate_redeliver", s.rate_redeliver)
                     .with("rate_out", s.rate_out)
-                    .weighted(s.rate_redeliver),
-            );
+            });
         }
         let window = t.expired_window_secs.saturating_mul(1000) as i64;
         let recent = s.last_expire_ms > 0 && now_ms.saturating_sub(s.last_expire_ms) <= window;
         if recent || s.rate_expired > 0.0 {
-            let last = ago(Duration::from_millis(now_ms.saturating_sub(s.last_expire_ms).max(0) as u64));
-            let what = format!(
-                "{} messages expired (TTL) since the topic loaded, the last {last}",
-                count(s.total_expired as i64)
-            );
-            let th = format!("expired in the last {} (health.expired_window_secs)", secs(t.expired_window_secs));
-            out.push(
-                finding(
-                    Kind::Expired,
-                    Severity::Warn,
-                    sub_place(topic, sub),
-                    what,
-                    th,
-                    Target::Topic { topic: topic.into() },
-                )
-                .with("total_expired", s.total_expired as f64)
-                .with("rate_expired", s.rate_expired)
-                .with("last_expire_ms", s.last_expire_ms as f64)
-                .weighted(s.total_expired as f64),
-            );
+            out.offer(Kind::Expired, Severity::Warn, s.total_expired as f64, sub_place(topic, sub), |place| {
+                let last = ago(Duration::from_millis(now_ms.saturating_sub(s.last_expire_ms).max(0) as u64));
+                let what = format!(
+                    "{} messages expired (TTL) since the topic loaded, the last {last}",
+                    count(s.total_expired as i64)
+                );
+                let th = format!("expired in the last {} (health.expired_window_secs)", secs(t.expired_window_secs));
+                finding(Kind::Expired, Severity::Warn, place, what, th, Target::Topic { topic: topic.into() })
+                    .with("total_expired", s.total_expired as f64)
+                    .with("rate_expired", s.rate_expired)
+                    .with("last_expire_ms", s.last_expire_ms as f64)
+            });
         }
     }
 }
@@ -372,10 +357,16 @@ pub(super) fn quotas(input: &Input<'_>, t: &Thresholds, tracks: &mut Tracks, now
         let slope = tracks.feed(&key, now_ms, m.backlog_size as f64, 5 * 60_000).slope().or_else(|| net_in(snap, m));
         let policy = input.details.quotas.get(&m.name);
         if let Some(p) = size.filter(|p| *p >= t.quota_warn_percent) {
-            out.push(quota_finding(m, p, true, slope, policy.and_then(|q| q.size.as_deref()), t));
+            let (kind, sev) = quota_kind(p);
+            out.offer(kind, sev, p, quota_place(m), |place| {
+                quota_finding(m, place, p, true, slope, policy.and_then(|q| q.size.as_deref()), t)
+            });
         }
         if let Some(p) = time.filter(|p| *p >= t.quota_warn_percent) {
-            out.push(quota_finding(m, p, false, None, policy.and_then(|q| q.time.as_deref()), t));
+            let (kind, sev) = quota_kind(p);
+            out.offer(kind, sev, p, quota_place(m), |place| {
+                quota_finding(m, place, p, false, None, policy.and_then(|q| q.time.as_deref()), t)
+            });
         }
     }
 }
@@ -399,8 +390,25 @@ fn net_in(snap: &crate::metrics::MetricsSnapshot, m: &TopicMetrics) -> Option<f6
     Some(m.throughput_in - slowest)
 }
 
+/// Over the quota, or near it.
+fn quota_kind(percent: f64) -> (Kind, Severity) {
+    if percent >= 100.0 {
+        (Kind::QuotaExceeded, Severity::Critical)
+    } else {
+        (Kind::QuotaNear, Severity::Warn)
+    }
+}
+
+/// Where a quota finding is: the row (a partition or a non-partitioned topic) in its namespace.
+fn quota_place(m: &TopicMetrics) -> Place {
+    let mut place = topic_place(&m.name);
+    place.namespace = Some(m.namespace.clone());
+    place
+}
+
 fn quota_finding(
     m: &TopicMetrics,
+    place: Place,
     percent: f64,
     size: bool,
     slope: Option<f64>,
@@ -409,8 +417,6 @@ fn quota_finding(
 ) -> Finding {
     let over = percent >= 100.0;
     let parent = parent_topic(&m.name).to_string();
-    let mut place = topic_place(&m.name);
-    place.namespace = Some(m.namespace.clone());
     let (used, limit, left) = if size {
         let limit = m.backlog_quota_bytes.unwrap_or(0);
         let left = match slope {

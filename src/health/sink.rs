@@ -6,21 +6,35 @@
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
-use super::{Finding, Kind, Severity};
+use super::rules::key_of;
+use super::{Finding, Kind, Place, Severity};
 
 /// The findings of one observation, bounded per kind (see the module doc).
 #[derive(Debug)]
 pub(super) struct Sink {
     limit: usize,
-    /// Per kind, the best findings so far: at most `2 * limit` (cut back to `limit` when full).
-    best: BTreeMap<Kind, Vec<Finding>>,
+    /// Per kind, the best findings so far.
+    best: BTreeMap<Kind, Best>,
     /// Every finding offered: key, kind and severity.
     keys: Vec<(String, Kind, Severity)>,
 }
 
+/// The best findings of one kind so far: at most `2 * limit` (cut back to `limit` when
+/// full), and once cut, the rank of the last one kept: nothing ranking after it can be
+/// listed any more, so [`Sink::offer`] does not build it.
+#[derive(Debug, Default)]
+struct Best {
+    list: Vec<Finding>,
+    floor: Option<(Severity, f64, String)>,
+}
+
 /// Most severe, then largest, then by key: the listing order within a kind.
 pub(super) fn rank(a: &Finding, b: &Finding) -> Ordering {
-    b.severity.cmp(&a.severity).then(b.weight.total_cmp(&a.weight)).then(a.key.cmp(&b.key))
+    rank_parts((a.severity, a.weight, &a.key), (b.severity, b.weight, &b.key))
+}
+
+fn rank_parts(a: (Severity, f64, &str), b: (Severity, f64, &str)) -> Ordering {
+    b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(b.2))
 }
 
 impl Sink {
@@ -29,13 +43,48 @@ impl Sink {
         Sink { limit: limit.max(1), best: BTreeMap::new(), keys: Vec::new() }
     }
 
+    /// Adds a finding built by its rule.
     pub(super) fn push(&mut self, f: Finding) {
         self.keys.push((f.key.clone(), f.kind, f.severity));
+        self.list(f);
+    }
+
+    /// Adds the finding of `kind` and `severity` at `place`, weighing `weight`, building it
+    /// (its text and numbers: most of a finding's cost) only when it may still be listed. On
+    /// a cluster where thousands of subscriptions or partitions qualify, most are only
+    /// counted. `build` gets `place` back and makes the finding as [`Sink::push`] would take
+    /// it (its weight is set here).
+    pub(super) fn offer(
+        &mut self,
+        kind: Kind,
+        severity: Severity,
+        weight: f64,
+        place: Place,
+        build: impl FnOnce(Place) -> Finding,
+    ) {
+        let key = key_of(kind, &place);
+        let after_floor = self
+            .best
+            .get(&kind)
+            .and_then(|b| b.floor.as_ref())
+            .is_some_and(|(s, w, k)| rank_parts((severity, weight, &key), (*s, *w, k)) == Ordering::Greater);
+        self.keys.push((key, kind, severity));
+        if after_floor {
+            return;
+        }
+        let mut f = build(place);
+        f.weight = weight;
+        debug_assert!(f.kind == kind && f.severity == severity, "{f:?}");
+        self.list(f);
+    }
+
+    fn list(&mut self, f: Finding) {
         let best = self.best.entry(f.kind).or_default();
-        best.push(f);
-        if best.len() >= self.limit.saturating_mul(2) {
-            best.sort_by(rank);
-            best.truncate(self.limit);
+        best.list.push(f);
+        if best.list.len() >= self.limit.saturating_mul(2) {
+            best.list.sort_by(rank);
+            best.list.truncate(self.limit);
+            best.floor = best.list.last().map(|f| (f.severity, f.weight, f.key.clone()));
         }
     }
 
@@ -44,9 +93,9 @@ impl Sink {
     pub(super) fn finish(self) -> (Vec<(String, Kind, Severity)>, Vec<Finding>) {
         let mut listed = Vec::new();
         for (_, mut best) in self.best {
-            best.sort_by(rank);
-            best.truncate(self.limit);
-            listed.append(&mut best);
+            best.list.sort_by(rank);
+            best.list.truncate(self.limit);
+            listed.append(&mut best.list);
         }
         (self.keys, listed)
     }
@@ -78,5 +127,26 @@ mod tests {
         assert_eq!(keys.len(), 51);
         let weights: Vec<(Severity, f64)> = listed.iter().map(|f| (f.severity, f.weight)).collect();
         assert_eq!(weights, vec![(Severity::Critical, 1.0), (Severity::Warn, 49.0), (Severity::Warn, 48.0)]);
+    }
+
+    #[test]
+    fn an_offered_finding_is_built_only_while_it_may_be_listed() {
+        let place = |i: u64| Place { topic: Some(format!("persistent://t/n/x{i}")), ..Place::default() };
+        let (mut pushed, mut offered) = (Sink::new(3), Sink::new(3));
+        let mut built = 0;
+        for i in 0..200u64 {
+            // ties on purpose (weights 0..20 ten times each): the key decides among them
+            let backlog = (i * 7) % 20;
+            pushed.push(stalled(i, backlog));
+            offered.offer(Kind::Stalled, Severity::Warn, backlog as f64, place(i), |p| {
+                built += 1;
+                finding(Kind::Stalled, Severity::Warn, p, String::new(), String::new(), Target::Brokers)
+            });
+        }
+        let (keys_p, listed_p) = pushed.finish();
+        let (keys_o, listed_o) = offered.finish();
+        assert_eq!(keys_o, keys_p, "every key counts, built or not");
+        assert_eq!(listed_o, listed_p, "the same findings listed, in the same order");
+        assert!(built < 60, "most of the 200 were never built: {built}");
     }
 }
