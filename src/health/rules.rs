@@ -430,21 +430,22 @@ fn quota_finding(
         (secs(a), secs(limit), Some(limit.saturating_sub(a)))
     };
     let what_quota = if size { "size" } else { "time" };
-    let (kind, sev, what) = if over {
+    let (kind, sev) = quota_kind(percent);
+    let what = if over {
         let effect = match policy {
             Some("producer_exception") => "producers are refused",
             Some("consumer_backlog_eviction") => "the oldest messages are evicted",
             Some(_) => "producers are held",
             None => "producers held or refused (policy unknown)",
         };
-        (Kind::QuotaExceeded, Severity::Critical, format!("{what_quota} quota: {used} of {limit}; {effect}"))
+        format!("{what_quota} quota: {used} of {limit}; {effect}")
     } else {
         let left = match left {
             Some(l) if size => format!("; full in {} at the current growth", secs(l)),
             Some(l) => format!("; reached in {} if nothing is acked", secs(l)),
             None => "; not growing".to_string(),
         };
-        (Kind::QuotaNear, Severity::Warn, format!("{what_quota} quota: {used} of {limit} ({percent:.0} %){left}"))
+        format!("{what_quota} quota: {used} of {limit} ({percent:.0} %){left}")
     };
     let th = if over {
         format!("backlog ≥ its {what_quota} quota")
@@ -453,8 +454,7 @@ fn quota_finding(
     };
     let mut f = finding(kind, sev, place, what, th, Target::Topic { topic: parent })
         .with("percent", percent)
-        .with(if size { "size_quota" } else { "time_quota" }, 1.0)
-        .weighted(percent);
+        .with(if size { "size_quota" } else { "time_quota" }, 1.0);
     if size {
         f = f
             .with("backlog_bytes", m.backlog_size as f64)
